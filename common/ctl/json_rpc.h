@@ -1,0 +1,48 @@
+// Calling any RPC of the gnlc contract with a JSON request, by name, using
+// the descriptors compiled into the binary (protobuf's JSON mapping). This
+// is what gnlcctl is made of; tools and the demo loader share it.
+//
+//   auto channel = ChannelForCity(".run/network.json", "nanjing", "catalog");
+//   auto out = CallJson(*channel, "catalog.GetProgram",
+//                       R"({"name": "cities/nanjing/programs/p1"})", absl::Seconds(5));
+#ifndef GNLC_COMMON_CTL_JSON_RPC_H_
+#define GNLC_COMMON_CTL_JSON_RPC_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/channel.h>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace gnlc::ctl {
+
+// "catalog.GetProgram", "CatalogService.GetProgram" or
+// "gnlc.catalog.v1.CatalogService/GetProgram" -> the method's full name
+// ("gnlc.catalog.v1.CatalogService.GetProgram"). NOT_FOUND lists choices.
+absl::StatusOr<std::string> ResolveMethod(absl::string_view name);
+
+// Every callable method, "gnlc.catalog.v1.CatalogService.GetProgram" etc.
+std::vector<std::string> ListMethods();
+
+// The short service key of a method ("catalog"), for network.json lookups.
+std::string ServiceKey(absl::string_view full_method);
+
+// Calls the method with `request_json`; returns the response as JSON. A
+// failed call returns its status (with the server's ErrorInfo).
+absl::StatusOr<std::string> CallJson(grpc::Channel& channel, absl::string_view method,
+                                     absl::string_view request_json, absl::Duration timeout);
+
+// The address of `service` in `city` from a network.json written by
+// deploy/local/up.sh: {"nanjing": {"catalog": "127.0.0.1:PORT", ...}, ...}.
+absl::StatusOr<std::string> AddressFromNetworkFile(const std::string& path, absl::string_view city,
+                                                   absl::string_view service);
+
+std::shared_ptr<grpc::Channel> PlaintextChannel(const std::string& address);
+
+}  // namespace gnlc::ctl
+
+#endif  // GNLC_COMMON_CTL_JSON_RPC_H_

@@ -1,0 +1,97 @@
+#include "absl/strings/string_view.h"
+#include "common/events/group_consumer.h"
+
+#include "absl/strings/match.h"
+
+namespace gnlc {
+
+GroupConsumer::GroupConsumer(RedisOptions redis, GroupConsumerOptions options, Handler handler)
+    : redis_(std::move(redis)), options_(std::move(options)), handler_(std::move(handler)) {}
+
+GroupConsumer::~GroupConsumer() { Stop(); }
+
+void GroupConsumer::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void GroupConsumer::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::StatusOr<size_t> GroupConsumer::Pump(RedisConnection& conn, absl::string_view from,
+                                           std::string& watermark) {
+  const std::string count = std::to_string(options_.batch);
+  std::vector<absl::string_view> args = {"XREADGROUP", "GROUP", options_.group, options_.consumer,
+                                        "COUNT", count};
+  if (from == ">") {
+    args.push_back("BLOCK");
+    args.push_back("250");
+  }
+  args.push_back("STREAMS");
+  args.push_back(options_.stream);
+  args.push_back(from);
+  auto reply = conn.Command(args, absl::Seconds(2));
+  if (!reply.ok()) return reply.status();
+  const ReplyView streams = reply->view();
+  if (streams.size() == 0) return 0;
+  const ReplyView entries = streams[0][1];
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const ReplyView entry = entries[i];
+    const std::string id(entry[0].str());
+    const ReplyView fields = entry[1];  // nil when the entry was trimmed away
+    if (CompareStreamIds(id, watermark) <= 0) {
+      skipped_.fetch_add(1);
+    } else {
+      for (size_t f = 0; f + 1 < fields.size(); f += 2) {
+        if (fields[f].str() != kEventField) continue;
+        auto event = DecodeEvent(id, fields[f + 1].str());
+        if (!event.ok()) continue;  // a poison entry must not block the group
+        if (absl::Status s = handler_(*event); !s.ok()) return s;
+        applied_.fetch_add(1);
+      }
+      if (auto r = conn.Command({"SET", watermark_key(), id}); !r.ok()) return r.status();
+      watermark = id;
+    }
+    if (auto r = conn.Command({"XACK", options_.stream, options_.group, id}); !r.ok()) {
+      return r.status();
+    }
+  }
+  return entries.size();
+}
+
+void GroupConsumer::Run() {
+  RedisConnection conn(redis_);
+  bool need_setup = true;
+  std::string watermark = "0-0";
+  while (!stop_.HasBeenNotified()) {
+    if (need_setup) {
+      // MKSTREAM: the producer may not have written yet. BUSYGROUP is fine.
+      auto created = conn.Command({"XGROUP", "CREATE", options_.stream, options_.group, "0",
+                                   "MKSTREAM"});
+      if (!created.ok() && !absl::StrContains(created.status().message(), "BUSYGROUP")) {
+        stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200));
+        continue;
+      }
+      auto mark = conn.Command({"GET", watermark_key()});
+      if (!mark.ok()) continue;
+      watermark = mark->view().is_nil() ? "0-0" : std::string(mark->view().str());
+      // Our own pending entries first: delivered before a crash, never acked.
+      absl::StatusOr<size_t> pending;
+      do {
+        pending = Pump(conn, "0", watermark);
+      } while (pending.ok() && *pending > 0 && !stop_.HasBeenNotified());
+      if (!pending.ok()) {
+        stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200));
+        continue;
+      }
+      need_setup = false;
+    }
+    if (auto n = Pump(conn, ">", watermark); !n.ok()) {
+      // Redis restarted (maybe without our group) or the handler failed:
+      // set up again, which re-reads what is still pending.
+      need_setup = true;
+      stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200));
+    }
+  }
+}
+
+}  // namespace gnlc

@@ -1,0 +1,53 @@
+// Opaque page tokens that a client can neither forge nor reuse with other
+// filters, and page-size rules shared by every List/Search RPC.
+//
+//   PageTokenCodec codec(secret);
+//   uint64_t fp = RequestFingerprint(request);   // ignores page_token/size
+//   ASSIGN_OR_RETURN(std::string position, codec.Decode(request.page_token(), fp));
+//   ...
+//   response.set_next_page_token(codec.Encode(fp, last_position));
+//
+// A token is base64url(fingerprint, position, HMAC-SHA256 over both): the
+// position is whatever the service needs to resume (a keyset cursor).
+#ifndef GNLC_COMMON_PAGING_PAGE_TOKEN_H_
+#define GNLC_COMMON_PAGING_PAGE_TOKEN_H_
+
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+
+namespace gnlc {
+
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 500;
+
+// 0 means `default_size`; above `max_size` is clamped; negative is
+// INVALID_ARGUMENT.
+absl::StatusOr<int> EffectivePageSize(int32_t requested, int default_size = kDefaultPageSize,
+                                      int max_size = kMaxPageSize);
+
+// A stable 64-bit fingerprint of a request with its `page_token` and
+// `page_size` fields cleared (deterministic serialization, FNV-1a).
+uint64_t RequestFingerprint(const google::protobuf::Message& request);
+
+class PageTokenCodec final {
+ public:
+  // Replicas that serve the same clients must share the secret.
+  explicit PageTokenCodec(std::string secret);
+
+  std::string Encode(uint64_t fingerprint, absl::string_view position) const;
+  // The position inside `token`; "" for an empty token. INVALID_ARGUMENT if
+  // the token was altered or belongs to a request with other filters.
+  absl::StatusOr<std::string> Decode(absl::string_view token, uint64_t fingerprint) const;
+
+ private:
+  std::string Mac(absl::string_view data) const;
+  std::string secret_;
+};
+
+}  // namespace gnlc
+
+#endif  // GNLC_COMMON_PAGING_PAGE_TOKEN_H_

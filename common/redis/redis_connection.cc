@@ -1,0 +1,121 @@
+#include "absl/strings/string_view.h"
+#include "common/redis/redis_connection.h"
+
+#include <csignal>
+#include <sys/time.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
+
+namespace gnlc {
+namespace {
+
+
+// hiredis writes to sockets; a peer that went away must give EPIPE, not kill us.
+void IgnoreSigpipeOnce() {
+  static const bool done = [] {
+    std::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)done;
+}
+
+}  // namespace
+
+absl::Status ParseRedisAddress(absl::string_view address, RedisOptions& options) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == absl::string_view::npos || colon == 0 ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port <= 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("redis address must be host:port, got '", address, "'"));
+  }
+  options.host = std::string(address.substr(0, colon));
+  options.port = port;
+  return absl::OkStatus();
+}
+
+RedisConnection::RedisConnection(RedisOptions options)
+    : options_(std::move(options)),
+      backoff_(options_.min_backoff),
+      current_timeout_(options_.command_timeout) {
+  IgnoreSigpipeOnce();
+}
+
+RedisConnection::~RedisConnection() { Reset(); }
+
+void RedisConnection::Reset() {
+  if (ctx_ != nullptr) redisFree(ctx_);
+  ctx_ = nullptr;
+}
+
+void RedisConnection::Fail() {
+  Reset();
+  next_attempt_ = absl::Now() + backoff_;
+  backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+  if (options_.on_error) options_.on_error();
+}
+
+absl::Status RedisConnection::EnsureConnected() {
+  if (ctx_ != nullptr) return absl::OkStatus();
+  if (absl::Now() < next_attempt_) {
+    return Unavailable("STORAGE_UNAVAILABLE", "storage is unavailable, retry later");
+  }
+  const timeval tv = absl::ToTimeval(options_.connect_timeout);
+  ctx_ = redisConnectWithTimeout(options_.host.c_str(), options_.port, tv);
+  if (ctx_ == nullptr || ctx_->err != 0) {
+    Fail();
+    return Unavailable("STORAGE_UNAVAILABLE", "storage is unavailable, retry later");
+  }
+  redisSetTimeout(ctx_, absl::ToTimeval(options_.command_timeout));
+  current_timeout_ = options_.command_timeout;
+  if (!options_.password.empty()) {
+    auto* r = static_cast<redisReply*>(
+        redisCommand(ctx_, "AUTH %b", options_.password.data(), options_.password.size()));
+    const bool ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
+    if (r != nullptr) freeReplyObject(r);
+    if (!ok) {
+      Fail();
+      return Unavailable("STORAGE_UNAVAILABLE", "storage rejected our credentials");
+    }
+  }
+  backoff_ = options_.min_backoff;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RedisReply> RedisConnection::Command(const std::vector<absl::string_view>& args,
+                                                    absl::Duration timeout) {
+  if (absl::Status s = EnsureConnected(); !s.ok()) return s;
+  const absl::Duration wanted = timeout > absl::ZeroDuration() ? timeout : options_.command_timeout;
+  if (wanted != current_timeout_) {
+    redisSetTimeout(ctx_, absl::ToTimeval(wanted));
+    current_timeout_ = wanted;
+  }
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  argv.reserve(args.size());
+  lens.reserve(args.size());
+  for (absl::string_view a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  auto* r = static_cast<redisReply*>(
+      redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()));
+  if (r == nullptr) {  // I/O error or timeout: the context is unusable now.
+    Fail();
+    return Unavailable("STORAGE_UNAVAILABLE", "storage is unavailable, retry later");
+  }
+  RedisReply reply(r);
+  if (r->type == REDIS_REPLY_ERROR) {
+    std::string text(r->str, r->len);
+    // A loading or read-only Redis is a passing condition, not a bug.
+    if (text.rfind("LOADING", 0) == 0 || text.rfind("MASTERDOWN", 0) == 0) {
+      return Unavailable("STORAGE_UNAVAILABLE", "storage is starting, retry later");
+    }
+    return absl::InternalError(absl::StrCat("redis: ", text));
+  }
+  return reply;
+}
+
+}  // namespace gnlc

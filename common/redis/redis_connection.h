@@ -1,0 +1,69 @@
+// One hiredis connection that reconnects by itself, with connect and command
+// timeouts. Not thread-safe (neither is hiredis): use one per thread, or a
+// RedisPool. A blocking reader (XREAD BLOCK) owns one of these outright.
+//
+//   RedisConnection conn(options);
+//   ASSIGN_OR_RETURN(RedisReply r, conn.Command({"PING"}));
+#ifndef GNLC_COMMON_REDIS_REDIS_CONNECTION_H_
+#define GNLC_COMMON_REDIS_REDIS_CONNECTION_H_
+
+#include <functional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/redis/redis_reply.h"
+
+namespace gnlc {
+
+struct RedisOptions {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string password;  // empty: no AUTH
+  int pool_size = 8;
+  absl::Duration connect_timeout = absl::Seconds(1);
+  absl::Duration command_timeout = absl::Seconds(1);
+  // Reconnect attempts back off from this up to max_backoff.
+  absl::Duration min_backoff = absl::Milliseconds(50);
+  absl::Duration max_backoff = absl::Seconds(2);
+  // Called once per failed connect or command (for metrics).
+  std::function<void()> on_error;
+};
+
+// Parses "host:port" into options.host/port.
+absl::Status ParseRedisAddress(absl::string_view address, RedisOptions& options);
+
+class RedisConnection final {
+ public:
+  explicit RedisConnection(RedisOptions options);
+  ~RedisConnection();
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  // Sends one command. UNAVAILABLE when Redis cannot be reached (the next
+  // call reconnects, after a backoff); INTERNAL carrying Redis' text for an
+  // error reply (e.g. "NOSCRIPT ..."). `timeout` overrides the command
+  // timeout for this call (for blocking reads).
+  [[nodiscard]] absl::StatusOr<RedisReply> Command(
+      const std::vector<absl::string_view>& args,
+      absl::Duration timeout = absl::ZeroDuration());
+
+  // Drops the connection; the next command reconnects at once.
+  void Reset();
+
+ private:
+  absl::Status EnsureConnected();
+  void Fail();
+
+  RedisOptions options_;
+  redisContext* ctx_ = nullptr;
+  absl::Duration backoff_;
+  absl::Time next_attempt_ = absl::InfinitePast();
+  absl::Duration current_timeout_;
+};
+
+}  // namespace gnlc
+
+#endif  // GNLC_COMMON_REDIS_REDIS_CONNECTION_H_

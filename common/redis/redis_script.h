@@ -1,0 +1,34 @@
+// A Lua script run with EVALSHA, falling back to EVAL (which also caches
+// it) when Redis answers NOSCRIPT, e.g. after a restart or a SCRIPT FLUSH.
+//
+//   static const RedisScript kPut(R"lua( ... )lua");
+//   ASSIGN_OR_RETURN(RedisReply r, kPut.Run(pool, {key}, {value}));
+#ifndef GNLC_COMMON_REDIS_REDIS_SCRIPT_H_
+#define GNLC_COMMON_REDIS_REDIS_SCRIPT_H_
+
+#include "absl/strings/string_view.h"
+#include <string>
+#include <vector>
+
+#include "common/redis/redis_pool.h"
+
+namespace gnlc {
+
+class RedisScript final {
+ public:
+  explicit RedisScript(std::string source);
+
+  [[nodiscard]] absl::StatusOr<RedisReply> Run(RedisPool& pool,
+                                               const std::vector<absl::string_view>& keys,
+                                               const std::vector<absl::string_view>& args) const;
+
+  const std::string& sha1() const { return sha1_; }
+
+ private:
+  std::string source_;
+  std::string sha1_;  // hex, as Redis computes it
+};
+
+}  // namespace gnlc
+
+#endif  // GNLC_COMMON_REDIS_REDIS_SCRIPT_H_

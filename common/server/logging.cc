@@ -1,0 +1,63 @@
+#include "absl/strings/string_view.h"
+#include "common/server/logging.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace gnlc {
+namespace {
+absl::Mutex log_mu;
+std::string& ServiceName() {
+  static auto* name = new std::string("gnlc");
+  return *name;
+}
+}  // namespace
+
+void SetLogService(absl::string_view service) {
+  absl::MutexLock lock(&log_mu);
+  ServiceName() = std::string(service);
+}
+
+std::string JsonEscape(absl::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += absl::StrFormat("\\u%04x", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
+}
+
+void LogJson(absl::string_view level, absl::string_view message,
+             std::initializer_list<LogField> fields) {
+  std::string line = absl::StrCat(
+      "{\"ts\":\"", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
+      "\",\"level\":\"", JsonEscape(level), "\"");
+  absl::MutexLock lock(&log_mu);
+  absl::StrAppend(&line, ",\"service\":\"", JsonEscape(ServiceName()), "\",\"msg\":\"",
+                  JsonEscape(message), "\"");
+  for (const auto& [k, v] : fields) {
+    absl::StrAppend(&line, ",\"", JsonEscape(k), "\":\"", JsonEscape(v), "\"");
+  }
+  line += "}\n";
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace gnlc

@@ -1,0 +1,59 @@
+// Prometheus metrics every gnlc server exports on its admin port:
+//   gnlc_rpc_requests_total{service,method,code}
+//   gnlc_rpc_latency_seconds{service,method}   (histogram)
+//   gnlc_redis_errors_total{service}
+// plus whatever a service adds to registry().
+//
+//   Metrics metrics("catalog");
+//   metrics.Record("GetProgram", grpc::StatusCode::OK, 0.0004);
+#ifndef GNLC_COMMON_SERVER_METRICS_H_
+#define GNLC_COMMON_SERVER_METRICS_H_
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include <grpcpp/support/status.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "absl/container/node_hash_map.h"
+#include "absl/synchronization/mutex.h"
+
+namespace gnlc {
+
+class Metrics final {
+ public:
+  explicit Metrics(std::string service);
+
+  void Record(absl::string_view method, grpc::StatusCode code, double seconds);
+  void RedisError() { redis_errors_->Increment(); }
+
+  prometheus::Registry& registry() { return *registry_; }
+  std::shared_ptr<prometheus::Registry> shared_registry() { return registry_; }
+  // The text exposition format of everything registered.
+  std::string Serialize() const;
+
+ private:
+  struct Method {
+    prometheus::Histogram* latency = nullptr;
+    std::array<std::atomic<prometheus::Counter*>, 17> by_code{};
+  };
+  Method& ForMethod(absl::string_view name);
+
+  const std::string service_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Family<prometheus::Histogram>* latency_;
+  prometheus::Counter* redis_errors_;
+  absl::Mutex mu_;
+  absl::node_hash_map<std::string, Method> methods_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace gnlc
+
+#endif  // GNLC_COMMON_SERVER_METRICS_H_

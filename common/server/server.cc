@@ -1,0 +1,100 @@
+#include "common/server/server.h"
+
+#include <csignal>
+#include <fstream>
+#include <pthread.h>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/server/logging.h"
+
+namespace gnlc {
+namespace {
+sigset_t TerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+}  // namespace
+
+void BlockTerminationSignals() {
+  sigset_t set = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForTerminationSignal() {
+  sigset_t set = TerminationSignals();
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+GnlcServer::GnlcServer(ServerOptions options, Metrics* metrics)
+    : options_(std::move(options)), metrics_(metrics) {
+  admin_ = std::make_unique<AdminHttpServer>(options_.admin_host, options_.admin_port, metrics_,
+                                             [this] { return health_ && health_->serving(); });
+}
+
+GnlcServer::~GnlcServer() { Shutdown(); }
+
+void GnlcServer::AddService(grpc::Service* service, std::string full_name) {
+  services_.emplace_back(service, std::move(full_name));
+}
+
+absl::Status GnlcServer::Start() {
+  SetLogService(options_.service);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  const std::string address = absl::StrCat(options_.listen_host, ":", options_.port);
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  builder.SetMaxSendMessageSize(options_.max_message_bytes);
+  // Clients reconnect now and then, so new replicas get their share of load.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(options_.max_connection_age)));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30000);
+  for (auto& [service, name] : services_) builder.RegisterService(service);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
+  }
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  for (auto& [service, name] : services_) health->SetServingStatus(name, false);
+  health_ = std::make_unique<HealthMonitor>(options_.redis, ready_, absl::Milliseconds(250));
+  health_->Start(health);
+  if (absl::Status s = admin_->Start(); !s.ok()) return s;
+  if (!options_.port_file.empty()) {
+    const std::string tmp = options_.port_file + ".tmp";
+    std::ofstream(tmp) << port_ << " " << admin_->port() << "\n";
+    std::rename(tmp.c_str(), options_.port_file.c_str());
+  }
+  LogJson("info", "listening",
+          {{"grpc", absl::StrCat(options_.listen_host, ":", port_)},
+           {"admin", absl::StrCat(options_.admin_host, ":", admin_->port())},
+           {"city", options_.city.city_id()}});
+  return absl::OkStatus();
+}
+
+void GnlcServer::Shutdown() {
+  if (shut_down_ || server_ == nullptr) return;
+  shut_down_ = true;
+  LogJson("info", "draining");
+  health_->Drain();
+  absl::SleepFor(options_.drain);
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(options_.grace));
+  server_->Wait();
+  health_->Stop();
+  admin_->Stop();
+  LogJson("info", "stopped");
+}
+
+}  // namespace gnlc

@@ -1,0 +1,75 @@
+// A gnlc gRPC server: the callback API, grpc.health.v1 kept true by a
+// HealthMonitor, server reflection, the admin HTTP port, bounded messages,
+// MAX_CONNECTION_AGE, and a graceful shutdown.
+//
+//   int main(int argc, char** argv) {
+//     BlockTerminationSignals();                    // before any thread starts
+//     auto options = ParseServerOptions("catalog", argc, argv);
+//     ...
+//     GnlcServer server(*options, &metrics);
+//     server.AddService(&catalog, "gnlc.catalog.v1.CatalogService");
+//     server.SetReadiness([&] { return catalog.ready(); });
+//     if (auto s = server.Start(); !s.ok()) { ...exit 1 }
+//     WaitForTerminationSignal();                   // SIGTERM or SIGINT
+//     server.Shutdown();                            // drain, then finish calls
+//   }
+#ifndef GNLC_COMMON_SERVER_SERVER_H_
+#define GNLC_COMMON_SERVER_SERVER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/server.h>
+#include <grpcpp/impl/codegen/service_type.h>
+
+#include "absl/status/status.h"
+#include "common/server/admin_http.h"
+#include "common/server/health_monitor.h"
+#include "common/server/metrics.h"
+#include "common/server/server_options.h"
+
+namespace gnlc {
+
+// Blocks SIGTERM and SIGINT in this thread and every thread it starts later,
+// so that WaitForTerminationSignal() receives them synchronously and the
+// shutdown runs in a normal thread, not in a signal handler.
+void BlockTerminationSignals();
+// Returns the signal number once SIGTERM or SIGINT arrives.
+int WaitForTerminationSignal();
+
+class GnlcServer final {
+ public:
+  GnlcServer(ServerOptions options, Metrics* metrics);
+  ~GnlcServer();
+
+  // Before Start().
+  void AddService(grpc::Service* service, std::string full_name);
+  void SetReadiness(std::function<bool()> ready) { ready_ = std::move(ready); }
+  AdminHttpServer& admin() { return *admin_; }
+
+  absl::Status Start();
+  int port() const { return port_; }
+  int admin_port() const { return admin_->port(); }
+  bool serving() const { return health_->serving(); }
+
+  // Health to NOT_SERVING, waits options.drain so load balancers notice,
+  // stops accepting, lets in-flight calls finish within options.grace.
+  void Shutdown();
+
+ private:
+  ServerOptions options_;
+  Metrics* metrics_;
+  std::function<bool()> ready_ = [] { return true; };
+  std::vector<std::pair<grpc::Service*, std::string>> services_;
+  std::unique_ptr<AdminHttpServer> admin_;
+  std::unique_ptr<HealthMonitor> health_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace gnlc
+
+#endif  // GNLC_COMMON_SERVER_SERVER_H_

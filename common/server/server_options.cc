@@ -1,0 +1,127 @@
+#include "absl/strings/string_view.h"
+#include "common/server/server_options.h"
+
+#include <cstdlib>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
+
+namespace gnlc {
+namespace {
+
+constexpr const char* kFlags[] = {"config",    "listen",   "port",     "admin_listen",
+                                  "admin_port", "redis",    "port_file", "drain_ms",
+                                  "grace_ms",  "log_requests"};
+
+absl::Status BadFlag(absl::string_view flag, absl::string_view value, absl::string_view want) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, "='", value, "': expected ", want));
+}
+
+absl::Status ParsePort(absl::string_view flag, const std::string& v, int& out) {
+  if (!absl::SimpleAtoi(v, &out) || out < 0 || out > 65535) {
+    return BadFlag(flag, v, "a port from 0 to 65535");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseMillis(absl::string_view flag, const std::string& v, absl::Duration& out) {
+  int ms = 0;
+  if (!absl::SimpleAtoi(v, &ms) || ms < 0 || ms > 600000) {
+    return BadFlag(flag, v, "milliseconds from 0 to 600000");
+  }
+  out = absl::Milliseconds(ms);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
+                                                 const char* const* argv) {
+  absl::flat_hash_map<std::string, std::string> values;
+  for (const char* flag : kFlags) {
+    const std::string env = "GNLC_" + absl::AsciiStrToUpper(flag);
+    if (const char* v = std::getenv(env.c_str()); v != nullptr) values[flag] = v;
+  }
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (!absl::StartsWith(arg, "--") || arg.find('=') == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("expected --flag=value, got '", arg, "'"));
+    }
+    const size_t eq = arg.find('=');
+    std::string name(arg.substr(2, eq - 2));
+    bool known = false;
+    for (const char* f : kFlags) known = known || name == f;
+    if (!known) return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+    values[name] = std::string(arg.substr(eq + 1));
+  }
+
+  ServerOptions o;
+  o.service = std::move(service);
+  if (!values.contains("config")) {
+    return absl::InvalidArgumentError("--config=FILE (or GNLC_CONFIG) is required");
+  }
+  ASSIGN_OR_RETURN(o.city, LoadCityConfig(values["config"]));
+  if (values.contains("listen")) o.listen_host = values["listen"];
+  if (values.contains("admin_listen")) o.admin_host = values["admin_listen"];
+  if (values.contains("port")) RETURN_IF_ERROR(ParsePort("port", values["port"], o.port));
+  if (values.contains("admin_port")) {
+    RETURN_IF_ERROR(ParsePort("admin_port", values["admin_port"], o.admin_port));
+  }
+  if (values.contains("port_file")) o.port_file = values["port_file"];
+  if (values.contains("drain_ms")) RETURN_IF_ERROR(ParseMillis("drain_ms", values["drain_ms"], o.drain));
+  if (values.contains("grace_ms")) RETURN_IF_ERROR(ParseMillis("grace_ms", values["grace_ms"], o.grace));
+  if (values.contains("log_requests")) {
+    if (!absl::SimpleAtob(values["log_requests"], &o.log_requests)) {
+      return BadFlag("log_requests", values["log_requests"], "true or false");
+    }
+  }
+
+  const auto& r = o.city.redis();
+  std::string address = values.contains("redis") ? values["redis"] : r.address();
+  if (address.empty()) address = "127.0.0.1:6379";
+  if (absl::Status s = ParseRedisAddress(address, o.redis); !s.ok()) {
+    return BadFlag("redis", address, "host:port");
+  }
+  if (r.pool_size() > 0) o.redis.pool_size = r.pool_size();
+  if (r.connect_timeout_ms() > 0) o.redis.connect_timeout = absl::Milliseconds(r.connect_timeout_ms());
+  if (r.command_timeout_ms() > 0) o.redis.command_timeout = absl::Milliseconds(r.command_timeout_ms());
+  if (!r.password_env().empty()) {
+    const char* pw = std::getenv(r.password_env().c_str());
+    if (pw == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "redis.password_env names $", r.password_env(), ", which is not set"));
+    }
+    o.redis.password = pw;
+  }
+  if (const char* secret = std::getenv("GNLC_PAGE_TOKEN_SECRET"); secret != nullptr) {
+    o.page_token_secret = secret;
+  } else {
+    // Good enough for one replica on a laptop; replicas behind one Service
+    // must share a secret or their tokens fail on each other.
+    o.page_token_secret = "gnlc-dev-secret-" + o.city.city_id();
+  }
+  return o;
+}
+
+ServerOptions TestServerOptions(std::string service, CityConfig city, std::string redis_address) {
+  ServerOptions o;
+  o.service = std::move(service);
+  o.city = std::move(city);
+  (void)ParseRedisAddress(redis_address, o.redis);
+  o.redis.pool_size = 4;
+  o.redis.connect_timeout = absl::Milliseconds(300);
+  o.redis.command_timeout = absl::Milliseconds(500);
+  o.redis.min_backoff = absl::Milliseconds(20);
+  o.redis.max_backoff = absl::Milliseconds(200);
+  o.page_token_secret = "test-secret";
+  o.drain = absl::Milliseconds(100);
+  o.grace = absl::Seconds(2);
+  return o;
+}
+
+}  // namespace gnlc

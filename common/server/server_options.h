@@ -1,0 +1,56 @@
+// Per-process settings of a gnlc server, from flags and environment, plus the
+// city's configuration file. Every flag --name=value can also be given as
+// the environment variable GNLC_NAME (flags win). Bad values fail at start
+// with a message that names the flag.
+//
+//   --config=FILE        the CityConfig (JSON or text format)       required
+//   --listen=HOST        gRPC listen address         default 127.0.0.1
+//   --port=N             gRPC port, 0 picks a free one   default 0
+//   --admin_listen=HOST  admin HTTP address          default 127.0.0.1
+//   --admin_port=N       admin HTTP port, 0 picks one    default 0
+//   --redis=HOST:PORT    overrides redis.address of the config
+//   --port_file=FILE     written with "PORT ADMIN_PORT" once listening
+//   --drain_ms=N         NOT_SERVING this long before closing   default 500
+//   --grace_ms=N         in-flight calls may finish for this long default 3000
+//   --log_requests=BOOL  log every call, not only failures  default false
+// The page-token secret comes from GNLC_PAGE_TOKEN_SECRET (shared by the
+// replicas of a service); the Redis password from the variable the config
+// names.
+#ifndef GNLC_COMMON_SERVER_SERVER_OPTIONS_H_
+#define GNLC_COMMON_SERVER_SERVER_OPTIONS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/config/city_config.h"
+#include "common/redis/redis_connection.h"
+
+namespace gnlc {
+
+struct ServerOptions {
+  std::string service;  // "catalog", for logs and metrics
+  std::string listen_host = "127.0.0.1";
+  int port = 0;
+  std::string admin_host = "127.0.0.1";
+  int admin_port = 0;
+  std::string port_file;
+  CityConfig city;
+  RedisOptions redis;
+  std::string page_token_secret;
+  absl::Duration drain = absl::Milliseconds(500);
+  absl::Duration grace = absl::Seconds(3);
+  int max_message_bytes = 4 << 20;
+  absl::Duration max_connection_age = absl::Minutes(5);
+  bool log_requests = false;
+};
+
+absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
+                                                 const char* const* argv);
+
+// Options for tests and tools: a city config in memory, Redis at `address`.
+ServerOptions TestServerOptions(std::string service, CityConfig city, std::string redis_address);
+
+}  // namespace gnlc
+
+#endif  // GNLC_COMMON_SERVER_SERVER_OPTIONS_H_

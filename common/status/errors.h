@@ -1,0 +1,53 @@
+// Errors that carry a machine-readable reason for the caller.
+//
+// Services build errors with these helpers; the gRPC edge (grpc_status.h)
+// turns the reason and metadata into a google.rpc.ErrorInfo:
+//
+//   return InvalidArgument("FIELD_TOO_LONG", "program.title.zh is longer "
+//                          "than 200 characters", {{"field", "title.zh"}});
+#ifndef GNLC_COMMON_STATUS_ERRORS_H_
+#define GNLC_COMMON_STATUS_ERRORS_H_
+
+#include <map>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+
+namespace gnlc {
+
+using ErrorMetadata = std::map<std::string, std::string>;
+
+// An error with `code`, a message for the caller and an UPPER_SNAKE reason.
+absl::Status MakeError(absl::StatusCode code, absl::string_view reason,
+                       absl::string_view message, const ErrorMetadata& metadata = {});
+
+inline absl::Status InvalidArgument(absl::string_view reason, absl::string_view message,
+                                    const ErrorMetadata& metadata = {}) {
+  return MakeError(absl::StatusCode::kInvalidArgument, reason, message, metadata);
+}
+inline absl::Status NotFound(absl::string_view reason, absl::string_view message,
+                             const ErrorMetadata& metadata = {}) {
+  return MakeError(absl::StatusCode::kNotFound, reason, message, metadata);
+}
+inline absl::Status FailedPrecondition(absl::string_view reason, absl::string_view message,
+                                       const ErrorMetadata& metadata = {}) {
+  return MakeError(absl::StatusCode::kFailedPrecondition, reason, message, metadata);
+}
+inline absl::Status Aborted(absl::string_view reason, absl::string_view message,
+                            const ErrorMetadata& metadata = {}) {
+  return MakeError(absl::StatusCode::kAborted, reason, message, metadata);
+}
+inline absl::Status Unavailable(absl::string_view reason, absl::string_view message,
+                                const ErrorMetadata& metadata = {}) {
+  return MakeError(absl::StatusCode::kUnavailable, reason, message, metadata);
+}
+
+// The reason attached by MakeError, or "" when there is none.
+std::string ErrorReason(const absl::Status& status);
+// The metadata attached by MakeError.
+ErrorMetadata ErrorMetadataOf(const absl::Status& status);
+
+}  // namespace gnlc
+
+#endif  // GNLC_COMMON_STATUS_ERRORS_H_

@@ -1,0 +1,115 @@
+#include "common/testing/redis_server.h"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/redis/redis_connection.h"
+
+extern char** environ;
+
+namespace gnlc::testing {
+
+int PickFreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+absl::StatusOr<std::unique_ptr<RedisServerProcess>> RedisServerProcess::Start(
+    std::string appendfsync) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "gnlc-redis-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) return absl::InternalError("mkdtemp failed");
+  std::unique_ptr<RedisServerProcess> p(new RedisServerProcess(tmpl, std::move(appendfsync)));
+  // The port can be taken between PickFreePort and bind: try a few.
+  absl::Status last;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    p->port_ = PickFreePort();
+    last = p->Spawn();
+    if (last.ok()) return p;
+  }
+  return last;
+}
+
+RedisServerProcess::~RedisServerProcess() {
+  Kill(SIGTERM);
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+void RedisServerProcess::Kill(int signal) {
+  if (pid_ <= 0) return;
+  ::kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+absl::Status RedisServerProcess::Restart() {
+  Kill(SIGKILL);
+  absl::Status s;
+  for (int attempt = 0; attempt < 20; ++attempt) {  // the old socket may linger briefly
+    s = Spawn();
+    if (s.ok()) return s;
+  }
+  return s;
+}
+
+absl::Status RedisServerProcess::Spawn() {
+  const std::string port = std::to_string(port_);
+  std::vector<std::string> args = {"redis-server",
+                                   "--port", port,
+                                   "--bind", "127.0.0.1",
+                                   "--dir", dir_,
+                                   "--appendonly", "yes",
+                                   "--appendfsync", appendfsync_,
+                                   "--save", "",
+                                   "--daemonize", "no",
+                                   "--logfile", dir_ + "/redis.log"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawnp(&pid, "redis-server", nullptr, nullptr, argv.data(), environ) != 0) {
+    return absl::FailedPreconditionError("cannot run redis-server: is it installed?");
+  }
+  pid_ = pid;
+  RedisOptions options;
+  options.port = port_;
+  options.connect_timeout = absl::Milliseconds(200);
+  options.min_backoff = options.max_backoff = absl::ZeroDuration();
+  RedisConnection conn(options);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {  // exited: port taken?
+      pid_ = -1;
+      return absl::UnavailableError(absl::StrCat("redis-server exited on port ", port_));
+    }
+    if (conn.Command({"PING"}).ok()) return absl::OkStatus();
+    absl::SleepFor(absl::Milliseconds(10));  // polling readiness, not waiting blind
+  }
+  Kill(SIGKILL);
+  return absl::DeadlineExceededError("redis-server did not answer PING within 10 s");
+}
+
+}  // namespace gnlc::testing

@@ -1,0 +1,85 @@
+#include "services/catalog/catalog_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/server/logging.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+
+namespace gnlc::catalog {
+
+CatalogService::CatalogService(const ServerOptions& options, RedisPool* pool, Metrics* metrics,
+                               Clock clock)
+    : options_(options),
+      city_(options.city.city_id()),
+      edge_{metrics, "catalog.gnlc.org", options.log_requests},
+      clock_(std::move(clock)),
+      store_(pool),
+      tokens_(options.page_token_secret) {}
+
+CatalogService::~CatalogService() { Stop(); }
+
+void CatalogService::StartIndexing() {
+  indexer_ = std::thread([this] {
+    while (!stop_.HasBeenNotified()) {
+      const absl::Status s = BuildIndex();
+      if (s.ok()) return;
+      LogJson("warn", "index build failed, retrying", {{"error", std::string(s.message())}});
+      stop_.WaitForNotificationWithTimeout(absl::Milliseconds(500));
+    }
+  });
+}
+
+absl::Status CatalogService::BuildIndex() {
+  const absl::Time start = absl::Now();
+  // The stream position first: events after it are replayed on top of the
+  // snapshot, and versions make the overlap harmless.
+  ASSIGN_OR_RETURN(std::string tail, store_.StreamTail());
+  RETURN_IF_ERROR(store_.LoadAll([&](Program p) { index_.UpsertProgram(p); },
+                                 [&](Offering o) { index_.UpsertOffering(o); }));
+  follower_ = std::make_unique<StreamFollower>(options_.redis, kCatalogStream, tail,
+                                               [this](const Event& e) { index_.ApplyEvent(e); });
+  follower_->Start();
+  ready_ = true;
+  LogJson("info", "index built",
+          {{"programs", absl::StrCat(index_.program_count())},
+           {"offerings", absl::StrCat(index_.offering_count())},
+           {"seconds", absl::StrCat(absl::ToDoubleSeconds(absl::Now() - start))}});
+  return absl::OkStatus();
+}
+
+void CatalogService::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (indexer_.joinable()) indexer_.join();
+  if (follower_ != nullptr) follower_->Stop();
+}
+
+absl::Status CatalogService::CheckReady() const {
+  if (ready_) return absl::OkStatus();
+  return Unavailable("INDEX_LOADING", "the catalog is starting up, retry in a moment");
+}
+
+// The RPCs: each hands its logic to the common edge (status mapping, metrics,
+// logs). The logic lives in program_rpcs.cc, offering_rpcs.cc,
+// search_rpc.cc and change_feed_rpc.cc.
+#define GNLC_CATALOG_RPC(Method)                                                         \
+  grpc::ServerUnaryReactor* CatalogService::Method(grpc::CallbackServerContext* ctx,     \
+                                                   const pb::Method##Request* req,       \
+                                                   pb::Method##Response* resp) {         \
+    return ServeUnary(ctx, edge_, #Method, [&] { return Do##Method(*req, *resp); });     \
+  }
+GNLC_CATALOG_RPC(CreateProgram)
+GNLC_CATALOG_RPC(GetProgram)
+GNLC_CATALOG_RPC(UpdateProgram)
+GNLC_CATALOG_RPC(DeleteProgram)
+GNLC_CATALOG_RPC(ListPrograms)
+GNLC_CATALOG_RPC(SearchPrograms)
+GNLC_CATALOG_RPC(CreateOffering)
+GNLC_CATALOG_RPC(GetOffering)
+GNLC_CATALOG_RPC(UpdateOffering)
+GNLC_CATALOG_RPC(CancelOffering)
+GNLC_CATALOG_RPC(ListOfferings)
+GNLC_CATALOG_RPC(BatchGetOfferings)
+GNLC_CATALOG_RPC(ListProgramChanges)
+#undef GNLC_CATALOG_RPC
+
+}  // namespace gnlc::catalog

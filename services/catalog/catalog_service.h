@@ -1,0 +1,132 @@
+// gnlc.catalog.v1.CatalogService: programs, offerings, search and the change
+// feed of one city. Writes go to Redis (CatalogStore) and then into this
+// replica's index at once, so a write is visible here when the RPC returns;
+// other replicas pick it up from the catalog stream within a second. Reads
+// and searches are served from the index.
+//
+//   CatalogService catalog(options, &pool, &metrics);
+//   server.AddService(&catalog, "gnlc.catalog.v1.CatalogService");
+//   server.SetReadiness([&] { return catalog.ready(); });
+//   catalog.StartIndexing();   // loads the index in the background
+#ifndef GNLC_SERVICES_CATALOG_CATALOG_SERVICE_H_
+#define GNLC_SERVICES_CATALOG_CATALOG_SERVICE_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "common/events/stream_follower.h"
+#include "common/paging/page_token.h"
+#include "common/server/server_options.h"
+#include "common/server/unary_call.h"
+#include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
+#include "services/catalog/catalog_names.h"
+#include "services/catalog/catalog_store.h"
+#include "services/catalog/search_index.h"
+
+namespace gnlc::catalog {
+
+namespace pb = gnlc::catalog::v1;
+
+class CatalogService final : public pb::CatalogService::CallbackService {
+ public:
+  using Clock = std::function<absl::Time()>;
+
+  CatalogService(const ServerOptions& options, RedisPool* pool, Metrics* metrics,
+                 Clock clock = [] { return absl::Now(); });
+  ~CatalogService() override;
+
+  // Loads the index from Redis (retrying until Redis answers), then follows
+  // the catalog stream. ready() turns true once the index is built.
+  void StartIndexing();
+  void Stop();
+  bool ready() const { return ready_.load(); }
+  const SearchIndex& index() const { return index_; }
+
+  grpc::ServerUnaryReactor* CreateProgram(grpc::CallbackServerContext* ctx,
+                                          const pb::CreateProgramRequest* req,
+                                          pb::CreateProgramResponse* resp) override;
+  grpc::ServerUnaryReactor* GetProgram(grpc::CallbackServerContext* ctx,
+                                       const pb::GetProgramRequest* req,
+                                       pb::GetProgramResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateProgram(grpc::CallbackServerContext* ctx,
+                                          const pb::UpdateProgramRequest* req,
+                                          pb::UpdateProgramResponse* resp) override;
+  grpc::ServerUnaryReactor* DeleteProgram(grpc::CallbackServerContext* ctx,
+                                          const pb::DeleteProgramRequest* req,
+                                          pb::DeleteProgramResponse* resp) override;
+  grpc::ServerUnaryReactor* ListPrograms(grpc::CallbackServerContext* ctx,
+                                         const pb::ListProgramsRequest* req,
+                                         pb::ListProgramsResponse* resp) override;
+  grpc::ServerUnaryReactor* SearchPrograms(grpc::CallbackServerContext* ctx,
+                                           const pb::SearchProgramsRequest* req,
+                                           pb::SearchProgramsResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateOffering(grpc::CallbackServerContext* ctx,
+                                           const pb::CreateOfferingRequest* req,
+                                           pb::CreateOfferingResponse* resp) override;
+  grpc::ServerUnaryReactor* GetOffering(grpc::CallbackServerContext* ctx,
+                                        const pb::GetOfferingRequest* req,
+                                        pb::GetOfferingResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateOffering(grpc::CallbackServerContext* ctx,
+                                           const pb::UpdateOfferingRequest* req,
+                                           pb::UpdateOfferingResponse* resp) override;
+  grpc::ServerUnaryReactor* CancelOffering(grpc::CallbackServerContext* ctx,
+                                           const pb::CancelOfferingRequest* req,
+                                           pb::CancelOfferingResponse* resp) override;
+  grpc::ServerUnaryReactor* ListOfferings(grpc::CallbackServerContext* ctx,
+                                          const pb::ListOfferingsRequest* req,
+                                          pb::ListOfferingsResponse* resp) override;
+  grpc::ServerUnaryReactor* BatchGetOfferings(grpc::CallbackServerContext* ctx,
+                                              const pb::BatchGetOfferingsRequest* req,
+                                              pb::BatchGetOfferingsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListProgramChanges(grpc::CallbackServerContext* ctx,
+                                               const pb::ListProgramChangesRequest* req,
+                                               pb::ListProgramChangesResponse* resp) override;
+
+ private:
+  absl::Status DoCreateProgram(const pb::CreateProgramRequest& req, pb::CreateProgramResponse& resp);
+  absl::Status DoGetProgram(const pb::GetProgramRequest& req, pb::GetProgramResponse& resp);
+  absl::Status DoUpdateProgram(const pb::UpdateProgramRequest& req, pb::UpdateProgramResponse& resp);
+  absl::Status DoDeleteProgram(const pb::DeleteProgramRequest& req, pb::DeleteProgramResponse& resp);
+  absl::Status DoListPrograms(const pb::ListProgramsRequest& req, pb::ListProgramsResponse& resp);
+  absl::Status DoSearchPrograms(const pb::SearchProgramsRequest& req,
+                                pb::SearchProgramsResponse& resp);
+  absl::Status DoCreateOffering(const pb::CreateOfferingRequest& req,
+                                pb::CreateOfferingResponse& resp);
+  absl::Status DoGetOffering(const pb::GetOfferingRequest& req, pb::GetOfferingResponse& resp);
+  absl::Status DoUpdateOffering(const pb::UpdateOfferingRequest& req,
+                                pb::UpdateOfferingResponse& resp);
+  absl::Status DoCancelOffering(const pb::CancelOfferingRequest& req,
+                                pb::CancelOfferingResponse& resp);
+  absl::Status DoListOfferings(const pb::ListOfferingsRequest& req, pb::ListOfferingsResponse& resp);
+  absl::Status DoBatchGetOfferings(const pb::BatchGetOfferingsRequest& req,
+                                   pb::BatchGetOfferingsResponse& resp);
+  absl::Status DoListProgramChanges(const pb::ListProgramChangesRequest& req,
+                                    pb::ListProgramChangesResponse& resp);
+
+  // Read-modify-write of an offering with the version check in Redis.
+  absl::Status WriteOffering(const OfferingRef& ref, absl::string_view etag,
+                             const std::function<absl::Status(Offering&)>& change, bool cancelling,
+                             Offering& out);
+  absl::Status CheckReady() const;
+  absl::Status BuildIndex();
+  int64_t NowSeconds() const { return absl::ToUnixSeconds(clock_()); }
+
+  const ServerOptions options_;
+  const std::string city_;
+  RpcEdge edge_;
+  Clock clock_;
+  CatalogStore store_;
+  SearchIndex index_;
+  PageTokenCodec tokens_;
+  std::atomic<bool> ready_{false};
+  std::unique_ptr<StreamFollower> follower_;
+  absl::Notification stop_;
+  std::thread indexer_;
+};
+
+}  // namespace gnlc::catalog
+
+#endif  // GNLC_SERVICES_CATALOG_CATALOG_SERVICE_H_

@@ -1,0 +1,277 @@
+#include "services/catalog/catalog_store.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/redis/redis_script.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+
+namespace gnlc::catalog {
+namespace {
+
+constexpr char kPrograms[] = "cat:{0}:programs";
+constexpr char kOfferings[] = "cat:{0}:offerings";
+constexpr char kVersions[] = "cat:{0}:versions";
+constexpr char kChanges[] = "cat:{0}:changes";
+constexpr char kSeq[] = "cat:{0}:seq";
+constexpr char kTombstones[] = "cat:{0}:tombstones";
+
+std::string ProgramOfferingsKey(absl::string_view program_id) {
+  return absl::StrCat("cat:{0}:po:", program_id);
+}
+
+// KEYS: records, versions, changes, seq, stream, request, programs, po-set
+// ARGV: id, expected version (0: create), blob, event, change member,
+//       maxlen, request id ("" none), parent program id ("" none), name
+const RedisScript& PutScript() {
+  static const RedisScript* script = new RedisScript(absl::StrCat(kPublishLua, R"lua(
+if ARGV[7] ~= '' then
+  local prior = redis.call('GET', KEYS[6])
+  if prior then return {'DUPLICATE', prior} end
+end
+if ARGV[8] ~= '' and redis.call('HEXISTS', KEYS[7], ARGV[8]) == 0 then
+  return {'NO_PARENT'}
+end
+local expected = tonumber(ARGV[2])
+local current = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if expected > 0 and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+  return {'NOT_FOUND'}
+end
+if current ~= expected then return {'CONFLICT', tostring(current)} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[1], expected + 1)
+local seq = redis.call('INCR', KEYS[4])
+redis.call('ZADD', KEYS[3], seq, ARGV[5])
+if ARGV[8] ~= '' then redis.call('SADD', KEYS[8], ARGV[1]) end
+gnlc_publish(KEYS[5], ARGV[6], ARGV[4])
+if ARGV[7] ~= '' then redis.call('SET', KEYS[6], ARGV[9], 'EX', 86400) end
+return {'OK', tostring(seq)}
+)lua"));
+  return *script;
+}
+
+// KEYS: programs, versions, offerings, changes, seq, stream, tombstones, po-set
+// ARGV: program id, expected version ("0": any), event, maxlen, now ms,
+//       program name
+const RedisScript& DeleteScript() {
+  static const RedisScript* script = new RedisScript(absl::StrCat(kPublishLua, R"lua(
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {'NOT_FOUND'} end
+local current = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if ARGV[2] ~= '0' and tonumber(ARGV[2]) ~= current then
+  return {'CONFLICT', tostring(current)}
+end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], current + 1)
+local seq = redis.call('INCR', KEYS[5])
+redis.call('ZADD', KEYS[4], seq, 'p:' .. ARGV[1])
+redis.call('HSET', KEYS[7], 'p:' .. ARGV[1], ARGV[5] .. ' ' .. ARGV[6])
+for _, oid in ipairs(redis.call('SMEMBERS', KEYS[8])) do
+  redis.call('HDEL', KEYS[3], oid)
+  redis.call('HINCRBY', KEYS[2], oid, 1)
+  seq = redis.call('INCR', KEYS[5])
+  redis.call('ZADD', KEYS[4], seq, 'o:' .. oid)
+  redis.call('HSET', KEYS[7], 'o:' .. oid, ARGV[5] .. ' ' .. ARGV[6] .. '/offerings/' .. oid)
+end
+redis.call('DEL', KEYS[8])
+gnlc_publish(KEYS[6], ARGV[4], ARGV[3])
+return {'OK', tostring(current + 1)}
+)lua"));
+  return *script;
+}
+
+// KEYS: changes, programs, offerings, tombstones; ARGV: after, limit
+const RedisScript& ChangesScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+local items = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf',
+                         'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for i = 1, #items, 2 do
+  local member = items[i]
+  local hash = KEYS[3]
+  if string.sub(member, 1, 1) == 'p' then hash = KEYS[2] end
+  local blob = redis.call('HGET', hash, string.sub(member, 3))
+  out[#out + 1] = member
+  out[#out + 1] = items[i + 1]
+  if blob then
+    out[#out + 1] = 'r'
+    out[#out + 1] = blob
+  else
+    out[#out + 1] = 't'
+    out[#out + 1] = redis.call('HGET', KEYS[4], member) or '0 '
+  end
+end
+return out
+)lua");
+  return *script;
+}
+
+}  // namespace
+
+CatalogStore::CatalogStore(RedisPool* pool, int64_t stream_maxlen)
+    : pool_(pool), maxlen_(std::to_string(stream_maxlen)) {}
+
+absl::StatusOr<std::optional<std::string>> CatalogStore::Put(
+    bool program, absl::string_view id, uint64_t expected_version, const std::string& blob,
+    absl::string_view parent_id, absl::string_view request_id, absl::string_view name,
+    Event& event) {
+  const std::string event_bytes = EncodeEvent(event);
+  const std::string member = absl::StrCat(program ? "p:" : "o:", id);
+  const std::string request_key =
+      absl::StrCat("cat:{0}:req:", program ? "p:" : "o:", request_id);
+  const std::string po_key = ProgramOfferingsKey(parent_id);
+  const std::string expected = std::to_string(expected_version);
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   PutScript().Run(*pool_,
+                                   {program ? kPrograms : kOfferings, kVersions, kChanges, kSeq,
+                                    kCatalogStream, request_key, kPrograms, po_key},
+                                   {id, expected, blob, event_bytes, member, maxlen_, request_id,
+                                    parent_id, name}));
+  const ReplyView r = reply.view();
+  const absl::string_view outcome = r.size() > 0 ? r[0].str() : "";
+  if (outcome == "OK") return std::nullopt;
+  if (outcome == "DUPLICATE") return std::string(r[1].str());
+  if (outcome == "NO_PARENT") {
+    return NotFound("PROGRAM_NOT_FOUND", "the offering's program does not exist or was deleted");
+  }
+  if (outcome == "NOT_FOUND") {
+    return NotFound(program ? "PROGRAM_NOT_FOUND" : "OFFERING_NOT_FOUND",
+                    absl::StrCat(name, " does not exist or was deleted"));
+  }
+  if (outcome == "CONFLICT") {
+    if (expected_version == 0) return absl::AlreadyExistsError("id taken");
+    return Aborted("STALE_ETAG",
+                   absl::StrCat("etag \"", expected_version, "\" is stale (now \"", r[1].str(),
+                                "\"): read the resource again and retry"),
+                   {{"current_etag", std::string(r[1].str())}});
+  }
+  return absl::InternalError(absl::StrCat("unexpected script outcome '", outcome, "'"));
+}
+
+absl::StatusOr<std::optional<std::string>> CatalogStore::CreateProgram(
+    const Program& program, absl::string_view id, absl::string_view request_id, Event& event) {
+  return Put(true, id, 0, program.SerializeAsString(), "", request_id, program.name(), event);
+}
+
+absl::Status CatalogStore::UpdateProgram(const Program& program, absl::string_view id,
+                                         uint64_t expected_version, Event& event) {
+  return Put(true, id, expected_version, program.SerializeAsString(), "", "", program.name(),
+             event)
+      .status();
+}
+
+absl::StatusOr<std::optional<std::string>> CatalogStore::CreateOffering(
+    const Offering& offering, absl::string_view program_id, absl::string_view id,
+    absl::string_view request_id, Event& event) {
+  return Put(false, id, 0, offering.SerializeAsString(), program_id, request_id, offering.name(),
+             event);
+}
+
+absl::Status CatalogStore::UpdateOffering(const Offering& offering, absl::string_view id,
+                                          uint64_t expected_version, Event& event) {
+  return Put(false, id, expected_version, offering.SerializeAsString(), "", "", offering.name(),
+             event)
+      .status();
+}
+
+absl::Status CatalogStore::DeleteProgram(absl::string_view id, absl::string_view name,
+                                         uint64_t expected_version, Event& event) {
+  const std::string event_bytes = EncodeEvent(event);
+  const std::string now_ms = std::to_string(absl::ToUnixMillis(absl::Now()));
+  const std::string expected = std::to_string(expected_version);
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   DeleteScript().Run(*pool_,
+                                      {kPrograms, kVersions, kOfferings, kChanges, kSeq,
+                                       kCatalogStream, kTombstones, ProgramOfferingsKey(id)},
+                                      {id, expected, event_bytes, maxlen_, now_ms, name}));
+  const ReplyView r = reply.view();
+  const absl::string_view outcome = r.size() > 0 ? r[0].str() : "";
+  if (outcome == "OK") return absl::OkStatus();
+  if (outcome == "NOT_FOUND") {
+    return NotFound("PROGRAM_NOT_FOUND", absl::StrCat(name, " does not exist or was deleted"));
+  }
+  if (outcome == "CONFLICT") {
+    return Aborted("STALE_ETAG",
+                   absl::StrCat("etag \"", expected_version, "\" is stale (now \"", r[1].str(),
+                                "\"): read the program again and retry"),
+                   {{"current_etag", std::string(r[1].str())}});
+  }
+  return absl::InternalError(absl::StrCat("unexpected script outcome '", outcome, "'"));
+}
+
+absl::StatusOr<Program> CatalogStore::ReadProgram(absl::string_view id) {
+  ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"HGET", kPrograms, id}));
+  Program p;
+  if (reply.view().is_nil() || !p.ParseFromArray(reply.view().str().data(),
+                                                 static_cast<int>(reply.view().str().size()))) {
+    return NotFound("PROGRAM_NOT_FOUND", "the program does not exist or was deleted");
+  }
+  return p;
+}
+
+absl::StatusOr<Offering> CatalogStore::ReadOffering(absl::string_view id) {
+  ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"HGET", kOfferings, id}));
+  Offering o;
+  if (reply.view().is_nil() || !o.ParseFromArray(reply.view().str().data(),
+                                                 static_cast<int>(reply.view().str().size()))) {
+    return NotFound("OFFERING_NOT_FOUND", "the offering does not exist or was deleted");
+  }
+  return o;
+}
+
+absl::StatusOr<std::vector<StoredChange>> CatalogStore::ListChanges(int64_t after, int limit) {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   ChangesScript().Run(*pool_, {kChanges, kPrograms, kOfferings, kTombstones},
+                                       {std::to_string(after), std::to_string(limit)}));
+  const ReplyView r = reply.view();
+  std::vector<StoredChange> out;
+  for (size_t i = 0; i + 3 < r.size(); i += 4) {
+    StoredChange c;
+    c.is_program = r[i].str().substr(0, 1) == "p";
+    (void)absl::SimpleAtoi(r[i + 1].str(), &c.sequence);
+    c.deleted = r[i + 2].str() == "t";
+    const absl::string_view payload = r[i + 3].str();
+    if (c.deleted) {
+      const size_t space = payload.find(' ');
+      (void)absl::SimpleAtoi(payload.substr(0, space), &c.deleted_unix_ms);
+      if (space != absl::string_view::npos) c.deleted_name = std::string(payload.substr(space + 1));
+    } else {
+      c.record = std::string(payload);
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+absl::Status CatalogStore::Scan(absl::string_view key,
+                                const std::function<void(absl::string_view)>& visit) {
+  std::string cursor = "0";
+  do {
+    ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"HSCAN", key, cursor, "COUNT", "2000"}));
+    const ReplyView r = reply.view();
+    cursor = std::string(r[0].str());
+    const ReplyView items = r[1];
+    for (size_t i = 1; i < items.size(); i += 2) visit(items[i].str());
+  } while (cursor != "0");
+  return absl::OkStatus();
+}
+
+absl::Status CatalogStore::LoadAll(const std::function<void(Program)>& on_program,
+                                   const std::function<void(Offering)>& on_offering) {
+  RETURN_IF_ERROR(Scan(kPrograms, [&](absl::string_view blob) {
+    Program p;
+    if (p.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) on_program(std::move(p));
+  }));
+  return Scan(kOfferings, [&](absl::string_view blob) {
+    Offering o;
+    if (o.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) on_offering(std::move(o));
+  });
+}
+
+absl::StatusOr<std::string> CatalogStore::StreamTail() {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   pool_->Command({"XREVRANGE", kCatalogStream, "+", "-", "COUNT", "1"}));
+  if (reply.view().size() == 0) return std::string("0-0");
+  return std::string(reply.view()[0][0].str());
+}
+
+}  // namespace gnlc::catalog

@@ -1,0 +1,105 @@
+// The catalog's records in Redis, the system of record. Every write is one
+// Lua script that checks the version (etag), writes the record, moves the
+// resource to the head of the change log and appends its event to the
+// catalog stream: the change and its event exist together or not at all.
+//
+// Keys, all in hash slot {0} because the change feed needs one total order:
+//   cat:{0}:programs        HASH  program id  -> Program (serialized)
+//   cat:{0}:offerings       HASH  offering id -> Offering
+//   cat:{0}:versions        HASH  id -> version (survives deletion)
+//   cat:{0}:po:{program}    SET   offering ids of a program
+//   cat:{0}:changes         ZSET  "p:{id}"/"o:{id}" scored by change sequence
+//   cat:{0}:seq             STRING change sequence counter
+//   cat:{0}:tombstones      HASH  "p:{id}" -> "{unix_ms} {resource name}"
+//   cat:{0}:req:{p|o}:{rid} STRING resource name, 24 h (idempotent creates)
+//   cat:{0}:events          STREAM the catalog's events (trimmed ~1e6)
+#ifndef GNLC_SERVICES_CATALOG_CATALOG_STORE_H_
+#define GNLC_SERVICES_CATALOG_CATALOG_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/events/event_codec.h"
+#include "common/redis/redis_pool.h"
+#include "gnlc/catalog/v1/offering.pb.h"
+#include "gnlc/catalog/v1/program.pb.h"
+
+namespace gnlc::catalog {
+
+using gnlc::catalog::v1::Offering;
+using gnlc::catalog::v1::Program;
+
+inline constexpr char kCatalogStream[] = "cat:{0}:events";
+
+// One entry of the change log as stored.
+struct StoredChange {
+  int64_t sequence = 0;
+  bool is_program = false;
+  bool deleted = false;
+  std::string record;          // serialized Program/Offering unless deleted
+  int64_t deleted_unix_ms = 0;  // for tombstones
+  std::string deleted_name;     // for tombstones
+};
+
+class CatalogStore final {
+ public:
+  explicit CatalogStore(RedisPool* pool, int64_t stream_maxlen = 1000000);
+
+  // Writes a new program (etag "1") with its event. If `request_id` was seen
+  // within 24 h, writes nothing and returns the name created then.
+  // ALREADY_EXISTS if the id is taken (the caller picks another).
+  absl::StatusOr<std::optional<std::string>> CreateProgram(const Program& program,
+                                                           absl::string_view id,
+                                                           absl::string_view request_id,
+                                                           Event& event);
+  // Replaces a program if its version is still `expected_version`.
+  // ABORTED on a stale version, NOT_FOUND if deleted meanwhile.
+  absl::Status UpdateProgram(const Program& program, absl::string_view id,
+                             uint64_t expected_version, Event& event);
+  // Archives a program and its offerings with tombstones. `expected_version`
+  // 0 means any version.
+  absl::Status DeleteProgram(absl::string_view id, absl::string_view name,
+                             uint64_t expected_version, Event& event);
+
+  absl::StatusOr<std::optional<std::string>> CreateOffering(const Offering& offering,
+                                                            absl::string_view program_id,
+                                                            absl::string_view id,
+                                                            absl::string_view request_id,
+                                                            Event& event);
+  absl::Status UpdateOffering(const Offering& offering, absl::string_view id,
+                              uint64_t expected_version, Event& event);
+
+  // NOT_FOUND when absent.
+  absl::StatusOr<Program> ReadProgram(absl::string_view id);
+  absl::StatusOr<Offering> ReadOffering(absl::string_view id);
+
+  // Changes with sequence > `after`, oldest first, at most `limit`.
+  absl::StatusOr<std::vector<StoredChange>> ListChanges(int64_t after, int limit);
+
+  // Calls the visitors for every live program, then every live offering.
+  absl::Status LoadAll(const std::function<void(Program)>& on_program,
+                       const std::function<void(Offering)>& on_offering);
+  // Id of the newest stream entry, "0-0" if none: follow from here after a
+  // LoadAll started later.
+  absl::StatusOr<std::string> StreamTail();
+
+ private:
+  absl::StatusOr<std::optional<std::string>> Put(bool program, absl::string_view id,
+                                                 uint64_t expected_version,
+                                                 const std::string& blob,
+                                                 absl::string_view parent_id,
+                                                 absl::string_view request_id,
+                                                 absl::string_view name, Event& event);
+  absl::Status Scan(absl::string_view key, const std::function<void(absl::string_view)>& visit);
+
+  RedisPool* pool_;
+  std::string maxlen_;
+};
+
+}  // namespace gnlc::catalog
+
+#endif  // GNLC_SERVICES_CATALOG_CATALOG_STORE_H_

@@ -1,0 +1,61 @@
+#include "services/catalog/catalog_views.h"
+
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "common/status/errors.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace gnlc::catalog {
+
+Program ProgramFromView(const ProgramView& view) {
+  Program p;
+  p.ParseFromString(view.program);
+  p.set_availability(view.availability);
+  p.set_offering_count(view.offering_count);
+  return p;
+}
+
+Offering OfferingFromView(const OfferingView& view) {
+  Offering o;
+  o.ParseFromString(view.offering);
+  o.set_availability(view.availability);
+  o.set_seats_taken(view.seats_taken);
+  o.set_seats_left(view.seats_left);
+  return o;
+}
+
+std::string EncodeCursor(const SearchCursor& cursor) {
+  std::string out(sizeof(double), '\0');
+  std::memcpy(out.data(), &cursor.key, sizeof(double));
+  out += cursor.name;
+  return out;
+}
+
+absl::StatusOr<std::optional<SearchCursor>> DecodeCursor(const std::string& position) {
+  if (position.empty()) return std::nullopt;
+  if (position.size() < sizeof(double)) {
+    return InvalidArgument("INVALID_PAGE_TOKEN", "page_token is not valid for this request");
+  }
+  SearchCursor c;
+  std::memcpy(&c.key, position.data(), sizeof(double));
+  c.name = position.substr(sizeof(double));
+  return c;
+}
+
+google::protobuf::Timestamp TimestampFromSeconds(int64_t seconds) {
+  google::protobuf::Timestamp t;
+  t.set_seconds(seconds);
+  return t;
+}
+
+google::protobuf::Timestamp TimestampFromTime(absl::Time t) {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+uint64_t EtagVersion(absl::string_view etag) {
+  uint64_t v = 0;
+  return absl::SimpleAtoi(etag, &v) ? v : 0;
+}
+
+}  // namespace gnlc::catalog

@@ -1,0 +1,35 @@
+// The catalog server: one city's programs, offerings, search and change feed.
+// Flags: see common/server/server_options.h.
+#include <cstdio>
+
+#include "common/redis/redis_pool.h"
+#include "common/server/logging.h"
+#include "common/server/server.h"
+#include "services/catalog/catalog_service.h"
+
+int main(int argc, char** argv) {
+  gnlc::BlockTerminationSignals();
+  auto options = gnlc::ParseServerOptions("catalog", argc, argv);
+  if (!options.ok()) {
+    std::fprintf(stderr, "catalog: %s\n", std::string(options.status().message()).c_str());
+    return 2;
+  }
+  gnlc::SetLogService("catalog");
+  gnlc::Metrics metrics("catalog");
+  options->redis.on_error = [&metrics] { metrics.RedisError(); };
+  gnlc::RedisPool pool(options->redis);
+  gnlc::catalog::CatalogService catalog(*options, &pool, &metrics);
+  gnlc::GnlcServer server(*options, &metrics);
+  server.AddService(&catalog, "gnlc.catalog.v1.CatalogService");
+  server.SetReadiness([&catalog] { return catalog.ready(); });
+  if (auto started = server.Start(); !started.ok()) {
+    gnlc::LogJson("error", "cannot start", {{"error", std::string(started.message())}});
+    return 1;
+  }
+  catalog.StartIndexing();
+  const int signal = gnlc::WaitForTerminationSignal();
+  gnlc::LogJson("info", "signal received", {{"signal", std::to_string(signal)}});
+  server.Shutdown();
+  catalog.Stop();
+  return 0;
+}

@@ -1,0 +1,156 @@
+// The in-memory index each catalog replica serves reads and searches from.
+// Built from Redis at start, then kept current by the replica's own writes
+// and by following the catalog stream; every record carries its version, so
+// applying the same change twice, or an older one late, changes nothing.
+//
+//   SearchIndex index;
+//   index.UpsertProgram(program);          // from a write or an event
+//   SearchQuery q;  q.terms = QueryTerms("书法");
+//   SearchPage page = index.Search(q, absl::ToUnixSeconds(absl::Now()));
+//
+// Thread-safe: searches share a reader lock; writes take it exclusively.
+#ifndef GNLC_SERVICES_CATALOG_SEARCH_INDEX_H_
+#define GNLC_SERVICES_CATALOG_SEARCH_INDEX_H_
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "common/events/event_codec.h"
+#include "gnlc/catalog/v1/catalog_service.pb.h"
+#include "services/catalog/availability.h"
+
+namespace gnlc::catalog {
+
+using gnlc::catalog::v1::Offering;
+using gnlc::catalog::v1::Program;
+
+// Where the previous page ended, in the page's order.
+struct SearchCursor {
+  double key = 0;
+  std::string name;
+};
+
+// A parsed and validated SearchProgramsRequest.
+struct SearchQuery {
+  std::vector<std::string> terms;  // all must match (QueryTerms)
+  std::vector<int> kinds, age_bands, modalities, availability;
+  std::vector<std::string> topics, languages, districts;
+  v1::PriceFilter price = v1::PRICE_FILTER_UNSPECIFIED;
+  std::optional<int64_t> start_after, start_before;  // unix seconds
+  bool has_geo = false;
+  double lat = 0, lng = 0, radius_m = 0;
+  v1::SearchOrder order = v1::SEARCH_ORDER_RELEVANCE;
+  int page_size = 50;
+  std::optional<SearchCursor> after;
+};
+
+struct SearchHit {
+  std::string program;  // serialized Program as stored
+  Availability availability = v1::AVAILABILITY_UNSPECIFIED;
+  int32_t offering_count = 0;
+  double distance_m = 0;
+  std::optional<int64_t> next_start;
+  double relevance = 0;
+  int32_t seats_left = 0;
+  SearchCursor cursor;
+};
+
+struct SearchPage {
+  std::vector<SearchHit> hits;
+  int32_t total = 0;
+  bool more = false;
+  std::map<std::string, int32_t> kind_facets, modality_facets, district_facets,
+      availability_facets;
+};
+
+// Computed fields of a program for Get/List.
+struct ProgramView {
+  std::string program;  // serialized
+  Availability availability = v1::AVAILABILITY_UNSPECIFIED;
+  int32_t offering_count = 0;
+  int64_t create_time = 0;
+};
+
+struct OfferingView {
+  std::string offering;  // serialized
+  Availability availability = v1::AVAILABILITY_UNSPECIFIED;
+  int32_t seats_taken = 0;
+  int32_t seats_left = 0;
+  int64_t start = 0;
+};
+
+class SearchIndex final {
+ public:
+  SearchIndex();
+  ~SearchIndex();
+
+  // Each returns true if the record was newer than the indexed one.
+  bool UpsertProgram(const Program& program);
+  bool UpsertOffering(const Offering& offering);
+  // Drops a program and its offerings for good (ids are never reused).
+  void RemoveProgram(absl::string_view program_id);
+  // Applies a catalog event (others are ignored).
+  void ApplyEvent(const Event& event);
+  // Seats taken of an offering, as the enrollment service reports them.
+  void SetSeatsTaken(absl::string_view offering_id, int32_t taken);
+
+  std::optional<ProgramView> GetProgram(absl::string_view program_id, int64_t now) const;
+  std::optional<OfferingView> GetOffering(absl::string_view program_id,
+                                          absl::string_view offering_id, int64_t now) const;
+  // A program's offerings by start time, then id.
+  std::vector<OfferingView> ListOfferings(absl::string_view program_id, int64_t now) const;
+  // Programs newest first; `after` is (create_time, name) of the last one seen.
+  std::vector<ProgramView> ListPrograms(v1::ProgramState state, int kind,
+                                        const std::optional<SearchCursor>& after, int limit,
+                                        int64_t now, bool& more) const;
+
+  SearchPage Search(const SearchQuery& query, int64_t now) const;
+
+  size_t program_count() const;
+  size_t offering_count() const;
+
+ private:
+  struct OfferingDoc;
+  struct ProgramDoc;
+  struct Posting {
+    uint32_t slot;
+    uint16_t weight;
+  };
+  struct Evaluation;
+
+  // Brings postings and geo cells in line with the doc (or removes them all).
+  void Reindex(uint32_t slot, bool remove_all = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint32_t Intern(absl::string_view s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint32_t Lookup(absl::string_view s) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  bool Evaluate(const ProgramDoc& doc, const SearchQuery& q, int64_t now, Evaluation& out) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  std::vector<uint32_t> Candidates(const SearchQuery& q, std::vector<double>& relevance) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  ProgramView ViewOf(const ProgramDoc& doc, int64_t now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  std::vector<std::unique_ptr<ProgramDoc>> docs_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint32_t> free_slots_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, uint32_t> slot_by_program_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, uint32_t> slot_by_offering_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> removed_programs_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int32_t> seats_taken_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::vector<Posting>> postings_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> cells_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, uint32_t> interned_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> interned_names_ ABSL_GUARDED_BY(mu_);
+  size_t live_programs_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t live_offerings_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace gnlc::catalog
+
+#endif  // GNLC_SERVICES_CATALOG_SEARCH_INDEX_H_
