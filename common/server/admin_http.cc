@@ -1,6 +1,13 @@
 #include "common/server/admin_http.h"
 
 #include <CivetServer.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 
@@ -70,7 +77,26 @@ absl::Status AdminHttpServer::Start() {
 }
 
 void AdminHttpServer::Stop() {
-  if (server_ != nullptr) server_->close();
+  if (server_ == nullptr) return;
+  // civetweb's listener polls in 2 s quanta and close() waits for it; a
+  // connection to our own port wakes it at once. Poke until close() is done.
+  std::atomic<bool> closed{false};
+  std::thread closer([&] {
+    server_->close();
+    closed = true;
+  });
+  const std::string host = host_ == "0.0.0.0" ? "127.0.0.1" : host_;
+  while (!closed) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+    (void)connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    close(fd);
+    for (int i = 0; i < 20 && !closed; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  closer.join();
   server_.reset();
 }
 

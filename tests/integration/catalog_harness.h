@@ -1,0 +1,64 @@
+// A catalog replica for tests: real gRPC server on 127.0.0.1:0 over a real
+// Redis, with an injectable clock, plus request builders shared by tests.
+//
+//   auto redis = testing::RedisServerProcess::Start();
+//   auto replica = CatalogReplica::Start((*redis)->address());
+//   auto program = CreatePublishedProgram(*replica->stub, "书法入门", "Calligraphy");
+#ifndef GNLC_TESTS_INTEGRATION_CATALOG_HARNESS_H_
+#define GNLC_TESTS_INTEGRATION_CATALOG_HARNESS_H_
+
+#include <memory>
+#include <string>
+
+#include "common/redis/redis_pool.h"
+#include "common/server/server.h"
+#include "common/testing/grpc_testing.h"
+#include "common/testing/redis_server.h"
+#include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
+#include "services/catalog/catalog_service.h"
+
+namespace gnlc::catalog::testing {
+
+namespace pb = gnlc::catalog::v1;
+
+// Nanjing with a handful of districts.
+CityConfig TestCity();
+
+struct CatalogReplica {
+  std::unique_ptr<Metrics> metrics;
+  std::unique_ptr<RedisPool> pool;
+  std::unique_ptr<CatalogService> service;
+  std::unique_ptr<GnlcServer> server;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<pb::CatalogService::Stub> stub;
+
+  // Starts and waits until health says SERVING (index built).
+  static std::unique_ptr<CatalogReplica> Start(
+      const std::string& redis_address,
+      CatalogService::Clock clock = [] { return absl::Now(); });
+  ~CatalogReplica();
+};
+
+// A published program with the given titles (kind WORKSHOP unless given).
+pb::Program NewProgram(const std::string& zh, const std::string& en,
+                       gnlc::type::v1::ProgramKind kind = gnlc::type::v1::PROGRAM_KIND_WORKSHOP);
+// An in-person offering at (lat, lng) in `district`, starting `start_in`
+// from `now`, enrollment open now.
+pb::Offering NewOffering(absl::Time now, absl::Duration start_in, double lat, double lng,
+                         const std::string& district, int seats = 20);
+
+// Create helpers that fail the test on error.
+pb::Program MustCreateProgram(pb::CatalogService::Stub& stub, const pb::Program& program,
+                              const std::string& request_id = "");
+pb::Offering MustCreateOffering(pb::CatalogService::Stub& stub, const std::string& program_name,
+                                const pb::Offering& offering);
+
+pb::SearchProgramsResponse MustSearch(pb::CatalogService::Stub& stub,
+                                      pb::SearchProgramsRequest request);
+
+// A context with a 5 s deadline.
+std::unique_ptr<grpc::ClientContext> Ctx();
+
+}  // namespace gnlc::catalog::testing
+
+#endif  // GNLC_TESTS_INTEGRATION_CATALOG_HARNESS_H_
