@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "common/config/city_config.h"
 
 #include <fstream>
@@ -7,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/status/status_macros.h"
 #include "common/validation/validate.h"
 #include "google/protobuf/text_format.h"

@@ -8,9 +8,9 @@
 #define GNLC_COMMON_CONFIG_CITY_CONFIG_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "gnlc/config/v1/city_config.pb.h"
 
 namespace gnlc {

@@ -37,12 +37,18 @@ int main(int argc, char** argv) {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (absl::StartsWith(a, "--city=")) city = a.substr(7);
-    else if (absl::StartsWith(a, "--network=")) network = a.substr(10);
-    else if (absl::StartsWith(a, "--addr=")) addr = a.substr(7);
-    else if (absl::StartsWith(a, "--timeout_ms=")) timeout_ms = std::atoi(a.c_str() + 13);
-    else if (absl::StartsWith(a, "--")) return Usage("unknown flag " + a);
-    else args.push_back(a);
+    if (absl::StartsWith(a, "--city="))
+      city = a.substr(7);
+    else if (absl::StartsWith(a, "--network="))
+      network = a.substr(10);
+    else if (absl::StartsWith(a, "--addr="))
+      addr = a.substr(7);
+    else if (absl::StartsWith(a, "--timeout_ms="))
+      timeout_ms = std::atoi(a.c_str() + 13);
+    else if (absl::StartsWith(a, "--"))
+      return Usage("unknown flag " + a);
+    else
+      args.push_back(a);
   }
   if (args.size() == 1 && args[0] == "list") {
     for (const auto& m : gnlc::ctl::ListMethods()) std::printf("%s\n", m.c_str());

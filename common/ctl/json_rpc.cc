@@ -1,27 +1,27 @@
 #include "common/ctl/json_rpc.h"
 
-#include <fstream>
-#include <future>
-#include <sstream>
-
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/byte_buffer.h>
+
+#include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status/grpc_status.h"
-#include "google/protobuf/descriptor.h"
-#include "google/protobuf/dynamic_message.h"
-#include "google/protobuf/util/json_util.h"
 #include "gnlc/analytics/v1/analytics_service.pb.h"
 #include "gnlc/catalog/v1/catalog_service.pb.h"
 #include "gnlc/enrollment/v1/enrollment_service.pb.h"
 #include "gnlc/partnership/v1/partnership_service.pb.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.pb.h"
 
 namespace gnlc::ctl {
@@ -30,10 +30,10 @@ namespace {
 using google::protobuf::DescriptorPool;
 using google::protobuf::MethodDescriptor;
 
-constexpr const char* kServices[] = {
-    "gnlc.catalog.v1.CatalogService", "gnlc.enrollment.v1.EnrollmentService",
-    "gnlc.partnership.v1.PartnershipService", "gnlc.analytics.v1.AnalyticsService",
-    "grpc.health.v1.Health"};
+constexpr const char* kServices[] = {"gnlc.catalog.v1.CatalogService",
+                                     "gnlc.enrollment.v1.EnrollmentService",
+                                     "gnlc.partnership.v1.PartnershipService",
+                                     "gnlc.analytics.v1.AnalyticsService", "grpc.health.v1.Health"};
 
 // Descriptors register when their generated object file is linked in; the
 // linker keeps only files something references, so reference one message of
@@ -98,13 +98,14 @@ absl::StatusOr<std::string> CallJson(grpc::Channel& channel, absl::string_view m
   if (m == nullptr) return absl::NotFoundError(absl::StrCat("no method '", method, "'"));
   google::protobuf::DynamicMessageFactory factory;
   std::unique_ptr<google::protobuf::Message> request(factory.GetPrototype(m->input_type())->New());
-  std::unique_ptr<google::protobuf::Message> response(factory.GetPrototype(m->output_type())->New());
+  std::unique_ptr<google::protobuf::Message> response(
+      factory.GetPrototype(m->output_type())->New());
   auto parsed = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(request_json.data(), request_json.size()), request.get());
   if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("request is not a valid ", m->input_type()->full_name(), ": ",
-                     std::string(parsed.message())));
+    return absl::InvalidArgumentError(absl::StrCat("request is not a valid ",
+                                                   m->input_type()->full_name(), ": ",
+                                                   std::string(parsed.message())));
   }
   const std::string bytes = request->SerializeAsString();
   grpc::Slice slice(bytes);
@@ -113,8 +114,7 @@ absl::StatusOr<std::string> CallJson(grpc::Channel& channel, absl::string_view m
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
   std::promise<grpc::Status> done;
-  const std::string path =
-      absl::StrCat("/", m->service()->full_name(), "/", m->name());
+  const std::string path = absl::StrCat("/", m->service()->full_name(), "/", m->name());
   stub.UnaryCall(&ctx, path, grpc::StubOptions(), &send, &receive,
                  [&done](grpc::Status s) { done.set_value(std::move(s)); });
   grpc::Status status = done.get_future().get();

@@ -8,11 +8,11 @@
 #ifndef GNLC_COMMON_CTL_JSON_RPC_H_
 #define GNLC_COMMON_CTL_JSON_RPC_H_
 
+#include <grpcpp/channel.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/channel.h>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "common/events/event_codec.h"
 
 #include <cstdint>
@@ -6,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace gnlc {
@@ -14,8 +14,8 @@ Event NewEvent(absl::string_view city, absl::string_view resource, absl::Time ti
   Event e;
   e.set_city(std::string(city));
   e.set_resource(std::string(resource));
-  *e.mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(time));
+  *e.mutable_time() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
   return e;
 }
 

@@ -7,9 +7,9 @@
 #define GNLC_COMMON_EVENTS_EVENT_CODEC_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gnlc/events/v1/events.pb.h"
 

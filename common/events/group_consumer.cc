@@ -1,7 +1,7 @@
-#include "absl/strings/string_view.h"
 #include "common/events/group_consumer.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
 
 namespace gnlc {
 
@@ -10,7 +10,9 @@ GroupConsumer::GroupConsumer(RedisOptions redis, GroupConsumerOptions options, H
 
 GroupConsumer::~GroupConsumer() { Stop(); }
 
-void GroupConsumer::Start() { thread_ = std::thread([this] { Run(); }); }
+void GroupConsumer::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void GroupConsumer::Stop() {
   if (!stop_.HasBeenNotified()) stop_.Notify();
@@ -20,8 +22,8 @@ void GroupConsumer::Stop() {
 absl::StatusOr<size_t> GroupConsumer::Pump(RedisConnection& conn, absl::string_view from,
                                            std::string& watermark) {
   const std::string count = std::to_string(options_.batch);
-  std::vector<absl::string_view> args = {"XREADGROUP", "GROUP", options_.group, options_.consumer,
-                                        "COUNT", count};
+  std::vector<absl::string_view> args = {"XREADGROUP",      "GROUP", options_.group,
+                                         options_.consumer, "COUNT", count};
   if (from == ">") {
     args.push_back("BLOCK");
     args.push_back("250");
@@ -65,8 +67,8 @@ void GroupConsumer::Run() {
   while (!stop_.HasBeenNotified()) {
     if (need_setup) {
       // MKSTREAM: the producer may not have written yet. BUSYGROUP is fine.
-      auto created = conn.Command({"XGROUP", "CREATE", options_.stream, options_.group, "0",
-                                   "MKSTREAM"});
+      auto created =
+          conn.Command({"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"});
       if (!created.ok() && !absl::StrContains(created.status().message(), "BUSYGROUP")) {
         stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200));
         continue;

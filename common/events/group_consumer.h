@@ -13,13 +13,13 @@
 #ifndef GNLC_COMMON_EVENTS_GROUP_CONSUMER_H_
 #define GNLC_COMMON_EVENTS_GROUP_CONSUMER_H_
 
-#include "absl/strings/string_view.h"
 #include <atomic>
 #include <functional>
 #include <string>
 #include <thread>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/notification.h"
 #include "common/events/event_codec.h"
 #include "common/redis/redis_connection.h"
@@ -54,7 +54,8 @@ class GroupConsumer final {
   void Run();
   // Reads one batch ("0": our pending entries, ">": new ones) and applies it.
   // Returns how many entries it saw.
-  absl::StatusOr<size_t> Pump(RedisConnection& conn, absl::string_view from, std::string& watermark);
+  absl::StatusOr<size_t> Pump(RedisConnection& conn, absl::string_view from,
+                              std::string& watermark);
 
   RedisOptions redis_;
   GroupConsumerOptions options_;

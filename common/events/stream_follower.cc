@@ -1,5 +1,6 @@
-#include "absl/strings/string_view.h"
 #include "common/events/stream_follower.h"
+
+#include "absl/strings/string_view.h"
 
 namespace gnlc {
 
@@ -12,7 +13,9 @@ StreamFollower::StreamFollower(RedisOptions options, std::string stream, std::st
 
 StreamFollower::~StreamFollower() { Stop(); }
 
-void StreamFollower::Start() { thread_ = std::thread([this] { Run(); }); }
+void StreamFollower::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void StreamFollower::Stop() {
   if (!stop_.HasBeenNotified()) stop_.Notify();
@@ -30,8 +33,8 @@ void StreamFollower::Run() {
   constexpr absl::string_view kBlockMs = "250";
   while (!stop_.HasBeenNotified()) {
     const std::string from = last_id();
-    auto reply = conn.Command({"XREAD", "COUNT", "512", "BLOCK", kBlockMs, "STREAMS", stream_, from},
-                              absl::Seconds(2));
+    auto reply = conn.Command(
+        {"XREAD", "COUNT", "512", "BLOCK", kBlockMs, "STREAMS", stream_, from}, absl::Seconds(2));
     if (!reply.ok()) {
       stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200));
       continue;

@@ -24,8 +24,7 @@ class StreamFollower final {
  public:
   using Handler = std::function<void(const Event&)>;
 
-  StreamFollower(RedisOptions options, std::string stream, std::string start_id,
-                 Handler handler);
+  StreamFollower(RedisOptions options, std::string stream, std::string start_id, Handler handler);
   ~StreamFollower();
 
   void Start();

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "common/paging/page_token.h"
 
 #include <openssl/evp.h>
@@ -7,6 +6,7 @@
 #include "absl/base/internal/endian.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/status/errors.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"

@@ -1,16 +1,16 @@
-#include "absl/strings/string_view.h"
 #include "common/redis/redis_connection.h"
 
-#include <csignal>
 #include <sys/time.h>
+
+#include <csignal>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/status/errors.h"
 
 namespace gnlc {
 namespace {
-
 
 // hiredis writes to sockets; a peer that went away must give EPIPE, not kill us.
 void IgnoreSigpipeOnce() {

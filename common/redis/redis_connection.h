@@ -9,10 +9,10 @@
 
 #include <functional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/redis/redis_reply.h"
 
@@ -46,9 +46,8 @@ class RedisConnection final {
   // call reconnects, after a backoff); INTERNAL carrying Redis' text for an
   // error reply (e.g. "NOSCRIPT ..."). `timeout` overrides the command
   // timeout for this call (for blocking reads).
-  [[nodiscard]] absl::StatusOr<RedisReply> Command(
-      const std::vector<absl::string_view>& args,
-      absl::Duration timeout = absl::ZeroDuration());
+  [[nodiscard]] absl::StatusOr<RedisReply> Command(const std::vector<absl::string_view>& args,
+                                                   absl::Duration timeout = absl::ZeroDuration());
 
   // Drops the connection; the next command reconnects at once.
   void Reset();

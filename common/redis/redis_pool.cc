@@ -1,5 +1,6 @@
-#include "absl/strings/string_view.h"
 #include "common/redis/redis_pool.h"
+
+#include "absl/strings/string_view.h"
 
 namespace gnlc {
 
@@ -13,8 +14,7 @@ RedisPool::RedisPool(RedisOptions options) : options_(std::move(options)) {
 std::unique_ptr<RedisConnection> RedisPool::Acquire() {
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
-      +[](std::vector<std::unique_ptr<RedisConnection>>* idle) { return !idle->empty(); },
-      &idle_));
+      +[](std::vector<std::unique_ptr<RedisConnection>>* idle) { return !idle->empty(); }, &idle_));
   auto conn = std::move(idle_.back());
   idle_.pop_back();
   return conn;

@@ -9,10 +9,10 @@
 #ifndef GNLC_COMMON_REDIS_REDIS_POOL_H_
 #define GNLC_COMMON_REDIS_REDIS_POOL_H_
 
-#include "absl/strings/string_view.h"
 #include <memory>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "common/redis/redis_connection.h"
 

@@ -6,11 +6,12 @@
 #ifndef GNLC_COMMON_REDIS_REDIS_REPLY_H_
 #define GNLC_COMMON_REDIS_REDIS_REPLY_H_
 
+#include <hiredis/hiredis.h>
+
 #include <cstdint>
 #include <memory>
-#include "absl/strings/string_view.h"
 
-#include <hiredis/hiredis.h>
+#include "absl/strings/string_view.h"
 
 namespace gnlc {
 

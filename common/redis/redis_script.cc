@@ -1,10 +1,10 @@
-#include "absl/strings/string_view.h"
 #include "common/redis/redis_script.h"
 
 #include <openssl/sha.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
 
 namespace gnlc {
 

@@ -6,10 +6,10 @@
 #ifndef GNLC_COMMON_REDIS_REDIS_SCRIPT_H_
 #define GNLC_COMMON_REDIS_REDIS_SCRIPT_H_
 
-#include "absl/strings/string_view.h"
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "common/redis/redis_pool.h"
 
 namespace gnlc {

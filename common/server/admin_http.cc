@@ -58,9 +58,9 @@ void AdminHttpServer::AddHandler(std::string path, Handler handler) {
 }
 
 absl::Status AdminHttpServer::Start() {
-  const std::vector<std::string> options = {
-      "listening_ports", absl::StrCat(host_, ":", port_), "num_threads", "2",
-      "request_timeout_ms", "10000"};
+  const std::vector<std::string> options = {"listening_ports",    absl::StrCat(host_, ":", port_),
+                                            "num_threads",        "2",
+                                            "request_timeout_ms", "10000"};
   try {
     server_ = std::make_unique<CivetServer>(options);
   } catch (const std::exception& e) {  // civetweb reports bind errors by throwing
@@ -94,7 +94,8 @@ void AdminHttpServer::Stop() {
     inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
     (void)connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
     close(fd);
-    for (int i = 0; i < 20 && !closed; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (int i = 0; i < 20 && !closed; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   closer.join();
   server_.reset();

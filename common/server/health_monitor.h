@@ -5,11 +5,11 @@
 #ifndef GNLC_COMMON_SERVER_HEALTH_MONITOR_H_
 #define GNLC_COMMON_SERVER_HEALTH_MONITOR_H_
 
+#include <grpcpp/health_check_service_interface.h>
+
 #include <atomic>
 #include <functional>
 #include <thread>
-
-#include <grpcpp/health_check_service_interface.h>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"

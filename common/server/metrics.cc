@@ -1,9 +1,9 @@
-#include "absl/strings/string_view.h"
 #include "common/server/metrics.h"
 
 #include <prometheus/text_serializer.h>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace gnlc {
 
@@ -49,10 +49,10 @@ void Metrics::Record(absl::string_view method, grpc::StatusCode code, double sec
   if (counter == nullptr) {
     // Family::Add returns the existing series for equal labels, so a race
     // here only costs a lookup.
-    counter = &requests_->Add(
-        {{"service", service_},
-         {"method", std::string(method)},
-         {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(index))}});
+    counter =
+        &requests_->Add({{"service", service_},
+                         {"method", std::string(method)},
+                         {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(index))}});
     m.by_code[index].store(counter, std::memory_order_release);
   }
   counter->Increment();

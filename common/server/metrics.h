@@ -9,19 +9,19 @@
 #ifndef GNLC_COMMON_SERVER_METRICS_H_
 #define GNLC_COMMON_SERVER_METRICS_H_
 
-#include <array>
-#include <atomic>
-#include <memory>
-#include <string>
-#include "absl/strings/string_view.h"
-
 #include <grpcpp/support/status.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
+#include <atomic>
+#include <memory>
+#include <string>
+
 #include "absl/container/node_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
 namespace gnlc {

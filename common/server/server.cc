@@ -1,13 +1,13 @@
 #include "common/server/server.h"
 
-#include <csignal>
-#include <fstream>
-#include <pthread.h>
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+#include <pthread.h>
+
+#include <csignal>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -58,8 +58,9 @@ absl::Status GnlcServer::Start() {
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   // Clients reconnect now and then, so new replicas get their share of load.
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
-                             static_cast<int>(absl::ToInt64Milliseconds(options_.max_connection_age)));
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONNECTION_AGE_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options_.max_connection_age)));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30000);
   for (auto& [service, name] : services_) builder.RegisterService(service);
   server_ = builder.BuildAndStart();
@@ -89,8 +90,7 @@ void GnlcServer::Shutdown() {
   LogJson("info", "draining");
   health_->Drain();
   absl::SleepFor(options_.drain);
-  server_->Shutdown(std::chrono::system_clock::now() +
-                    absl::ToChronoMilliseconds(options_.grace));
+  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.grace));
   server_->Wait();
   health_->Stop();
   admin_->Stop();

@@ -16,13 +16,13 @@
 #ifndef GNLC_COMMON_SERVER_SERVER_H_
 #define GNLC_COMMON_SERVER_SERVER_H_
 
+#include <grpcpp/impl/codegen/service_type.h>
+#include <grpcpp/server.h>
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/server.h>
-#include <grpcpp/impl/codegen/service_type.h>
 
 #include "absl/status/status.h"
 #include "common/server/admin_http.h"

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "common/server/server_options.h"
 
 #include <cstdlib>
@@ -8,18 +7,18 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/status/status_macros.h"
 
 namespace gnlc {
 namespace {
 
-constexpr const char* kFlags[] = {"config",    "listen",   "port",     "admin_listen",
-                                  "admin_port", "redis",    "port_file", "drain_ms",
-                                  "grace_ms",  "log_requests"};
+constexpr const char* kFlags[] = {"config",     "listen",      "port",      "admin_listen",
+                                  "admin_port", "redis",       "port_file", "drain_ms",
+                                  "grace_ms",   "log_requests"};
 
 absl::Status BadFlag(absl::string_view flag, absl::string_view value, absl::string_view want) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("--", flag, "='", value, "': expected ", want));
+  return absl::InvalidArgumentError(absl::StrCat("--", flag, "='", value, "': expected ", want));
 }
 
 absl::Status ParsePort(absl::string_view flag, const std::string& v, int& out) {
@@ -73,8 +72,10 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
     RETURN_IF_ERROR(ParsePort("admin_port", values["admin_port"], o.admin_port));
   }
   if (values.contains("port_file")) o.port_file = values["port_file"];
-  if (values.contains("drain_ms")) RETURN_IF_ERROR(ParseMillis("drain_ms", values["drain_ms"], o.drain));
-  if (values.contains("grace_ms")) RETURN_IF_ERROR(ParseMillis("grace_ms", values["grace_ms"], o.grace));
+  if (values.contains("drain_ms"))
+    RETURN_IF_ERROR(ParseMillis("drain_ms", values["drain_ms"], o.drain));
+  if (values.contains("grace_ms"))
+    RETURN_IF_ERROR(ParseMillis("grace_ms", values["grace_ms"], o.grace));
   if (values.contains("log_requests")) {
     if (!absl::SimpleAtob(values["log_requests"], &o.log_requests)) {
       return BadFlag("log_requests", values["log_requests"], "true or false");
@@ -88,13 +89,15 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
     return BadFlag("redis", address, "host:port");
   }
   if (r.pool_size() > 0) o.redis.pool_size = r.pool_size();
-  if (r.connect_timeout_ms() > 0) o.redis.connect_timeout = absl::Milliseconds(r.connect_timeout_ms());
-  if (r.command_timeout_ms() > 0) o.redis.command_timeout = absl::Milliseconds(r.command_timeout_ms());
+  if (r.connect_timeout_ms() > 0)
+    o.redis.connect_timeout = absl::Milliseconds(r.connect_timeout_ms());
+  if (r.command_timeout_ms() > 0)
+    o.redis.command_timeout = absl::Milliseconds(r.command_timeout_ms());
   if (!r.password_env().empty()) {
     const char* pw = std::getenv(r.password_env().c_str());
     if (pw == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "redis.password_env names $", r.password_env(), ", which is not set"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("redis.password_env names $", r.password_env(), ", which is not set"));
     }
     o.redis.password = pw;
   }

@@ -1,7 +1,7 @@
-#include "absl/strings/string_view.h"
 #include "common/server/unary_call.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/server/logging.h"
 #include "common/status/errors.h"
 

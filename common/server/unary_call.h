@@ -14,13 +14,13 @@
 #ifndef GNLC_COMMON_SERVER_UNARY_CALL_H_
 #define GNLC_COMMON_SERVER_UNARY_CALL_H_
 
-#include <string>
-#include "absl/strings/string_view.h"
-
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 
+#include <string>
+
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "common/server/metrics.h"
 #include "common/status/grpc_status.h"

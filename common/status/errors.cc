@@ -1,7 +1,7 @@
-#include "absl/strings/string_view.h"
 #include "common/status/errors.h"
 
 #include "absl/strings/cord.h"
+#include "absl/strings/string_view.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace gnlc {
@@ -10,8 +10,8 @@ namespace {
 constexpr absl::string_view kErrorInfoUrl = "type.googleapis.com/google.rpc.ErrorInfo";
 }  // namespace
 
-absl::Status MakeError(absl::StatusCode code, absl::string_view reason,
-                       absl::string_view message, const ErrorMetadata& metadata) {
+absl::Status MakeError(absl::StatusCode code, absl::string_view reason, absl::string_view message,
+                       const ErrorMetadata& metadata) {
   absl::Status status(code, message);
   google::rpc::ErrorInfo info;
   info.set_reason(std::string(reason));

@@ -10,17 +10,17 @@
 
 #include <map>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace gnlc {
 
 using ErrorMetadata = std::map<std::string, std::string>;
 
 // An error with `code`, a message for the caller and an UPPER_SNAKE reason.
-absl::Status MakeError(absl::StatusCode code, absl::string_view reason,
-                       absl::string_view message, const ErrorMetadata& metadata = {});
+absl::Status MakeError(absl::StatusCode code, absl::string_view reason, absl::string_view message,
+                       const ErrorMetadata& metadata = {});
 
 inline absl::Status InvalidArgument(absl::string_view reason, absl::string_view message,
                                     const ErrorMetadata& metadata = {}) {

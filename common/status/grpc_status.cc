@@ -1,6 +1,6 @@
-#include "absl/strings/string_view.h"
 #include "common/status/grpc_status.h"
 
+#include "absl/strings/string_view.h"
 #include "common/status/errors.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"

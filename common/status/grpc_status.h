@@ -9,11 +9,10 @@
 #ifndef GNLC_COMMON_STATUS_GRPC_STATUS_H_
 #define GNLC_COMMON_STATUS_GRPC_STATUS_H_
 
-#include "absl/strings/string_view.h"
-
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace gnlc {
 

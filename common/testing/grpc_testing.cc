@@ -15,7 +15,8 @@ std::shared_ptr<grpc::Channel> LocalChannel(int port) {
                                    grpc::InsecureChannelCredentials(), args);
 }
 
-HealthStatus CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
+HealthStatus CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
+                         const std::string& service) {
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));

@@ -6,11 +6,11 @@
 #ifndef GNLC_COMMON_TESTING_GRPC_TESTING_H_
 #define GNLC_COMMON_TESTING_GRPC_TESTING_H_
 
+#include <grpcpp/channel.h>
+
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <grpcpp/channel.h>
 
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.pb.h"

@@ -77,14 +77,22 @@ absl::Status RedisServerProcess::Restart() {
 absl::Status RedisServerProcess::Spawn() {
   const std::string port = std::to_string(port_);
   std::vector<std::string> args = {"redis-server",
-                                   "--port", port,
-                                   "--bind", "127.0.0.1",
-                                   "--dir", dir_,
-                                   "--appendonly", "yes",
-                                   "--appendfsync", appendfsync_,
-                                   "--save", "",
-                                   "--daemonize", "no",
-                                   "--logfile", dir_ + "/redis.log"};
+                                   "--port",
+                                   port,
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--dir",
+                                   dir_,
+                                   "--appendonly",
+                                   "yes",
+                                   "--appendfsync",
+                                   appendfsync_,
+                                   "--save",
+                                   "",
+                                   "--daemonize",
+                                   "no",
+                                   "--logfile",
+                                   dir_ + "/redis.log"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

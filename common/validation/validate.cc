@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "common/validation/validate.h"
 
 #include <cstdint>
@@ -6,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "common/status/errors.h"
 
 namespace gnlc {
@@ -67,8 +67,7 @@ absl::Status ValidateText(absl::string_view field, absl::string_view value, size
   }
   for (unsigned char c : value) {
     if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
-      return Bad(field, "CONTROL_CHARACTER",
-                 absl::StrCat(field, " contains a control character"));
+      return Bad(field, "CONTROL_CHARACTER", absl::StrCat(field, " contains a control character"));
     }
   }
   if (Utf8Length(value) > max_chars) {
@@ -108,8 +107,7 @@ absl::StatusOr<std::vector<std::string>> ParseName(
   for (absl::string_view c : collections) pattern.push_back(absl::StrCat(c, "/{id}"));
   const std::string expected = absl::StrJoin(pattern, "/");
   auto bad = [&] {
-    return Bad(field, "INVALID_NAME",
-               absl::StrCat(field, " must look like '", expected, "'"));
+    return Bad(field, "INVALID_NAME", absl::StrCat(field, " must look like '", expected, "'"));
   };
   if (name.size() > 512) return bad();
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');

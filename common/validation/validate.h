@@ -10,10 +10,10 @@
 #define GNLC_COMMON_VALIDATION_VALIDATE_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace gnlc {
 
@@ -36,9 +36,9 @@ absl::Status ValidateRequestId(absl::string_view field, absl::string_view value)
 
 // Splits "cities/nanjing/programs/p1" against {"cities", "programs"} into
 // the ids {"nanjing", "p1"}, validating each.
-absl::StatusOr<std::vector<std::string>> ParseName(absl::string_view name,
-                                                   const std::vector<absl::string_view>& collections,
-                                                   absl::string_view field);
+absl::StatusOr<std::vector<std::string>> ParseName(
+    absl::string_view name, const std::vector<absl::string_view>& collections,
+    absl::string_view field);
 
 }  // namespace gnlc
 

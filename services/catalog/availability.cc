@@ -4,13 +4,20 @@ namespace gnlc::catalog {
 namespace {
 int Rank(Availability a) {
   switch (a) {
-    case v1::AVAILABILITY_OPEN: return 6;
-    case v1::AVAILABILITY_OPENING_SOON: return 5;
-    case v1::AVAILABILITY_FULL: return 4;
-    case v1::AVAILABILITY_CLOSED: return 3;
-    case v1::AVAILABILITY_ENDED: return 2;
-    case v1::AVAILABILITY_CANCELLED: return 1;
-    default: return 0;
+    case v1::AVAILABILITY_OPEN:
+      return 6;
+    case v1::AVAILABILITY_OPENING_SOON:
+      return 5;
+    case v1::AVAILABILITY_FULL:
+      return 4;
+    case v1::AVAILABILITY_CLOSED:
+      return 3;
+    case v1::AVAILABILITY_ENDED:
+      return 2;
+    case v1::AVAILABILITY_CANCELLED:
+      return 1;
+    default:
+      return 0;
   }
 }
 }  // namespace

@@ -17,9 +17,9 @@ using gnlc::catalog::v1::Availability;
 inline constexpr int64_t kOpeningSoonSeconds = 14 * 24 * 3600;
 
 struct OfferingTimes {
-  int64_t start = 0, end = 0;     // unix seconds
-  int64_t open = 0, close = 0;    // enrollment window
-  int32_t capacity = -1;          // -1: unlimited
+  int64_t start = 0, end = 0;   // unix seconds
+  int64_t open = 0, close = 0;  // enrollment window
+  int32_t capacity = -1;        // -1: unlimited
   int32_t taken = 0;
   bool cancelled = false;
 };
@@ -29,7 +29,8 @@ Availability OfferingAvailability(const OfferingTimes& o, int64_t now);
 // The best availability over offerings (OPEN > OPENING_SOON > FULL > CLOSED
 // > ENDED > CANCELLED); CANCELLED for a cancelled program; UNSPECIFIED
 // without offerings.
-Availability CombineAvailability(const std::vector<Availability>& offerings, bool program_cancelled);
+Availability CombineAvailability(const std::vector<Availability>& offerings,
+                                 bool program_cancelled);
 
 }  // namespace gnlc::catalog
 

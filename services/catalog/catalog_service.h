@@ -34,8 +34,9 @@ class CatalogService final : public pb::CatalogService::CallbackService {
  public:
   using Clock = std::function<absl::Time()>;
 
-  CatalogService(const ServerOptions& options, RedisPool* pool, Metrics* metrics,
-                 Clock clock = [] { return absl::Now(); });
+  CatalogService(
+      const ServerOptions& options, RedisPool* pool, Metrics* metrics,
+      Clock clock = [] { return absl::Now(); });
   ~CatalogService() override;
 
   // Loads the index from Redis (retrying until Redis answers), then follows
@@ -86,10 +87,13 @@ class CatalogService final : public pb::CatalogService::CallbackService {
                                                pb::ListProgramChangesResponse* resp) override;
 
  private:
-  absl::Status DoCreateProgram(const pb::CreateProgramRequest& req, pb::CreateProgramResponse& resp);
+  absl::Status DoCreateProgram(const pb::CreateProgramRequest& req,
+                               pb::CreateProgramResponse& resp);
   absl::Status DoGetProgram(const pb::GetProgramRequest& req, pb::GetProgramResponse& resp);
-  absl::Status DoUpdateProgram(const pb::UpdateProgramRequest& req, pb::UpdateProgramResponse& resp);
-  absl::Status DoDeleteProgram(const pb::DeleteProgramRequest& req, pb::DeleteProgramResponse& resp);
+  absl::Status DoUpdateProgram(const pb::UpdateProgramRequest& req,
+                               pb::UpdateProgramResponse& resp);
+  absl::Status DoDeleteProgram(const pb::DeleteProgramRequest& req,
+                               pb::DeleteProgramResponse& resp);
   absl::Status DoListPrograms(const pb::ListProgramsRequest& req, pb::ListProgramsResponse& resp);
   absl::Status DoSearchPrograms(const pb::SearchProgramsRequest& req,
                                 pb::SearchProgramsResponse& resp);
@@ -100,7 +104,8 @@ class CatalogService final : public pb::CatalogService::CallbackService {
                                 pb::UpdateOfferingResponse& resp);
   absl::Status DoCancelOffering(const pb::CancelOfferingRequest& req,
                                 pb::CancelOfferingResponse& resp);
-  absl::Status DoListOfferings(const pb::ListOfferingsRequest& req, pb::ListOfferingsResponse& resp);
+  absl::Status DoListOfferings(const pb::ListOfferingsRequest& req,
+                               pb::ListOfferingsResponse& resp);
   absl::Status DoBatchGetOfferings(const pb::BatchGetOfferingsRequest& req,
                                    pb::BatchGetOfferingsResponse& resp);
   absl::Status DoListProgramChanges(const pb::ListProgramChangesRequest& req,

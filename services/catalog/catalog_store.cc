@@ -110,14 +110,15 @@ return out
 CatalogStore::CatalogStore(RedisPool* pool, int64_t stream_maxlen)
     : pool_(pool), maxlen_(std::to_string(stream_maxlen)) {}
 
-absl::StatusOr<std::optional<std::string>> CatalogStore::Put(
-    bool program, absl::string_view id, uint64_t expected_version, const std::string& blob,
-    absl::string_view parent_id, absl::string_view request_id, absl::string_view name,
-    Event& event) {
+absl::StatusOr<std::optional<std::string>> CatalogStore::Put(bool program, absl::string_view id,
+                                                             uint64_t expected_version,
+                                                             const std::string& blob,
+                                                             absl::string_view parent_id,
+                                                             absl::string_view request_id,
+                                                             absl::string_view name, Event& event) {
   const std::string event_bytes = EncodeEvent(event);
   const std::string member = absl::StrCat(program ? "p:" : "o:", id);
-  const std::string request_key =
-      absl::StrCat("cat:{0}:req:", program ? "p:" : "o:", request_id);
+  const std::string request_key = absl::StrCat("cat:{0}:req:", program ? "p:" : "o:", request_id);
   const std::string po_key = ProgramOfferingsKey(parent_id);
   const std::string expected = std::to_string(expected_version);
   ASSIGN_OR_RETURN(RedisReply reply,
@@ -147,15 +148,16 @@ absl::StatusOr<std::optional<std::string>> CatalogStore::Put(
   return absl::InternalError(absl::StrCat("unexpected script outcome '", outcome, "'"));
 }
 
-absl::StatusOr<std::optional<std::string>> CatalogStore::CreateProgram(
-    const Program& program, absl::string_view id, absl::string_view request_id, Event& event) {
+absl::StatusOr<std::optional<std::string>> CatalogStore::CreateProgram(const Program& program,
+                                                                       absl::string_view id,
+                                                                       absl::string_view request_id,
+                                                                       Event& event) {
   return Put(true, id, 0, program.SerializeAsString(), "", request_id, program.name(), event);
 }
 
 absl::Status CatalogStore::UpdateProgram(const Program& program, absl::string_view id,
                                          uint64_t expected_version, Event& event) {
-  return Put(true, id, expected_version, program.SerializeAsString(), "", "", program.name(),
-             event)
+  return Put(true, id, expected_version, program.SerializeAsString(), "", "", program.name(), event)
       .status();
 }
 
@@ -201,8 +203,8 @@ absl::Status CatalogStore::DeleteProgram(absl::string_view id, absl::string_view
 absl::StatusOr<Program> CatalogStore::ReadProgram(absl::string_view id) {
   ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"HGET", kPrograms, id}));
   Program p;
-  if (reply.view().is_nil() || !p.ParseFromArray(reply.view().str().data(),
-                                                 static_cast<int>(reply.view().str().size()))) {
+  if (reply.view().is_nil() ||
+      !p.ParseFromArray(reply.view().str().data(), static_cast<int>(reply.view().str().size()))) {
     return NotFound("PROGRAM_NOT_FOUND", "the program does not exist or was deleted");
   }
   return p;
@@ -211,8 +213,8 @@ absl::StatusOr<Program> CatalogStore::ReadProgram(absl::string_view id) {
 absl::StatusOr<Offering> CatalogStore::ReadOffering(absl::string_view id) {
   ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"HGET", kOfferings, id}));
   Offering o;
-  if (reply.view().is_nil() || !o.ParseFromArray(reply.view().str().data(),
-                                                 static_cast<int>(reply.view().str().size()))) {
+  if (reply.view().is_nil() ||
+      !o.ParseFromArray(reply.view().str().data(), static_cast<int>(reply.view().str().size()))) {
     return NotFound("OFFERING_NOT_FOUND", "the offering does not exist or was deleted");
   }
   return o;

@@ -40,7 +40,7 @@ struct StoredChange {
   int64_t sequence = 0;
   bool is_program = false;
   bool deleted = false;
-  std::string record;          // serialized Program/Offering unless deleted
+  std::string record;           // serialized Program/Offering unless deleted
   int64_t deleted_unix_ms = 0;  // for tombstones
   std::string deleted_name;     // for tombstones
 };
@@ -89,8 +89,7 @@ class CatalogStore final {
 
  private:
   absl::StatusOr<std::optional<std::string>> Put(bool program, absl::string_view id,
-                                                 uint64_t expected_version,
-                                                 const std::string& blob,
+                                                 uint64_t expected_version, const std::string& blob,
                                                  absl::string_view parent_id,
                                                  absl::string_view request_id,
                                                  absl::string_view name, Event& event);

@@ -79,8 +79,8 @@ absl::Status ValidateProgram(Program& p, const CityConfig& config) {
     return Bad("program.kind", "must be one of the ProgramKind values");
   }
   RETURN_IF_ERROR(ValidateLocalized("program.title", p.title(), kMaxTitleChars, true));
-  RETURN_IF_ERROR(ValidateLocalized("program.description", p.description(),
-                                    kMaxDescriptionChars, false));
+  RETURN_IF_ERROR(
+      ValidateLocalized("program.description", p.description(), kMaxDescriptionChars, false));
   if (p.topics_size() > kMaxTopics) return Bad("program.topics", "at most 20 topics");
   for (std::string& topic : *p.mutable_topics()) {
     RETURN_IF_ERROR(ValidateText("program.topics", topic, kMaxTopicChars));
@@ -95,7 +95,8 @@ absl::Status ValidateProgram(Program& p, const CityConfig& config) {
   if (p.languages_size() > kMaxLanguages) return Bad("program.languages", "at most 5 languages");
   for (const std::string& lang : p.languages()) {
     if (!IsLanguageTag(lang)) {
-      return Bad("program.languages", absl::StrCat("'", lang, "' is not a BCP 47 tag like zh or en"));
+      return Bad("program.languages",
+                 absl::StrCat("'", lang, "' is not a BCP 47 tag like zh or en"));
     }
   }
   if (p.providers_size() > kMaxProviders) return Bad("program.providers", "at most 10 providers");
@@ -122,7 +123,8 @@ absl::Status ValidateOffering(Offering& o, const CityConfig& config, absl::Time 
   if (end - start > kMaxOfferingLength) {
     return Bad("offering.end_time", "an offering lasts at most 400 days");
   }
-  if (!o.has_enrollment_open_time()) *o.mutable_enrollment_open_time() = FromTime(std::min(now, start));
+  if (!o.has_enrollment_open_time())
+    *o.mutable_enrollment_open_time() = FromTime(std::min(now, start));
   if (!o.has_enrollment_close_time()) *o.mutable_enrollment_close_time() = o.start_time();
   RETURN_IF_ERROR(ValidateTimestamp("offering.enrollment_open_time", o.enrollment_open_time()));
   RETURN_IF_ERROR(ValidateTimestamp("offering.enrollment_close_time", o.enrollment_close_time()));
@@ -152,10 +154,12 @@ absl::Status ValidateOffering(Offering& o, const CityConfig& config, absl::Time 
   }
   const bool needs_venue = modality != gnlc::type::v1::MODALITY_ONLINE;
   const bool needs_url = modality != gnlc::type::v1::MODALITY_IN_PERSON;
-  if (needs_venue && !o.has_venue()) return Bad("offering.venue", "is required for in-person and hybrid");
+  if (needs_venue && !o.has_venue())
+    return Bad("offering.venue", "is required for in-person and hybrid");
   if (o.has_venue()) {
     const auto& v = o.venue();
-    RETURN_IF_ERROR(ValidateLocalized("offering.venue.name", v.name(), kMaxTitleChars, needs_venue));
+    RETURN_IF_ERROR(
+        ValidateLocalized("offering.venue.name", v.name(), kMaxTitleChars, needs_venue));
     RETURN_IF_ERROR(ValidateText("offering.venue.address", v.address(), 300));
     RETURN_IF_ERROR(ValidateDistrict("offering.venue.district", v.district(), config));
     if (needs_venue && !v.has_location()) {
@@ -194,22 +198,37 @@ absl::Status ApplyProgramMask(const Program& update, const google::protobuf::Fie
     return Bad("update_mask", "is required: name the fields to change, e.g. \"title,topics\"");
   }
   for (const std::string& path : mask.paths()) {
-    if (path == "kind") stored.set_kind(update.kind());
-    else if (path == "title") *stored.mutable_title() = update.title();
-    else if (path == "title.zh") stored.mutable_title()->set_zh(update.title().zh());
-    else if (path == "title.en") stored.mutable_title()->set_en(update.title().en());
-    else if (path == "description") *stored.mutable_description() = update.description();
-    else if (path == "description.zh") stored.mutable_description()->set_zh(update.description().zh());
-    else if (path == "description.en") stored.mutable_description()->set_en(update.description().en());
-    else if (path == "topics") *stored.mutable_topics() = update.topics();
-    else if (path == "audiences") *stored.mutable_audiences() = update.audiences();
-    else if (path == "languages") *stored.mutable_languages() = update.languages();
-    else if (path == "providers") *stored.mutable_providers() = update.providers();
-    else if (path == "sdg_goals") *stored.mutable_sdg_goals() = update.sdg_goals();
-    else if (path == "state") stored.set_state(update.state());
-    else if (path == "district") stored.set_district(update.district());
+    if (path == "kind")
+      stored.set_kind(update.kind());
+    else if (path == "title")
+      *stored.mutable_title() = update.title();
+    else if (path == "title.zh")
+      stored.mutable_title()->set_zh(update.title().zh());
+    else if (path == "title.en")
+      stored.mutable_title()->set_en(update.title().en());
+    else if (path == "description")
+      *stored.mutable_description() = update.description();
+    else if (path == "description.zh")
+      stored.mutable_description()->set_zh(update.description().zh());
+    else if (path == "description.en")
+      stored.mutable_description()->set_en(update.description().en());
+    else if (path == "topics")
+      *stored.mutable_topics() = update.topics();
+    else if (path == "audiences")
+      *stored.mutable_audiences() = update.audiences();
+    else if (path == "languages")
+      *stored.mutable_languages() = update.languages();
+    else if (path == "providers")
+      *stored.mutable_providers() = update.providers();
+    else if (path == "sdg_goals")
+      *stored.mutable_sdg_goals() = update.sdg_goals();
+    else if (path == "state")
+      stored.set_state(update.state());
+    else if (path == "district")
+      stored.set_district(update.district());
     else {
-      return Bad("update_mask", absl::StrCat("'", path, "' cannot be updated; allowed: kind, title, "
+      return Bad("update_mask", absl::StrCat("'", path,
+                                             "' cannot be updated; allowed: kind, title, "
                                              "description, topics, audiences, languages, "
                                              "providers, sdg_goals, state, district"));
     }
@@ -223,17 +242,27 @@ absl::Status ApplyOfferingMask(const Offering& update, const google::protobuf::F
     return Bad("update_mask", "is required: name the fields to change, e.g. \"capacity\"");
   }
   for (const std::string& path : mask.paths()) {
-    if (path == "start_time") *stored.mutable_start_time() = update.start_time();
-    else if (path == "end_time") *stored.mutable_end_time() = update.end_time();
-    else if (path == "enrollment_open_time") *stored.mutable_enrollment_open_time() = update.enrollment_open_time();
-    else if (path == "enrollment_close_time") *stored.mutable_enrollment_close_time() = update.enrollment_close_time();
-    else if (path == "capacity") *stored.mutable_capacity() = update.capacity();
-    else if (path == "modality") stored.set_modality(update.modality());
-    else if (path == "venue") *stored.mutable_venue() = update.venue();
-    else if (path == "online_url") stored.set_online_url(update.online_url());
-    else if (path == "price") *stored.mutable_price() = update.price();
+    if (path == "start_time")
+      *stored.mutable_start_time() = update.start_time();
+    else if (path == "end_time")
+      *stored.mutable_end_time() = update.end_time();
+    else if (path == "enrollment_open_time")
+      *stored.mutable_enrollment_open_time() = update.enrollment_open_time();
+    else if (path == "enrollment_close_time")
+      *stored.mutable_enrollment_close_time() = update.enrollment_close_time();
+    else if (path == "capacity")
+      *stored.mutable_capacity() = update.capacity();
+    else if (path == "modality")
+      stored.set_modality(update.modality());
+    else if (path == "venue")
+      *stored.mutable_venue() = update.venue();
+    else if (path == "online_url")
+      stored.set_online_url(update.online_url());
+    else if (path == "price")
+      *stored.mutable_price() = update.price();
     else {
-      return Bad("update_mask", absl::StrCat("'", path, "' cannot be updated; allowed: start_time, "
+      return Bad("update_mask", absl::StrCat("'", path,
+                                             "' cannot be updated; allowed: start_time, "
                                              "end_time, enrollment_open_time, "
                                              "enrollment_close_time, capacity, modality, venue, "
                                              "online_url, price"));

@@ -41,7 +41,8 @@ absl::Status CatalogService::DoListProgramChanges(const pb::ListProgramChangesRe
                                                   pb::ListProgramChangesResponse& resp) {
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   ASSIGN_OR_RETURN(int64_t after, DecodeFeedCursor(req.cursor()));
-  ASSIGN_OR_RETURN(int page_size, EffectivePageSize(req.page_size(), kDefaultFeedPage, kMaxFeedPage));
+  ASSIGN_OR_RETURN(int page_size,
+                   EffectivePageSize(req.page_size(), kDefaultFeedPage, kMaxFeedPage));
   ASSIGN_OR_RETURN(std::vector<StoredChange> changes, store_.ListChanges(after, page_size + 1));
   resp.set_has_more(static_cast<int>(changes.size()) > page_size);
   if (resp.has_more()) changes.resize(page_size);

@@ -14,15 +14,15 @@ double Rad(double deg) { return deg * M_PI / 180.0; }
 int64_t Index(double deg) { return static_cast<int64_t>(std::floor(deg / kCellDeg)); }
 
 uint64_t Pack(int64_t lat_i, int64_t lng_i) {
-  return (static_cast<uint64_t>(static_cast<uint32_t>(lat_i)) << 32) |
-         static_cast<uint32_t>(lng_i);
+  return (static_cast<uint64_t>(static_cast<uint32_t>(lat_i)) << 32) | static_cast<uint32_t>(lng_i);
 }
 }  // namespace
 
 double DistanceMeters(double lat1, double lng1, double lat2, double lng2) {
   const double dlat = Rad(lat2 - lat1), dlng = Rad(lng2 - lng1);
-  const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
-                   std::cos(Rad(lat1)) * std::cos(Rad(lat2)) * std::sin(dlng / 2) * std::sin(dlng / 2);
+  const double a =
+      std::sin(dlat / 2) * std::sin(dlat / 2) +
+      std::cos(Rad(lat1)) * std::cos(Rad(lat2)) * std::sin(dlng / 2) * std::sin(dlng / 2);
   return 2 * kEarthRadiusM * std::asin(std::min(1.0, std::sqrt(a)));
 }
 

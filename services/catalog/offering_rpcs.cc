@@ -127,7 +127,8 @@ absl::Status CatalogService::WriteOffering(const OfferingRef& ref, absl::string_
 
 absl::Status CatalogService::DoUpdateOffering(const pb::UpdateOfferingRequest& req,
                                               pb::UpdateOfferingResponse& resp) {
-  ASSIGN_OR_RETURN(OfferingRef ref, ParseOfferingName(req.offering().name(), city_, "offering.name"));
+  ASSIGN_OR_RETURN(OfferingRef ref,
+                   ParseOfferingName(req.offering().name(), city_, "offering.name"));
   Offering written;
   RETURN_IF_ERROR(WriteOffering(
       ref, req.etag(),

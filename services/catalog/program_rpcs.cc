@@ -158,13 +158,13 @@ absl::Status CatalogService::DoListPrograms(const pb::ListProgramsRequest& req,
   ASSIGN_OR_RETURN(std::string position, tokens_.Decode(req.page_token(), fingerprint));
   ASSIGN_OR_RETURN(std::optional<SearchCursor> after, DecodeCursor(position));
   bool more = false;
-  const auto views = index_.ListPrograms(req.state(), req.kind(), after, page_size, NowSeconds(), more);
+  const auto views =
+      index_.ListPrograms(req.state(), req.kind(), after, page_size, NowSeconds(), more);
   for (const ProgramView& v : views) *resp.add_programs() = ProgramFromView(v);
   if (more && !views.empty()) {
     const Program& last = resp.programs(resp.programs_size() - 1);
     resp.set_next_page_token(tokens_.Encode(
-        fingerprint,
-        EncodeCursor({-static_cast<double>(views.back().create_time), last.name()})));
+        fingerprint, EncodeCursor({-static_cast<double>(views.back().create_time), last.name()})));
   }
   return absl::OkStatus();
 }

@@ -246,9 +246,11 @@ void SearchIndex::Reindex(uint32_t slot, bool remove_all) {
   if (!remove_all) {
     terms = d.text_terms;
     terms.emplace_back(KindTerm(d.kind), kFilterWeight);
-    if (d.district != 0) terms.emplace_back(DistrictTerm(interned_names_[d.district]), kFilterWeight);
+    if (d.district != 0)
+      terms.emplace_back(DistrictTerm(interned_names_[d.district]), kFilterWeight);
     for (const OfferingDoc& o : d.offerings) {
-      if (o.district != 0) terms.emplace_back(DistrictTerm(interned_names_[o.district]), kFilterWeight);
+      if (o.district != 0)
+        terms.emplace_back(DistrictTerm(interned_names_[o.district]), kFilterWeight);
       if (o.has_geo) cells.push_back(CellOf(o.lat, o.lng));
     }
   }
@@ -267,10 +269,10 @@ void SearchIndex::Reindex(uint32_t slot, bool remove_all) {
   size_t i = 0, j = 0;
   const auto& old_terms = d.terms;
   while (i < old_terms.size() || j < terms.size()) {
-    const bool take_old = j == terms.size() ||
-                          (i < old_terms.size() && old_terms[i].first < terms[j].first);
-    const bool take_new = i == old_terms.size() ||
-                          (j < terms.size() && terms[j].first < old_terms[i].first);
+    const bool take_old =
+        j == terms.size() || (i < old_terms.size() && old_terms[i].first < terms[j].first);
+    const bool take_new =
+        i == old_terms.size() || (j < terms.size() && terms[j].first < old_terms[i].first);
     if (take_old) {  // term gone
       auto pit = postings_.find(old_terms[i].first);
       auto& list = pit->second;
@@ -519,8 +521,10 @@ bool SearchIndex::Evaluate(const ProgramDoc& d, const SearchQuery& q, int64_t no
       out.next_start = o.times.start;
     }
     if (a == v1::AVAILABILITY_OPEN) {
-      if (o.times.capacity < 0) unlimited = true;
-      else seats += std::max(0, o.times.capacity - o.times.taken);
+      if (o.times.capacity < 0)
+        unlimited = true;
+      else
+        seats += std::max(0, o.times.capacity - o.times.taken);
     }
   }
   if (!matched) {
@@ -562,11 +566,15 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
     ++page.availability_facets[v1::Availability_Name(e.availability)];
     double key = 0;
     switch (q.order) {
-      case v1::SEARCH_ORDER_DISTANCE: key = e.distance_m; break;
+      case v1::SEARCH_ORDER_DISTANCE:
+        key = e.distance_m;
+        break;
       case v1::SEARCH_ORDER_START_TIME:
         key = e.next_start ? static_cast<double>(*e.next_start) : kNoStart;
         break;
-      default: key = -relevance[i]; break;
+      default:
+        key = -relevance[i];
+        break;
     }
     if (q.after && (key < q.after->key || (key == q.after->key && d.name <= q.after->name))) {
       continue;

@@ -67,8 +67,7 @@ struct SearchPage {
   std::vector<SearchHit> hits;
   int32_t total = 0;
   bool more = false;
-  std::map<std::string, int32_t> kind_facets, modality_facets, district_facets,
-      availability_facets;
+  std::map<std::string, int32_t> kind_facets, modality_facets, district_facets, availability_facets;
 };
 
 // Computed fields of a program for Get/List.

@@ -50,12 +50,12 @@ absl::StatusOr<SearchQuery> ParseQuery(const pb::SearchProgramsRequest& req) {
   RETURN_IF_ERROR(ValidateText("query", req.query(), kMaxQueryChars));
   q.terms = QueryTerms(req.query());
   RETURN_IF_ERROR(CopyEnums("kinds", req.kinds(), gnlc::type::v1::ProgramKind_IsValid, q.kinds));
-  RETURN_IF_ERROR(CopyEnums("age_bands", req.age_bands(), gnlc::type::v1::AgeBand_IsValid,
-                            q.age_bands));
-  RETURN_IF_ERROR(CopyEnums("modalities", req.modalities(), gnlc::type::v1::Modality_IsValid,
-                            q.modalities));
-  RETURN_IF_ERROR(CopyEnums("availability", req.availability(), pb::Availability_IsValid,
-                            q.availability));
+  RETURN_IF_ERROR(
+      CopyEnums("age_bands", req.age_bands(), gnlc::type::v1::AgeBand_IsValid, q.age_bands));
+  RETURN_IF_ERROR(
+      CopyEnums("modalities", req.modalities(), gnlc::type::v1::Modality_IsValid, q.modalities));
+  RETURN_IF_ERROR(
+      CopyEnums("availability", req.availability(), pb::Availability_IsValid, q.availability));
   RETURN_IF_ERROR(CopyStrings("topics", req.topics(), 40, true, q.topics));
   RETURN_IF_ERROR(CopyStrings("languages", req.languages(), 35, false, q.languages));
   RETURN_IF_ERROR(CopyStrings("districts", req.districts(), 63, false, q.districts));
@@ -83,7 +83,8 @@ absl::StatusOr<SearchQuery> ParseQuery(const pb::SearchProgramsRequest& req) {
     q.lng = c.longitude();
     q.radius_m = r;
   }
-  if (!pb::SearchOrder_IsValid(req.order_by())) return Bad("order_by", "is not a SearchOrder value");
+  if (!pb::SearchOrder_IsValid(req.order_by()))
+    return Bad("order_by", "is not a SearchOrder value");
   q.order = req.order_by();
   if (q.order == pb::SEARCH_ORDER_UNSPECIFIED) {
     q.order = q.terms.empty() ? pb::SEARCH_ORDER_START_TIME : pb::SEARCH_ORDER_RELEVANCE;

@@ -1,9 +1,9 @@
-#include "absl/strings/string_view.h"
 #include "services/catalog/text_tokenizer.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace gnlc::catalog {
 namespace {
@@ -24,7 +24,11 @@ std::vector<CodePoint> Decode(absl::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     const auto b0 = static_cast<unsigned char>(s[i]);
-    size_t n = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xE ? 3 : (b0 >> 3) == 0x1E ? 4 : 0;
+    size_t n = b0 < 0x80           ? 1
+               : (b0 >> 5) == 0x6  ? 2
+               : (b0 >> 4) == 0xE  ? 3
+               : (b0 >> 3) == 0x1E ? 4
+                                   : 0;
     if (n == 0 || i + n > s.size()) {
       ++i;
       continue;
@@ -38,7 +42,8 @@ std::vector<CodePoint> Decode(absl::string_view s) {
 }
 
 bool IsWordChar(char32_t cp) {
-  if (cp < 0x80) return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
+  if (cp < 0x80)
+    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
   // Latin letters with accents and other alphabets; not CJK, not punctuation.
   return cp >= 0xC0 && cp < 0x2000 && cp != 0xD7 && cp != 0xF7;
 }

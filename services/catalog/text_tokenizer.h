@@ -13,8 +13,9 @@
 #define GNLC_SERVICES_CATALOG_TEXT_TOKENIZER_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace gnlc::catalog {
 

@@ -38,7 +38,8 @@ TEST_F(FeedTest, ShowsChangesInOrderWithTombstones) {
   auto& stub = *replica_->stub;
   const auto a = MustCreateProgram(stub, NewProgram("甲", "A"));
   const auto b = MustCreateProgram(stub, NewProgram("乙", "B"));
-  const auto offering = MustCreateOffering(stub, a.name(), NewOffering(absl::Now(), kDay, 32, 118.8, "gulou"));
+  const auto offering =
+      MustCreateOffering(stub, a.name(), NewOffering(absl::Now(), kDay, 32, 118.8, "gulou"));
   pb::DeleteProgramRequest del;
   del.set_name(a.name());
   pb::DeleteProgramResponse deleted;
@@ -143,7 +144,8 @@ TEST_F(FeedTest, TwoReplicasConvergeWithinASecond) {
 TEST_F(FeedTest, AReplicaStartedLaterLoadsEverything) {
   for (int i = 0; i < 20; ++i) {
     const auto p = MustCreateProgram(*replica_->stub, NewProgram("舞蹈", "Dance"));
-    MustCreateOffering(*replica_->stub, p.name(), NewOffering(absl::Now(), kDay, 32, 118.8, "gulou"));
+    MustCreateOffering(*replica_->stub, p.name(),
+                       NewOffering(absl::Now(), kDay, 32, 118.8, "gulou"));
   }
   auto late = CatalogReplica::Start(redis_->address());
   EXPECT_EQ(late->service->index().program_count(), 20u);

@@ -34,8 +34,7 @@ struct CatalogReplica {
 
   // Starts and waits until health says SERVING (index built).
   static std::unique_ptr<CatalogReplica> Start(
-      const std::string& redis_address,
-      CatalogService::Clock clock = [] { return absl::Now(); });
+      const std::string& redis_address, CatalogService::Clock clock = [] { return absl::Now(); });
   ~CatalogReplica();
 };
 

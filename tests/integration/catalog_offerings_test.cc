@@ -8,8 +8,8 @@
 namespace gnlc::catalog::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using google::protobuf::util::TimeUtil;
+using ::testing::HasSubstr;
 constexpr absl::Duration kDay = absl::Hours(24);
 
 class OfferingsTest : public ::testing::Test {
@@ -132,7 +132,8 @@ TEST_F(OfferingsTest, OfferingOfAMissingProgramIsNotFound) {
   req.set_parent("cities/nanjing/programs/pmissing");
   *req.mutable_offering() = NewOffering(absl::Now(), kDay, 32, 118.8, "gulou");
   pb::CreateOfferingResponse resp;
-  EXPECT_EQ(stub().CreateOffering(Ctx().get(), req, &resp).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stub().CreateOffering(Ctx().get(), req, &resp).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 struct InvalidOfferingCase {
@@ -160,22 +161,70 @@ TEST_P(InvalidOfferingTest, IsRejectedNamingTheField) {
 INSTANTIATE_TEST_SUITE_P(
     Validation, InvalidOfferingTest,
     ::testing::Values(
-        InvalidOfferingCase{"EndBeforeStart", [](pb::Offering& o) { *o.mutable_end_time() = o.start_time(); }, "end_time"},
-        InvalidOfferingCase{"TooLong", [](pb::Offering& o) { o.mutable_end_time()->set_seconds(o.start_time().seconds() + 500 * 86400); }, "end_time"},
-        InvalidOfferingCase{"WindowClosesAfterEnd", [](pb::Offering& o) { *o.mutable_enrollment_close_time() = o.end_time(); o.mutable_enrollment_close_time()->set_seconds(o.end_time().seconds() + 1); }, "enrollment_close_time"},
-        InvalidOfferingCase{"WindowOpensYearsEarly", [](pb::Offering& o) { o.mutable_enrollment_open_time()->set_seconds(o.start_time().seconds() - 400 * 86400); }, "enrollment_open_time"},
+        InvalidOfferingCase{"EndBeforeStart",
+                            [](pb::Offering& o) { *o.mutable_end_time() = o.start_time(); },
+                            "end_time"},
+        InvalidOfferingCase{"TooLong",
+                            [](pb::Offering& o) {
+                              o.mutable_end_time()->set_seconds(o.start_time().seconds() +
+                                                                500 * 86400);
+                            },
+                            "end_time"},
+        InvalidOfferingCase{"WindowClosesAfterEnd",
+                            [](pb::Offering& o) {
+                              *o.mutable_enrollment_close_time() = o.end_time();
+                              o.mutable_enrollment_close_time()->set_seconds(
+                                  o.end_time().seconds() + 1);
+                            },
+                            "enrollment_close_time"},
+        InvalidOfferingCase{"WindowOpensYearsEarly",
+                            [](pb::Offering& o) {
+                              o.mutable_enrollment_open_time()->set_seconds(
+                                  o.start_time().seconds() - 400 * 86400);
+                            },
+                            "enrollment_open_time"},
         InvalidOfferingCase{"NoCapacity", [](pb::Offering& o) { o.clear_capacity(); }, "capacity"},
-        InvalidOfferingCase{"NegativeSeats", [](pb::Offering& o) { o.mutable_capacity()->set_seats(-1); }, "capacity.seats"},
-        InvalidOfferingCase{"UnlimitedFalse", [](pb::Offering& o) { o.mutable_capacity()->set_unlimited(false); }, "capacity.unlimited"},
+        InvalidOfferingCase{"NegativeSeats",
+                            [](pb::Offering& o) { o.mutable_capacity()->set_seats(-1); },
+                            "capacity.seats"},
+        InvalidOfferingCase{"UnlimitedFalse",
+                            [](pb::Offering& o) { o.mutable_capacity()->set_unlimited(false); },
+                            "capacity.unlimited"},
         InvalidOfferingCase{"NoModality", [](pb::Offering& o) { o.clear_modality(); }, "modality"},
-        InvalidOfferingCase{"LatitudeOutOfRange", [](pb::Offering& o) { o.mutable_venue()->mutable_location()->set_latitude(91); }, "latitude"},
-        InvalidOfferingCase{"LongitudeOutOfRange", [](pb::Offering& o) { o.mutable_venue()->mutable_location()->set_longitude(-181); }, "longitude"},
-        InvalidOfferingCase{"InPersonWithoutVenue", [](pb::Offering& o) { o.clear_venue(); }, "venue"},
-        InvalidOfferingCase{"OnlineWithoutUrl", [](pb::Offering& o) { o.set_modality(gnlc::type::v1::MODALITY_ONLINE); }, "online_url"},
-        InvalidOfferingCase{"HttpUrl", [](pb::Offering& o) { o.set_modality(gnlc::type::v1::MODALITY_HYBRID); o.set_online_url("http://x"); }, "online_url"},
-        InvalidOfferingCase{"UnknownCurrency", [](pb::Offering& o) { o.mutable_price()->set_currency_code("GBP"); o.mutable_price()->set_units(1); }, "currency_code"},
-        InvalidOfferingCase{"NegativePrice", [](pb::Offering& o) { o.mutable_price()->set_currency_code("CNY"); o.mutable_price()->set_units(-5); }, "price"},
-        InvalidOfferingCase{"UnknownDistrict", [](pb::Offering& o) { o.mutable_venue()->set_district("nowhere"); }, "district"}),
+        InvalidOfferingCase{
+            "LatitudeOutOfRange",
+            [](pb::Offering& o) { o.mutable_venue()->mutable_location()->set_latitude(91); },
+            "latitude"},
+        InvalidOfferingCase{
+            "LongitudeOutOfRange",
+            [](pb::Offering& o) { o.mutable_venue()->mutable_location()->set_longitude(-181); },
+            "longitude"},
+        InvalidOfferingCase{"InPersonWithoutVenue", [](pb::Offering& o) { o.clear_venue(); },
+                            "venue"},
+        InvalidOfferingCase{
+            "OnlineWithoutUrl",
+            [](pb::Offering& o) { o.set_modality(gnlc::type::v1::MODALITY_ONLINE); }, "online_url"},
+        InvalidOfferingCase{"HttpUrl",
+                            [](pb::Offering& o) {
+                              o.set_modality(gnlc::type::v1::MODALITY_HYBRID);
+                              o.set_online_url("http://x");
+                            },
+                            "online_url"},
+        InvalidOfferingCase{"UnknownCurrency",
+                            [](pb::Offering& o) {
+                              o.mutable_price()->set_currency_code("GBP");
+                              o.mutable_price()->set_units(1);
+                            },
+                            "currency_code"},
+        InvalidOfferingCase{"NegativePrice",
+                            [](pb::Offering& o) {
+                              o.mutable_price()->set_currency_code("CNY");
+                              o.mutable_price()->set_units(-5);
+                            },
+                            "price"},
+        InvalidOfferingCase{"UnknownDistrict",
+                            [](pb::Offering& o) { o.mutable_venue()->set_district("nowhere"); },
+                            "district"}),
     [](const auto& info) { return info.param.label; });
 
 }  // namespace

@@ -137,21 +137,39 @@ INSTANTIATE_TEST_SUITE_P(
     Validation, InvalidProgramTest,
     ::testing::Values(
         InvalidProgramCase{"NoKind", [](pb::Program& p) { p.clear_kind(); }, "program.kind"},
-        InvalidProgramCase{"UnknownKind", [](pb::Program& p) { p.set_kind(static_cast<gnlc::type::v1::ProgramKind>(99)); }, "program.kind"},
+        InvalidProgramCase{
+            "UnknownKind",
+            [](pb::Program& p) { p.set_kind(static_cast<gnlc::type::v1::ProgramKind>(99)); },
+            "program.kind"},
         InvalidProgramCase{"NoTitle", [](pb::Program& p) { p.clear_title(); }, "program.title"},
-        InvalidProgramCase{"LongTitle", [](pb::Program& p) { p.mutable_title()->set_en(std::string(201, 'x')); }, "program.title.en"},
-        InvalidProgramCase{"TooManyTopics", [](pb::Program& p) { for (int i = 0; i < 21; ++i) p.add_topics("t"); }, "program.topics"},
-        InvalidProgramCase{"BadAudience", [](pb::Program& p) { p.add_audiences(gnlc::type::v1::AGE_BAND_UNSPECIFIED); }, "program.audiences"},
-        InvalidProgramCase{"BadLanguage", [](pb::Program& p) { p.add_languages("chinese!"); }, "program.languages"},
-        InvalidProgramCase{"BadSdg", [](pb::Program& p) { p.add_sdg_goals(18); }, "program.sdg_goals"},
-        InvalidProgramCase{"Archived", [](pb::Program& p) { p.set_state(pb::PROGRAM_STATE_ARCHIVED); }, "program.state"},
-        InvalidProgramCase{"UnknownDistrict", [](pb::Program& p) { p.set_district("atlantis"); }, "program.district"}),
+        InvalidProgramCase{"LongTitle",
+                           [](pb::Program& p) { p.mutable_title()->set_en(std::string(201, 'x')); },
+                           "program.title.en"},
+        InvalidProgramCase{"TooManyTopics",
+                           [](pb::Program& p) {
+                             for (int i = 0; i < 21; ++i) p.add_topics("t");
+                           },
+                           "program.topics"},
+        InvalidProgramCase{
+            "BadAudience",
+            [](pb::Program& p) { p.add_audiences(gnlc::type::v1::AGE_BAND_UNSPECIFIED); },
+            "program.audiences"},
+        InvalidProgramCase{"BadLanguage", [](pb::Program& p) { p.add_languages("chinese!"); },
+                           "program.languages"},
+        InvalidProgramCase{"BadSdg", [](pb::Program& p) { p.add_sdg_goals(18); },
+                           "program.sdg_goals"},
+        InvalidProgramCase{"Archived",
+                           [](pb::Program& p) { p.set_state(pb::PROGRAM_STATE_ARCHIVED); },
+                           "program.state"},
+        InvalidProgramCase{"UnknownDistrict", [](pb::Program& p) { p.set_district("atlantis"); },
+                           "program.district"}),
     [](const auto& info) { return info.param.label; });
 
 TEST_F(ProgramsTest, ListPagesThroughEverythingOnceNewestFirst) {
   std::set<std::string> created;
   for (int i = 0; i < 7; ++i) {
-    created.insert(MustCreateProgram(stub(), NewProgram("课程", "Course " + std::to_string(i))).name());
+    created.insert(
+        MustCreateProgram(stub(), NewProgram("课程", "Course " + std::to_string(i))).name());
   }
   std::set<std::string> seen;
   pb::ListProgramsRequest req;

@@ -9,8 +9,8 @@
 namespace gnlc::catalog::testing {
 namespace {
 
-using ::testing::UnorderedElementsAreArray;
 using google::protobuf::util::TimeUtil;
+using ::testing::UnorderedElementsAreArray;
 namespace type = gnlc::type::v1;
 
 constexpr absl::Duration kDay = absl::Hours(24);
@@ -31,7 +31,8 @@ class SearchTest : public ::testing::Test {
     auto& stub = *replica_->stub;
     const absl::Time now = absl::Now();
 
-    pb::Program a = NewProgram("书法入门", "Calligraphy for beginners", type::PROGRAM_KIND_CULTURAL);
+    pb::Program a =
+        NewProgram("书法入门", "Calligraphy for beginners", type::PROGRAM_KIND_CULTURAL);
     a.add_topics("calligraphy");
     a.add_audiences(type::AGE_BAND_SENIOR);
     a.add_languages("zh");
@@ -63,8 +64,8 @@ class SearchTest : public ::testing::Test {
         TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now + 5 * kDay));
     MustCreateOffering(stub, names_["C"], hybrid);
 
-    pb::Program d = NewProgram("数字素养", "Digital literacy for seniors",
-                               type::PROGRAM_KIND_SKILL_TRAINING);
+    pb::Program d =
+        NewProgram("数字素养", "Digital literacy for seniors", type::PROGRAM_KIND_SKILL_TRAINING);
     d.add_topics("digital-literacy");
     d.add_audiences(type::AGE_BAND_SENIOR);
     names_["D"] = MustCreateProgram(stub, d).name();
@@ -155,19 +156,29 @@ INSTANTIATE_TEST_SUITE_P(
         FilterCase{"Kind", [](auto& r) { r.add_kinds(type::PROGRAM_KIND_COURSE); }, {"B", "E"}},
         FilterCase{"Topic", [](auto& r) { r.add_topics("Tea"); }, {"C"}},
         FilterCase{"AgeBandIncludesEveryoneProgrammes",
-                   [](auto& r) { r.add_age_bands(type::AGE_BAND_CHILD); }, {"B", "C", "E"}},
+                   [](auto& r) { r.add_age_bands(type::AGE_BAND_CHILD); },
+                   {"B", "C", "E"}},
         FilterCase{"Language", [](auto& r) { r.add_languages("en"); }, {"B"}},
-        FilterCase{"ModalityOnline", [](auto& r) { r.add_modalities(type::MODALITY_ONLINE); }, {"B"}},
-        FilterCase{"ModalityHybrid", [](auto& r) { r.add_modalities(type::MODALITY_HYBRID); }, {"C"}},
+        FilterCase{
+            "ModalityOnline", [](auto& r) { r.add_modalities(type::MODALITY_ONLINE); }, {"B"}},
+        FilterCase{
+            "ModalityHybrid", [](auto& r) { r.add_modalities(type::MODALITY_HYBRID); }, {"C"}},
         FilterCase{"District", [](auto& r) { r.add_districts("jiangning"); }, {"D"}},
-        FilterCase{"DistrictOfCancelledOfferingOnly", [](auto& r) { r.add_districts("jianye"); }, {}},
-        FilterCase{"Free", [](auto& r) { r.set_price(pb::PRICE_FILTER_FREE); }, {"A", "C", "D", "E"}},
+        FilterCase{
+            "DistrictOfCancelledOfferingOnly", [](auto& r) { r.add_districts("jianye"); }, {}},
+        FilterCase{
+            "Free", [](auto& r) { r.set_price(pb::PRICE_FILTER_FREE); }, {"A", "C", "D", "E"}},
         FilterCase{"Paid", [](auto& r) { r.set_price(pb::PRICE_FILTER_PAID); }, {"B"}},
-        FilterCase{"OpenNow", [](auto& r) { r.add_availability(pb::AVAILABILITY_OPEN); }, {"A", "B", "D"}},
-        FilterCase{"OpeningSoon", [](auto& r) { r.add_availability(pb::AVAILABILITY_OPENING_SOON); }, {"C"}},
+        FilterCase{
+            "OpenNow", [](auto& r) { r.add_availability(pb::AVAILABILITY_OPEN); }, {"A", "B", "D"}},
+        FilterCase{"OpeningSoon",
+                   [](auto& r) { r.add_availability(pb::AVAILABILITY_OPENING_SOON); },
+                   {"C"}},
         FilterCase{"Ended", [](auto& r) { r.add_availability(pb::AVAILABILITY_ENDED); }, {"E"}},
-        FilterCase{"StartAfter", [](auto& r) { *r.mutable_start_after() = In(15 * kDay); }, {"B", "C"}},
-        FilterCase{"StartBefore", [](auto& r) { *r.mutable_start_before() = In(5 * kDay); }, {"D", "E"}},
+        FilterCase{
+            "StartAfter", [](auto& r) { *r.mutable_start_after() = In(15 * kDay); }, {"B", "C"}},
+        FilterCase{
+            "StartBefore", [](auto& r) { *r.mutable_start_before() = In(5 * kDay); }, {"D", "E"}},
         FilterCase{"Near",
                    [](auto& r) {
                      r.mutable_near()->mutable_center()->set_latitude(32.06);

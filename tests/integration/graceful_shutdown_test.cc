@@ -1,18 +1,17 @@
 // SIGTERM under load against the real gnlc-catalog binary: in-flight calls
 // finish, new ones are refused cleanly, and the process exits 0 within 5 s.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 #include <atomic>
+#include <fstream>
 #include <iostream>
 #include <limits>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "common/testing/grpc_testing.h"
 #include "common/testing/redis_server.h"
@@ -89,8 +88,8 @@ TEST(GracefulShutdown, SigtermUnderLoadFinishesCallsAndExitsZeroWithinFiveSecond
   sigterm_ns = absl::ToUnixNanos(sent);
   ASSERT_EQ(kill(pid, SIGTERM), 0);
   int status = 0;
-  bool exited = testing::PollUntil([&] { return waitpid(pid, &status, WNOHANG) == pid; },
-                                   absl::Seconds(10));
+  bool exited =
+      testing::PollUntil([&] { return waitpid(pid, &status, WNOHANG) == pid; }, absl::Seconds(10));
   const absl::Duration took = absl::Now() - sent;
   stop = true;
   for (auto& t : callers) t.join();
@@ -101,7 +100,8 @@ TEST(GracefulShutdown, SigtermUnderLoadFinishesCallsAndExitsZeroWithinFiveSecond
   EXPECT_LT(took, absl::Seconds(5));
   for (const auto& [code, count] : in_flight_codes) {
     // Every call in flight when the signal came finished normally.
-    EXPECT_EQ(code, grpc::StatusCode::OK) << "in-flight call ended with code " << code << " x" << count;
+    EXPECT_EQ(code, grpc::StatusCode::OK)
+        << "in-flight call ended with code " << code << " x" << count;
   }
   for (const auto& [code, count] : codes) {
     std::cerr << "code " << code << ": " << count << " calls\n";

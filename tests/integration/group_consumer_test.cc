@@ -1,12 +1,13 @@
 // The consumer group consumer: applies each event once, skips redelivered
 // ones, and survives a Redis crash and restart.
+#include "common/events/group_consumer.h"
+
+#include <gtest/gtest.h>
+
 #include <csignal>
 #include <mutex>
 #include <set>
 
-#include <gtest/gtest.h>
-
-#include "common/events/group_consumer.h"
 #include "common/redis/redis_pool.h"
 #include "common/testing/grpc_testing.h"
 #include "common/testing/redis_server.h"

@@ -1,7 +1,7 @@
 // The Redis layer against a real redis-server: pool, reconnect, scripts.
-#include <csignal>
-
 #include <gtest/gtest.h>
+
+#include <csignal>
 
 #include "common/redis/redis_pool.h"
 #include "common/redis/redis_script.h"

@@ -1,9 +1,9 @@
 // The server bootstrap through a real catalog: health follows Redis,
 // /metrics and /healthz on the admin port.
-#include <csignal>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <csignal>
 
 #include "common/testing/http_get.h"
 #include "tests/integration/catalog_harness.h"
@@ -40,8 +40,8 @@ TEST(ServerHealth, FollowsRedisDownAndBackWithoutARestart) {
             grpc::StatusCode::UNAVAILABLE);
 
   ASSERT_TRUE((*redis)->Restart().ok());
-  ASSERT_TRUE(gnlc::testing::WaitForHealth(replica->channel, service, Health::SERVING,
-                                           absl::Seconds(5)));
+  ASSERT_TRUE(
+      gnlc::testing::WaitForHealth(replica->channel, service, Health::SERVING, absl::Seconds(5)));
   EXPECT_TRUE(replica->stub->CreateProgram(Ctx().get(), create, &created).ok());
 }
 

@@ -14,16 +14,21 @@ OfferingTimes Window(int64_t open, int64_t close, int64_t start, int64_t end, in
 
 TEST(OfferingAvailability, FollowsTheEnrollmentWindow) {
   const int64_t now = 100 * kDay;
-  EXPECT_EQ(OfferingAvailability(Window(now - kDay, now + kDay, now + 2 * kDay, now + 3 * kDay), now),
-            v1::AVAILABILITY_OPEN);
-  EXPECT_EQ(OfferingAvailability(Window(now + 3 * kDay, now + 5 * kDay, now + 6 * kDay, now + 9 * kDay), now),
+  EXPECT_EQ(
+      OfferingAvailability(Window(now - kDay, now + kDay, now + 2 * kDay, now + 3 * kDay), now),
+      v1::AVAILABILITY_OPEN);
+  EXPECT_EQ(OfferingAvailability(
+                Window(now + 3 * kDay, now + 5 * kDay, now + 6 * kDay, now + 9 * kDay), now),
             v1::AVAILABILITY_OPENING_SOON);
-  EXPECT_EQ(OfferingAvailability(Window(now + 30 * kDay, now + 40 * kDay, now + 50 * kDay, now + 60 * kDay), now),
+  EXPECT_EQ(OfferingAvailability(
+                Window(now + 30 * kDay, now + 40 * kDay, now + 50 * kDay, now + 60 * kDay), now),
             v1::AVAILABILITY_CLOSED);
-  EXPECT_EQ(OfferingAvailability(Window(now - 9 * kDay, now - 5 * kDay, now - 4 * kDay, now + kDay), now),
-            v1::AVAILABILITY_CLOSED);
-  EXPECT_EQ(OfferingAvailability(Window(now - 9 * kDay, now - 5 * kDay, now - 4 * kDay, now - kDay), now),
-            v1::AVAILABILITY_ENDED);
+  EXPECT_EQ(
+      OfferingAvailability(Window(now - 9 * kDay, now - 5 * kDay, now - 4 * kDay, now + kDay), now),
+      v1::AVAILABILITY_CLOSED);
+  EXPECT_EQ(
+      OfferingAvailability(Window(now - 9 * kDay, now - 5 * kDay, now - 4 * kDay, now - kDay), now),
+      v1::AVAILABILITY_ENDED);
 }
 
 TEST(OfferingAvailability, FullOnlyWhenEverySeatIsTaken) {

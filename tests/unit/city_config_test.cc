@@ -19,11 +19,13 @@ TEST(ParseCityConfig, ReadsJsonAndTextFormat) {
 TEST(ParseCityConfig, FailsFastOnMistakes) {
   EXPECT_FALSE(ParseCityConfig(R"({"cityId":"nanjing","distrcts":[]})", true).ok());  // typo
   EXPECT_FALSE(ParseCityConfig(R"({"cityId":"Nan Jing"})", true).ok());
-  EXPECT_FALSE(ParseCityConfig(
-      R"({"cityId":"a","districts":[{"id":"x","population":"1"},{"id":"x","population":"2"}]})",
-      true).ok());
-  EXPECT_FALSE(ParseCityConfig(R"({"cityId":"a","districts":[{"id":"x","population":"0"}]})",
-                               true).ok());
+  EXPECT_FALSE(
+      ParseCityConfig(
+          R"({"cityId":"a","districts":[{"id":"x","population":"1"},{"id":"x","population":"2"}]})",
+          true)
+          .ok());
+  EXPECT_FALSE(
+      ParseCityConfig(R"({"cityId":"a","districts":[{"id":"x","population":"0"}]})", true).ok());
   EXPECT_FALSE(ParseCityConfig(R"({"cityId":"a","peers":[{"cityId":"a"}]})", true).ok());
 }
 

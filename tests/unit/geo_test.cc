@@ -1,8 +1,8 @@
 #include "services/catalog/geo.h"
 
-#include <algorithm>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 namespace gnlc::catalog {
 namespace {

@@ -20,9 +20,9 @@ google::rpc::ErrorInfo InfoOf(const grpc::Status& s) {
 }
 
 TEST(ToGrpcStatus, CarriesCodeMessageAndErrorInfo) {
-  const grpc::Status s = ToGrpcStatus(
-      InvalidArgument("FIELD_TOO_LONG", "title is too long", {{"field", "title"}}),
-      "catalog.gnlc.org");
+  const grpc::Status s =
+      ToGrpcStatus(InvalidArgument("FIELD_TOO_LONG", "title is too long", {{"field", "title"}}),
+                   "catalog.gnlc.org");
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(s.error_message(), "title is too long");
   const auto info = InfoOf(s);

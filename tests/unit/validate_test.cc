@@ -38,10 +38,10 @@ TEST(ParseName, SplitsAndValidatesIds) {
   ASSERT_TRUE(ids.ok()) << ids.status();
   EXPECT_EQ((*ids)[0], "nanjing");
   EXPECT_EQ((*ids)[1], "p1");
-  for (const char* bad : {"", "cities/nanjing", "cities/Nanjing/programs/p1",
-                          "cities/nanjing/offerings/p1", "cities/nanjing/programs/p1/x",
-                          "cities/nanjing/programs/-p", "cities//programs/p1",
-                          "cities/nanjing/programs/p 1"}) {
+  for (const char* bad :
+       {"", "cities/nanjing", "cities/Nanjing/programs/p1", "cities/nanjing/offerings/p1",
+        "cities/nanjing/programs/p1/x", "cities/nanjing/programs/-p", "cities//programs/p1",
+        "cities/nanjing/programs/p 1"}) {
     EXPECT_EQ(ParseName(bad, {"cities", "programs"}, "name").status().code(),
               absl::StatusCode::kInvalidArgument)
         << bad;

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the build needs, checks formatting, builds once, and runs
+# every test (unit, integration, end-to-end) through CTest.
+# GNLC_SANITIZE=address,undefined builds and tests with sanitizers in
+# build-sanitize/ instead.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+deploy/local/install-deps.sh
+
+# Formatting (clang-format, BasedOnStyle: Google): fail on any difference.
+mapfile -t sources < <(git ls-files '*.cc' '*.h' 2>/dev/null || find common services deploy tests -name '*.cc' -o -name '*.h')
+clang-format --dry-run --Werror "${sources[@]}"
+
+build=build
+args=(-DCMAKE_BUILD_TYPE=Release)
+if [ -n "${GNLC_SANITIZE:-}" ]; then
+  build=build-sanitize
+  args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DGNLC_SANITIZE=$GNLC_SANITIZE")
+fi
+cmake -S . -B "$build" -G Ninja "${args[@]}" >/dev/null
+cmake --build "$build" -j"$(nproc)"
+ctest --test-dir "$build" -j2 --output-on-failure --timeout 300
