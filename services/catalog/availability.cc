@@ -1,5 +1,8 @@
 #include "services/catalog/availability.h"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace gnlc::catalog {
 namespace {
 int Rank(Availability a) {
@@ -33,13 +36,24 @@ Availability OfferingAvailability(const OfferingTimes& o, int64_t now) {
   return v1::AVAILABILITY_CLOSED;
 }
 
+int64_t NextAvailabilityChange(const OfferingTimes& o, int64_t now) {
+  if (o.cancelled) return INT64_MAX;
+  int64_t next = INT64_MAX;
+  for (int64_t boundary : {o.open - kOpeningSoonSeconds, o.open, o.close, o.end}) {
+    if (boundary > now) next = std::min(next, boundary);
+  }
+  return next;
+}
+
+Availability BetterAvailability(Availability a, Availability b) {
+  return Rank(b) > Rank(a) ? b : a;
+}
+
 Availability CombineAvailability(const std::vector<Availability>& offerings,
                                  bool program_cancelled) {
   if (program_cancelled) return v1::AVAILABILITY_CANCELLED;
   Availability best = v1::AVAILABILITY_UNSPECIFIED;
-  for (Availability a : offerings) {
-    if (Rank(a) > Rank(best)) best = a;
-  }
+  for (Availability a : offerings) best = BetterAvailability(best, a);
   return best;
 }
 

@@ -26,6 +26,14 @@ struct OfferingTimes {
 
 Availability OfferingAvailability(const OfferingTimes& o, int64_t now);
 
+// The first moment after `now` at which OfferingAvailability may return
+// something else, seats aside (a seat change is an event of its own);
+// INT64_MAX if never.
+int64_t NextAvailabilityChange(const OfferingTimes& o, int64_t now);
+
+// The better of two for a resident (the order below).
+Availability BetterAvailability(Availability a, Availability b);
+
 // The best availability over offerings (OPEN > OPENING_SOON > FULL > CLOSED
 // > ENDED > CANCELLED); CANCELLED for a cancelled program; UNSPECIFIED
 // without offerings.

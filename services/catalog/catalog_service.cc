@@ -39,11 +39,11 @@ absl::Status CatalogService::BuildIndex() {
   follower_ = std::make_unique<StreamFollower>(options_.redis, kCatalogStream, tail,
                                                [this](const Event& e) { index_.ApplyEvent(e); });
   follower_->Start();
-  ready_ = true;
   LogJson("info", "index built",
           {{"programs", absl::StrCat(index_.program_count())},
            {"offerings", absl::StrCat(index_.offering_count())},
            {"seconds", absl::StrCat(absl::ToDoubleSeconds(absl::Now() - start))}});
+  ready_ = true;
   return absl::OkStatus();
 }
 

@@ -2,6 +2,7 @@
 // Flags: see common/server/server_options.h.
 #include <cstdio>
 
+#include "absl/synchronization/mutex.h"
 #include "common/redis/redis_pool.h"
 #include "common/server/logging.h"
 #include "common/server/server.h"
@@ -9,6 +10,9 @@
 
 int main(int argc, char** argv) {
   gnlc::BlockTerminationSignals();
+  // Deadlock detection is a debugging aid that costs on every lock; tests
+  // keep it, production does not.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   auto options = gnlc::ParseServerOptions("catalog", argc, argv);
   if (!options.ok()) {
     std::fprintf(stderr, "catalog: %s\n", std::string(options.status().message()).c_str());

@@ -1,8 +1,10 @@
 #include "services/catalog/search_index.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/catalog/geo.h"
@@ -80,20 +82,41 @@ struct SearchIndex::ProgramDoc {
   uint32_t district = 0;
   int64_t create_time = 0;
   std::vector<OfferingDoc> offerings;
+  // Derived from the live (not cancelled) offerings whenever they change, so
+  // that a search without offering-level filters need not walk them.
+  int32_t live_offering_count = 0;
+  uint32_t live_modality_mask = 0;
+  absl::InlinedVector<uint32_t, 8> live_districts;
+  // Availability as computed at some moment, good until `valid_until`
+  // (unix seconds, packed above the availability in the low 8 bits).
+  // Searches run concurrently under a shared lock, hence the atomic; writes
+  // reset it under the exclusive lock. Assumes the clock does not go back.
+  mutable std::atomic<int64_t> availability_cache{0};
   std::vector<std::pair<std::string, uint16_t>> text_terms;  // from the program's text
   std::vector<std::pair<std::string, uint16_t>> terms;       // all indexed, sorted
   std::vector<uint64_t> cells;                               // sorted
 };
 
-// What Evaluate learns about a matching program.
+// What Evaluate learns about a matching program. No heap allocation in the
+// common case: this runs once per match, thousands of times per search.
 struct SearchIndex::Evaluation {
   Availability availability = v1::AVAILABILITY_UNSPECIFIED;
   int32_t offering_count = 0;
   double distance_m = 0;
   std::optional<int64_t> next_start;
   int32_t seats_left = 0;
-  std::vector<int> modalities;
-  std::vector<uint32_t> districts;
+  uint32_t modality_mask = 0;                  // bit per Modality
+  absl::InlinedVector<uint32_t, 8> districts;  // interned ids, distinct
+};
+
+// A query with its strings resolved to interned ids and its sets to masks,
+// once per search instead of once per document.
+struct SearchIndex::PreparedQuery {
+  uint32_t kind_mask = 0, age_mask = 0, modality_mask = 0, availability_mask = 0;
+  std::vector<uint32_t> topics, languages, districts;
+  bool offering_filters = false;
+  bool include_cancelled = false;
+  bool summary_suffices = false;
 };
 
 SearchIndex::SearchIndex() { interned_names_.push_back(""); }
@@ -197,9 +220,11 @@ void SearchIndex::SetSeatsTaken(absl::string_view offering_id, int32_t taken) {
   seats_taken_[offering_id] = taken;
   auto it = slot_by_offering_.find(offering_id);
   if (it == slot_by_offering_.end()) return;
-  for (OfferingDoc& o : docs_[it->second]->offerings) {
+  ProgramDoc& d = *docs_[it->second];
+  for (OfferingDoc& o : d.offerings) {
     if (o.id == offering_id) o.times.taken = taken;
   }
+  d.availability_cache.store(0, std::memory_order_relaxed);
 }
 
 void SearchIndex::RemoveProgram(absl::string_view program_id) {
@@ -241,6 +266,21 @@ void SearchIndex::ApplyEvent(const Event& event) {
 
 void SearchIndex::Reindex(uint32_t slot, bool remove_all) {
   ProgramDoc& d = *docs_[slot];
+  d.availability_cache.store(0, std::memory_order_relaxed);
+  d.live_offering_count = 0;
+  d.live_modality_mask = 0;
+  d.live_districts.clear();
+  for (const OfferingDoc& o : d.offerings) {
+    if (o.times.cancelled) continue;
+    ++d.live_offering_count;
+    d.live_modality_mask |= 1u << o.modality;
+    const uint32_t district = o.district != 0 ? o.district : d.district;
+    if (district != 0 && std::find(d.live_districts.begin(), d.live_districts.end(), district) ==
+                             d.live_districts.end()) {
+      d.live_districts.push_back(district);
+    }
+  }
+  if (d.live_offering_count == 0 && d.district != 0) d.live_districts.push_back(d.district);
   std::vector<std::pair<std::string, uint16_t>> terms;
   std::vector<uint64_t> cells;
   if (!remove_all) {
@@ -409,6 +449,39 @@ std::vector<ProgramView> SearchIndex::ListPrograms(v1::ProgramState state, int k
   return out;
 }
 
+SearchIndex::PreparedQuery SearchIndex::Prepare(const SearchQuery& q) const {
+  PreparedQuery p;
+  for (int k : q.kinds) p.kind_mask |= 1u << k;
+  for (int a : q.age_bands) p.age_mask |= 1u << a;
+  for (int m : q.modalities) p.modality_mask |= 1u << m;
+  for (int a : q.availability) p.availability_mask |= 1u << a;
+  for (const auto& t : q.topics) p.topics.push_back(Lookup(t));
+  for (const auto& l : q.languages) p.languages.push_back(Lookup(l));
+  for (const auto& d : q.districts) p.districts.push_back(Lookup(d));
+  p.offering_filters = !q.modalities.empty() || q.price != v1::PRICE_FILTER_UNSPECIFIED ||
+                       q.start_after.has_value() || q.start_before.has_value() || q.has_geo;
+  p.include_cancelled = (p.availability_mask & (1u << v1::AVAILABILITY_CANCELLED)) != 0;
+  // The per-program summary answers everything unless offerings are
+  // filtered one by one or ordered by their start.
+  p.summary_suffices = !p.offering_filters && p.districts.empty() && !p.include_cancelled &&
+                       q.order != v1::SEARCH_ORDER_START_TIME;
+  return p;
+}
+
+namespace {
+// Sorted union of the slots of several posting lists.
+template <typename Lists>
+std::vector<uint32_t> UnionOf(const Lists& lists) {
+  std::vector<uint32_t> out;
+  for (const auto* list : lists) {
+    for (const auto& p : *list) out.push_back(p.slot);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+}  // namespace
+
 std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q,
                                               std::vector<double>& relevance) const {
   std::vector<uint32_t> slots;
@@ -422,13 +495,15 @@ std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q,
     std::sort(lists.begin(), lists.end(), [](auto* a, auto* b) { return a->size() < b->size(); });
     auto by_slot = [](const Posting& a, uint32_t s) { return a.slot < s; };
     const double n = static_cast<double>(std::max<size_t>(live_programs_, 1));
+    std::vector<double> idf;
+    for (const auto* list : lists) idf.push_back(std::log(1 + n / list->size()));
     for (const Posting& p : *lists[0]) {
-      double score = std::log(1 + n / lists[0]->size()) * (p.weight + 0.5);
+      double score = idf[0] * (p.weight + 0.5);
       bool all = true;
       for (size_t k = 1; k < lists.size() && all; ++k) {
         auto at = std::lower_bound(lists[k]->begin(), lists[k]->end(), p.slot, by_slot);
         all = at != lists[k]->end() && at->slot == p.slot;
-        if (all) score += std::log(1 + n / lists[k]->size()) * (at->weight + 0.5);
+        if (all) score += idf[k] * (at->weight + 0.5);
       }
       if (all) {
         slots.push_back(p.slot);
@@ -437,71 +512,101 @@ std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q,
     }
     return slots;
   }
+  // Without text, narrow by the filters that have postings (kind, district)
+  // or by the geo grid; Evaluate checks everything exactly afterwards.
+  std::vector<const std::vector<Posting>*> kind_lists, district_lists;
+  for (int k : q.kinds) {
+    if (auto it = postings_.find(KindTerm(k)); it != postings_.end())
+      kind_lists.push_back(&it->second);
+  }
+  for (const auto& d : q.districts) {
+    if (auto it = postings_.find(DistrictTerm(d)); it != postings_.end()) {
+      district_lists.push_back(&it->second);
+    }
+  }
   if (q.has_geo) {
     for (uint64_t c : CellsWithin(q.lat, q.lng, q.radius_m)) {
       auto it = cells_.find(c);
       if (it != cells_.end()) slots.insert(slots.end(), it->second.begin(), it->second.end());
     }
-  } else if (!q.kinds.empty()) {
-    for (int k : q.kinds) {
-      auto it = postings_.find(KindTerm(k));
-      if (it == postings_.end()) continue;
-      for (const Posting& p : it->second) slots.push_back(p.slot);
+    std::sort(slots.begin(), slots.end());
+    slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+  } else if (!q.kinds.empty() || !q.districts.empty()) {
+    if (!q.kinds.empty()) slots = UnionOf(kind_lists);
+    if (!q.districts.empty()) {
+      std::vector<uint32_t> in_districts = UnionOf(district_lists);
+      if (q.kinds.empty()) {
+        slots = std::move(in_districts);
+      } else {
+        std::vector<uint32_t> both;
+        std::set_intersection(slots.begin(), slots.end(), in_districts.begin(), in_districts.end(),
+                              std::back_inserter(both));
+        slots = std::move(both);
+      }
     }
   } else {
     for (uint32_t s = 0; s < docs_.size(); ++s) {
       if (docs_[s] != nullptr) slots.push_back(s);
     }
-    relevance.assign(slots.size(), 0);
-    return slots;
   }
-  std::sort(slots.begin(), slots.end());
-  slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
   relevance.assign(slots.size(), 0);
   return slots;
 }
 
-bool SearchIndex::Evaluate(const ProgramDoc& d, const SearchQuery& q, int64_t now,
-                           Evaluation& out) const {
+Availability SearchIndex::CachedAvailability(const ProgramDoc& d, int64_t now) const {
+  const int64_t cached = d.availability_cache.load(std::memory_order_relaxed);
+  if ((cached >> 8) > now) return static_cast<Availability>(cached & 0xff);
+  Availability best = v1::AVAILABILITY_UNSPECIFIED;
+  int64_t valid_until = INT64_MAX >> 8;
+  for (const OfferingDoc& o : d.offerings) {
+    best = BetterAvailability(best, OfferingAvailability(o.times, now));
+    valid_until = std::min(valid_until, NextAvailabilityChange(o.times, now));
+  }
+  if (d.state == v1::PROGRAM_STATE_CANCELLED) best = v1::AVAILABILITY_CANCELLED;
+  d.availability_cache.store((valid_until << 8) | best, std::memory_order_relaxed);
+  return best;
+}
+
+bool SearchIndex::Evaluate(const ProgramDoc& d, const SearchQuery& q, const PreparedQuery& pq,
+                           int64_t now, bool fast, Evaluation& out) const {
   if (d.state != v1::PROGRAM_STATE_PUBLISHED && d.state != v1::PROGRAM_STATE_CANCELLED) {
     return false;
   }
-  if (!q.kinds.empty() && !Contains(q.kinds, d.kind)) return false;
-  if (!q.topics.empty()) {
+  if (pq.kind_mask != 0 && (pq.kind_mask & (1u << d.kind)) == 0) return false;
+  if (!pq.topics.empty()) {
     bool any = false;
-    for (const auto& t : q.topics) any = any || Contains(d.topics, Lookup(t));
+    for (uint32_t t : pq.topics) any = any || Contains(d.topics, t);
     if (!any) return false;
   }
-  if (!q.age_bands.empty() && d.audience_mask != 0) {
+  if (pq.age_mask != 0 && d.audience_mask != 0 && (d.audience_mask & pq.age_mask) == 0) {
+    return false;
+  }
+  if (!pq.languages.empty()) {
     bool any = false;
-    for (int a : q.age_bands) any = any || (d.audience_mask & (1u << a)) != 0;
+    for (uint32_t l : pq.languages) any = any || Contains(d.languages, l);
     if (!any) return false;
   }
-  if (!q.languages.empty()) {
-    bool any = false;
-    for (const auto& l : q.languages) any = any || Contains(d.languages, Lookup(l));
-    if (!any) return false;
+  if (fast) {
+    // Nothing here depends on individual offerings: use the summary.
+    out.offering_count = d.live_offering_count;
+    out.modality_mask = d.live_modality_mask;
+    out.districts = d.live_districts;
+    out.availability = CachedAvailability(d, now);
+    return pq.availability_mask == 0 || (pq.availability_mask & (1u << out.availability)) != 0;
   }
-  std::vector<uint32_t> district_ids;
-  for (const auto& name : q.districts) district_ids.push_back(Lookup(name));
-  const bool offering_filters = !q.modalities.empty() || q.price != v1::PRICE_FILTER_UNSPECIFIED ||
-                                q.start_after.has_value() || q.start_before.has_value() ||
-                                q.has_geo;
-  const bool include_cancelled = Contains(q.availability, int{v1::AVAILABILITY_CANCELLED});
-
-  std::vector<Availability> avail;
+  Availability best = v1::AVAILABILITY_UNSPECIFIED;
   bool matched = false;
   double best_distance = std::numeric_limits<double>::max();
   int32_t seats = 0;
   bool unlimited = false;
   for (const OfferingDoc& o : d.offerings) {
     const Availability a = OfferingAvailability(o.times, now);
-    avail.push_back(a);
+    best = BetterAvailability(best, a);
     if (!o.times.cancelled) ++out.offering_count;
-    if (o.times.cancelled && !include_cancelled) continue;
+    if (o.times.cancelled && !pq.include_cancelled) continue;
     const uint32_t district = o.district != 0 ? o.district : d.district;
-    if (!q.modalities.empty() && !Contains(q.modalities, o.modality)) continue;
-    if (!district_ids.empty() && !Contains(district_ids, district)) continue;
+    if (pq.modality_mask != 0 && (pq.modality_mask & (1u << o.modality)) == 0) continue;
+    if (!pq.districts.empty() && !Contains(pq.districts, district)) continue;
     if (q.price == v1::PRICE_FILTER_FREE && !o.free) continue;
     if (q.price == v1::PRICE_FILTER_PAID && o.free) continue;
     if (q.start_after && o.times.start < *q.start_after) continue;
@@ -514,29 +619,35 @@ bool SearchIndex::Evaluate(const ProgramDoc& d, const SearchQuery& q, int64_t no
     }
     matched = true;
     best_distance = std::min(best_distance, distance);
-    if (!Contains(out.modalities, o.modality)) out.modalities.push_back(o.modality);
-    if (district != 0 && !Contains(out.districts, district)) out.districts.push_back(district);
+    out.modality_mask |= 1u << o.modality;
+    if (district != 0 &&
+        std::find(out.districts.begin(), out.districts.end(), district) == out.districts.end()) {
+      out.districts.push_back(district);
+    }
     if (o.times.end > now && !o.times.cancelled &&
         (!out.next_start || o.times.start < *out.next_start)) {
       out.next_start = o.times.start;
     }
     if (a == v1::AVAILABILITY_OPEN) {
-      if (o.times.capacity < 0)
+      if (o.times.capacity < 0) {
         unlimited = true;
-      else
+      } else {
         seats += std::max(0, o.times.capacity - o.times.taken);
+      }
     }
   }
   if (!matched) {
     // Without offering-level filters a program matches on its own (e.g. one
     // whose offerings are not scheduled yet); a district filter then looks
     // at its home district.
-    if (offering_filters) return false;
-    if (!district_ids.empty() && !Contains(district_ids, d.district)) return false;
+    if (pq.offering_filters) return false;
+    if (!pq.districts.empty() && !Contains(pq.districts, d.district)) return false;
     if (d.district != 0) out.districts.push_back(d.district);
   }
-  out.availability = CombineAvailability(avail, d.state == v1::PROGRAM_STATE_CANCELLED);
-  if (!q.availability.empty() && !Contains(q.availability, int{out.availability})) return false;
+  out.availability = d.state == v1::PROGRAM_STATE_CANCELLED ? v1::AVAILABILITY_CANCELLED : best;
+  if (pq.availability_mask != 0 && (pq.availability_mask & (1u << out.availability)) == 0) {
+    return false;
+  }
   out.distance_m = q.has_geo ? best_distance : 0;
   out.seats_left = unlimited ? -1 : seats;
   return true;
@@ -544,26 +655,35 @@ bool SearchIndex::Evaluate(const ProgramDoc& d, const SearchQuery& q, int64_t no
 
 SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
   SearchPage page;
+  // Only the page is kept (a bounded heap); totals and facets are counted in
+  // arrays as matches stream by.
   struct Row {
     double key;
     uint32_t slot;
-    const std::string* name;
     double relevance;
-    Evaluation eval;
   };
-  std::vector<Row> rows;
+  std::array<int32_t, 16> kinds{}, modalities{}, availability{};
   absl::ReaderMutexLock lock(&mu_);
+  const PreparedQuery pq = Prepare(q);
+  std::vector<int32_t> districts(interned_names_.size(), 0);
+  auto less = [this](const Row& a, const Row& b) {
+    return a.key != b.key ? a.key < b.key : docs_[a.slot]->name < docs_[b.slot]->name;
+  };
+  const size_t limit = static_cast<size_t>(q.page_size);
+  std::vector<Row> heap;  // max-heap by `less`: the worst kept row on top
+  heap.reserve(limit + 1);
+  size_t after_cursor = 0;
   std::vector<double> relevance;
   const std::vector<uint32_t> slots = Candidates(q, relevance);
   for (size_t i = 0; i < slots.size(); ++i) {
     const ProgramDoc& d = *docs_[slots[i]];
     Evaluation e;
-    if (!Evaluate(d, q, now, e)) continue;
+    if (!Evaluate(d, q, pq, now, pq.summary_suffices, e)) continue;
     ++page.total;
-    ++page.kind_facets[gnlc::type::v1::ProgramKind_Name(d.kind)];
-    for (int m : e.modalities) ++page.modality_facets[gnlc::type::v1::Modality_Name(m)];
-    for (uint32_t di : e.districts) ++page.district_facets[interned_names_[di]];
-    ++page.availability_facets[v1::Availability_Name(e.availability)];
+    ++kinds[d.kind & 15];
+    for (uint32_t m = 0; m < 16; ++m) modalities[m] += (e.modality_mask >> m) & 1;
+    for (uint32_t di : e.districts) ++districts[di];
+    ++availability[e.availability & 15];
     double key = 0;
     switch (q.order) {
       case v1::SEARCH_ORDER_DISTANCE:
@@ -579,29 +699,40 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
     if (q.after && (key < q.after->key || (key == q.after->key && d.name <= q.after->name))) {
       continue;
     }
-    rows.push_back({key, slots[i], &d.name, relevance[i], std::move(e)});
+    ++after_cursor;
+    const Row row{key, slots[i], relevance[i]};
+    if (heap.size() < limit) {
+      heap.push_back(row);
+      std::push_heap(heap.begin(), heap.end(), less);
+    } else if (!heap.empty() && less(row, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), less);
+      heap.back() = row;
+      std::push_heap(heap.begin(), heap.end(), less);
+    }
   }
-  auto less = [](const Row& a, const Row& b) {
-    return a.key != b.key ? a.key < b.key : *a.name < *b.name;
-  };
-  const size_t limit = static_cast<size_t>(q.page_size);
-  page.more = rows.size() > limit;
-  if (page.more) {
-    std::partial_sort(rows.begin(), rows.begin() + limit, rows.end(), less);
-    rows.resize(limit);
-  } else {
-    std::sort(rows.begin(), rows.end(), less);
+  std::sort_heap(heap.begin(), heap.end(), less);
+  page.more = after_cursor > limit;
+  for (int k = 0; k < 16; ++k) {
+    if (kinds[k] > 0) page.kind_facets[gnlc::type::v1::ProgramKind_Name(k)] = kinds[k];
+    if (modalities[k] > 0) page.modality_facets[gnlc::type::v1::Modality_Name(k)] = modalities[k];
+    if (availability[k] > 0) page.availability_facets[v1::Availability_Name(k)] = availability[k];
   }
-  for (Row& r : rows) {
+  for (size_t di = 1; di < districts.size(); ++di) {
+    if (districts[di] > 0) page.district_facets[interned_names_[di]] = districts[di];
+  }
+  for (const Row& r : heap) {
+    const ProgramDoc& d = *docs_[r.slot];
+    Evaluation e;
+    Evaluate(d, q, pq, now, /*fast=*/false, e);  // again, with details, for the page only
     SearchHit hit;
-    hit.program = docs_[r.slot]->bytes;
-    hit.availability = r.eval.availability;
-    hit.offering_count = r.eval.offering_count;
-    hit.distance_m = r.eval.distance_m;
-    hit.next_start = r.eval.next_start;
+    hit.program = d.bytes;
+    hit.availability = e.availability;
+    hit.offering_count = e.offering_count;
+    hit.distance_m = e.distance_m;
+    hit.next_start = e.next_start;
     hit.relevance = r.relevance;
-    hit.seats_left = r.eval.seats_left;
-    hit.cursor = {r.key, *r.name};
+    hit.seats_left = e.seats_left;
+    hit.cursor = {r.key, d.name};
     page.hits.push_back(std::move(hit));
   }
   return page;

@@ -124,12 +124,18 @@ class SearchIndex final {
     uint16_t weight;
   };
   struct Evaluation;
+  struct PreparedQuery;
 
   // Brings postings and geo cells in line with the doc (or removes them all).
   void Reindex(uint32_t slot, bool remove_all = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint32_t Intern(absl::string_view s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint32_t Lookup(absl::string_view s) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  bool Evaluate(const ProgramDoc& doc, const SearchQuery& q, int64_t now, Evaluation& out) const
+  PreparedQuery Prepare(const SearchQuery& q) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Whether `doc` matches, and what the page and facets need to know. With
+  // `fast`, from the program's summary (PreparedQuery::summary_suffices).
+  bool Evaluate(const ProgramDoc& doc, const SearchQuery& q, const PreparedQuery& pq, int64_t now,
+                bool fast, Evaluation& out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  Availability CachedAvailability(const ProgramDoc& doc, int64_t now) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   std::vector<uint32_t> Candidates(const SearchQuery& q, std::vector<double>& relevance) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);

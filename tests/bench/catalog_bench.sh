@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Catalog benchmark (issue: catalog). Loads N synthetic programs (about 2.5
+# offerings each) through the CatalogService API into a fresh Redis, restarts
+# the catalog to time the index build and read its memory, then drives each
+# scenario with gnlc-load at 1, 16 and 64 calls in flight, each next to the
+# echo ceiling measured in the same run.
+#
+#   tests/bench/catalog_bench.sh              # N=100000, 5 s per run
+#   GNLC_BENCH_PROGRAMS=5000 GNLC_BENCH_SECONDS=2 tests/bench/catalog_bench.sh
+#
+# Everything runs on 127.0.0.1 and stops by itself.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="${GNLC_BUILD_DIR:-$root/build}"
+n="${GNLC_BENCH_PROGRAMS:-100000}"
+secs="${GNLC_BENCH_SECONDS:-5}"
+work="$(mktemp -d /tmp/gnlc-bench-XXXXXX)"
+load="$build/gnlc-load"
+[ -x "$load" ] || load="$build/tests/gnlc-load"
+catalog_pid=""
+cleanup() {
+  [ -n "$catalog_pid" ] && kill -TERM "$catalog_pid" 2>/dev/null && wait "$catalog_pid" 2>/dev/null
+  redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+# GNLC_BENCH_PERF=1: record a CPU profile of the catalog during the runs.
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+rport=26379
+while ! port_free $rport; do rport=$((rport + 1)); done
+redis-server --port $rport --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync everysec \
+  --save "" --daemonize yes --logfile "$work/redis.log" --pidfile "$work/redis.pid"
+until redis-cli -p $rport ping >/dev/null 2>&1; do sleep 0.05; done
+
+start_catalog() {
+  rm -f "$work/ports"
+  "$build/services/catalog/gnlc-catalog" --config="$root/deploy/cities/nanjing.json" \
+    --redis=127.0.0.1:$rport --port_file="$work/ports" >"$work/catalog.log" 2>&1 &
+  catalog_pid=$!
+  until [ -s "$work/ports" ]; do sleep 0.05; done
+  port=$(cut -d' ' -f1 "$work/ports")
+  until "$build/common/ctl/gnlcctl" --addr=127.0.0.1:$port grpc.health.v1.Health.Check '{}' 2>/dev/null \
+    | grep -q '"SERVING"'; do sleep 0.05; done
+}
+
+echo "== loading $n synthetic programs through CreateProgram/CreateOffering"
+start_catalog
+"$build/deploy/demo/gnlc-demo-load" --addr=127.0.0.1:$port --config="$root/deploy/cities/nanjing.json" \
+  --synthetic="$n" --threads=16
+kill -TERM $catalog_pid; wait $catalog_pid || true
+echo "== restarting the catalog: index build from Redis"
+start_catalog
+grep "index built" "$work/catalog.log" || { cat "$work/catalog.log"; exit 1; }
+rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$catalog_pid/status)
+echo "catalog RSS after index build: $((rss_kb / 1024)) MiB"
+redis_mem=$(redis-cli -p $rport info memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')
+echo "redis used_memory: $redis_mem"
+
+echo "== request files"
+redis-cli -p $rport --raw hkeys 'cat:{0}:programs' | shuf -n 20000 --random-source=<(yes) \
+  | sed 's|.*|{"name":"cities/nanjing/programs/&"}|' >"$work/get.jsonl"
+for q in 书法 茶艺 编程 数字素养 太极 陶艺 人工智能 摄影; do
+  echo "{\"parent\":\"cities/nanjing\",\"query\":\"$q\",\"page_size\":20}"
+done >"$work/search_zh.jsonl"
+for q in calligraphy tea coding "digital literacy" pottery dance "first aid"; do
+  echo "{\"parent\":\"cities/nanjing\",\"query\":\"$q\",\"page_size\":20}"
+done >"$work/search_en.jsonl"
+awk 'BEGIN { srand(7); for (i = 0; i < 500; i++) printf "{\"parent\":\"cities/nanjing\",\"near\":{\"center\":{\"latitude\":%.5f,\"longitude\":%.5f},\"radius_meters\":3000},\"order_by\":\"SEARCH_ORDER_DISTANCE\",\"page_size\":20}\n", 31.85 + rand() * 0.35, 118.60 + rand() * 0.40 }' >"$work/search_geo.jsonl"
+for k in PROGRAM_KIND_WORKSHOP PROGRAM_KIND_COURSE PROGRAM_KIND_SKILL_TRAINING PROGRAM_KIND_CULTURAL; do
+  for d in gulou xuanwu qinhuai jiangning pukou; do
+    echo "{\"parent\":\"cities/nanjing\",\"kinds\":[\"$k\"],\"districts\":[\"$d\"],\"page_size\":20}"
+  done
+done >"$work/search_filter.jsonl"
+max_seq=$(redis-cli -p $rport get 'cat:{0}:seq')
+awk -v max="$max_seq" 'BEGIN { srand(11); for (i = 0; i < 500; i++) { s = int(rand() * max); printf "%d\n", s } }' \
+  | while read -r s; do
+      printf '{"parent":"cities/nanjing","cursor":"%s","page_size":1000}\n' "$(printf 'v1:%s' "$s" | base64 -w0 | tr '+/' '-_' | tr -d '=')"
+    done >"$work/changes.jsonl"
+
+echo "== runs ($secs s each after 1 s warm-up; ratio = QPS / echo QPS at the same concurrency)"
+for scenario in "GetProgram catalog.GetProgram get" \
+                "Search-zh catalog.SearchPrograms search_zh" \
+                "Search-en catalog.SearchPrograms search_en" \
+                "Search-geo-3km catalog.SearchPrograms search_geo" \
+                "Search-kind+district catalog.SearchPrograms search_filter" \
+                "ListProgramChanges(1000) catalog.ListProgramChanges changes"; do
+  read -r label method file <<<"$scenario"
+  for inflight in 1 16 64; do
+    "$load" --target=127.0.0.1:$port --method="$method" --requests="$work/$file.jsonl" \
+      --inflight=$inflight --seconds="$secs" --echo --label="$label" | grep -v '^RESULT'
+  done
+done
+rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$catalog_pid/status)
+echo "catalog RSS after the runs: $((rss_kb / 1024)) MiB"

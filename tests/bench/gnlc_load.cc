@@ -1,0 +1,240 @@
+// gnlc-load: the load generator. Drives one RPC of the contract with requests
+// read from a JSON-lines file (cycled), keeping a fixed number of calls in
+// flight for a fixed time, and prints QPS, p50/p90/p99/max latency and the
+// errors by status code. With --echo it first measures a trivial echo server
+// built with the same gRPC, in this process, at the same concurrency, and
+// gives the result as a ratio to that ceiling (absolute numbers vary from
+// machine to machine; ratios hold).
+//
+//   gnlc-load --target=127.0.0.1:PORT --method=catalog.GetProgram
+//             --requests=get.jsonl --inflight=64 --seconds=5 --echo
+//
+// Output: one human line, and one machine line starting "RESULT" with
+// key=value pairs, for scripts that build BENCHMARKS.md.
+#include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+#include <grpcpp/support/byte_buffer.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "common/ctl/json_rpc.h"
+#include "gnlc/testing/v1/echo.grpc.pb.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace {
+
+struct Flags {
+  std::string target, method, requests, label;
+  int inflight = 16;
+  double seconds = 5, warmup = 1;
+  bool echo = false;
+  int channels = 0;  // 0: one per 16 in flight
+};
+
+struct Result {
+  double qps = 0, p50 = 0, p90 = 0, p99 = 0, max = 0;
+  int64_t ok = 0;
+  std::map<int, int64_t> errors;
+};
+
+class EchoImpl final : public gnlc::testing::v1::EchoService::CallbackService {
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx,
+                                 const gnlc::testing::v1::EchoRequest* req,
+                                 gnlc::testing::v1::EchoResponse* resp) override {
+    resp->set_message(req->message());
+    auto* reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+// Keeps `inflight` calls going until the deadline; records latencies after
+// the warm-up.
+Result Drive(const std::vector<std::shared_ptr<grpc::Channel>>& channels, const std::string& path,
+             const std::vector<std::string>& bodies, const Flags& f) {
+  struct Shared {
+    absl::Mutex mu;
+    std::vector<int64_t> latencies_ns;
+    std::map<int, int64_t> codes;
+    std::atomic<uint64_t> next{0};
+    std::atomic<int> active{0};
+    absl::Notification done;
+    absl::Time record_from, stop_at;
+  } shared;
+  shared.latencies_ns.reserve(4 << 20);
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
+  for (const auto& c : channels) stubs.push_back(std::make_unique<grpc::GenericStub>(c));
+
+  struct Call {
+    grpc::ClientContext ctx;
+    grpc::ByteBuffer request, response;
+    absl::Time start;
+  };
+  std::function<void(size_t)> issue = [&](size_t lane) {
+    auto* call = new Call;
+    const std::string& body = bodies[shared.next.fetch_add(1) % bodies.size()];
+    grpc::Slice slice(body);
+    call->request = grpc::ByteBuffer(&slice, 1);
+    call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    call->start = absl::Now();
+    stubs[lane % stubs.size()]->UnaryCall(
+        &call->ctx, path, grpc::StubOptions(), &call->request, &call->response,
+        [&, call, lane](grpc::Status s) {
+          const absl::Time end = absl::Now();
+          if (end >= shared.record_from && end < shared.stop_at) {
+            absl::MutexLock lock(&shared.mu);
+            if (s.ok()) shared.latencies_ns.push_back(absl::ToInt64Nanoseconds(end - call->start));
+            ++shared.codes[s.error_code()];
+          }
+          delete call;
+          if (end < shared.stop_at) {
+            issue(lane);
+          } else if (shared.active.fetch_sub(1) == 1) {
+            shared.done.Notify();
+          }
+        });
+  };
+  const absl::Time start = absl::Now();
+  shared.record_from = start + absl::Seconds(f.warmup);
+  shared.stop_at = shared.record_from + absl::Seconds(f.seconds);
+  shared.active = f.inflight;
+  for (int i = 0; i < f.inflight; ++i) issue(static_cast<size_t>(i));
+  shared.done.WaitForNotification();
+
+  Result r;
+  auto& lat = shared.latencies_ns;
+  std::sort(lat.begin(), lat.end());
+  auto pct = [&](double p) {
+    return lat.empty() ? 0.0
+                       : lat[std::min(lat.size() - 1, static_cast<size_t>(p * lat.size()))] / 1e6;
+  };
+  r.ok = static_cast<int64_t>(lat.size());
+  r.qps = r.ok / f.seconds;
+  r.p50 = pct(0.50);
+  r.p90 = pct(0.90);
+  r.p99 = pct(0.99);
+  r.max = lat.empty() ? 0 : lat.back() / 1e6;
+  for (const auto& [code, n] : shared.codes) {
+    if (code != 0) r.errors[code] = n;
+  }
+  return r;
+}
+
+std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& target, int n) {
+  std::vector<std::shared_ptr<grpc::Channel>> out;
+  for (int i = 0; i < n; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // really separate connections
+    out.push_back(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+  }
+  return out;
+}
+
+std::string ErrorsText(const Result& r) {
+  std::string out;
+  for (const auto& [code, n] : r.errors)
+    absl::StrAppend(&out, out.empty() ? "" : ",", code, ":", n);
+  return out.empty() ? "none" : out;
+}
+
+int Fail(const std::string& m) {
+  std::fprintf(stderr, "gnlc-load: %s\n", m.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags f;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](const char* prefix) { return a.substr(std::string(prefix).size()); };
+    if (absl::StartsWith(a, "--target="))
+      f.target = value("--target=");
+    else if (absl::StartsWith(a, "--method="))
+      f.method = value("--method=");
+    else if (absl::StartsWith(a, "--requests="))
+      f.requests = value("--requests=");
+    else if (absl::StartsWith(a, "--label="))
+      f.label = value("--label=");
+    else if (absl::StartsWith(a, "--inflight="))
+      f.inflight = std::max(1, std::stoi(value("--inflight=")));
+    else if (absl::StartsWith(a, "--seconds="))
+      f.seconds = std::clamp(std::stod(value("--seconds=")), 0.5, 600.0);
+    else if (absl::StartsWith(a, "--warmup="))
+      f.warmup = std::clamp(std::stod(value("--warmup=")), 0.0, 60.0);
+    else if (absl::StartsWith(a, "--channels="))
+      f.channels = std::stoi(value("--channels="));
+    else if (a == "--echo")
+      f.echo = true;
+    else
+      return Fail("unknown flag " + a);
+  }
+  if (f.target.empty() || f.method.empty() || f.requests.empty()) {
+    return Fail(
+        "usage: --target=HOST:PORT --method=SERVICE.METHOD --requests=FILE.jsonl "
+        "[--inflight=N] [--seconds=S] [--warmup=S] [--echo] [--label=NAME]");
+  }
+  if (f.channels <= 0) f.channels = std::max(1, f.inflight / 16);
+  auto method = gnlc::ctl::ResolveMethod(f.method);
+  if (!method.ok()) return Fail(std::string(method.status().message()));
+  const auto* m = google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(*method);
+  google::protobuf::DynamicMessageFactory factory;
+  std::vector<std::string> bodies;
+  std::ifstream in(f.requests);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    std::unique_ptr<google::protobuf::Message> msg(factory.GetPrototype(m->input_type())->New());
+    if (!google::protobuf::util::JsonStringToMessage(line, msg.get()).ok()) {
+      return Fail("bad request line: " + line);
+    }
+    bodies.push_back(msg->SerializeAsString());
+  }
+  if (bodies.empty()) return Fail("no requests in " + f.requests);
+  const std::string path = absl::StrCat("/", m->service()->full_name(), "/", m->name());
+
+  Result echo;
+  if (f.echo) {
+    EchoImpl impl;
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&impl);
+    auto server = builder.BuildAndStart();
+    gnlc::testing::v1::EchoRequest req;
+    req.set_message(std::string(64, 'x'));
+    echo = Drive(Channels(absl::StrCat("127.0.0.1:", port), f.channels),
+                 "/gnlc.testing.v1.EchoService/Echo", {req.SerializeAsString()}, f);
+    server->Shutdown(std::chrono::system_clock::now());
+  }
+  const Result r = Drive(Channels(f.target, f.channels), path, bodies, f);
+  const double ratio = echo.qps > 0 ? r.qps / echo.qps : 0;
+  const std::string label = f.label.empty() ? *method : f.label;
+  std::printf(
+      "%-28s inflight=%-3d qps=%-9.0f p50=%.3fms p90=%.3fms p99=%.3fms max=%.3fms errors=%s",
+      label.c_str(), f.inflight, r.qps, r.p50, r.p90, r.p99, r.max, ErrorsText(r).c_str());
+  if (f.echo) std::printf("  echo_qps=%.0f ratio=%.2f", echo.qps, ratio);
+  std::printf(
+      "\nRESULT label=%s inflight=%d qps=%.0f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f "
+      "errors=%s echo_qps=%.0f ratio=%.2f\n",
+      label.c_str(), f.inflight, r.qps, r.p50, r.p90, r.p99, r.max, ErrorsText(r).c_str(), echo.qps,
+      ratio);
+  return r.ok > 0 ? 0 : 1;
+}
