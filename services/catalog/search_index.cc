@@ -1,8 +1,10 @@
 #include "services/catalog/search_index.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/numbers.h"
@@ -13,8 +15,14 @@
 namespace gnlc::catalog {
 namespace {
 
-constexpr uint16_t kTitleWeight = 3, kTopicWeight = 2, kDescriptionWeight = 1, kFilterWeight = 0;
+constexpr uint32_t kTitleWeight = 3, kTopicWeight = 2, kDescriptionWeight = 1, kFilterWeight = 0;
 constexpr double kNoStart = std::numeric_limits<double>::max();
+constexpr size_t kInlineDistricts = 6;
+
+// Postings and per-document term lists pack an id and a 2-bit weight.
+constexpr uint32_t Pack(uint32_t id, uint32_t weight) { return id << 2 | weight; }
+constexpr uint32_t IdOf(uint32_t packed) { return packed >> 2; }
+constexpr uint32_t WeightOf(uint32_t packed) { return packed & 3; }
 
 uint64_t VersionOf(const std::string& etag) {
   uint64_t v = 0;
@@ -37,26 +45,19 @@ absl::string_view LastSegment(absl::string_view name) {
   return slash == absl::string_view::npos ? name : name.substr(slash + 1);
 }
 
+// The first 8 bytes of a program id, big-endian: orders like the names do
+// (every name of a city shares its prefix), as one integer compare.
+uint64_t OrderKeyOf(absl::string_view id) {
+  uint64_t key = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    key = key << 8 | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0);
+  }
+  return key;
+}
+
 template <typename T>
 bool Contains(const std::vector<T>& v, const T& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
-}
-
-// The text terms of a program with their weight (title > topic > description).
-std::vector<std::pair<std::string, uint16_t>> TextTerms(const Program& p) {
-  absl::flat_hash_map<std::string, uint16_t> weights;
-  auto add = [&](absl::string_view text, uint16_t w) {
-    for (std::string& t : IndexTerms(text)) {
-      uint16_t& cur = weights[t];
-      cur = std::max(cur, w);
-    }
-  };
-  add(p.title().zh(), kTitleWeight);
-  add(p.title().en(), kTitleWeight);
-  for (const auto& t : p.topics()) add(t, kTopicWeight);
-  add(p.description().zh(), kDescriptionWeight);
-  add(p.description().en(), kDescriptionWeight);
-  return {weights.begin(), weights.end()};
 }
 
 }  // namespace
@@ -77,24 +78,30 @@ struct SearchIndex::ProgramDoc {
   std::string id, name, bytes;
   uint64_t version = 0;
   int kind = 0, state = 0;
-  uint32_t audience_mask = 0;
-  std::vector<uint32_t> topics, languages;
+  std::vector<uint32_t> topics, languages;  // interned
   uint32_t district = 0;
   int64_t create_time = 0;
   std::vector<OfferingDoc> offerings;
-  // Derived from the live (not cancelled) offerings whenever they change, so
-  // that a search without offering-level filters need not walk them.
-  int32_t live_offering_count = 0;
-  uint32_t live_modality_mask = 0;
-  absl::InlinedVector<uint32_t, 8> live_districts;
+  std::vector<uint32_t> text_terms;    // packed, sorted: from the program's text
+  std::vector<uint32_t> filter_terms;  // packed, sorted: kind and districts
+  std::vector<uint64_t> cells;         // sorted
+};
+
+// Per slot, contiguous: a search touches only this for most matches.
+struct SearchIndex::Summary {
+  uint64_t order_key = 0;
   // Availability as computed at some moment, good until `valid_until`
   // (unix seconds, packed above the availability in the low 8 bits).
-  // Searches run concurrently under a shared lock, hence the atomic; writes
-  // reset it under the exclusive lock. Assumes the clock does not go back.
-  mutable std::atomic<int64_t> availability_cache{0};
-  std::vector<std::pair<std::string, uint16_t>> text_terms;  // from the program's text
-  std::vector<std::pair<std::string, uint16_t>> terms;       // all indexed, sorted
-  std::vector<uint64_t> cells;                               // sorted
+  // Searches share a reader lock, hence atomic_ref; writes reset it under
+  // the exclusive lock. Assumes the clock does not go back.
+  alignas(8) int64_t availability_cache = 0;
+  uint32_t audience_mask = 0;
+  int32_t live_offering_count = 0;
+  std::array<uint32_t, kInlineDistricts> districts{};  // of live offerings
+  uint8_t district_count = 0;
+  uint8_t kind = 0, state = 0, live_modality_mask = 0;
+  bool districts_overflow = false;  // more than kInlineDistricts
+  bool live = false;
 };
 
 // What Evaluate learns about a matching program. No heap allocation in the
@@ -116,6 +123,8 @@ struct SearchIndex::PreparedQuery {
   std::vector<uint32_t> topics, languages, districts;
   bool offering_filters = false;
   bool include_cancelled = false;
+  // The summary answers everything unless offerings are filtered one by one
+  // or ordered by their start.
   bool summary_suffices = false;
 };
 
@@ -134,6 +143,73 @@ uint32_t SearchIndex::Lookup(absl::string_view s) const {
   return it == interned_.end() ? std::numeric_limits<uint32_t>::max() : it->second;
 }
 
+uint32_t SearchIndex::TermId(absl::string_view term) {
+  auto [it, inserted] = term_ids_.try_emplace(term, static_cast<uint32_t>(postings_.size()));
+  if (inserted) postings_.emplace_back();
+  return it->second;
+}
+
+const std::vector<uint32_t>* SearchIndex::Postings(absl::string_view term) const {
+  auto it = term_ids_.find(term);
+  return it == term_ids_.end() ? nullptr : &postings_[it->second];
+}
+
+std::vector<uint32_t> SearchIndex::TextTerms(const Program& p) {
+  std::vector<uint32_t> terms;
+  auto add = [&](absl::string_view text, uint32_t weight) {
+    for (const std::string& t : IndexTerms(text)) terms.push_back(Pack(TermId(t), weight));
+  };
+  add(p.title().zh(), kTitleWeight);
+  add(p.title().en(), kTitleWeight);
+  for (const auto& t : p.topics()) add(t, kTopicWeight);
+  add(p.description().zh(), kDescriptionWeight);
+  add(p.description().en(), kDescriptionWeight);
+  // One entry per term, with its highest weight.
+  std::sort(terms.begin(), terms.end(), [](uint32_t a, uint32_t b) {
+    return IdOf(a) != IdOf(b) ? IdOf(a) < IdOf(b) : WeightOf(a) > WeightOf(b);
+  });
+  terms.erase(std::unique(terms.begin(), terms.end(),
+                          [](uint32_t a, uint32_t b) { return IdOf(a) == IdOf(b); }),
+              terms.end());
+  return terms;
+}
+
+void SearchIndex::DiffPostings(uint32_t slot, const std::vector<uint32_t>& before,
+                               const std::vector<uint32_t>& after) {
+  auto by_slot = [](uint32_t posting, uint32_t s) { return IdOf(posting) < s; };
+  auto remove = [&](uint32_t term) {
+    auto& list = postings_[term];
+    auto at = std::lower_bound(list.begin(), list.end(), slot, by_slot);
+    if (at != list.end() && IdOf(*at) == slot) list.erase(at);
+  };
+  auto upsert = [&](uint32_t term, uint32_t weight) {
+    auto& list = postings_[term];
+    const uint32_t posting = Pack(slot, weight);
+    if (list.empty() || IdOf(list.back()) < slot) {  // the common case at load
+      list.push_back(posting);
+      return;
+    }
+    auto at = std::lower_bound(list.begin(), list.end(), slot, by_slot);
+    if (at != list.end() && IdOf(*at) == slot) {
+      *at = posting;
+    } else {
+      list.insert(at, posting);
+    }
+  };
+  size_t i = 0, j = 0;
+  while (i < before.size() || j < after.size()) {
+    if (j == after.size() || (i < before.size() && IdOf(before[i]) < IdOf(after[j]))) {
+      remove(IdOf(before[i++]));
+    } else if (i == before.size() || IdOf(after[j]) < IdOf(before[i])) {
+      upsert(IdOf(after[j]), WeightOf(after[j]));
+      ++j;
+    } else {
+      if (before[i] != after[j]) upsert(IdOf(after[j]), WeightOf(after[j]));
+      ++i, ++j;
+    }
+  }
+}
+
 bool SearchIndex::UpsertProgram(const Program& program) {
   const std::string id(LastSegment(program.name()));
   const uint64_t version = VersionOf(program.etag());
@@ -150,6 +226,7 @@ bool SearchIndex::UpsertProgram(const Program& program) {
     } else {
       slot = static_cast<uint32_t>(docs_.size());
       docs_.emplace_back();
+      summaries_.emplace_back();
     }
     docs_[slot] = std::make_unique<ProgramDoc>();
     docs_[slot]->id = id;
@@ -162,16 +239,23 @@ bool SearchIndex::UpsertProgram(const Program& program) {
   d.version = version;
   d.kind = program.kind();
   d.state = program.state();
-  d.audience_mask = 0;
-  for (int a : program.audiences()) d.audience_mask |= 1u << a;
   d.topics.clear();
   for (const auto& t : program.topics()) d.topics.push_back(Intern(t));
   d.languages.clear();
   for (const auto& l : program.languages()) d.languages.push_back(Intern(l));
   d.district = Intern(program.district());
   d.create_time = program.create_time().seconds();
-  d.text_terms = TextTerms(program);
-  Reindex(slot);
+  std::vector<uint32_t> text = TextTerms(program);
+  DiffPostings(slot, d.text_terms, text);
+  d.text_terms = std::move(text);
+  Summary& s = summaries_[slot];
+  s.order_key = OrderKeyOf(id);
+  s.audience_mask = 0;
+  for (int a : program.audiences()) s.audience_mask |= 1u << a;
+  s.kind = static_cast<uint8_t>(d.kind);
+  s.state = static_cast<uint8_t>(d.state);
+  s.live = true;
+  Refresh(slot);
   return true;
 }
 
@@ -211,7 +295,7 @@ bool SearchIndex::UpsertOffering(const Offering& offering) {
   o.lng = offering.venue().location().longitude();
   o.district = Intern(offering.venue().district());
   o.free = offering.price().units() == 0 && offering.price().nanos() == 0;
-  Reindex(pit->second);
+  Refresh(pit->second);
   return true;
 }
 
@@ -220,11 +304,10 @@ void SearchIndex::SetSeatsTaken(absl::string_view offering_id, int32_t taken) {
   seats_taken_[offering_id] = taken;
   auto it = slot_by_offering_.find(offering_id);
   if (it == slot_by_offering_.end()) return;
-  ProgramDoc& d = *docs_[it->second];
-  for (OfferingDoc& o : d.offerings) {
+  for (OfferingDoc& o : docs_[it->second]->offerings) {
     if (o.id == offering_id) o.times.taken = taken;
   }
-  d.availability_cache.store(0, std::memory_order_relaxed);
+  summaries_[it->second].availability_cache = 0;
 }
 
 void SearchIndex::RemoveProgram(absl::string_view program_id) {
@@ -233,12 +316,15 @@ void SearchIndex::RemoveProgram(absl::string_view program_id) {
   auto it = slot_by_program_.find(program_id);
   if (it == slot_by_program_.end()) return;
   const uint32_t slot = it->second;
-  Reindex(slot, /*remove_all=*/true);
-  for (const OfferingDoc& o : docs_[slot]->offerings) {
+  ProgramDoc& d = *docs_[slot];
+  DiffPostings(slot, d.text_terms, {});
+  Refresh(slot, /*remove_all=*/true);
+  for (const OfferingDoc& o : d.offerings) {
     slot_by_offering_.erase(o.id);
     --live_offerings_;
   }
   docs_[slot].reset();
+  summaries_[slot] = Summary();
   free_slots_.push_back(slot);
   slot_by_program_.erase(it);
   --live_programs_;
@@ -264,80 +350,51 @@ void SearchIndex::ApplyEvent(const Event& event) {
   }
 }
 
-void SearchIndex::Reindex(uint32_t slot, bool remove_all) {
+void SearchIndex::Refresh(uint32_t slot, bool remove_all) {
   ProgramDoc& d = *docs_[slot];
-  d.availability_cache.store(0, std::memory_order_relaxed);
-  d.live_offering_count = 0;
-  d.live_modality_mask = 0;
-  d.live_districts.clear();
-  for (const OfferingDoc& o : d.offerings) {
-    if (o.times.cancelled) continue;
-    ++d.live_offering_count;
-    d.live_modality_mask |= 1u << o.modality;
-    const uint32_t district = o.district != 0 ? o.district : d.district;
-    if (district != 0 && std::find(d.live_districts.begin(), d.live_districts.end(), district) ==
-                             d.live_districts.end()) {
-      d.live_districts.push_back(district);
-    }
-  }
-  if (d.live_offering_count == 0 && d.district != 0) d.live_districts.push_back(d.district);
-  std::vector<std::pair<std::string, uint16_t>> terms;
+  Summary& s = summaries_[slot];
+  std::vector<uint32_t> filters;
   std::vector<uint64_t> cells;
-  if (!remove_all) {
-    terms = d.text_terms;
-    terms.emplace_back(KindTerm(d.kind), kFilterWeight);
-    if (d.district != 0)
-      terms.emplace_back(DistrictTerm(interned_names_[d.district]), kFilterWeight);
-    for (const OfferingDoc& o : d.offerings) {
-      if (o.district != 0)
-        terms.emplace_back(DistrictTerm(interned_names_[o.district]), kFilterWeight);
-      if (o.has_geo) cells.push_back(CellOf(o.lat, o.lng));
+  s.availability_cache = 0;
+  s.live_offering_count = 0;
+  s.live_modality_mask = 0;
+  s.district_count = 0;
+  s.districts_overflow = false;
+  auto add_district = [&s](uint32_t district) {
+    for (uint8_t i = 0; i < s.district_count; ++i) {
+      if (s.districts[i] == district) return;
     }
+    if (s.district_count == kInlineDistricts) {
+      s.districts_overflow = true;
+    } else {
+      s.districts[s.district_count++] = district;
+    }
+  };
+  if (!remove_all) {
+    filters.push_back(Pack(TermId(KindTerm(d.kind)), kFilterWeight));
+    if (d.district != 0) {
+      filters.push_back(Pack(TermId(DistrictTerm(interned_names_[d.district])), kFilterWeight));
+    }
+    for (const OfferingDoc& o : d.offerings) {
+      if (o.district != 0) {
+        filters.push_back(Pack(TermId(DistrictTerm(interned_names_[o.district])), kFilterWeight));
+      }
+      if (o.has_geo) cells.push_back(CellOf(o.lat, o.lng));
+      if (o.times.cancelled) continue;
+      ++s.live_offering_count;
+      s.live_modality_mask |= 1u << o.modality;
+      const uint32_t district = o.district != 0 ? o.district : d.district;
+      if (district != 0) add_district(district);
+    }
+    if (s.live_offering_count == 0 && d.district != 0) add_district(d.district);
   }
-  // Sorted by term, the highest weight first, then one entry per term.
-  std::sort(terms.begin(), terms.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : a.second > b.second;
-  });
-  terms.erase(std::unique(terms.begin(), terms.end(),
-                          [](const auto& a, const auto& b) { return a.first == b.first; }),
-              terms.end());
+  std::sort(filters.begin(), filters.end());
+  filters.erase(std::unique(filters.begin(), filters.end()), filters.end());
+  DiffPostings(slot, d.filter_terms, filters);
+  d.filter_terms = std::move(filters);
+
   std::sort(cells.begin(), cells.end());
   cells.erase(std::unique(cells.begin(), cells.end()), cells.end());
-
-  // Apply only the difference: an offering change leaves the text terms alone.
-  auto by_slot = [](const Posting& a, uint32_t s) { return a.slot < s; };
-  size_t i = 0, j = 0;
-  const auto& old_terms = d.terms;
-  while (i < old_terms.size() || j < terms.size()) {
-    const bool take_old =
-        j == terms.size() || (i < old_terms.size() && old_terms[i].first < terms[j].first);
-    const bool take_new =
-        i == old_terms.size() || (j < terms.size() && terms[j].first < old_terms[i].first);
-    if (take_old) {  // term gone
-      auto pit = postings_.find(old_terms[i].first);
-      auto& list = pit->second;
-      auto at = std::lower_bound(list.begin(), list.end(), slot, by_slot);
-      if (at != list.end() && at->slot == slot) list.erase(at);
-      if (list.empty()) postings_.erase(pit);
-      ++i;
-    } else if (take_new) {  // term added
-      auto& list = postings_[terms[j].first];
-      if (list.empty() || list.back().slot < slot) {
-        list.push_back({slot, terms[j].second});
-      } else {
-        auto at = std::lower_bound(list.begin(), list.end(), slot, by_slot);
-        list.insert(at, Posting{slot, terms[j].second});
-      }
-      ++j;
-    } else {  // both: maybe a new weight
-      if (old_terms[i].second != terms[j].second) {
-        auto& list = postings_[terms[j].first];
-        auto at = std::lower_bound(list.begin(), list.end(), slot, by_slot);
-        if (at != list.end() && at->slot == slot) at->weight = terms[j].second;
-      }
-      ++i, ++j;
-    }
-  }
   for (uint64_t c : d.cells) {
     if (std::binary_search(cells.begin(), cells.end(), c)) continue;
     auto cit = cells_.find(c);
@@ -350,20 +407,16 @@ void SearchIndex::Reindex(uint32_t slot, bool remove_all) {
     auto& list = cells_[c];
     list.insert(std::lower_bound(list.begin(), list.end(), slot), slot);
   }
-  d.terms = std::move(terms);
   d.cells = std::move(cells);
 }
 
-ProgramView SearchIndex::ViewOf(const ProgramDoc& d, int64_t now) const {
+ProgramView SearchIndex::ViewOf(uint32_t slot, int64_t now) const {
+  const ProgramDoc& d = *docs_[slot];
   ProgramView v;
   v.program = d.bytes;
   v.create_time = d.create_time;
-  std::vector<Availability> avail;
-  for (const OfferingDoc& o : d.offerings) {
-    avail.push_back(OfferingAvailability(o.times, now));
-    v.offering_count += o.times.cancelled ? 0 : 1;
-  }
-  v.availability = CombineAvailability(avail, d.state == v1::PROGRAM_STATE_CANCELLED);
+  v.offering_count = summaries_[slot].live_offering_count;
+  v.availability = CachedAvailability(slot, now);
   return v;
 }
 
@@ -372,7 +425,7 @@ std::optional<ProgramView> SearchIndex::GetProgram(absl::string_view program_id,
   absl::ReaderMutexLock lock(&mu_);
   auto it = slot_by_program_.find(program_id);
   if (it == slot_by_program_.end()) return std::nullopt;
-  return ViewOf(*docs_[it->second], now);
+  return ViewOf(it->second, now);
 }
 
 namespace {
@@ -423,8 +476,9 @@ std::vector<ProgramView> SearchIndex::ListPrograms(v1::ProgramState state, int k
                                                    int limit, int64_t now, bool& more) const {
   absl::ReaderMutexLock lock(&mu_);
   // Newest first: order by (-create_time, name).
-  std::vector<const ProgramDoc*> rows;
-  for (const auto& doc : docs_) {
+  std::vector<uint32_t> rows;
+  for (uint32_t slot = 0; slot < docs_.size(); ++slot) {
+    const ProgramDoc* doc = docs_[slot].get();
     if (doc == nullptr) continue;
     if (state != v1::PROGRAM_STATE_UNSPECIFIED && doc->state != state) continue;
     if (kind != 0 && doc->kind != kind) continue;
@@ -432,10 +486,12 @@ std::vector<ProgramView> SearchIndex::ListPrograms(v1::ProgramState state, int k
       const double key = -static_cast<double>(doc->create_time);
       if (key < after->key || (key == after->key && doc->name <= after->name)) continue;
     }
-    rows.push_back(doc.get());
+    rows.push_back(slot);
   }
-  auto less = [](const ProgramDoc* a, const ProgramDoc* b) {
-    return a->create_time != b->create_time ? a->create_time > b->create_time : a->name < b->name;
+  auto less = [this](uint32_t x, uint32_t y) {
+    const ProgramDoc& a = *docs_[x];
+    const ProgramDoc& b = *docs_[y];
+    return a.create_time != b.create_time ? a.create_time > b.create_time : a.name < b.name;
   };
   more = static_cast<int>(rows.size()) > limit;
   if (more) {
@@ -445,7 +501,7 @@ std::vector<ProgramView> SearchIndex::ListPrograms(v1::ProgramState state, int k
     std::sort(rows.begin(), rows.end(), less);
   }
   std::vector<ProgramView> out;
-  for (const ProgramDoc* d : rows) out.push_back(ViewOf(*d, now));
+  for (uint32_t slot : rows) out.push_back(ViewOf(slot, now));
   return out;
 }
 
@@ -461,8 +517,6 @@ SearchIndex::PreparedQuery SearchIndex::Prepare(const SearchQuery& q) const {
   p.offering_filters = !q.modalities.empty() || q.price != v1::PRICE_FILTER_UNSPECIFIED ||
                        q.start_after.has_value() || q.start_before.has_value() || q.has_geo;
   p.include_cancelled = (p.availability_mask & (1u << v1::AVAILABILITY_CANCELLED)) != 0;
-  // The per-program summary answers everything unless offerings are
-  // filtered one by one or ordered by their start.
   p.summary_suffices = !p.offering_filters && p.districts.empty() && !p.include_cancelled &&
                        q.order != v1::SEARCH_ORDER_START_TIME;
   return p;
@@ -470,11 +524,10 @@ SearchIndex::PreparedQuery SearchIndex::Prepare(const SearchQuery& q) const {
 
 namespace {
 // Sorted union of the slots of several posting lists.
-template <typename Lists>
-std::vector<uint32_t> UnionOf(const Lists& lists) {
+std::vector<uint32_t> UnionOf(const std::vector<const std::vector<uint32_t>*>& lists) {
   std::vector<uint32_t> out;
   for (const auto* list : lists) {
-    for (const auto& p : *list) out.push_back(p.slot);
+    for (uint32_t p : *list) out.push_back(IdOf(p));
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -486,27 +539,29 @@ std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q,
                                               std::vector<double>& relevance) const {
   std::vector<uint32_t> slots;
   if (!q.terms.empty()) {
-    std::vector<const std::vector<Posting>*> lists;
+    std::vector<const std::vector<uint32_t>*> lists;
     for (const std::string& t : q.terms) {
-      auto it = postings_.find(t);
-      if (it == postings_.end()) return {};
-      lists.push_back(&it->second);
+      const auto* list = Postings(t);
+      if (list == nullptr || list->empty()) return {};
+      lists.push_back(list);
     }
     std::sort(lists.begin(), lists.end(), [](auto* a, auto* b) { return a->size() < b->size(); });
-    auto by_slot = [](const Posting& a, uint32_t s) { return a.slot < s; };
+    auto by_slot = [](uint32_t posting, uint32_t s) { return IdOf(posting) < s; };
     const double n = static_cast<double>(std::max<size_t>(live_programs_, 1));
     std::vector<double> idf;
     for (const auto* list : lists) idf.push_back(std::log(1 + n / list->size()));
-    for (const Posting& p : *lists[0]) {
-      double score = idf[0] * (p.weight + 0.5);
+    slots.reserve(lists[0]->size());
+    relevance.reserve(lists[0]->size());
+    for (uint32_t p : *lists[0]) {
+      double score = idf[0] * (WeightOf(p) + 0.5);
       bool all = true;
       for (size_t k = 1; k < lists.size() && all; ++k) {
-        auto at = std::lower_bound(lists[k]->begin(), lists[k]->end(), p.slot, by_slot);
-        all = at != lists[k]->end() && at->slot == p.slot;
-        if (all) score += idf[k] * (at->weight + 0.5);
+        auto at = std::lower_bound(lists[k]->begin(), lists[k]->end(), IdOf(p), by_slot);
+        all = at != lists[k]->end() && IdOf(*at) == IdOf(p);
+        if (all) score += idf[k] * (WeightOf(*at) + 0.5);
       }
       if (all) {
-        slots.push_back(p.slot);
+        slots.push_back(IdOf(p));
         relevance.push_back(score);
       }
     }
@@ -514,15 +569,12 @@ std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q,
   }
   // Without text, narrow by the filters that have postings (kind, district)
   // or by the geo grid; Evaluate checks everything exactly afterwards.
-  std::vector<const std::vector<Posting>*> kind_lists, district_lists;
+  std::vector<const std::vector<uint32_t>*> kind_lists, district_lists;
   for (int k : q.kinds) {
-    if (auto it = postings_.find(KindTerm(k)); it != postings_.end())
-      kind_lists.push_back(&it->second);
+    if (const auto* list = Postings(KindTerm(k))) kind_lists.push_back(list);
   }
   for (const auto& d : q.districts) {
-    if (auto it = postings_.find(DistrictTerm(d)); it != postings_.end()) {
-      district_lists.push_back(&it->second);
-    }
+    if (const auto* list = Postings(DistrictTerm(d))) district_lists.push_back(list);
   }
   if (q.has_geo) {
     for (uint64_t c : CellsWithin(q.lat, q.lng, q.radius_m)) {
@@ -545,17 +597,19 @@ std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q,
       }
     }
   } else {
-    for (uint32_t s = 0; s < docs_.size(); ++s) {
-      if (docs_[s] != nullptr) slots.push_back(s);
+    for (uint32_t s = 0; s < summaries_.size(); ++s) {
+      if (summaries_[s].live) slots.push_back(s);
     }
   }
   relevance.assign(slots.size(), 0);
   return slots;
 }
 
-Availability SearchIndex::CachedAvailability(const ProgramDoc& d, int64_t now) const {
-  const int64_t cached = d.availability_cache.load(std::memory_order_relaxed);
+Availability SearchIndex::CachedAvailability(uint32_t slot, int64_t now) const {
+  std::atomic_ref<int64_t> cache(const_cast<int64_t&>(summaries_[slot].availability_cache));
+  const int64_t cached = cache.load(std::memory_order_relaxed);
   if ((cached >> 8) > now) return static_cast<Availability>(cached & 0xff);
+  const ProgramDoc& d = *docs_[slot];
   Availability best = v1::AVAILABILITY_UNSPECIFIED;
   int64_t valid_until = INT64_MAX >> 8;
   for (const OfferingDoc& o : d.offerings) {
@@ -563,37 +617,37 @@ Availability SearchIndex::CachedAvailability(const ProgramDoc& d, int64_t now) c
     valid_until = std::min(valid_until, NextAvailabilityChange(o.times, now));
   }
   if (d.state == v1::PROGRAM_STATE_CANCELLED) best = v1::AVAILABILITY_CANCELLED;
-  d.availability_cache.store((valid_until << 8) | best, std::memory_order_relaxed);
+  cache.store((valid_until << 8) | best, std::memory_order_relaxed);
   return best;
 }
 
-bool SearchIndex::Evaluate(const ProgramDoc& d, const SearchQuery& q, const PreparedQuery& pq,
+bool SearchIndex::Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQuery& pq,
                            int64_t now, bool fast, Evaluation& out) const {
-  if (d.state != v1::PROGRAM_STATE_PUBLISHED && d.state != v1::PROGRAM_STATE_CANCELLED) {
+  const Summary& s = summaries_[slot];
+  if (s.state != v1::PROGRAM_STATE_PUBLISHED && s.state != v1::PROGRAM_STATE_CANCELLED) {
     return false;
   }
-  if (pq.kind_mask != 0 && (pq.kind_mask & (1u << d.kind)) == 0) return false;
-  if (!pq.topics.empty()) {
-    bool any = false;
-    for (uint32_t t : pq.topics) any = any || Contains(d.topics, t);
-    if (!any) return false;
-  }
-  if (pq.age_mask != 0 && d.audience_mask != 0 && (d.audience_mask & pq.age_mask) == 0) {
+  if (pq.kind_mask != 0 && (pq.kind_mask & (1u << s.kind)) == 0) return false;
+  if (pq.age_mask != 0 && s.audience_mask != 0 && (s.audience_mask & pq.age_mask) == 0) {
     return false;
   }
-  if (!pq.languages.empty()) {
-    bool any = false;
-    for (uint32_t l : pq.languages) any = any || Contains(d.languages, l);
-    if (!any) return false;
+  const ProgramDoc* doc = nullptr;  // touched only when needed: it is far away in memory
+  if (!pq.topics.empty() || !pq.languages.empty()) {
+    doc = docs_[slot].get();
+    bool topic = pq.topics.empty(), language = pq.languages.empty();
+    for (uint32_t t : pq.topics) topic = topic || Contains(doc->topics, t);
+    for (uint32_t l : pq.languages) language = language || Contains(doc->languages, l);
+    if (!topic || !language) return false;
   }
-  if (fast) {
-    // Nothing here depends on individual offerings: use the summary.
-    out.offering_count = d.live_offering_count;
-    out.modality_mask = d.live_modality_mask;
-    out.districts = d.live_districts;
-    out.availability = CachedAvailability(d, now);
+  if (fast && !s.districts_overflow) {
+    out.offering_count = s.live_offering_count;
+    out.modality_mask = s.live_modality_mask;
+    out.districts.assign(s.districts.begin(), s.districts.begin() + s.district_count);
+    out.availability = CachedAvailability(slot, now);
     return pq.availability_mask == 0 || (pq.availability_mask & (1u << out.availability)) != 0;
   }
+  if (doc == nullptr) doc = docs_[slot].get();
+  const ProgramDoc& d = *doc;
   Availability best = v1::AVAILABILITY_UNSPECIFIED;
   bool matched = false;
   double best_distance = std::numeric_limits<double>::max();
@@ -656,9 +710,11 @@ bool SearchIndex::Evaluate(const ProgramDoc& d, const SearchQuery& q, const Prep
 SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
   SearchPage page;
   // Only the page is kept (a bounded heap); totals and facets are counted in
-  // arrays as matches stream by.
+  // arrays as matches stream by. Ties in the sort key are broken by name,
+  // compared as the integer order key first.
   struct Row {
     double key;
+    uint64_t order_key;
     uint32_t slot;
     double relevance;
   };
@@ -667,20 +723,29 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
   const PreparedQuery pq = Prepare(q);
   std::vector<int32_t> districts(interned_names_.size(), 0);
   auto less = [this](const Row& a, const Row& b) {
-    return a.key != b.key ? a.key < b.key : docs_[a.slot]->name < docs_[b.slot]->name;
+    if (a.key != b.key) return a.key < b.key;
+    if (a.order_key != b.order_key) return a.order_key < b.order_key;
+    return docs_[a.slot]->name < docs_[b.slot]->name;
+  };
+  std::optional<Row> cursor;
+  if (q.after) cursor = Row{q.after->key, OrderKeyOf(LastSegment(q.after->name)), 0, 0};
+  auto after_cursor = [&](const Row& r) {
+    if (r.key != cursor->key) return r.key > cursor->key;
+    if (r.order_key != cursor->order_key) return r.order_key > cursor->order_key;
+    return docs_[r.slot]->name > q.after->name;
   };
   const size_t limit = static_cast<size_t>(q.page_size);
   std::vector<Row> heap;  // max-heap by `less`: the worst kept row on top
   heap.reserve(limit + 1);
-  size_t after_cursor = 0;
+  size_t past_cursor = 0;
   std::vector<double> relevance;
   const std::vector<uint32_t> slots = Candidates(q, relevance);
   for (size_t i = 0; i < slots.size(); ++i) {
-    const ProgramDoc& d = *docs_[slots[i]];
+    const uint32_t slot = slots[i];
     Evaluation e;
-    if (!Evaluate(d, q, pq, now, pq.summary_suffices, e)) continue;
+    if (!Evaluate(slot, q, pq, now, pq.summary_suffices, e)) continue;
     ++page.total;
-    ++kinds[d.kind & 15];
+    ++kinds[summaries_[slot].kind & 15];
     for (uint32_t m = 0; m < 16; ++m) modalities[m] += (e.modality_mask >> m) & 1;
     for (uint32_t di : e.districts) ++districts[di];
     ++availability[e.availability & 15];
@@ -696,11 +761,9 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
         key = -relevance[i];
         break;
     }
-    if (q.after && (key < q.after->key || (key == q.after->key && d.name <= q.after->name))) {
-      continue;
-    }
-    ++after_cursor;
-    const Row row{key, slots[i], relevance[i]};
+    const Row row{key, summaries_[slot].order_key, slot, relevance[i]};
+    if (cursor && !after_cursor(row)) continue;
+    ++past_cursor;
     if (heap.size() < limit) {
       heap.push_back(row);
       std::push_heap(heap.begin(), heap.end(), less);
@@ -711,7 +774,7 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
     }
   }
   std::sort_heap(heap.begin(), heap.end(), less);
-  page.more = after_cursor > limit;
+  page.more = past_cursor > limit;
   for (int k = 0; k < 16; ++k) {
     if (kinds[k] > 0) page.kind_facets[gnlc::type::v1::ProgramKind_Name(k)] = kinds[k];
     if (modalities[k] > 0) page.modality_facets[gnlc::type::v1::Modality_Name(k)] = modalities[k];
@@ -721,9 +784,9 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
     if (districts[di] > 0) page.district_facets[interned_names_[di]] = districts[di];
   }
   for (const Row& r : heap) {
-    const ProgramDoc& d = *docs_[r.slot];
     Evaluation e;
-    Evaluate(d, q, pq, now, /*fast=*/false, e);  // again, with details, for the page only
+    Evaluate(r.slot, q, pq, now, /*fast=*/false, e);  // again, with details, for the page only
+    const ProgramDoc& d = *docs_[r.slot];
     SearchHit hit;
     hit.program = d.bytes;
     hit.availability = e.availability;

@@ -119,36 +119,45 @@ class SearchIndex final {
  private:
   struct OfferingDoc;
   struct ProgramDoc;
-  struct Posting {
-    uint32_t slot;
-    uint16_t weight;
-  };
+  struct Summary;
   struct Evaluation;
   struct PreparedQuery;
 
-  // Brings postings and geo cells in line with the doc (or removes them all).
-  void Reindex(uint32_t slot, bool remove_all = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Term ids and posting lists. A posting is (slot << 2 | weight).
+  uint32_t TermId(absl::string_view term) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const std::vector<uint32_t>* Postings(absl::string_view term) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Brings the postings of `slot` from `before` to `after` (packed
+  // term << 2 | weight, sorted by term).
+  void DiffPostings(uint32_t slot, const std::vector<uint32_t>& before,
+                    const std::vector<uint32_t>& after) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<uint32_t> TextTerms(const Program& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Recomputes what derives from the offerings: filter terms, geo cells and
+  // the summary. `remove_all` empties them (program deleted).
+  void Refresh(uint32_t slot, bool remove_all = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint32_t Intern(absl::string_view s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint32_t Lookup(absl::string_view s) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   PreparedQuery Prepare(const SearchQuery& q) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  // Whether `doc` matches, and what the page and facets need to know. With
-  // `fast`, from the program's summary (PreparedQuery::summary_suffices).
-  bool Evaluate(const ProgramDoc& doc, const SearchQuery& q, const PreparedQuery& pq, int64_t now,
+  // Whether the program in `slot` matches, and what the page and facets
+  // need to know: from its summary when `fast`, else offering by offering.
+  bool Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQuery& pq, int64_t now,
                 bool fast, Evaluation& out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  Availability CachedAvailability(const ProgramDoc& doc, int64_t now) const
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  Availability CachedAvailability(uint32_t slot, int64_t now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   std::vector<uint32_t> Candidates(const SearchQuery& q, std::vector<double>& relevance) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  ProgramView ViewOf(const ProgramDoc& doc, int64_t now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  ProgramView ViewOf(uint32_t slot, int64_t now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<ProgramDoc>> docs_ ABSL_GUARDED_BY(mu_);
+  // Parallel to docs_: what most searches need, compact and contiguous.
+  std::vector<Summary> summaries_ ABSL_GUARDED_BY(mu_);
   std::vector<uint32_t> free_slots_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint32_t> slot_by_program_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint32_t> slot_by_offering_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> removed_programs_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int32_t> seats_taken_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::vector<Posting>> postings_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, uint32_t> term_ids_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::vector<uint32_t>> postings_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, std::vector<uint32_t>> cells_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint32_t> interned_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> interned_names_ ABSL_GUARDED_BY(mu_);
