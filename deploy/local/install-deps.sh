@@ -9,7 +9,7 @@ packages=(
   protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
   libabsl-dev libhiredis-dev redis-server
   libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus-cpp-dev nlohmann-json3-dev
+  prometheus-cpp-dev nlohmann-json3-dev kubernetes-client
   libssl-dev curl procps
 )
 

@@ -9,6 +9,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "services/catalog/geo.h"
 #include "services/catalog/text_tokenizer.h"
 
@@ -17,7 +18,7 @@ namespace {
 
 constexpr uint32_t kTitleWeight = 3, kTopicWeight = 2, kDescriptionWeight = 1, kFilterWeight = 0;
 constexpr double kNoStart = std::numeric_limits<double>::max();
-constexpr size_t kInlineDistricts = 6;
+constexpr uint32_t kNoBit = 0xff;
 
 // Postings and per-document term lists pack an id and a 2-bit weight.
 constexpr uint32_t Pack(uint32_t id, uint32_t weight) { return id << 2 | weight; }
@@ -63,15 +64,34 @@ bool Contains(const std::vector<T>& v, const T& x) {
 }  // namespace
 
 struct SearchIndex::OfferingDoc {
+  // What searches read first, together at the front.
+  OfferingTimes times;
+  double lat = 0, lng = 0;
+  uint32_t district = 0;  // interned; 0: none
+  uint8_t modality = 0;
+  bool has_geo = false;
+  bool free = true;
+  uint64_t version = 0;
   std::string id;
   std::string bytes;
-  uint64_t version = 0;
-  OfferingTimes times;
-  bool has_geo = false;
-  double lat = 0, lng = 0;
-  int modality = 0;
-  uint32_t district = 0;  // interned; 0: none
-  bool free = true;
+};
+
+// An offering's venue in the geo grid, with what a near-me search needs to
+// know about it, so that it never has to visit the program.
+struct SearchIndex::GeoPoint {
+  float lat, lng;
+  uint32_t slot;
+  uint32_t district;  // the offering's, else the program's
+  uint8_t modality;
+  bool cancelled;
+};
+
+// What a near-me search learns from the grid about one program: its
+// offerings inside the circle.
+struct SearchIndex::GeoMatch {
+  double distance_m;
+  uint32_t modality_mask;
+  absl::InlinedVector<uint32_t, 4> districts;
 };
 
 struct SearchIndex::ProgramDoc {
@@ -87,22 +107,24 @@ struct SearchIndex::ProgramDoc {
   std::vector<uint64_t> cells;         // sorted
 };
 
-// Per slot, contiguous: a search touches only this for most matches.
-struct SearchIndex::Summary {
+// Per slot, contiguous, one 32-byte record: a search touches only this for
+// most matches, and at 100,000 programs it is memory, not arithmetic, that
+// bounds a search.
+struct alignas(32) SearchIndex::Summary {
   uint64_t order_key = 0;
   // Availability as computed at some moment, good until `valid_until`
   // (unix seconds, packed above the availability in the low 8 bits).
   // Searches share a reader lock, hence atomic_ref; writes reset it under
   // the exclusive lock. Assumes the clock does not go back.
-  alignas(8) int64_t availability_cache = 0;
-  uint32_t audience_mask = 0;
-  int32_t live_offering_count = 0;
-  std::array<uint32_t, kInlineDistricts> districts{};  // of live offerings
-  uint8_t district_count = 0;
+  int64_t availability_cache = 0;
+  uint64_t district_mask = 0;  // districts of live offerings, by district bit
+  uint16_t live_offering_count = 0;
+  uint8_t audience_mask = 0;
   uint8_t kind = 0, state = 0, live_modality_mask = 0;
-  bool districts_overflow = false;  // more than kInlineDistricts
+  bool districts_overflow = false;  // a district without a bit: use the slow path
   bool live = false;
 };
+static_assert(sizeof(SearchIndex::Summary) == 32, "a summary must stay one half cache line");
 
 // What Evaluate learns about a matching program. No heap allocation in the
 // common case: this runs once per match, thousands of times per search.
@@ -112,8 +134,12 @@ struct SearchIndex::Evaluation {
   double distance_m = 0;
   std::optional<int64_t> next_start;
   int32_t seats_left = 0;
-  uint32_t modality_mask = 0;                  // bit per Modality
-  absl::InlinedVector<uint32_t, 8> districts;  // interned ids, distinct
+  uint32_t modality_mask = 0;  // bit per Modality
+  // Interned district ids, distinct: a view of the summary's or grid's list
+  // on fast paths, of `own_districts` otherwise.
+  absl::Span<const uint32_t> districts;
+  absl::InlinedVector<uint32_t, 8> own_districts;
+  uint64_t district_mask = 0;  // instead of `districts`, from a summary
 };
 
 // A query with its strings resolved to interned ids and its sets to masks,
@@ -126,6 +152,9 @@ struct SearchIndex::PreparedQuery {
   // The summary answers everything unless offerings are filtered one by one
   // or ordered by their start.
   bool summary_suffices = false;
+  // Near-me search whose only offering-level filter is the circle: the
+  // grid's points answer it with the summary.
+  bool geo_suffices = false;
 };
 
 SearchIndex::SearchIndex() { interned_names_.push_back(""); }
@@ -141,6 +170,16 @@ uint32_t SearchIndex::Intern(absl::string_view s) {
 uint32_t SearchIndex::Lookup(absl::string_view s) const {
   auto it = interned_.find(s);
   return it == interned_.end() ? std::numeric_limits<uint32_t>::max() : it->second;
+}
+
+uint32_t SearchIndex::DistrictBit(uint32_t district) {
+  if (district >= district_bits_.size()) district_bits_.resize(district + 1, kNoBit);
+  uint8_t& bit = district_bits_[district];
+  if (bit == kNoBit && districts_by_bit_.size() < 64) {
+    bit = static_cast<uint8_t>(districts_by_bit_.size());
+    districts_by_bit_.push_back(district);
+  }
+  return bit;
 }
 
 uint32_t SearchIndex::TermId(absl::string_view term) {
@@ -251,7 +290,7 @@ bool SearchIndex::UpsertProgram(const Program& program) {
   Summary& s = summaries_[slot];
   s.order_key = OrderKeyOf(id);
   s.audience_mask = 0;
-  for (int a : program.audiences()) s.audience_mask |= 1u << a;
+  for (int a : program.audiences()) s.audience_mask |= static_cast<uint8_t>(1u << a);
   s.kind = static_cast<uint8_t>(d.kind);
   s.state = static_cast<uint8_t>(d.state);
   s.live = true;
@@ -358,16 +397,14 @@ void SearchIndex::Refresh(uint32_t slot, bool remove_all) {
   s.availability_cache = 0;
   s.live_offering_count = 0;
   s.live_modality_mask = 0;
-  s.district_count = 0;
+  s.district_mask = 0;
   s.districts_overflow = false;
-  auto add_district = [&s](uint32_t district) {
-    for (uint8_t i = 0; i < s.district_count; ++i) {
-      if (s.districts[i] == district) return;
-    }
-    if (s.district_count == kInlineDistricts) {
+  auto add_district = [&](uint32_t district) {
+    const uint32_t bit = DistrictBit(district);
+    if (bit == kNoBit) {
       s.districts_overflow = true;
     } else {
-      s.districts[s.district_count++] = district;
+      s.district_mask |= uint64_t{1} << bit;
     }
   };
   if (!remove_all) {
@@ -381,7 +418,7 @@ void SearchIndex::Refresh(uint32_t slot, bool remove_all) {
       }
       if (o.has_geo) cells.push_back(CellOf(o.lat, o.lng));
       if (o.times.cancelled) continue;
-      ++s.live_offering_count;
+      if (s.live_offering_count < UINT16_MAX) ++s.live_offering_count;
       s.live_modality_mask |= 1u << o.modality;
       const uint32_t district = o.district != 0 ? o.district : d.district;
       if (district != 0) add_district(district);
@@ -393,20 +430,25 @@ void SearchIndex::Refresh(uint32_t slot, bool remove_all) {
   DiffPostings(slot, d.filter_terms, filters);
   d.filter_terms = std::move(filters);
 
+  // Geo points: drop this program's old ones, add the current ones.
+  for (uint64_t c : d.cells) {
+    auto cit = cells_.find(c);
+    auto& points = cit->second;
+    points.erase(std::remove_if(points.begin(), points.end(),
+                                [slot](const GeoPoint& p) { return p.slot == slot; }),
+                 points.end());
+    if (points.empty()) cells_.erase(cit);
+  }
+  if (!remove_all) {
+    for (const OfferingDoc& o : d.offerings) {
+      if (!o.has_geo) continue;
+      cells_[CellOf(o.lat, o.lng)].push_back(
+          GeoPoint{static_cast<float>(o.lat), static_cast<float>(o.lng), slot,
+                   o.district != 0 ? o.district : d.district, o.modality, o.times.cancelled});
+    }
+  }
   std::sort(cells.begin(), cells.end());
   cells.erase(std::unique(cells.begin(), cells.end()), cells.end());
-  for (uint64_t c : d.cells) {
-    if (std::binary_search(cells.begin(), cells.end(), c)) continue;
-    auto cit = cells_.find(c);
-    auto& list = cit->second;
-    list.erase(std::remove(list.begin(), list.end(), slot), list.end());
-    if (list.empty()) cells_.erase(cit);
-  }
-  for (uint64_t c : cells) {
-    if (std::binary_search(d.cells.begin(), d.cells.end(), c)) continue;
-    auto& list = cells_[c];
-    list.insert(std::lower_bound(list.begin(), list.end(), slot), slot);
-  }
   d.cells = std::move(cells);
 }
 
@@ -519,6 +561,9 @@ SearchIndex::PreparedQuery SearchIndex::Prepare(const SearchQuery& q) const {
   p.include_cancelled = (p.availability_mask & (1u << v1::AVAILABILITY_CANCELLED)) != 0;
   p.summary_suffices = !p.offering_filters && p.districts.empty() && !p.include_cancelled &&
                        q.order != v1::SEARCH_ORDER_START_TIME;
+  p.geo_suffices = q.has_geo && q.modalities.empty() && q.price == v1::PRICE_FILTER_UNSPECIFIED &&
+                   !q.start_after && !q.start_before && p.districts.empty() &&
+                   !p.include_cancelled && q.order != v1::SEARCH_ORDER_START_TIME;
   return p;
 }
 
@@ -535,8 +580,9 @@ std::vector<uint32_t> UnionOf(const std::vector<const std::vector<uint32_t>*>& l
 }
 }  // namespace
 
-std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q,
-                                              std::vector<double>& relevance) const {
+std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q, const PreparedQuery& pq,
+                                              std::vector<double>& relevance,
+                                              std::vector<GeoMatch>* geo) const {
   std::vector<uint32_t> slots;
   if (!q.terms.empty()) {
     std::vector<const std::vector<uint32_t>*> lists;
@@ -552,13 +598,25 @@ std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q,
     for (const auto* list : lists) idf.push_back(std::log(1 + n / list->size()));
     slots.reserve(lists[0]->size());
     relevance.reserve(lists[0]->size());
+    // Walk the shortest list; in each longer one, gallop forward from where
+    // the previous match left off (slots only grow), so the lists are read
+    // front to back, never searched from the start.
+    std::vector<size_t> at(lists.size(), 0);
     for (uint32_t p : *lists[0]) {
+      const uint32_t slot = IdOf(p);
       double score = idf[0] * (WeightOf(p) + 0.5);
       bool all = true;
       for (size_t k = 1; k < lists.size() && all; ++k) {
-        auto at = std::lower_bound(lists[k]->begin(), lists[k]->end(), IdOf(p), by_slot);
-        all = at != lists[k]->end() && IdOf(*at) == IdOf(p);
-        if (all) score += idf[k] * (WeightOf(*at) + 0.5);
+        const std::vector<uint32_t>& list = *lists[k];
+        size_t lo = at[k], step = 1;
+        while (lo + step < list.size() && IdOf(list[lo + step]) < slot) {
+          lo += step;
+          step *= 2;
+        }
+        const auto hi = list.begin() + std::min(list.size(), lo + step + 1);
+        at[k] = std::lower_bound(list.begin() + lo, hi, slot, by_slot) - list.begin();
+        all = at[k] < list.size() && IdOf(list[at[k]]) == slot;
+        if (all) score += idf[k] * (WeightOf(list[at[k]]) + 0.5);
       }
       if (all) {
         slots.push_back(IdOf(p));
@@ -577,12 +635,53 @@ std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q,
     if (const auto* list = Postings(DistrictTerm(d))) district_lists.push_back(list);
   }
   if (q.has_geo) {
+    // Every program with an offering inside the circle, and what those
+    // offerings are; a program with none cannot match a near-me search.
+    struct Near {
+      uint32_t slot;
+      const GeoPoint* point;
+      double distance_m;
+    };
+    std::vector<Near> near;
+    // A flat-earth distance with 1% slack rules out most points without the
+    // trigonometry of the exact (haversine) one.
+    constexpr double kMetersPerDegree = 111195.0;
+    const double lng_scale = std::cos(q.lat * M_PI / 180.0);
+    const double limit2 = (q.radius_m * 1.01) * (q.radius_m * 1.01);
     for (uint64_t c : CellsWithin(q.lat, q.lng, q.radius_m)) {
       auto it = cells_.find(c);
-      if (it != cells_.end()) slots.insert(slots.end(), it->second.begin(), it->second.end());
+      if (it == cells_.end()) continue;
+      for (const GeoPoint& p : it->second) {
+        if (p.cancelled && !pq.include_cancelled) continue;
+        const double dy = (p.lat - q.lat) * kMetersPerDegree;
+        double dlng = std::abs(p.lng - q.lng);
+        if (dlng > 180) dlng = 360 - dlng;
+        const double dx = dlng * kMetersPerDegree * lng_scale;
+        if (dx * dx + dy * dy > limit2) continue;
+        const double d = DistanceMeters(q.lat, q.lng, p.lat, p.lng);
+        if (d <= q.radius_m) near.push_back({p.slot, &p, d});
+      }
     }
-    std::sort(slots.begin(), slots.end());
-    slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+    // Group by program: sort (slot, index) packed in one integer.
+    std::vector<uint64_t> order(near.size());
+    for (size_t i = 0; i < near.size(); ++i) order[i] = uint64_t{near[i].slot} << 32 | i;
+    std::sort(order.begin(), order.end());
+    for (size_t i = 0; i < order.size();) {
+      const uint32_t slot = static_cast<uint32_t>(order[i] >> 32);
+      GeoMatch m{std::numeric_limits<double>::max(), 0, {}};
+      for (; i < order.size() && (order[i] >> 32) == slot; ++i) {
+        const Near& n = near[order[i] & 0xffffffff];
+        m.distance_m = std::min(m.distance_m, n.distance_m);
+        m.modality_mask |= 1u << n.point->modality;
+        const uint32_t district = n.point->district;
+        if (district != 0 &&
+            std::find(m.districts.begin(), m.districts.end(), district) == m.districts.end()) {
+          m.districts.push_back(district);
+        }
+      }
+      slots.push_back(slot);
+      if (geo != nullptr) geo->push_back(std::move(m));
+    }
   } else if (!q.kinds.empty() || !q.districts.empty()) {
     if (!q.kinds.empty()) slots = UnionOf(kind_lists);
     if (!q.districts.empty()) {
@@ -622,7 +721,7 @@ Availability SearchIndex::CachedAvailability(uint32_t slot, int64_t now) const {
 }
 
 bool SearchIndex::Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQuery& pq,
-                           int64_t now, bool fast, Evaluation& out) const {
+                           int64_t now, bool fast, const GeoMatch* geo, Evaluation& out) const {
   const Summary& s = summaries_[slot];
   if (s.state != v1::PROGRAM_STATE_PUBLISHED && s.state != v1::PROGRAM_STATE_CANCELLED) {
     return false;
@@ -639,10 +738,18 @@ bool SearchIndex::Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQu
     for (uint32_t l : pq.languages) language = language || Contains(doc->languages, l);
     if (!topic || !language) return false;
   }
-  if (fast && !s.districts_overflow) {
+  if (fast && geo != nullptr) {
+    out.offering_count = s.live_offering_count;
+    out.modality_mask = geo->modality_mask;
+    out.districts = absl::MakeConstSpan(geo->districts);
+    out.distance_m = geo->distance_m;
+    out.availability = CachedAvailability(slot, now);
+    return pq.availability_mask == 0 || (pq.availability_mask & (1u << out.availability)) != 0;
+  }
+  if (fast && !q.has_geo && !s.districts_overflow) {
     out.offering_count = s.live_offering_count;
     out.modality_mask = s.live_modality_mask;
-    out.districts.assign(s.districts.begin(), s.districts.begin() + s.district_count);
+    out.district_mask = s.district_mask;
     out.availability = CachedAvailability(slot, now);
     return pq.availability_mask == 0 || (pq.availability_mask & (1u << out.availability)) != 0;
   }
@@ -674,9 +781,9 @@ bool SearchIndex::Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQu
     matched = true;
     best_distance = std::min(best_distance, distance);
     out.modality_mask |= 1u << o.modality;
-    if (district != 0 &&
-        std::find(out.districts.begin(), out.districts.end(), district) == out.districts.end()) {
-      out.districts.push_back(district);
+    auto& own = out.own_districts;
+    if (district != 0 && std::find(own.begin(), own.end(), district) == own.end()) {
+      own.push_back(district);
     }
     if (o.times.end > now && !o.times.cancelled &&
         (!out.next_start || o.times.start < *out.next_start)) {
@@ -696,8 +803,9 @@ bool SearchIndex::Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQu
     // at its home district.
     if (pq.offering_filters) return false;
     if (!pq.districts.empty() && !Contains(pq.districts, d.district)) return false;
-    if (d.district != 0) out.districts.push_back(d.district);
+    if (d.district != 0) out.own_districts.push_back(d.district);
   }
+  out.districts = absl::MakeConstSpan(out.own_districts);
   out.availability = d.state == v1::PROGRAM_STATE_CANCELLED ? v1::AVAILABILITY_CANCELLED : best;
   if (pq.availability_mask != 0 && (pq.availability_mask & (1u << out.availability)) == 0) {
     return false;
@@ -722,6 +830,7 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
   absl::ReaderMutexLock lock(&mu_);
   const PreparedQuery pq = Prepare(q);
   std::vector<int32_t> districts(interned_names_.size(), 0);
+  std::array<int32_t, 64> district_bits{};
   auto less = [this](const Row& a, const Row& b) {
     if (a.key != b.key) return a.key < b.key;
     if (a.order_key != b.order_key) return a.order_key < b.order_key;
@@ -739,15 +848,25 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
   heap.reserve(limit + 1);
   size_t past_cursor = 0;
   std::vector<double> relevance;
-  const std::vector<uint32_t> slots = Candidates(q, relevance);
+  std::vector<GeoMatch> geo;
+  const std::vector<uint32_t> slots =
+      Candidates(q, pq, relevance, pq.geo_suffices ? &geo : nullptr);
+  const bool fast = pq.summary_suffices || pq.geo_suffices;
+  // Summaries are read in slot order but far apart: ask for the ones a few
+  // matches ahead now, so the memory latency overlaps with the work.
+  constexpr size_t kPrefetchDistance = 8;
   for (size_t i = 0; i < slots.size(); ++i) {
+    if (i + kPrefetchDistance < slots.size()) {
+      __builtin_prefetch(&summaries_[slots[i + kPrefetchDistance]]);
+    }
     const uint32_t slot = slots[i];
     Evaluation e;
-    if (!Evaluate(slot, q, pq, now, pq.summary_suffices, e)) continue;
+    if (!Evaluate(slot, q, pq, now, fast, geo.empty() ? nullptr : &geo[i], e)) continue;
     ++page.total;
     ++kinds[summaries_[slot].kind & 15];
-    for (uint32_t m = 0; m < 16; ++m) modalities[m] += (e.modality_mask >> m) & 1;
+    for (uint32_t m = e.modality_mask & 0xffff; m != 0; m &= m - 1) ++modalities[__builtin_ctz(m)];
     for (uint32_t di : e.districts) ++districts[di];
+    for (uint64_t m = e.district_mask; m != 0; m &= m - 1) ++district_bits[__builtin_ctzll(m)];
     ++availability[e.availability & 15];
     double key = 0;
     switch (q.order) {
@@ -780,12 +899,15 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
     if (modalities[k] > 0) page.modality_facets[gnlc::type::v1::Modality_Name(k)] = modalities[k];
     if (availability[k] > 0) page.availability_facets[v1::Availability_Name(k)] = availability[k];
   }
+  for (size_t bit = 0; bit < districts_by_bit_.size(); ++bit) {
+    districts[districts_by_bit_[bit]] += district_bits[bit];
+  }
   for (size_t di = 1; di < districts.size(); ++di) {
     if (districts[di] > 0) page.district_facets[interned_names_[di]] = districts[di];
   }
   for (const Row& r : heap) {
     Evaluation e;
-    Evaluate(r.slot, q, pq, now, /*fast=*/false, e);  // again, with details, for the page only
+    Evaluate(r.slot, q, pq, now, /*fast=*/false, nullptr, e);  // with details, for the page only
     const ProgramDoc& d = *docs_[r.slot];
     SearchHit hit;
     hit.program = d.bytes;

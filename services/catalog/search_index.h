@@ -116,10 +116,14 @@ class SearchIndex final {
   size_t program_count() const;
   size_t offering_count() const;
 
+ public:
+  struct Summary;  // public for its static_assert only
+
  private:
   struct OfferingDoc;
   struct ProgramDoc;
-  struct Summary;
+  struct GeoPoint;
+  struct GeoMatch;
   struct Evaluation;
   struct PreparedQuery;
 
@@ -136,14 +140,22 @@ class SearchIndex final {
   // the summary. `remove_all` empties them (program deleted).
   void Refresh(uint32_t slot, bool remove_all = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint32_t Intern(absl::string_view s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The bit of an interned district in summaries' masks (the first 64
+  // districts seen; a city has a few dozen), or 0xff.
+  uint32_t DistrictBit(uint32_t district) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint32_t Lookup(absl::string_view s) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   PreparedQuery Prepare(const SearchQuery& q) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Whether the program in `slot` matches, and what the page and facets
   // need to know: from its summary when `fast`, else offering by offering.
+  // `geo`: what the grid found for this program (near-me searches only).
   bool Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQuery& pq, int64_t now,
-                bool fast, Evaluation& out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+                bool fast, const GeoMatch* geo, Evaluation& out) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   Availability CachedAvailability(uint32_t slot, int64_t now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  std::vector<uint32_t> Candidates(const SearchQuery& q, std::vector<double>& relevance) const
+  // The slots that may match, ascending, with their text relevance, and for
+  // near-me searches (when `geo` is given) what the grid found for each.
+  std::vector<uint32_t> Candidates(const SearchQuery& q, const PreparedQuery& pq,
+                                   std::vector<double>& relevance, std::vector<GeoMatch>* geo) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   ProgramView ViewOf(uint32_t slot, int64_t now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
@@ -158,9 +170,11 @@ class SearchIndex final {
   absl::flat_hash_map<std::string, int32_t> seats_taken_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint32_t> term_ids_ ABSL_GUARDED_BY(mu_);
   std::vector<std::vector<uint32_t>> postings_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> cells_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::vector<GeoPoint>> cells_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint32_t> interned_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> interned_names_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint8_t> district_bits_ ABSL_GUARDED_BY(mu_);      // by interned id
+  std::vector<uint32_t> districts_by_bit_ ABSL_GUARDED_BY(mu_);  // interned ids
   size_t live_programs_ ABSL_GUARDED_BY(mu_) = 0;
   size_t live_offerings_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -1,0 +1,86 @@
+#include "common/server/server_options.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+namespace gnlc {
+namespace {
+
+std::string WriteConfig(const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/city.json";
+  std::ofstream(path) << text;
+  return path;
+}
+
+absl::StatusOr<ServerOptions> Parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "server");
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  return ParseServerOptions("catalog", static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(ParseServerOptions, ReadsFlagsAndTheCityConfig) {
+  const std::string config =
+      WriteConfig(R"({"cityId":"nanjing","redis":{"address":"10.0.0.5:6380","poolSize":3}})");
+  auto o = Parse({"--config=" + config, "--port=50051", "--drain_ms=0"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->city.city_id(), "nanjing");
+  EXPECT_EQ(o->port, 50051);
+  EXPECT_EQ(o->redis.host, "10.0.0.5");
+  EXPECT_EQ(o->redis.port, 6380);
+  EXPECT_EQ(o->redis.pool_size, 3);
+  EXPECT_EQ(o->drain, absl::ZeroDuration());
+}
+
+TEST(ParseServerOptions, FlagsBeatEnvironmentWhichBeatsTheConfig) {
+  const std::string config = WriteConfig(R"({"cityId":"suzhou","redis":{"address":"a:1"}})");
+  setenv("GNLC_REDIS", "b:2", 1);
+  setenv("GNLC_PORT", "7000", 1);
+  auto from_env = Parse({"--config=" + config});
+  auto from_flag = Parse({"--config=" + config, "--redis=c:3"});
+  unsetenv("GNLC_REDIS");
+  unsetenv("GNLC_PORT");
+  ASSERT_TRUE(from_env.ok()) << from_env.status();
+  EXPECT_EQ(from_env->redis.host, "b");
+  EXPECT_EQ(from_env->port, 7000);
+  ASSERT_TRUE(from_flag.ok()) << from_flag.status();
+  EXPECT_EQ(from_flag->redis.host, "c");
+}
+
+TEST(ParseServerOptions, FailsFastNamingTheBadValue) {
+  const std::string config = WriteConfig(R"({"cityId":"nanjing"})");
+  struct Case {
+    std::vector<std::string> args;
+    std::string mentions;
+  };
+  for (const Case& c :
+       std::vector<Case>{{{}, "--config"},
+                         {{"--config=/nonexistent.json"}, "nonexistent"},
+                         {{"--config=" + config, "--port=70000"}, "--port"},
+                         {{"--config=" + config, "--redis=nohost"}, "--redis"},
+                         {{"--config=" + config, "--drain_ms=-5"}, "--drain_ms"},
+                         {{"--config=" + config, "--log_requests=perhaps"}, "--log_requests"},
+                         {{"--config=" + config, "--prot=1"}, "--prot"},
+                         {{"--config=" + config, "positional"}, "positional"}}) {
+    auto o = Parse(c.args);
+    ASSERT_FALSE(o.ok()) << c.mentions;
+    EXPECT_NE(o.status().message().find(c.mentions), absl::string_view::npos)
+        << o.status().message();
+  }
+}
+
+TEST(ParseServerOptions, RedisPasswordComesFromTheNamedVariable) {
+  const std::string config =
+      WriteConfig(R"({"cityId":"nanjing","redis":{"passwordEnv":"GNLC_TEST_REDIS_PW"}})");
+  EXPECT_FALSE(Parse({"--config=" + config}).ok());  // named but unset: fail fast
+  setenv("GNLC_TEST_REDIS_PW", "s3cret", 1);
+  auto o = Parse({"--config=" + config});
+  unsetenv("GNLC_TEST_REDIS_PW");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->redis.password, "s3cret");
+}
+
+}  // namespace
+}  // namespace gnlc
