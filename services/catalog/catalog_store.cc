@@ -200,24 +200,27 @@ absl::Status CatalogStore::DeleteProgram(absl::string_view id, absl::string_view
   return absl::InternalError(absl::StrCat("unexpected script outcome '", outcome, "'"));
 }
 
-absl::StatusOr<Program> CatalogStore::ReadProgram(absl::string_view id) {
-  ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"HGET", kPrograms, id}));
-  Program p;
-  if (reply.view().is_nil() ||
-      !p.ParseFromArray(reply.view().str().data(), static_cast<int>(reply.view().str().size()))) {
-    return NotFound("PROGRAM_NOT_FOUND", "the program does not exist or was deleted");
+namespace {
+// One record from `hash`, parsed; NOT_FOUND (with `reason`) when absent.
+template <typename Record>
+absl::StatusOr<Record> ReadRecord(RedisPool& pool, absl::string_view hash, absl::string_view id,
+                                  absl::string_view reason, absl::string_view what) {
+  ASSIGN_OR_RETURN(RedisReply reply, pool.Command({"HGET", hash, id}));
+  const absl::string_view blob = reply.view().str();
+  Record record;
+  if (reply.view().is_nil() || !record.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
+    return NotFound(reason, absl::StrCat("the ", what, " does not exist or was deleted"));
   }
-  return p;
+  return record;
+}
+}  // namespace
+
+absl::StatusOr<Program> CatalogStore::ReadProgram(absl::string_view id) {
+  return ReadRecord<Program>(*pool_, kPrograms, id, "PROGRAM_NOT_FOUND", "program");
 }
 
 absl::StatusOr<Offering> CatalogStore::ReadOffering(absl::string_view id) {
-  ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"HGET", kOfferings, id}));
-  Offering o;
-  if (reply.view().is_nil() ||
-      !o.ParseFromArray(reply.view().str().data(), static_cast<int>(reply.view().str().size()))) {
-    return NotFound("OFFERING_NOT_FOUND", "the offering does not exist or was deleted");
-  }
-  return o;
+  return ReadRecord<Offering>(*pool_, kOfferings, id, "OFFERING_NOT_FOUND", "offering");
 }
 
 absl::StatusOr<std::vector<StoredChange>> CatalogStore::ListChanges(int64_t after, int limit) {

@@ -10,15 +10,8 @@ namespace {
 
 constexpr absl::Duration kDay = absl::Hours(24);
 
-class FeedTest : public ::testing::Test {
+class FeedTest : public CatalogTest {
  protected:
-  void SetUp() override {
-    auto redis = gnlc::testing::RedisServerProcess::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = std::move(*redis);
-    replica_ = CatalogReplica::Start(redis_->address());
-  }
-
   pb::ListProgramChangesResponse Changes(const std::string& cursor, int page_size = 0) {
     pb::ListProgramChangesRequest req;
     req.set_parent("cities/nanjing");
@@ -29,9 +22,6 @@ class FeedTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp;
   }
-
-  std::unique_ptr<gnlc::testing::RedisServerProcess> redis_;
-  std::unique_ptr<CatalogReplica> replica_;
 };
 
 TEST_F(FeedTest, ShowsChangesInOrderWithTombstones) {

@@ -74,6 +74,13 @@ pb::Offering NewOffering(absl::Time now, absl::Duration start_in, double lat, do
   return o;
 }
 
+void CatalogTest::SetUp() {
+  auto redis = gnlc::testing::RedisServerProcess::Start();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  redis_ = std::move(*redis);
+  replica_ = CatalogReplica::Start(redis_->address());
+}
+
 std::unique_ptr<grpc::ClientContext> Ctx() {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));

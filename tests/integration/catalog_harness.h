@@ -7,6 +7,8 @@
 #ifndef GNLC_TESTS_INTEGRATION_CATALOG_HARNESS_H_
 #define GNLC_TESTS_INTEGRATION_CATALOG_HARNESS_H_
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 
@@ -54,6 +56,16 @@ pb::Offering MustCreateOffering(pb::CatalogService::Stub& stub, const std::strin
 
 pb::SearchProgramsResponse MustSearch(pb::CatalogService::Stub& stub,
                                       pb::SearchProgramsRequest request);
+
+// A fresh Redis and one catalog replica per test.
+class CatalogTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  pb::CatalogService::Stub& stub() { return *replica_->stub; }
+
+  std::unique_ptr<gnlc::testing::RedisServerProcess> redis_;
+  std::unique_ptr<CatalogReplica> replica_;
+};
 
 // A context with a 5 s deadline.
 std::unique_ptr<grpc::ClientContext> Ctx();

@@ -12,19 +12,13 @@ using google::protobuf::util::TimeUtil;
 using ::testing::HasSubstr;
 constexpr absl::Duration kDay = absl::Hours(24);
 
-class OfferingsTest : public ::testing::Test {
+class OfferingsTest : public CatalogTest {
  protected:
   void SetUp() override {
-    auto redis = gnlc::testing::RedisServerProcess::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = std::move(*redis);
-    replica_ = CatalogReplica::Start(redis_->address());
+    CatalogTest::SetUp();
     program_ = MustCreateProgram(stub(), NewProgram("插花", "Flower arranging"));
   }
-  pb::CatalogService::Stub& stub() { return *replica_->stub; }
 
-  std::unique_ptr<gnlc::testing::RedisServerProcess> redis_;
-  std::unique_ptr<CatalogReplica> replica_;
   pb::Program program_;
 };
 

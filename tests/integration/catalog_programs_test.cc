@@ -11,19 +11,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class ProgramsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto redis = gnlc::testing::RedisServerProcess::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = std::move(*redis);
-    replica_ = CatalogReplica::Start(redis_->address());
-  }
-  pb::CatalogService::Stub& stub() { return *replica_->stub; }
-
-  std::unique_ptr<gnlc::testing::RedisServerProcess> redis_;
-  std::unique_ptr<CatalogReplica> replica_;
-};
+class ProgramsTest : public CatalogTest {};
 
 TEST_F(ProgramsTest, CreateThenGetReturnsTheSameProgram) {
   pb::Program in = NewProgram("书法入门", "Calligraphy for beginners");

@@ -225,17 +225,7 @@ TEST_F(SearchTest, DistanceOrderNeedsAPoint) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-class GeoAndPagingTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto redis = gnlc::testing::RedisServerProcess::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = std::move(*redis);
-    replica_ = CatalogReplica::Start(redis_->address());
-  }
-  std::unique_ptr<gnlc::testing::RedisServerProcess> redis_;
-  std::unique_ptr<CatalogReplica> replica_;
-};
+class GeoAndPagingTest : public CatalogTest {};
 
 TEST_F(GeoAndPagingTest, NearMeIsOrderedByDistanceWithDistances) {
   auto& stub = *replica_->stub;
