@@ -286,3 +286,37 @@ TEST_F(GeoAndPagingTest, PagingIsStableWhileProgramsAreAdded) {
 
 }  // namespace
 }  // namespace gnlc::catalog::testing
+
+namespace gnlc::catalog::testing {
+namespace {
+
+TEST_F(GeoAndPagingTest, CancelledAndFullProgramsAreFoundByThatAvailabilityOnly) {
+  auto& stub = *replica_->stub;
+  const absl::Time now = absl::Now();
+  const auto cancelled = MustCreateProgram(stub, NewProgram("书画", "Ink painting"));
+  MustCreateOffering(stub, cancelled.name(), NewOffering(now, kDay, 32, 118.8, "gulou"));
+  pb::UpdateProgramRequest up;
+  up.mutable_program()->set_name(cancelled.name());
+  up.mutable_program()->set_state(pb::PROGRAM_STATE_CANCELLED);
+  up.mutable_update_mask()->add_paths("state");
+  pb::UpdateProgramResponse updated;
+  ASSERT_TRUE(stub.UpdateProgram(Ctx().get(), up, &updated).ok());
+  const auto full = MustCreateProgram(stub, NewProgram("书画", "Ink painting"));
+  MustCreateOffering(stub, full.name(), NewOffering(now, kDay, 32, 118.8, "gulou", /*seats=*/0));
+
+  auto names_with = [&](pb::Availability a) {
+    pb::SearchProgramsRequest req;
+    req.set_query("书画");
+    req.add_availability(a);
+    const pb::SearchProgramsResponse resp = MustSearch(stub, req);
+    std::vector<std::string> names;
+    for (const auto& r : resp.results()) names.push_back(r.program().name());
+    return names;
+  };
+  EXPECT_EQ(names_with(pb::AVAILABILITY_CANCELLED), std::vector<std::string>{cancelled.name()});
+  EXPECT_EQ(names_with(pb::AVAILABILITY_FULL), std::vector<std::string>{full.name()});
+  EXPECT_TRUE(names_with(pb::AVAILABILITY_OPEN).empty());
+}
+
+}  // namespace
+}  // namespace gnlc::catalog::testing
