@@ -86,6 +86,18 @@ struct SearchIndex::GeoPoint {
   bool cancelled;
 };
 
+// An offering as searches with offering-level filters see it: 32 bytes in
+// one arena, a program's offerings side by side, so those searches need not
+// visit programs either.
+struct SearchIndex::CompactOffering {
+  int64_t start, end;
+  float lat, lng;
+  uint32_t district;  // the offering's, else the program's (interned)
+  uint8_t modality;
+  bool free, cancelled, has_geo;
+};
+static_assert(sizeof(SearchIndex::CompactOffering) == 32, "compact offerings stay 32 bytes");
+
 // What a near-me search learns from the grid about one program: its
 // offerings inside the circle.
 struct SearchIndex::GeoMatch {
@@ -266,6 +278,7 @@ bool SearchIndex::UpsertProgram(const Program& program) {
       slot = static_cast<uint32_t>(docs_.size());
       docs_.emplace_back();
       summaries_.emplace_back();
+      compact_spans_.emplace_back();
     }
     docs_[slot] = std::make_unique<ProgramDoc>();
     docs_[slot]->id = id;
@@ -389,6 +402,19 @@ void SearchIndex::ApplyEvent(const Event& event) {
   }
 }
 
+void SearchIndex::CompactArena() {
+  std::vector<CompactOffering> packed;
+  packed.reserve(compact_.size() - compact_garbage_);
+  for (Span& span : compact_spans_) {
+    const uint32_t offset = static_cast<uint32_t>(packed.size());
+    packed.insert(packed.end(), compact_.begin() + span.offset,
+                  compact_.begin() + span.offset + span.count);
+    span.offset = offset;
+  }
+  compact_ = std::move(packed);
+  compact_garbage_ = 0;
+}
+
 void SearchIndex::Refresh(uint32_t slot, bool remove_all) {
   ProgramDoc& d = *docs_[slot];
   Summary& s = summaries_[slot];
@@ -429,6 +455,32 @@ void SearchIndex::Refresh(uint32_t slot, bool remove_all) {
   filters.erase(std::unique(filters.begin(), filters.end()), filters.end());
   DiffPostings(slot, d.filter_terms, filters);
   d.filter_terms = std::move(filters);
+
+  // Compact offerings: in place when they fit, else at the end of the arena.
+  Span& span = compact_spans_[slot];
+  const size_t count = remove_all ? 0 : d.offerings.size();
+  if (count > span.count) {
+    compact_garbage_ += span.count;
+    span.offset = static_cast<uint32_t>(compact_.size());
+    compact_.resize(compact_.size() + count);
+  } else {
+    compact_garbage_ += span.count - count;
+  }
+  span.count = static_cast<uint16_t>(count);
+  span.home_district = remove_all ? 0 : d.district;
+  for (size_t i = 0; i < count; ++i) {
+    const OfferingDoc& o = d.offerings[i];
+    compact_[span.offset + i] = CompactOffering{o.times.start,
+                                                o.times.end,
+                                                static_cast<float>(o.lat),
+                                                static_cast<float>(o.lng),
+                                                o.district != 0 ? o.district : d.district,
+                                                o.modality,
+                                                o.free,
+                                                o.times.cancelled,
+                                                o.has_geo};
+  }
+  if (compact_garbage_ > 4096 && compact_garbage_ > compact_.size() / 2) CompactArena();
 
   // Geo points: drop this program's old ones, add the current ones.
   for (uint64_t c : d.cells) {
@@ -572,9 +624,11 @@ namespace {
 std::vector<uint32_t> UnionOf(const std::vector<const std::vector<uint32_t>*>& lists) {
   std::vector<uint32_t> out;
   for (const auto* list : lists) {
+    const size_t before = out.size();
     for (uint32_t p : *list) out.push_back(IdOf(p));
+    // Each list is sorted already: merging costs less than sorting.
+    std::inplace_merge(out.begin(), out.begin() + before, out.end());
   }
-  std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
@@ -721,7 +775,8 @@ Availability SearchIndex::CachedAvailability(uint32_t slot, int64_t now) const {
 }
 
 bool SearchIndex::Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQuery& pq,
-                           int64_t now, bool fast, const GeoMatch* geo, Evaluation& out) const {
+                           int64_t now, Depth depth, const GeoMatch* geo, Evaluation& out) const {
+  const bool fast = depth == Depth::kSummary;
   const Summary& s = summaries_[slot];
   if (s.state != v1::PROGRAM_STATE_PUBLISHED && s.state != v1::PROGRAM_STATE_CANCELLED) {
     return false;
@@ -753,6 +808,7 @@ bool SearchIndex::Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQu
     out.availability = CachedAvailability(slot, now);
     return pq.availability_mask == 0 || (pq.availability_mask & (1u << out.availability)) != 0;
   }
+  if (depth == Depth::kCompact) return EvaluateCompact(slot, q, pq, now, out);
   if (doc == nullptr) doc = docs_[slot].get();
   const ProgramDoc& d = *doc;
   Availability best = v1::AVAILABILITY_UNSPECIFIED;
@@ -815,6 +871,54 @@ bool SearchIndex::Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQu
   return true;
 }
 
+bool SearchIndex::EvaluateCompact(uint32_t slot, const SearchQuery& q, const PreparedQuery& pq,
+                                  int64_t now, Evaluation& out) const {
+  // The detailed evaluation's rules over the compact offerings; seats are
+  // left out (only the page needs them, and it is evaluated in detail).
+  const Span& span = compact_spans_[slot];
+  bool matched = false;
+  double best_distance = std::numeric_limits<double>::max();
+  auto& own = out.own_districts;
+  for (uint32_t k = 0; k < span.count; ++k) {
+    const CompactOffering& o = compact_[span.offset + k];
+    if (o.cancelled && !pq.include_cancelled) continue;
+    if (pq.modality_mask != 0 && (pq.modality_mask & (1u << o.modality)) == 0) continue;
+    if (!pq.districts.empty() && !Contains(pq.districts, o.district)) continue;
+    if (q.price == v1::PRICE_FILTER_FREE && !o.free) continue;
+    if (q.price == v1::PRICE_FILTER_PAID && o.free) continue;
+    if (q.start_after && o.start < *q.start_after) continue;
+    if (q.start_before && o.start >= *q.start_before) continue;
+    double distance = 0;
+    if (q.has_geo) {
+      if (!o.has_geo) continue;
+      distance = DistanceMeters(q.lat, q.lng, o.lat, o.lng);
+      if (distance > q.radius_m) continue;
+    }
+    matched = true;
+    best_distance = std::min(best_distance, distance);
+    out.modality_mask |= 1u << o.modality;
+    if (o.district != 0 && std::find(own.begin(), own.end(), o.district) == own.end()) {
+      own.push_back(o.district);
+    }
+    if (o.end > now && !o.cancelled && (!out.next_start || o.start < *out.next_start)) {
+      out.next_start = o.start;
+    }
+  }
+  if (!matched) {
+    if (pq.offering_filters) return false;
+    if (!pq.districts.empty() && !Contains(pq.districts, span.home_district)) return false;
+    if (span.home_district != 0) own.push_back(span.home_district);
+  }
+  out.districts = absl::MakeConstSpan(own);
+  out.offering_count = summaries_[slot].live_offering_count;
+  out.availability = CachedAvailability(slot, now);
+  if (pq.availability_mask != 0 && (pq.availability_mask & (1u << out.availability)) == 0) {
+    return false;
+  }
+  out.distance_m = q.has_geo ? best_distance : 0;
+  return true;
+}
+
 SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
   SearchPage page;
   // Only the page is kept (a bounded heap); totals and facets are counted in
@@ -851,17 +955,23 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
   std::vector<GeoMatch> geo;
   const std::vector<uint32_t> slots =
       Candidates(q, pq, relevance, pq.geo_suffices ? &geo : nullptr);
-  const bool fast = pq.summary_suffices || pq.geo_suffices;
+  const Depth depth = pq.summary_suffices || pq.geo_suffices ? Depth::kSummary : Depth::kCompact;
   // Summaries are read in slot order but far apart: ask for the ones a few
   // matches ahead now, so the memory latency overlaps with the work.
   constexpr size_t kPrefetchDistance = 8;
   for (size_t i = 0; i < slots.size(); ++i) {
     if (i + kPrefetchDistance < slots.size()) {
       __builtin_prefetch(&summaries_[slots[i + kPrefetchDistance]]);
+      if (depth == Depth::kCompact) {
+        __builtin_prefetch(&compact_spans_[slots[i + kPrefetchDistance]]);
+        if (i + kPrefetchDistance / 2 < slots.size()) {
+          __builtin_prefetch(&compact_[compact_spans_[slots[i + kPrefetchDistance / 2]].offset]);
+        }
+      }
     }
     const uint32_t slot = slots[i];
     Evaluation e;
-    if (!Evaluate(slot, q, pq, now, fast, geo.empty() ? nullptr : &geo[i], e)) continue;
+    if (!Evaluate(slot, q, pq, now, depth, geo.empty() ? nullptr : &geo[i], e)) continue;
     ++page.total;
     ++kinds[summaries_[slot].kind & 15];
     for (uint32_t m = e.modality_mask & 0xffff; m != 0; m &= m - 1) ++modalities[__builtin_ctz(m)];
@@ -907,7 +1017,7 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
   }
   for (const Row& r : heap) {
     Evaluation e;
-    Evaluate(r.slot, q, pq, now, /*fast=*/false, nullptr, e);  // with details, for the page only
+    Evaluate(r.slot, q, pq, now, Depth::kDetailed, nullptr, e);  // with details, for the page only
     const ProgramDoc& d = *docs_[r.slot];
     SearchHit hit;
     hit.program = d.bytes;

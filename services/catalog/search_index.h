@@ -117,13 +117,22 @@ class SearchIndex final {
   size_t offering_count() const;
 
  public:
-  struct Summary;  // public for its static_assert only
+  struct Summary;  // public for their static_asserts only
+  struct CompactOffering;
 
  private:
   struct OfferingDoc;
   struct ProgramDoc;
   struct GeoPoint;
   struct GeoMatch;
+  struct Span {  // a program's compact offerings
+    uint32_t offset = 0;
+    uint16_t count = 0;
+    uint32_t home_district = 0;  // interned
+  };
+  // How much of a program an evaluation looks at: its summary, its compact
+  // offerings, or everything (the page's rows, which need seats).
+  enum class Depth { kSummary, kCompact, kDetailed };
   struct Evaluation;
   struct PreparedQuery;
 
@@ -139,6 +148,8 @@ class SearchIndex final {
   // Recomputes what derives from the offerings: filter terms, geo cells and
   // the summary. `remove_all` empties them (program deleted).
   void Refresh(uint32_t slot, bool remove_all = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Rewrites the compact-offering arena without the space of old versions.
+  void CompactArena() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint32_t Intern(absl::string_view s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The bit of an interned district in summaries' masks (the first 64
   // districts seen; a city has a few dozen), or 0xff.
@@ -149,8 +160,10 @@ class SearchIndex final {
   // need to know: from its summary when `fast`, else offering by offering.
   // `geo`: what the grid found for this program (near-me searches only).
   bool Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQuery& pq, int64_t now,
-                bool fast, const GeoMatch* geo, Evaluation& out) const
+                Depth depth, const GeoMatch* geo, Evaluation& out) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  bool EvaluateCompact(uint32_t slot, const SearchQuery& q, const PreparedQuery& pq, int64_t now,
+                       Evaluation& out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   Availability CachedAvailability(uint32_t slot, int64_t now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The slots that may match, ascending, with their text relevance, and for
   // near-me searches (when `geo` is given) what the grid found for each.
@@ -163,6 +176,9 @@ class SearchIndex final {
   std::vector<std::unique_ptr<ProgramDoc>> docs_ ABSL_GUARDED_BY(mu_);
   // Parallel to docs_: what most searches need, compact and contiguous.
   std::vector<Summary> summaries_ ABSL_GUARDED_BY(mu_);
+  std::vector<CompactOffering> compact_ ABSL_GUARDED_BY(mu_);  // arena
+  std::vector<Span> compact_spans_ ABSL_GUARDED_BY(mu_);       // by slot
+  size_t compact_garbage_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<uint32_t> free_slots_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint32_t> slot_by_program_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint32_t> slot_by_offering_ ABSL_GUARDED_BY(mu_);
