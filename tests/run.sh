@@ -6,6 +6,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# ccache: paths relative to the checkout, so every clone (CI's included)
+# shares one cache instead of rebuilding from scratch.
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 deploy/local/install-deps.sh
 
 # Formatting (clang-format, BasedOnStyle: Google): fail on any difference.
@@ -17,6 +20,8 @@ args=(-DCMAKE_BUILD_TYPE=Release)
 if [ -n "${GNLC_SANITIZE:-}" ]; then
   build=build-sanitize
   args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DGNLC_SANITIZE=$GNLC_SANITIZE")
+  # Any report fails the test that caused it.
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1
 fi
 cmake -S . -B "$build" -G Ninja "${args[@]}" >/dev/null
 cmake --build "$build" -j"$(nproc)"

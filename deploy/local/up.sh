@@ -12,6 +12,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 run="${GNLC_RUN_DIR:-$root/.run}"
 build="${GNLC_BUILD_DIR:-$root/build}"
 cities=(nanjing suzhou)
+# ccache: paths relative to the checkout, so every clone (CI's included)
+# shares one cache instead of rebuilding from scratch.
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 # The services whose issues have landed; the others are not started yet.
 services=(catalog)
 
