@@ -1,11 +1,25 @@
 #include "services/catalog/catalog_service.h"
 
+#include <cstdlib>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/server/logging.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 
 namespace gnlc::catalog {
+
+namespace {
+// GNLC_SEARCH_CACHE_ENTRIES: how many search responses to keep (default
+// 10000; 0 turns the cache off, e.g. to measure the search itself).
+size_t SearchCacheEntries() {
+  const char* value = std::getenv("GNLC_SEARCH_CACHE_ENTRIES");
+  size_t entries = 10000;
+  if (value != nullptr && !absl::SimpleAtoi(value, &entries)) entries = 10000;
+  return entries;
+}
+}  // namespace
 
 CatalogService::CatalogService(const ServerOptions& options, RedisPool* pool, Metrics* metrics,
                                Clock clock)
@@ -14,6 +28,7 @@ CatalogService::CatalogService(const ServerOptions& options, RedisPool* pool, Me
       edge_{metrics, "catalog.gnlc.org", options.log_requests},
       clock_(std::move(clock)),
       store_(pool),
+      search_cache_(SearchCacheEntries()),
       tokens_(options.page_token_secret) {}
 
 CatalogService::~CatalogService() { Stop(); }

@@ -24,6 +24,7 @@
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "services/catalog/catalog_names.h"
 #include "services/catalog/catalog_store.h"
+#include "services/catalog/search_cache.h"
 #include "services/catalog/search_index.h"
 
 namespace gnlc::catalog {
@@ -125,6 +126,7 @@ class CatalogService final : public pb::CatalogService::CallbackService {
   Clock clock_;
   CatalogStore store_;
   SearchIndex index_;
+  SearchCache search_cache_;
   PageTokenCodec tokens_;
   std::atomic<bool> ready_{false};
   std::unique_ptr<StreamFollower> follower_;

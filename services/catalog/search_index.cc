@@ -152,6 +152,9 @@ struct SearchIndex::Evaluation {
   absl::Span<const uint32_t> districts;
   absl::InlinedVector<uint32_t, 8> own_districts;
   uint64_t district_mask = 0;  // instead of `districts`, from a summary
+  // Until when (unix seconds) what was learnt about this program with the
+  // clock can hold: its availability's next boundary.
+  int64_t horizon = INT64_MAX;
 };
 
 // A query with its strings resolved to interned ids and its sets to masks,
@@ -300,6 +303,7 @@ bool SearchIndex::UpsertProgram(const Program& program) {
   std::vector<uint32_t> text = TextTerms(program);
   DiffPostings(slot, d.text_terms, text);
   d.text_terms = std::move(text);
+  ++generation_;
   Summary& s = summaries_[slot];
   s.order_key = OrderKeyOf(id);
   s.audience_mask = 0;
@@ -340,6 +344,7 @@ bool SearchIndex::UpsertOffering(const Offering& offering) {
   o.times.capacity = offering.capacity().has_unlimited() ? -1 : offering.capacity().seats();
   o.times.cancelled = offering.state() == v1::OFFERING_STATE_CANCELLED;
   if (auto s = seats_taken_.find(id); s != seats_taken_.end()) o.times.taken = s->second;
+  ++generation_;
   o.modality = offering.modality();
   o.has_geo = offering.has_venue() && offering.venue().has_location() &&
               offering.modality() != gnlc::type::v1::MODALITY_ONLINE;
@@ -353,6 +358,7 @@ bool SearchIndex::UpsertOffering(const Offering& offering) {
 
 void SearchIndex::SetSeatsTaken(absl::string_view offering_id, int32_t taken) {
   absl::MutexLock lock(&mu_);
+  ++generation_;
   seats_taken_[offering_id] = taken;
   auto it = slot_by_offering_.find(offering_id);
   if (it == slot_by_offering_.end()) return;
@@ -364,6 +370,7 @@ void SearchIndex::SetSeatsTaken(absl::string_view offering_id, int32_t taken) {
 
 void SearchIndex::RemoveProgram(absl::string_view program_id) {
   absl::MutexLock lock(&mu_);
+  ++generation_;
   removed_programs_.insert(std::string(program_id));
   auto it = slot_by_program_.find(program_id);
   if (it == slot_by_program_.end()) return;
@@ -758,10 +765,13 @@ std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q, const Prepar
   return slots;
 }
 
-Availability SearchIndex::CachedAvailability(uint32_t slot, int64_t now) const {
+Availability SearchIndex::CachedAvailability(uint32_t slot, int64_t now, int64_t* horizon) const {
   std::atomic_ref<int64_t> cache(const_cast<int64_t&>(summaries_[slot].availability_cache));
   const int64_t cached = cache.load(std::memory_order_relaxed);
-  if ((cached >> 8) > now) return static_cast<Availability>(cached & 0xff);
+  if ((cached >> 8) > now) {
+    if (horizon != nullptr) *horizon = std::min(*horizon, cached >> 8);
+    return static_cast<Availability>(cached & 0xff);
+  }
   const ProgramDoc& d = *docs_[slot];
   Availability best = v1::AVAILABILITY_UNSPECIFIED;
   int64_t valid_until = INT64_MAX >> 8;
@@ -771,6 +781,7 @@ Availability SearchIndex::CachedAvailability(uint32_t slot, int64_t now) const {
   }
   if (d.state == v1::PROGRAM_STATE_CANCELLED) best = v1::AVAILABILITY_CANCELLED;
   cache.store((valid_until << 8) | best, std::memory_order_relaxed);
+  if (horizon != nullptr) *horizon = std::min(*horizon, valid_until);
   return best;
 }
 
@@ -798,14 +809,14 @@ bool SearchIndex::Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQu
     out.modality_mask = geo->modality_mask;
     out.districts = absl::MakeConstSpan(geo->districts);
     out.distance_m = geo->distance_m;
-    out.availability = CachedAvailability(slot, now);
+    out.availability = CachedAvailability(slot, now, &out.horizon);
     return pq.availability_mask == 0 || (pq.availability_mask & (1u << out.availability)) != 0;
   }
   if (fast && !q.has_geo && !s.districts_overflow) {
     out.offering_count = s.live_offering_count;
     out.modality_mask = s.live_modality_mask;
     out.district_mask = s.district_mask;
-    out.availability = CachedAvailability(slot, now);
+    out.availability = CachedAvailability(slot, now, &out.horizon);
     return pq.availability_mask == 0 || (pq.availability_mask & (1u << out.availability)) != 0;
   }
   if (depth == Depth::kCompact) return EvaluateCompact(slot, q, pq, now, out);
@@ -819,6 +830,7 @@ bool SearchIndex::Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQu
   for (const OfferingDoc& o : d.offerings) {
     const Availability a = OfferingAvailability(o.times, now);
     best = BetterAvailability(best, a);
+    out.horizon = std::min(out.horizon, NextAvailabilityChange(o.times, now));
     if (!o.times.cancelled) ++out.offering_count;
     if (o.times.cancelled && !pq.include_cancelled) continue;
     const uint32_t district = o.district != 0 ? o.district : d.district;
@@ -911,7 +923,7 @@ bool SearchIndex::EvaluateCompact(uint32_t slot, const SearchQuery& q, const Pre
   }
   out.districts = absl::MakeConstSpan(own);
   out.offering_count = summaries_[slot].live_offering_count;
-  out.availability = CachedAvailability(slot, now);
+  out.availability = CachedAvailability(slot, now, &out.horizon);
   if (pq.availability_mask != 0 && (pq.availability_mask & (1u << out.availability)) == 0) {
     return false;
   }
@@ -933,6 +945,7 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
   std::array<int32_t, 16> kinds{}, modalities{}, availability{};
   absl::ReaderMutexLock lock(&mu_);
   const PreparedQuery pq = Prepare(q);
+  page.generation = generation_;
   std::vector<int32_t> districts(interned_names_.size(), 0);
   std::array<int32_t, 64> district_bits{};
   auto less = [this](const Row& a, const Row& b) {
@@ -971,7 +984,9 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
     }
     const uint32_t slot = slots[i];
     Evaluation e;
-    if (!Evaluate(slot, q, pq, now, depth, geo.empty() ? nullptr : &geo[i], e)) continue;
+    const bool match = Evaluate(slot, q, pq, now, depth, geo.empty() ? nullptr : &geo[i], e);
+    page.valid_until = std::min(page.valid_until, e.horizon);
+    if (!match) continue;
     ++page.total;
     ++kinds[summaries_[slot].kind & 15];
     for (uint32_t m = e.modality_mask & 0xffff; m != 0; m &= m - 1) ++modalities[__builtin_ctz(m)];
@@ -1031,6 +1046,11 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
     page.hits.push_back(std::move(hit));
   }
   return page;
+}
+
+uint64_t SearchIndex::generation() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return generation_;
 }
 
 size_t SearchIndex::program_count() const {

@@ -67,6 +67,11 @@ struct SearchPage {
   std::vector<SearchHit> hits;
   int32_t total = 0;
   bool more = false;
+  // The same query gives the same page while the index is at `generation`
+  // and the clock is before `valid_until` (unix seconds): the first moment
+  // an evaluated program's availability can change.
+  uint64_t generation = 0;
+  int64_t valid_until = INT64_MAX;
   std::map<std::string, int32_t> kind_facets, modality_facets, district_facets, availability_facets;
 };
 
@@ -113,6 +118,8 @@ class SearchIndex final {
 
   SearchPage Search(const SearchQuery& query, int64_t now) const;
 
+  // Changes whenever the index does (every applied write).
+  uint64_t generation() const;
   size_t program_count() const;
   size_t offering_count() const;
 
@@ -164,7 +171,9 @@ class SearchIndex final {
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   bool EvaluateCompact(uint32_t slot, const SearchQuery& q, const PreparedQuery& pq, int64_t now,
                        Evaluation& out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  Availability CachedAvailability(uint32_t slot, int64_t now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // `horizon`, if given, is lowered to when the answer may change.
+  Availability CachedAvailability(uint32_t slot, int64_t now, int64_t* horizon = nullptr) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The slots that may match, ascending, with their text relevance, and for
   // near-me searches (when `geo` is given) what the grid found for each.
   std::vector<uint32_t> Candidates(const SearchQuery& q, const PreparedQuery& pq,
@@ -191,6 +200,7 @@ class SearchIndex final {
   std::vector<std::string> interned_names_ ABSL_GUARDED_BY(mu_);
   std::vector<uint8_t> district_bits_ ABSL_GUARDED_BY(mu_);      // by interned id
   std::vector<uint32_t> districts_by_bit_ ABSL_GUARDED_BY(mu_);  // interned ids
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   size_t live_programs_ ABSL_GUARDED_BY(mu_) = 0;
   size_t live_offerings_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -7,6 +7,8 @@
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/validation/validate.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "services/catalog/catalog_service.h"
 #include "services/catalog/catalog_views.h"
 #include "services/catalog/text_tokenizer.h"
@@ -96,6 +98,17 @@ absl::StatusOr<SearchQuery> ParseQuery(const pb::SearchProgramsRequest& req) {
   return q;
 }
 
+// The request's bytes, the same for equal requests: the cache key.
+std::string DeterministicBytes(const pb::SearchProgramsRequest& req) {
+  std::string bytes;
+  google::protobuf::io::StringOutputStream out(&bytes);
+  google::protobuf::io::CodedOutputStream coded(&out);
+  coded.SetSerializationDeterministic(true);
+  req.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return bytes;
+}
+
 void AddFacets(const std::map<std::string, int32_t>& counts,
                google::protobuf::RepeatedPtrField<pb::FacetCount>* out) {
   for (const auto& [value, count] : counts) {
@@ -115,7 +128,16 @@ absl::Status CatalogService::DoSearchPrograms(const pb::SearchProgramsRequest& r
   const uint64_t fingerprint = RequestFingerprint(req);
   ASSIGN_OR_RETURN(std::string position, tokens_.Decode(req.page_token(), fingerprint));
   ASSIGN_OR_RETURN(query.after, DecodeCursor(position));
-  SearchPage page = index_.Search(query, NowSeconds());
+  const int64_t now = NowSeconds();
+  std::string key;
+  if (search_cache_.enabled()) {
+    key = DeterministicBytes(req);
+    if (auto hit = search_cache_.Get(key, index_.generation(), now)) {
+      resp = *std::move(hit);
+      return absl::OkStatus();
+    }
+  }
+  SearchPage page = index_.Search(query, now);
   for (SearchHit& hit : page.hits) {
     pb::SearchResult* r = resp.add_results();
     r->mutable_program()->ParseFromString(hit.program);
@@ -133,6 +155,9 @@ absl::Status CatalogService::DoSearchPrograms(const pb::SearchProgramsRequest& r
   AddFacets(page.availability_facets, resp.mutable_availability_facets());
   if (page.more && !page.hits.empty()) {
     resp.set_next_page_token(tokens_.Encode(fingerprint, EncodeCursor(page.hits.back().cursor)));
+  }
+  if (search_cache_.enabled()) {
+    search_cache_.Put(std::move(key), page.generation, page.valid_until, resp);
   }
   return absl::OkStatus();
 }

@@ -320,3 +320,49 @@ TEST_F(GeoAndPagingTest, CancelledAndFullProgramsAreFoundByThatAvailabilityOnly)
 
 }  // namespace
 }  // namespace gnlc::catalog::testing
+
+namespace gnlc::catalog::testing {
+namespace {
+
+TEST_F(GeoAndPagingTest, RepeatedSearchesSeeEveryWrite) {
+  auto& stub = *replica_->stub;
+  pb::SearchProgramsRequest req;
+  req.set_query("陶艺");
+  MustCreateProgram(stub, NewProgram("陶艺", "Pottery"));
+  EXPECT_EQ(MustSearch(stub, req).total_size(), 1);
+  EXPECT_EQ(MustSearch(stub, req).total_size(), 1);  // the same request again
+  const auto second = MustCreateProgram(stub, NewProgram("陶艺", "Pottery"));
+  EXPECT_EQ(MustSearch(stub, req).total_size(), 2);
+  pb::DeleteProgramRequest del;
+  del.set_name(second.name());
+  pb::DeleteProgramResponse deleted;
+  ASSERT_TRUE(stub.DeleteProgram(Ctx().get(), del, &deleted).ok());
+  EXPECT_EQ(MustSearch(stub, req).total_size(), 1);
+}
+
+TEST(SearchOverTime, RepeatedSearchesFollowTheClockAcrossEnrollmentWindows) {
+  auto redis = gnlc::testing::RedisServerProcess::Start();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  const absl::Time t0 = absl::FromUnixSeconds(1800000000);
+  auto clock_seconds = std::make_shared<std::atomic<int64_t>>(absl::ToUnixSeconds(t0));
+  auto replica = CatalogReplica::Start((*redis)->address(), [clock_seconds] {
+    return absl::FromUnixSeconds(clock_seconds->load());
+  });
+  auto& stub = *replica->stub;
+  const auto p = MustCreateProgram(stub, NewProgram("古琴", "Guqin"));
+  // Enrollment opens in 20 days and closes 5 days later.
+  pb::Offering o = NewOffering(t0, 25 * kDay, 32, 118.8, "gulou");
+  o.mutable_enrollment_open_time()->set_seconds(absl::ToUnixSeconds(t0 + 20 * kDay));
+  MustCreateOffering(stub, p.name(), o);
+  pb::SearchProgramsRequest req;
+  req.set_query("古琴");
+  req.add_availability(pb::AVAILABILITY_OPEN);
+  EXPECT_EQ(MustSearch(stub, req).total_size(), 0);
+  *clock_seconds = absl::ToUnixSeconds(t0 + 20 * kDay);  // the window opens
+  EXPECT_EQ(MustSearch(stub, req).total_size(), 1);
+  *clock_seconds = absl::ToUnixSeconds(t0 + 25 * kDay);  // and closes
+  EXPECT_EQ(MustSearch(stub, req).total_size(), 0);
+}
+
+}  // namespace
+}  // namespace gnlc::catalog::testing

@@ -99,3 +99,29 @@ TEST(NextAvailabilityChange, IsTheNextBoundaryOrNever) {
 
 }  // namespace
 }  // namespace gnlc::catalog
+
+namespace gnlc::catalog {
+namespace {
+
+TEST(SearchIndex, PageIsValidUntilTheNextAvailabilityBoundaryAndGenerationMovesOnWrites) {
+  SearchIndex index;
+  index.UpsertProgram(MakeProgram("p1", "1", "Pottery"));
+  const int64_t open = kT0 + 20 * kDay;
+  index.UpsertOffering(
+      MakeOffering("p1", "o1", open, open + 5 * kDay, open + 5 * kDay, open + 9 * kDay));
+  const uint64_t before = index.generation();
+  SearchQuery q;
+  q.terms = {"pottery"};
+  const SearchPage page = index.Search(q, kT0);
+  EXPECT_EQ(page.generation, before);
+  EXPECT_EQ(page.valid_until, open - 14 * kDay);                  // when it becomes OPENING_SOON
+  EXPECT_EQ(index.Search(q, open).valid_until, open + 5 * kDay);  // when it closes
+  index.SetSeatsTaken("o1", 3);
+  EXPECT_GT(index.generation(), before);
+  SearchQuery other;
+  other.terms = {"weaving"};  // evaluates nothing: valid until a write
+  EXPECT_EQ(index.Search(other, kT0).valid_until, INT64_MAX);
+}
+
+}  // namespace
+}  // namespace gnlc::catalog
