@@ -94,7 +94,7 @@ awk -v max="$max_seq" 'BEGIN { srand(11); for (i = 0; i < 500; i++) { s = int(ra
       printf '{"parent":"cities/nanjing","cursor":"%s","page_size":1000}\n' "$(printf 'v1:%s' "$s" | base64 -w0 | tr '+/' '-_' | tr -d '=')"
     done >"$work/changes.jsonl"
 
-echo "== runs ($secs s each after 1 s warm-up; ratio = QPS / echo QPS at the same concurrency; search cache entries: ${GNLC_SEARCH_CACHE_ENTRIES:-10000 (default)})"
+echo "== runs ($secs s each after 1 s warm-up; ratio = QPS / echo QPS at the same concurrency; search cache entries: ${GNLC_SEARCH_CACHE_ENTRIES:-default})"
 for scenario in "GetProgram catalog.GetProgram get" \
                 "Search-zh catalog.SearchPrograms search_zh" \
                 "Search-zh-selective catalog.SearchPrograms search_zh2" \
