@@ -476,16 +476,7 @@ void SearchIndex::Refresh(uint32_t slot, bool remove_all) {
   span.count = static_cast<uint16_t>(count);
   span.home_district = remove_all ? 0 : d.district;
   for (size_t i = 0; i < count; ++i) {
-    const OfferingDoc& o = d.offerings[i];
-    compact_[span.offset + i] = CompactOffering{o.times.start,
-                                                o.times.end,
-                                                static_cast<float>(o.lat),
-                                                static_cast<float>(o.lng),
-                                                o.district != 0 ? o.district : d.district,
-                                                o.modality,
-                                                o.free,
-                                                o.times.cancelled,
-                                                o.has_geo};
+    compact_[span.offset + i] = CompactOf(d.offerings[i], d.district);
   }
   if (compact_garbage_ > 4096 && compact_garbage_ > compact_.size() / 2) CompactArena();
 
@@ -832,31 +823,11 @@ bool SearchIndex::Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQu
     best = BetterAvailability(best, a);
     out.horizon = std::min(out.horizon, NextAvailabilityChange(o.times, now));
     if (!o.times.cancelled) ++out.offering_count;
-    if (o.times.cancelled && !pq.include_cancelled) continue;
-    const uint32_t district = o.district != 0 ? o.district : d.district;
-    if (pq.modality_mask != 0 && (pq.modality_mask & (1u << o.modality)) == 0) continue;
-    if (!pq.districts.empty() && !Contains(pq.districts, district)) continue;
-    if (q.price == v1::PRICE_FILTER_FREE && !o.free) continue;
-    if (q.price == v1::PRICE_FILTER_PAID && o.free) continue;
-    if (q.start_after && o.times.start < *q.start_after) continue;
-    if (q.start_before && o.times.start >= *q.start_before) continue;
+    const CompactOffering c = CompactOf(o, d.district);
     double distance = 0;
-    if (q.has_geo) {
-      if (!o.has_geo) continue;
-      distance = DistanceMeters(q.lat, q.lng, o.lat, o.lng);
-      if (distance > q.radius_m) continue;
-    }
+    if (!OfferingPasses(q, pq, c, distance)) continue;
     matched = true;
-    best_distance = std::min(best_distance, distance);
-    out.modality_mask |= 1u << o.modality;
-    auto& own = out.own_districts;
-    if (district != 0 && std::find(own.begin(), own.end(), district) == own.end()) {
-      own.push_back(district);
-    }
-    if (o.times.end > now && !o.times.cancelled &&
-        (!out.next_start || o.times.start < *out.next_start)) {
-      out.next_start = o.times.start;
-    }
+    CountMatch(c, distance, now, out, best_distance);
     if (a == v1::AVAILABILITY_OPEN) {
       if (o.times.capacity < 0) {
         unlimited = true;
@@ -883,6 +854,49 @@ bool SearchIndex::Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQu
   return true;
 }
 
+SearchIndex::CompactOffering SearchIndex::CompactOf(const OfferingDoc& o, uint32_t home_district) {
+  return CompactOffering{o.times.start,
+                         o.times.end,
+                         static_cast<float>(o.lat),
+                         static_cast<float>(o.lng),
+                         o.district != 0 ? o.district : home_district,
+                         o.modality,
+                         o.free,
+                         o.times.cancelled,
+                         o.has_geo};
+}
+
+bool SearchIndex::OfferingPasses(const SearchQuery& q, const PreparedQuery& pq,
+                                 const CompactOffering& o, double& distance) {
+  if (o.cancelled && !pq.include_cancelled) return false;
+  if (pq.modality_mask != 0 && (pq.modality_mask & (1u << o.modality)) == 0) return false;
+  if (!pq.districts.empty() && !Contains(pq.districts, o.district)) return false;
+  if (q.price == v1::PRICE_FILTER_FREE && !o.free) return false;
+  if (q.price == v1::PRICE_FILTER_PAID && o.free) return false;
+  if (q.start_after && o.start < *q.start_after) return false;
+  if (q.start_before && o.start >= *q.start_before) return false;
+  distance = 0;
+  if (q.has_geo) {
+    if (!o.has_geo) return false;
+    distance = DistanceMeters(q.lat, q.lng, o.lat, o.lng);
+    if (distance > q.radius_m) return false;
+  }
+  return true;
+}
+
+void SearchIndex::CountMatch(const CompactOffering& o, double distance, int64_t now,
+                             Evaluation& out, double& best_distance) {
+  best_distance = std::min(best_distance, distance);
+  out.modality_mask |= 1u << o.modality;
+  auto& own = out.own_districts;
+  if (o.district != 0 && std::find(own.begin(), own.end(), o.district) == own.end()) {
+    own.push_back(o.district);
+  }
+  if (o.end > now && !o.cancelled && (!out.next_start || o.start < *out.next_start)) {
+    out.next_start = o.start;
+  }
+}
+
 bool SearchIndex::EvaluateCompact(uint32_t slot, const SearchQuery& q, const PreparedQuery& pq,
                                   int64_t now, Evaluation& out) const {
   // The detailed evaluation's rules over the compact offerings; seats are
@@ -893,28 +907,10 @@ bool SearchIndex::EvaluateCompact(uint32_t slot, const SearchQuery& q, const Pre
   auto& own = out.own_districts;
   for (uint32_t k = 0; k < span.count; ++k) {
     const CompactOffering& o = compact_[span.offset + k];
-    if (o.cancelled && !pq.include_cancelled) continue;
-    if (pq.modality_mask != 0 && (pq.modality_mask & (1u << o.modality)) == 0) continue;
-    if (!pq.districts.empty() && !Contains(pq.districts, o.district)) continue;
-    if (q.price == v1::PRICE_FILTER_FREE && !o.free) continue;
-    if (q.price == v1::PRICE_FILTER_PAID && o.free) continue;
-    if (q.start_after && o.start < *q.start_after) continue;
-    if (q.start_before && o.start >= *q.start_before) continue;
     double distance = 0;
-    if (q.has_geo) {
-      if (!o.has_geo) continue;
-      distance = DistanceMeters(q.lat, q.lng, o.lat, o.lng);
-      if (distance > q.radius_m) continue;
-    }
+    if (!OfferingPasses(q, pq, o, distance)) continue;
     matched = true;
-    best_distance = std::min(best_distance, distance);
-    out.modality_mask |= 1u << o.modality;
-    if (o.district != 0 && std::find(own.begin(), own.end(), o.district) == own.end()) {
-      own.push_back(o.district);
-    }
-    if (o.end > now && !o.cancelled && (!out.next_start || o.start < *out.next_start)) {
-      out.next_start = o.start;
-    }
+    CountMatch(o, distance, now, out, best_distance);
   }
   if (!matched) {
     if (pq.offering_filters) return false;

@@ -169,6 +169,14 @@ class SearchIndex final {
   bool Evaluate(uint32_t slot, const SearchQuery& q, const PreparedQuery& pq, int64_t now,
                 Depth depth, const GeoMatch* geo, Evaluation& out) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The rules every evaluation shares, over one offering: its compact form,
+  // whether it passes the offering-level filters (and the circle, setting
+  // `distance`), and what a passing one adds to the evaluation.
+  static CompactOffering CompactOf(const OfferingDoc& o, uint32_t home_district);
+  static bool OfferingPasses(const SearchQuery& q, const PreparedQuery& pq,
+                             const CompactOffering& o, double& distance);
+  static void CountMatch(const CompactOffering& o, double distance, int64_t now, Evaluation& out,
+                         double& best_distance);
   bool EvaluateCompact(uint32_t slot, const SearchQuery& q, const PreparedQuery& pq, int64_t now,
                        Evaluation& out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // `horizon`, if given, is lowered to when the answer may change.
