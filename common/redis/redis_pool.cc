@@ -32,9 +32,4 @@ absl::StatusOr<RedisReply> RedisPool::Command(const std::vector<absl::string_vie
   return reply;
 }
 
-bool RedisPool::Ping() {
-  auto reply = Command({"PING"});
-  return reply.ok();
-}
-
 }  // namespace gnlc

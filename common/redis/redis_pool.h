@@ -24,9 +24,6 @@ class RedisPool final {
 
   [[nodiscard]] absl::StatusOr<RedisReply> Command(const std::vector<absl::string_view>& args);
 
-  // True when a PING succeeds within the command timeout.
-  bool Ping();
-
   const RedisOptions& options() const { return options_; }
 
  private:

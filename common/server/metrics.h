@@ -34,7 +34,6 @@ class Metrics final {
   void RedisError() { redis_errors_->Increment(); }
 
   prometheus::Registry& registry() { return *registry_; }
-  std::shared_ptr<prometheus::Registry> shared_registry() { return registry_; }
   // The text exposition format of everything registered.
   std::string Serialize() const;
 
