@@ -30,7 +30,38 @@ CatalogService::CatalogService(const ServerOptions& options, RedisPool* pool, Me
       clock_(std::move(clock)),
       store_(pool),
       search_cache_(SearchCacheEntries()),
+      catalog_metrics_(RegisterMetrics(metrics)),
       tokens_(options.page_token_secret) {}
+
+CatalogService::CatalogMetrics CatalogService::RegisterMetrics(Metrics* metrics) {
+  CatalogMetrics m;
+  if (metrics == nullptr) return m;
+  auto& registry = metrics->registry();
+  auto& cache = prometheus::BuildCounter()
+                    .Name("gnlc_catalog_search_cache_total")
+                    .Help("SearchPrograms answered from the result cache (hit) or computed (miss)")
+                    .Register(registry);
+  m.cache_hits = &cache.Add({{"result", "hit"}});
+  m.cache_misses = &cache.Add({{"result", "miss"}});
+  auto& index = prometheus::BuildGauge()
+                    .Name("gnlc_catalog_index_records")
+                    .Help("Programs and offerings in this replica's search index")
+                    .Register(registry);
+  m.index_programs = &index.Add({{"kind", "program"}});
+  m.index_offerings = &index.Add({{"kind", "offering"}});
+  m.index_build_seconds = &prometheus::BuildGauge()
+                               .Name("gnlc_catalog_index_build_seconds")
+                               .Help("How long the last index build from Redis took")
+                               .Register(registry)
+                               .Add({});
+  return m;
+}
+
+void CatalogService::UpdateIndexGauges() {
+  if (catalog_metrics_.index_programs == nullptr) return;
+  catalog_metrics_.index_programs->Set(static_cast<double>(index_.program_count()));
+  catalog_metrics_.index_offerings->Set(static_cast<double>(index_.offering_count()));
+}
 
 CatalogService::~CatalogService() { Stop(); }
 
@@ -53,12 +84,20 @@ absl::Status CatalogService::BuildIndex() {
   RETURN_IF_ERROR(store_.LoadAll([&](Program p) { index_.UpsertProgram(p); },
                                  [&](Offering o) { index_.UpsertOffering(o); }));
   follower_ = std::make_unique<StreamFollower>(options_.redis, kCatalogStream, tail,
-                                               [this](const Event& e) { index_.ApplyEvent(e); });
+                                               [this](const Event& e) {
+                                                 index_.ApplyEvent(e);
+                                                 UpdateIndexGauges();
+                                               });
   follower_->Start();
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   LogJson("info", "index built",
           {{"programs", absl::StrCat(index_.program_count())},
            {"offerings", absl::StrCat(index_.offering_count())},
-           {"seconds", absl::StrCat(absl::ToDoubleSeconds(absl::Now() - start))}});
+           {"seconds", absl::StrCat(seconds)}});
+  if (catalog_metrics_.index_build_seconds != nullptr) {
+    catalog_metrics_.index_build_seconds->Set(seconds);
+  }
+  UpdateIndexGauges();
   ready_ = true;
   return absl::OkStatus();
 }

@@ -11,6 +11,9 @@
 #ifndef GNLC_SERVICES_CATALOG_CATALOG_SERVICE_H_
 #define GNLC_SERVICES_CATALOG_CATALOG_SERVICE_H_
 
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -120,6 +123,17 @@ class CatalogService final : public pb::CatalogService::CallbackService {
   absl::Status BuildIndex();
   int64_t NowSeconds() const { return absl::ToUnixSeconds(clock_()); }
 
+  // Catalog metrics on the admin port, next to the RPC ones.
+  struct CatalogMetrics {
+    prometheus::Counter* cache_hits = nullptr;
+    prometheus::Counter* cache_misses = nullptr;
+    prometheus::Gauge* index_programs = nullptr;
+    prometheus::Gauge* index_offerings = nullptr;
+    prometheus::Gauge* index_build_seconds = nullptr;
+  };
+  static CatalogMetrics RegisterMetrics(Metrics* metrics);
+  void UpdateIndexGauges();
+
   const ServerOptions options_;
   const std::string city_;
   RpcEdge edge_;
@@ -127,6 +141,7 @@ class CatalogService final : public pb::CatalogService::CallbackService {
   CatalogStore store_;
   SearchIndex index_;
   SearchCache search_cache_;
+  CatalogMetrics catalog_metrics_;
   PageTokenCodec tokens_;
   std::atomic<bool> ready_{false};
   std::unique_ptr<StreamFollower> follower_;

@@ -66,6 +66,7 @@ absl::Status CatalogService::DoCreateOffering(const pb::CreateOfferingRequest& r
       o = stored;
     } else {
       index_.UpsertOffering(o);
+      UpdateIndexGauges();
     }
     auto view = index_.GetOffering(final_program, final_id, NowSeconds());
     *resp.mutable_offering() = view ? OfferingFromView(*view) : o;

@@ -72,6 +72,7 @@ absl::Status CatalogService::DoCreateProgram(const pb::CreateProgramRequest& req
       return absl::OkStatus();
     }
     index_.UpsertProgram(p);
+    UpdateIndexGauges();
     auto view = index_.GetProgram(id, NowSeconds());
     *resp.mutable_program() = view ? ProgramFromView(*view) : p;
     return absl::OkStatus();
@@ -138,6 +139,7 @@ absl::Status CatalogService::DoDeleteProgram(const pb::DeleteProgramRequest& req
   *event.mutable_program_deleted()->mutable_program() = stored;
   RETURN_IF_ERROR(store_.DeleteProgram(id, req.name(), wanted, event));
   index_.RemoveProgram(id);
+  UpdateIndexGauges();
   resp.set_name(req.name());
   return absl::OkStatus();
 }

@@ -133,9 +133,11 @@ absl::Status CatalogService::DoSearchPrograms(const pb::SearchProgramsRequest& r
   if (search_cache_.enabled()) {
     key = DeterministicBytes(req);
     if (auto hit = search_cache_.Get(key, index_.generation(), now)) {
+      if (catalog_metrics_.cache_hits != nullptr) catalog_metrics_.cache_hits->Increment();
       resp = *std::move(hit);
       return absl::OkStatus();
     }
+    if (catalog_metrics_.cache_misses != nullptr) catalog_metrics_.cache_misses->Increment();
   }
   SearchPage page = index_.Search(query, now);
   for (SearchHit& hit : page.hits) {

@@ -64,5 +64,21 @@ TEST(ServerAdmin, MetricsShowPerMethodCountsAndLatencyHistograms) {
   EXPECT_EQ(healthz->status, 200);
 }
 
+TEST(ServerAdmin, CatalogMetricsShowTheIndexAndTheSearchCache) {
+  auto redis = gnlc::testing::RedisServerProcess::Start();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  auto replica = CatalogReplica::Start((*redis)->address());
+  MustCreateProgram(*replica->stub, NewProgram("刺绣", "Embroidery"));
+  pb::SearchProgramsRequest req;
+  req.set_query("刺绣");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(MustSearch(*replica->stub, req).total_size(), 1);
+  auto metrics = gnlc::testing::HttpGet(replica->server->admin_port(), "/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_THAT(metrics->body, HasSubstr("gnlc_catalog_index_records{kind=\"program\"} 1"));
+  EXPECT_THAT(metrics->body, HasSubstr("gnlc_catalog_search_cache_total{result=\"miss\"} 1"));
+  EXPECT_THAT(metrics->body, HasSubstr("gnlc_catalog_search_cache_total{result=\"hit\"} 2"));
+  EXPECT_THAT(metrics->body, HasSubstr("gnlc_catalog_index_build_seconds"));
+}
+
 }  // namespace
 }  // namespace gnlc::catalog::testing
