@@ -1,9 +1,18 @@
 #include "common/events/group_consumer.h"
 
+#include <unistd.h>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace gnlc {
+
+std::string DefaultConsumerName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return absl::StrCat(host[0] != '\0' ? host : "host", "-", getpid());
+}
 
 GroupConsumer::GroupConsumer(RedisOptions redis, GroupConsumerOptions options, Handler handler)
     : redis_(std::move(redis)), options_(std::move(options)), handler_(std::move(handler)) {}

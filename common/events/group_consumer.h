@@ -33,6 +33,9 @@ struct GroupConsumerOptions {
   int batch = 256;
 };
 
+// "{hostname}-{pid}": unique per process, so replicas split the stream.
+std::string DefaultConsumerName();
+
 class GroupConsumer final {
  public:
   using Handler = std::function<absl::Status(const Event&)>;

@@ -13,9 +13,9 @@
 namespace gnlc {
 namespace {
 
-constexpr const char* kFlags[] = {"config",     "listen",      "port",      "admin_listen",
-                                  "admin_port", "redis",       "port_file", "drain_ms",
-                                  "grace_ms",   "log_requests"};
+constexpr const char* kFlags[] = {"config",     "listen",       "port",      "admin_listen",
+                                  "admin_port", "redis",        "port_file", "drain_ms",
+                                  "grace_ms",   "log_requests", "catalog"};
 
 absl::Status BadFlag(absl::string_view flag, absl::string_view value, absl::string_view want) {
   return absl::InvalidArgumentError(absl::StrCat("--", flag, "='", value, "': expected ", want));
@@ -72,6 +72,7 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
     RETURN_IF_ERROR(ParsePort("admin_port", values["admin_port"], o.admin_port));
   }
   if (values.contains("port_file")) o.port_file = values["port_file"];
+  if (values.contains("catalog")) o.catalog_address = values["catalog"];
   if (values.contains("drain_ms"))
     RETURN_IF_ERROR(ParseMillis("drain_ms", values["drain_ms"], o.drain));
   if (values.contains("grace_ms"))

@@ -13,6 +13,7 @@
 //   --drain_ms=N         NOT_SERVING this long before closing   default 500
 //   --grace_ms=N         in-flight calls may finish for this long default 3000
 //   --log_requests=BOOL  log every call, not only failures  default false
+//   --catalog=HOST:PORT  the city's catalog, for services that read it
 // The page-token secret comes from GNLC_PAGE_TOKEN_SECRET (shared by the
 // replicas of a service); the Redis password from the variable the config
 // names.
@@ -43,6 +44,7 @@ struct ServerOptions {
   int max_message_bytes = 4 << 20;
   absl::Duration max_connection_age = absl::Minutes(5);
   bool log_requests = false;
+  std::string catalog_address;
 };
 
 absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,

@@ -83,12 +83,22 @@ absl::Status CatalogService::BuildIndex() {
   ASSIGN_OR_RETURN(std::string tail, store_.StreamTail());
   RETURN_IF_ERROR(store_.LoadAll([&](Program p) { index_.UpsertProgram(p); },
                                  [&](Offering o) { index_.UpsertOffering(o); }));
+  RETURN_IF_ERROR(store_.LoadSeats([&](absl::string_view offering_id, int32_t taken) {
+    index_.SetSeatsTaken(offering_id, taken);
+  }));
   follower_ = std::make_unique<StreamFollower>(options_.redis, kCatalogStream, tail,
                                                [this](const Event& e) {
                                                  index_.ApplyEvent(e);
                                                  UpdateIndexGauges();
                                                });
   follower_->Start();
+  // One consumer group for all replicas: each seat report is recorded once.
+  seats_consumer_ = std::make_unique<GroupConsumer>(
+      options_.redis,
+      GroupConsumerOptions{
+          .stream = kEnrollmentStream, .group = "catalog", .consumer = DefaultConsumerName()},
+      [this](const Event& e) { return ApplyEnrollmentEvent(e); });
+  seats_consumer_->Start();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   LogJson("info", "index built",
           {{"programs", absl::StrCat(index_.program_count())},
@@ -102,9 +112,22 @@ absl::Status CatalogService::BuildIndex() {
   return absl::OkStatus();
 }
 
+absl::Status CatalogService::ApplyEnrollmentEvent(const Event& event) {
+  if (!event.has_seats_changed()) return absl::OkStatus();
+  const auto& seats = event.seats_changed().seats();
+  auto ref = ParseOfferingName(seats.offering(), city_, "seats.offering");
+  if (!ref.ok()) return absl::OkStatus();  // not one of ours: nothing to show
+  Event republished = NewEvent(city_, seats.offering(), clock_());
+  *republished.mutable_seats_changed() = event.seats_changed();
+  return store_
+      .ApplySeats(ref->offering_id, event.seats_changed().version(), seats.taken(), republished)
+      .status();
+}
+
 void CatalogService::Stop() {
   if (!stop_.HasBeenNotified()) stop_.Notify();
   if (indexer_.joinable()) indexer_.join();
+  if (seats_consumer_ != nullptr) seats_consumer_->Stop();
   if (follower_ != nullptr) follower_->Stop();
 }
 

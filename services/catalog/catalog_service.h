@@ -20,12 +20,13 @@
 #include <thread>
 
 #include "absl/synchronization/notification.h"
+#include "common/events/group_consumer.h"
 #include "common/events/stream_follower.h"
+#include "common/names/resource_names.h"
 #include "common/paging/page_token.h"
 #include "common/server/server_options.h"
 #include "common/server/unary_call.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
-#include "services/catalog/catalog_names.h"
 #include "services/catalog/catalog_store.h"
 #include "services/catalog/search_cache.h"
 #include "services/catalog/search_index.h"
@@ -44,7 +45,8 @@ class CatalogService final : public pb::CatalogService::CallbackService {
   ~CatalogService() override;
 
   // Loads the index from Redis (retrying until Redis answers), then follows
-  // the catalog stream. ready() turns true once the index is built.
+  // the catalog stream, and takes seat counts from the enrollment stream.
+  // ready() turns true once the index is built.
   void StartIndexing();
   void Stop();
   bool ready() const { return ready_.load(); }
@@ -121,6 +123,9 @@ class CatalogService final : public pb::CatalogService::CallbackService {
                              Offering& out);
   absl::Status CheckReady() const;
   absl::Status BuildIndex();
+  // Handles one enrollment event: seat changes are recorded and republished
+  // on the catalog stream, which every replica's index follows.
+  absl::Status ApplyEnrollmentEvent(const Event& event);
   int64_t NowSeconds() const { return absl::ToUnixSeconds(clock_()); }
 
   // Catalog metrics on the admin port, next to the RPC ones.
@@ -145,6 +150,7 @@ class CatalogService final : public pb::CatalogService::CallbackService {
   PageTokenCodec tokens_;
   std::atomic<bool> ready_{false};
   std::unique_ptr<StreamFollower> follower_;
+  std::unique_ptr<GroupConsumer> seats_consumer_;
   absl::Notification stop_;
   std::thread indexer_;
 };

@@ -15,6 +15,7 @@ constexpr char kVersions[] = "cat:{0}:versions";
 constexpr char kChanges[] = "cat:{0}:changes";
 constexpr char kSeq[] = "cat:{0}:seq";
 constexpr char kTombstones[] = "cat:{0}:tombstones";
+constexpr char kSeats[] = "cat:{0}:seats";
 
 std::string ProgramOfferingsKey(absl::string_view program_id) {
   return absl::StrCat("cat:{0}:po:", program_id);
@@ -102,6 +103,19 @@ for i = 1, #items, 2 do
 end
 return out
 )lua");
+  return *script;
+}
+
+// KEYS: seats, stream; ARGV: offering id, version, taken, event, maxlen.
+// Seat reports may arrive out of order (several consumers): keep the newest.
+const RedisScript& SeatsScript() {
+  static const RedisScript* script = new RedisScript(absl::StrCat(kPublishLua, R"lua(
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if stored and tonumber(string.match(stored, '^(%d+)')) >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])
+gnlc_publish(KEYS[2], ARGV[5], ARGV[4])
+return 1
+)lua"));
   return *script;
 }
 
@@ -247,29 +261,51 @@ absl::StatusOr<std::vector<StoredChange>> CatalogStore::ListChanges(int64_t afte
   return out;
 }
 
-absl::Status CatalogStore::Scan(absl::string_view key,
-                                const std::function<void(absl::string_view)>& visit) {
+absl::Status CatalogStore::Scan(
+    absl::string_view key, const std::function<void(absl::string_view, absl::string_view)>& visit) {
   std::string cursor = "0";
   do {
     ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"HSCAN", key, cursor, "COUNT", "2000"}));
     const ReplyView r = reply.view();
     cursor = std::string(r[0].str());
     const ReplyView items = r[1];
-    for (size_t i = 1; i < items.size(); i += 2) visit(items[i].str());
+    for (size_t i = 1; i < items.size(); i += 2) visit(items[i - 1].str(), items[i].str());
   } while (cursor != "0");
   return absl::OkStatus();
 }
 
 absl::Status CatalogStore::LoadAll(const std::function<void(Program)>& on_program,
                                    const std::function<void(Offering)>& on_offering) {
-  RETURN_IF_ERROR(Scan(kPrograms, [&](absl::string_view blob) {
+  RETURN_IF_ERROR(Scan(kPrograms, [&](absl::string_view, absl::string_view blob) {
     Program p;
     if (p.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) on_program(std::move(p));
   }));
-  return Scan(kOfferings, [&](absl::string_view blob) {
+  return Scan(kOfferings, [&](absl::string_view, absl::string_view blob) {
     Offering o;
     if (o.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) on_offering(std::move(o));
   });
+}
+
+absl::Status CatalogStore::LoadSeats(
+    const std::function<void(absl::string_view, int32_t)>& on_seats) {
+  return Scan(kSeats, [&](absl::string_view offering_id, absl::string_view value) {
+    // "{version} {taken}"
+    const size_t space = value.find(' ');
+    int32_t taken = 0;
+    if (space != absl::string_view::npos && absl::SimpleAtoi(value.substr(space + 1), &taken)) {
+      on_seats(offering_id, taken);
+    }
+  });
+}
+
+absl::StatusOr<bool> CatalogStore::ApplySeats(absl::string_view offering_id, int64_t version,
+                                              int32_t taken, Event& event) {
+  const std::string event_bytes = EncodeEvent(event);
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   SeatsScript().Run(*pool_, {kSeats, kCatalogStream},
+                                     {offering_id, std::to_string(version), std::to_string(taken),
+                                      event_bytes, maxlen_}));
+  return reply.view().integer() == 1;
 }
 
 absl::StatusOr<std::string> CatalogStore::StreamTail() {

@@ -12,6 +12,8 @@
 //   cat:{0}:seq             STRING change sequence counter
 //   cat:{0}:tombstones      HASH  "p:{id}" -> "{unix_ms} {resource name}"
 //   cat:{0}:req:{p|o}:{rid} STRING resource name, 24 h (idempotent creates)
+//   cat:{0}:seats           HASH  offering id -> "{version} {taken}", the seats
+//                                 the enrollment service last reported
 //   cat:{0}:events          STREAM the catalog's events (trimmed ~1e6)
 #ifndef GNLC_SERVICES_CATALOG_CATALOG_STORE_H_
 #define GNLC_SERVICES_CATALOG_CATALOG_STORE_H_
@@ -24,6 +26,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/events/event_codec.h"
+#include "common/events/streams.h"
 #include "common/redis/redis_pool.h"
 #include "gnlc/catalog/v1/offering.pb.h"
 #include "gnlc/catalog/v1/program.pb.h"
@@ -32,8 +35,6 @@ namespace gnlc::catalog {
 
 using gnlc::catalog::v1::Offering;
 using gnlc::catalog::v1::Program;
-
-inline constexpr char kCatalogStream[] = "cat:{0}:events";
 
 // One entry of the change log as stored.
 struct StoredChange {
@@ -83,6 +84,13 @@ class CatalogStore final {
   // Calls the visitors for every live program, then every live offering.
   absl::Status LoadAll(const std::function<void(Program)>& on_program,
                        const std::function<void(Offering)>& on_offering);
+  // Calls the visitor for every offering with reported seats.
+  absl::Status LoadSeats(const std::function<void(absl::string_view, int32_t)>& on_seats);
+  // Records the seats enrollment reported for an offering if `version` is
+  // newer than the stored one, and republishes them (`event`) on the catalog
+  // stream so every replica's index follows. False if it was not newer.
+  absl::StatusOr<bool> ApplySeats(absl::string_view offering_id, int64_t version, int32_t taken,
+                                  Event& event);
   // Id of the newest stream entry, "0-0" if none: follow from here after a
   // LoadAll started later.
   absl::StatusOr<std::string> StreamTail();
@@ -93,7 +101,9 @@ class CatalogStore final {
                                                  absl::string_view parent_id,
                                                  absl::string_view request_id,
                                                  absl::string_view name, Event& event);
-  absl::Status Scan(absl::string_view key, const std::function<void(absl::string_view)>& visit);
+  // Visits (field, value) of every entry of a hash.
+  absl::Status Scan(absl::string_view key,
+                    const std::function<void(absl::string_view, absl::string_view)>& visit);
 
   RedisPool* pool_;
   std::string maxlen_;

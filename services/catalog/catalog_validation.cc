@@ -147,6 +147,9 @@ absl::Status ValidateOffering(Offering& o, const CityConfig& config, absl::Time 
   if (o.capacity().has_unlimited() && !o.capacity().unlimited()) {
     return Bad("offering.capacity.unlimited", "must be true when set; use seats for a limit");
   }
+  if (o.has_waitlist_limit() && (o.waitlist_limit() < 0 || o.waitlist_limit() > kMaxWaitlist)) {
+    return Bad("offering.waitlist_limit", "must be between 0 and 100000, or unset for no limit");
+  }
   const auto modality = o.modality();
   if (modality == gnlc::type::v1::MODALITY_UNSPECIFIED ||
       !gnlc::type::v1::Modality_IsValid(modality)) {
@@ -252,7 +255,12 @@ absl::Status ApplyOfferingMask(const Offering& update, const google::protobuf::F
       *stored.mutable_enrollment_close_time() = update.enrollment_close_time();
     else if (path == "capacity")
       *stored.mutable_capacity() = update.capacity();
-    else if (path == "modality")
+    else if (path == "waitlist_limit") {
+      if (update.has_waitlist_limit())
+        stored.set_waitlist_limit(update.waitlist_limit());
+      else
+        stored.clear_waitlist_limit();
+    } else if (path == "modality")
       stored.set_modality(update.modality());
     else if (path == "venue")
       *stored.mutable_venue() = update.venue();
@@ -264,7 +272,8 @@ absl::Status ApplyOfferingMask(const Offering& update, const google::protobuf::F
       return Bad("update_mask", absl::StrCat("'", path,
                                              "' cannot be updated; allowed: start_time, "
                                              "end_time, enrollment_open_time, "
-                                             "enrollment_close_time, capacity, modality, venue, "
+                                             "enrollment_close_time, capacity, waitlist_limit, "
+                                             "modality, venue, "
                                              "online_url, price"));
     }
   }

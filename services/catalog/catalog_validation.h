@@ -27,6 +27,7 @@ inline constexpr int kMaxLanguages = 5;
 inline constexpr int kMaxProviders = 10;
 inline constexpr size_t kMaxProviderChars = 200;
 inline constexpr int32_t kMaxSeats = 1000000;
+inline constexpr int32_t kMaxWaitlist = 100000;
 inline constexpr absl::Duration kMaxOfferingLength = absl::Hours(24 * 400);
 // Enrollment may open at most this long before the offering starts.
 inline constexpr absl::Duration kMaxEnrollmentLead = absl::Hours(24 * 366);

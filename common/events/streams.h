@@ -1,0 +1,19 @@
+// The event streams of a city's Redis, one per publishing service, and who
+// reads them (DESIGN.md, "Events"). A service writes only its own stream.
+#ifndef GNLC_COMMON_EVENTS_STREAMS_H_
+#define GNLC_COMMON_EVENTS_STREAMS_H_
+
+namespace gnlc {
+
+// Catalog: programs and offerings; read by catalog replicas (their indexes),
+// enrollment (offering facts) and analytics.
+inline constexpr char kCatalogStream[] = "cat:{0}:events";
+// Enrollment: enrollments, seats, erasures; read by the catalog (seats) and
+// analytics.
+inline constexpr char kEnrollmentStream[] = "enr:{0}:events";
+// Partnership: partners, partnerships, funding; read by analytics.
+inline constexpr char kPartnershipStream[] = "par:{0}:events";
+
+}  // namespace gnlc
+
+#endif  // GNLC_COMMON_EVENTS_STREAMS_H_

@@ -1,0 +1,47 @@
+// Resource names of the suite and the ids inside them. Every service serves
+// only its own city: a name of another city is NOT_FOUND.
+//
+//   cities/{city}
+//   cities/{city}/programs/{program}                      catalog
+//   cities/{city}/programs/{program}/offerings/{offering} catalog
+//   cities/{city}/learners/{learner}                      enrollment
+//   cities/{city}/enrollments/{enrollment}                enrollment
+#ifndef GNLC_COMMON_NAMES_RESOURCE_NAMES_H_
+#define GNLC_COMMON_NAMES_RESOURCE_NAMES_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace gnlc {
+
+struct OfferingRef {
+  std::string program_id;
+  std::string offering_id;
+};
+
+std::string CityName(absl::string_view city);
+std::string ProgramName(absl::string_view city, absl::string_view program_id);
+std::string OfferingName(absl::string_view city, absl::string_view program_id,
+                         absl::string_view offering_id);
+std::string LearnerName(absl::string_view city, absl::string_view learner_id);
+std::string EnrollmentName(absl::string_view city, absl::string_view enrollment_id);
+
+// `parent` must be "cities/{city}" for our city.
+absl::Status CheckCityParent(absl::string_view parent, absl::string_view city);
+absl::StatusOr<std::string> ParseProgramName(absl::string_view name, absl::string_view city,
+                                             absl::string_view field);
+absl::StatusOr<OfferingRef> ParseOfferingName(absl::string_view name, absl::string_view city,
+                                              absl::string_view field);
+absl::StatusOr<std::string> ParseLearnerName(absl::string_view name, absl::string_view city,
+                                             absl::string_view field);
+absl::StatusOr<std::string> ParseEnrollmentName(absl::string_view name, absl::string_view city,
+                                                absl::string_view field);
+
+// A fresh random id: `prefix` and 12 characters of [a-z0-9] (62 bits).
+std::string NewId(char prefix);
+
+}  // namespace gnlc
+
+#endif  // GNLC_COMMON_NAMES_RESOURCE_NAMES_H_

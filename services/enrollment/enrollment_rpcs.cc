@@ -1,0 +1,121 @@
+// Enrolling, cancelling, reading and listing enrollments, and seats.
+#include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "common/validation/validate.h"
+#include "services/enrollment/enrollment_service.h"
+#include "services/enrollment/enrollment_validation.h"
+
+namespace gnlc::enrollment {
+namespace {
+
+// The record as stored on creation in `state`, with its first history entry.
+pb::Enrollment NewRecord(const std::string& name, const pb::CreateEnrollmentRequest& req,
+                         pb::EnrollmentState state, const google::protobuf::Timestamp& now) {
+  pb::Enrollment e;
+  e.set_name(name);
+  e.set_learner(req.learner());
+  e.set_offering(req.offering());
+  e.set_state(state);
+  pb::EnrollmentTransition* first = e.add_history();
+  first->set_to_state(state);
+  *first->mutable_time() = now;
+  first->set_reason(state == pb::ENROLLMENT_STATE_CONFIRMED ? "enrolled" : "waitlisted");
+  *e.mutable_create_time() = now;
+  *e.mutable_update_time() = now;
+  return e;
+}
+
+}  // namespace
+
+absl::Status EnrollmentService::DoCreateEnrollment(const pb::CreateEnrollmentRequest& req,
+                                                   pb::CreateEnrollmentResponse& resp,
+                                                   absl::Time deadline) {
+  RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
+  ASSIGN_OR_RETURN(std::string learner_id, ParseLearnerName(req.learner(), city_, "learner"));
+  ASSIGN_OR_RETURN(OfferingRef offering, ParseOfferingName(req.offering(), city_, "offering"));
+  RETURN_IF_ERROR(ValidateRequestId("request_id", req.request_id()));
+  const std::string fingerprint = std::to_string(RequestFingerprint(req));
+  const std::string id = NewId('e');
+  const std::string name = EnrollmentName(city_, id);
+  const google::protobuf::Timestamp now = Stamp(clock_());
+  const pb::Enrollment confirmed = NewRecord(name, req, pb::ENROLLMENT_STATE_CONFIRMED, now);
+  const pb::Enrollment waitlisted = NewRecord(name, req, pb::ENROLLMENT_STATE_WAITLISTED, now);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    ASSIGN_OR_RETURN(std::optional<pb::Enrollment> enrolled,
+                     store_.Enroll(learner_id, offering.offering_id, req.offering(), id,
+                                   req.request_id(), fingerprint, confirmed, waitlisted));
+    if (enrolled.has_value()) {
+      *resp.mutable_enrollment() = std::move(*enrolled);
+      return absl::OkStatus();
+    }
+    // First time this offering is seen: ask the catalog, then try again.
+    RETURN_IF_ERROR(LearnOffering(offering, deadline));
+  }
+  return Unavailable("OFFERING_FACTS_PENDING", "the offering is being looked up: retry shortly");
+}
+
+absl::Status EnrollmentService::DoGetEnrollment(const pb::GetEnrollmentRequest& req,
+                                                pb::GetEnrollmentResponse& resp) {
+  ASSIGN_OR_RETURN(std::string id, ParseEnrollmentName(req.name(), city_, "name"));
+  ASSIGN_OR_RETURN(StoredEnrollment stored, store_.ReadEnrollment(id));
+  *resp.mutable_enrollment() = std::move(stored.enrollment);
+  return absl::OkStatus();
+}
+
+absl::Status EnrollmentService::DoCancelEnrollment(const pb::CancelEnrollmentRequest& req,
+                                                   pb::CancelEnrollmentResponse& resp) {
+  ASSIGN_OR_RETURN(std::string id, ParseEnrollmentName(req.name(), city_, "name"));
+  RETURN_IF_ERROR(ValidateCancelReason(req.reason()));
+  ASSIGN_OR_RETURN(pb::Enrollment cancelled, store_.Cancel(id, req.reason()));
+  *resp.mutable_enrollment() = std::move(cancelled);
+  return absl::OkStatus();
+}
+
+absl::Status EnrollmentService::DoListEnrollments(const pb::ListEnrollmentsRequest& req,
+                                                  pb::ListEnrollmentsResponse& resp) {
+  if (req.learner().empty() == req.offering().empty()) {
+    return InvalidArgument("INVALID_FIELD",
+                           "set exactly one of learner (a learner's enrollments) and offering "
+                           "(an offering's roster)",
+                           {{"field", "learner"}});
+  }
+  if (!pb::EnrollmentState_IsValid(req.state())) {
+    return InvalidArgument("INVALID_FIELD", "state is not a known EnrollmentState",
+                           {{"field", "state"}});
+  }
+  ASSIGN_OR_RETURN(int page_size, EffectivePageSize(req.page_size()));
+  const uint64_t fingerprint = RequestFingerprint(req);
+  ASSIGN_OR_RETURN(std::string after, tokens_.Decode(req.page_token(), fingerprint));
+  if (after.empty()) after = "0";
+  EnrollmentStore::Page page;
+  if (!req.learner().empty()) {
+    ASSIGN_OR_RETURN(std::string learner_id, ParseLearnerName(req.learner(), city_, "learner"));
+    RETURN_IF_ERROR(store_.ReadLearner(learner_id).status());  // NOT_FOUND once erased
+    ASSIGN_OR_RETURN(page, store_.ListByLearner(learner_id, after, req.state(), page_size));
+  } else {
+    ASSIGN_OR_RETURN(OfferingRef offering, ParseOfferingName(req.offering(), city_, "offering"));
+    ASSIGN_OR_RETURN(page,
+                     store_.ListByOffering(offering.offering_id, after, req.state(), page_size));
+  }
+  for (pb::Enrollment& e : page.enrollments) *resp.add_enrollments() = std::move(e);
+  if (page.more) resp.set_next_page_token(tokens_.Encode(fingerprint, page.last_position));
+  return absl::OkStatus();
+}
+
+absl::Status EnrollmentService::DoGetOfferingSeats(const pb::GetOfferingSeatsRequest& req,
+                                                   pb::GetOfferingSeatsResponse& resp,
+                                                   absl::Time deadline) {
+  ASSIGN_OR_RETURN(OfferingRef offering, ParseOfferingName(req.offering(), city_, "offering"));
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    ASSIGN_OR_RETURN(auto seats, store_.ReadSeats(offering.offering_id, req.offering()));
+    if (seats.has_value()) {
+      *resp.mutable_seats() = std::move(*seats);
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(LearnOffering(offering, deadline));
+  }
+  return Unavailable("OFFERING_FACTS_PENDING", "the offering is being looked up: retry shortly");
+}
+
+}  // namespace gnlc::enrollment

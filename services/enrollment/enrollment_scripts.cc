@@ -1,0 +1,418 @@
+#include "services/enrollment/enrollment_scripts.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/events/proto_lua.h"
+
+namespace gnlc::enrollment {
+namespace {
+
+// Shared by every script. ARGV[1..3] = city, now (unix ms), stream maxlen;
+// KEYS[1] = the enrollment stream. Keys are built from ids inside the
+// scripts; all of them carry the hash tag {0}, so a script touches one slot.
+//
+// Field numbers are those of gnlc.events.v1.Event (type 2, city 3, time 4,
+// resource 5, enrollment_changed 20, seats_changed 21, learner_erased 22),
+// EnrollmentChanged (change 1, enrollment 2, district 3, age band 4, kind 5,
+// modality 6, counts 7), Enrollment (state 4, waitlist_position 5, history
+// 6, cancel_reason 10, update_time 12), EnrollmentTransition (from 1, to 2,
+// time 3, reason 4) and OfferingSeats (offering 1, capacity 2, taken 3,
+// free 4, waitlist_length 5).
+constexpr absl::string_view kPrelude = R"lua(
+local CITY, NOW, MAXLEN, STREAM = ARGV[1], tonumber(ARGV[2]), ARGV[3], KEYS[1]
+local function k(name, id)
+  if id then return 'enr:{0}:' .. name .. ':' .. id end
+  return 'enr:{0}:' .. name
+end
+local CONFIRMED, WAITLISTED, CANCELLED, COMPLETED = 1, 2, 3, 4
+local CHANGE_ENROLLED, CHANGE_WAITLISTED, CHANGE_PROMOTED, CHANGE_CANCELLED = 1, 2, 3, 4
+
+-- meta: "{state} {learner id} {offering id}", what scripts know without
+-- parsing the enrollment record.
+local function meta(eid)
+  local m = redis.call('HGET', k('meta'), eid)
+  if not m then return nil end
+  local state, lid, oid = string.match(m, '^(%d+) (%S+) (%S+)$')
+  return tonumber(state), lid, oid
+end
+local function set_meta(eid, state, lid, oid)
+  redis.call('HSET', k('meta'), eid, state .. ' ' .. lid .. ' ' .. oid)
+end
+
+local function publish(type, resource, field, payload)
+  local event = pb_bytes(2, type) .. pb_bytes(3, CITY) .. pb_time(4, NOW) ..
+                pb_bytes(5, resource) .. pb_bytes(field, payload)
+  return redis.call('XADD', STREAM, 'MAXLEN', '~', MAXLEN, '*', 'e', event)
+end
+
+-- An enrollment event, with the statistics facts analytics needs. Its
+-- stream id is remembered so that erasing the learner can delete it.
+local function enrollment_event(change, eid, blob, position)
+  local _, lid, oid = meta(eid)
+  local off = redis.call('HMGET', k('off', oid), 'prog', 'modality')
+  local kind = redis.call('HGET', k('prog', off[1]), 'kind') or '0'
+  if position > 0 then blob = blob .. pb_int(5, position) end
+  local payload = pb_int(1, change) .. pb_bytes(2, blob) ..
+                  (redis.call('HGET', k('lstat'), lid) or '') ..
+                  pb_int(5, tonumber(kind)) .. pb_int(6, tonumber(off[2] or '0'))
+  local id = publish('enrollment_changed', 'cities/' .. CITY .. '/enrollments/' .. eid, 20, payload)
+  redis.call('HSET', k('evs'), eid, (redis.call('HGET', k('evs'), eid) or '') .. id .. ' ')
+end
+
+-- Appends a state change (with its history entry) to a stored enrollment.
+local function transition(blob, from, to, reason)
+  local entry = pb_int(1, from) .. pb_int(2, to) .. pb_time(3, NOW) .. pb_bytes(4, reason)
+  return blob .. pb_int(4, to) .. pb_bytes(6, entry) .. pb_time(12, NOW)
+end
+
+local function taken(oid)
+  return redis.call('SCARD', k('seated', oid)) +
+         tonumber(redis.call('HGET', k('off', oid), 'completed') or '0')
+end
+
+local function publish_seats(oid)
+  local f = redis.call('HMGET', k('off', oid), 'cap', 'name')
+  local cap, used = tonumber(f[1]), taken(oid)
+  local free = -1
+  if cap >= 0 then free = math.max(cap - used, 0) end
+  local version = redis.call('HINCRBY', k('off', oid), 'seatver', 1)
+  local seats = pb_bytes(1, f[2]) .. pb_int(2, cap) .. pb_int(3, used) .. pb_int(4, free) ..
+                pb_int(5, redis.call('ZCARD', k('wl', oid)))
+  publish('seats_changed', f[2], 21, pb_bytes(1, seats) .. pb_int(2, version))
+end
+
+-- Gives free seats to the head of the waitlist, in order. Over capacity
+-- (capacity was reduced) nobody moves until enough seats are free.
+local function promote(oid)
+  local cap = tonumber(redis.call('HGET', k('off', oid), 'cap'))
+  local used = taken(oid)
+  while cap >= 0 and used < cap do
+    local head = redis.call('ZRANGE', k('wl', oid), 0, 0)[1]
+    if not head then break end
+    redis.call('ZREM', k('wl', oid), head)
+    redis.call('SADD', k('seated', oid), head)
+    local _, lid = meta(head)
+    set_meta(head, CONFIRMED, lid, oid)
+    local blob = transition(redis.call('HGET', k('enr'), head), WAITLISTED, CONFIRMED,
+                            'promoted from waitlist')
+    redis.call('HSET', k('enr'), head, blob)
+    enrollment_event(CHANGE_PROMOTED, head, blob, 0)
+    used = used + 1
+  end
+end
+
+-- Cancels an active enrollment; the caller promotes and publishes seats.
+local function cancel(eid, reason, reason_text)
+  local state, lid, oid = meta(eid)
+  if state == CONFIRMED then
+    redis.call('SREM', k('seated', oid), eid)
+  else
+    redis.call('ZREM', k('wl', oid), eid)
+  end
+  redis.call('HDEL', k('active', lid), oid)
+  set_meta(eid, CANCELLED, lid, oid)
+  local blob = transition(redis.call('HGET', k('enr'), eid), state, CANCELLED, reason)
+  if reason_text ~= '' then blob = blob .. pb_bytes(10, reason_text) end
+  redis.call('HSET', k('enr'), eid, blob)
+  enrollment_event(CHANGE_CANCELLED, eid, blob, 0)
+  return blob
+end
+
+-- An enrollment as read: its record and its waitlist position (0 if none).
+local function view(eid)
+  local blob = redis.call('HGET', k('enr'), eid)
+  if not blob then return '', 0 end
+  local state, _, oid = meta(eid)
+  local position = 0
+  if state == WAITLISTED then position = redis.call('ZRANK', k('wl', oid), eid) + 1 end
+  return blob, position
+end
+)lua";
+
+const RedisScript* Make(absl::string_view body) {
+  return new RedisScript(absl::StrCat(kProtoLua, kPrelude, body));
+}
+
+}  // namespace
+
+// ARGV: 4 learner id, 5 blob, 6 statistics bytes, 7 external subject,
+//       8 request id, 9 request fingerprint
+const RedisScript& CreateLearnerScript() {
+  static const RedisScript* script = Make(R"lua(
+local lid, rid = ARGV[4], ARGV[8]
+if rid ~= '' then
+  local prior = redis.call('HMGET', k('req:l', rid), 'fp', 'lid')
+  if prior[1] then
+    if prior[1] ~= ARGV[9] then return {'REQUEST_MISMATCH'} end
+    return {'DUPLICATE', prior[2]}
+  end
+end
+if redis.call('HEXISTS', k('learners'), lid) == 1 then return {'ID_TAKEN'} end
+if ARGV[7] ~= '' then
+  local owner = redis.call('HGET', k('subjects'), ARGV[7])
+  if owner then return {'SUBJECT_TAKEN', owner} end
+  redis.call('HSET', k('subjects'), ARGV[7], lid)
+end
+redis.call('HSET', k('learners'), lid, ARGV[5])
+redis.call('HSET', k('lstat'), lid, ARGV[6])
+if rid ~= '' then
+  redis.call('HSET', k('req:l', rid), 'fp', ARGV[9], 'lid', lid)
+  redis.call('EXPIRE', k('req:l', rid), 86400)
+  redis.call('SADD', k('lreq', lid), k('req:l', rid))
+end
+return {'OK'}
+)lua");
+  return *script;
+}
+
+// ARGV: 4 learner id, 5 expected blob, 6 new blob, 7 statistics bytes
+const RedisScript& UpdateLearnerScript() {
+  static const RedisScript* script = Make(R"lua(
+local current = redis.call('HGET', k('learners'), ARGV[4])
+if not current then return {'NOT_FOUND'} end
+if current ~= ARGV[5] then return {'CONFLICT'} end
+redis.call('HSET', k('learners'), ARGV[4], ARGV[6])
+redis.call('HSET', k('lstat'), ARGV[4], ARGV[7])
+return {'OK'}
+)lua");
+  return *script;
+}
+
+// ARGV: 4 learner id, 5 offering id, 6 enrollment id, 7 request id,
+//       8 request fingerprint, 9 record if confirmed, 10 record if waitlisted,
+//       11 offering name (must match the facts: the id alone is not enough)
+const RedisScript& EnrollScript() {
+  static const RedisScript* script = Make(R"lua(
+local lid, oid, eid, rid, fp = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+if rid ~= '' then
+  local prior = redis.call('HMGET', k('req:e', rid), 'fp', 'resp', 'pos')
+  if prior[1] then
+    if prior[1] ~= fp then return {'REQUEST_MISMATCH'} end
+    return {'DUPLICATE', prior[2], prior[3]}
+  end
+end
+if redis.call('HEXISTS', k('learners'), lid) == 0 then return {'NO_LEARNER'} end
+local f = redis.call('HMGET', k('off', oid), 'prog', 'cap', 'open', 'close', 'cancelled', 'wlimit',
+                     'name')
+if not f[1] then return {'NO_FACTS'} end
+if f[7] ~= ARGV[11] then return {'NO_OFFERING'} end
+if redis.call('HGET', k('prog', f[1]), 'state') ~= '2' then return {'NOT_PUBLISHED'} end
+if f[5] == '1' then return {'CANCELLED'} end
+local now_s = math.floor(NOW / 1000)
+if now_s < tonumber(f[3]) then return {'NOT_OPEN', f[3]} end
+if now_s >= tonumber(f[4]) then return {'CLOSED', f[4]} end
+local existing = redis.call('HGET', k('active', lid), oid)
+if existing then return {'EXISTS', existing} end
+local cap = tonumber(f[2])
+local state, blob, position = CONFIRMED, ARGV[9], 0
+if cap >= 0 and taken(oid) >= cap then
+  local limit = tonumber(f[6])
+  if limit >= 0 and redis.call('ZCARD', k('wl', oid)) >= limit then
+    return {'WAITLIST_FULL', f[6]}
+  end
+  state, blob = WAITLISTED, ARGV[10]
+end
+local seq = redis.call('INCR', k('seq'))
+redis.call('HSET', k('enr'), eid, blob)
+set_meta(eid, state, lid, oid)
+redis.call('ZADD', k('le', lid), seq, eid)
+redis.call('HSET', k('active', lid), oid, eid)
+redis.call('ZADD', k('roster', oid), seq, eid)
+if state == CONFIRMED then
+  redis.call('SADD', k('seated', oid), eid)
+  enrollment_event(CHANGE_ENROLLED, eid, blob, 0)
+else
+  redis.call('ZADD', k('wl', oid), seq, eid)
+  position = redis.call('ZCARD', k('wl', oid))  -- seq is the highest score
+  enrollment_event(CHANGE_WAITLISTED, eid, blob, position)
+end
+publish_seats(oid)
+if rid ~= '' then
+  redis.call('HSET', k('req:e', rid), 'fp', fp, 'resp', blob, 'pos', position)
+  redis.call('EXPIRE', k('req:e', rid), 86400)
+  redis.call('SADD', k('lreq', lid), k('req:e', rid))
+end
+return {'OK', blob, tostring(position)}
+)lua");
+  return *script;
+}
+
+// ARGV: 4 enrollment id, 5 reason (history), 6 cancel_reason bytes
+const RedisScript& CancelScript() {
+  static const RedisScript* script = Make(R"lua(
+local state, _, oid = meta(ARGV[4])
+if not state then return {'NOT_FOUND'} end
+if state ~= CONFIRMED and state ~= WAITLISTED then return {'NOT_ACTIVE', tostring(state)} end
+local blob = cancel(ARGV[4], ARGV[5], ARGV[6])
+promote(oid)
+publish_seats(oid)
+return {'OK', blob}
+)lua");
+  return *script;
+}
+
+// ARGV: 4 enrollment id, 5 expected blob, 6 new blob, 7 change, 8 new state
+//       ("0": unchanged; "4": completed, only from confirmed)
+const RedisScript& RewriteScript() {
+  static const RedisScript* script = Make(R"lua(
+local eid = ARGV[4]
+local state, lid, oid = meta(eid)
+if not state then return {'NOT_FOUND'} end
+if redis.call('HGET', k('enr'), eid) ~= ARGV[5] then return {'CONFLICT'} end
+if tonumber(ARGV[8]) == COMPLETED then
+  if state ~= CONFIRMED then return {'CONFLICT'} end
+  redis.call('SREM', k('seated', oid), eid)
+  redis.call('HINCRBY', k('off', oid), 'completed', 1)
+  set_meta(eid, COMPLETED, lid, oid)
+end
+redis.call('HSET', k('enr'), eid, ARGV[6])
+enrollment_event(tonumber(ARGV[7]), eid, ARGV[6], 0)
+return {'OK'}
+)lua");
+  return *script;
+}
+
+// ARGV: 4 offering id, 5 version, 6 name, 7 program id, 8 capacity (-1
+//       unlimited), 9 open, 10 close, 11 end (unix s), 12 cancelled "0"/"1",
+//       13 waitlist limit (-1 none), 14 modality, 15 cancel_reason bytes
+// Returns 1 if applied, 0 if not newer than what is stored.
+const RedisScript& PutOfferingFactsScript() {
+  static const RedisScript* script = Make(R"lua(
+local oid = ARGV[4]
+local key = k('off', oid)
+local prior = redis.call('HMGET', key, 'ver', 'cap', 'cancelled')
+if prior[1] and tonumber(prior[1]) >= tonumber(ARGV[5]) then return 0 end
+redis.call('HSET', key, 'ver', ARGV[5], 'name', ARGV[6], 'prog', ARGV[7], 'cap', ARGV[8],
+           'open', ARGV[9], 'close', ARGV[10], 'end', ARGV[11], 'cancelled', ARGV[12],
+           'wlimit', ARGV[13], 'modality', ARGV[14])
+if not prior[1] then return 1 end
+if ARGV[12] == '1' and prior[3] ~= '1' then
+  for _, eid in ipairs(redis.call('SMEMBERS', k('seated', oid))) do
+    cancel(eid, 'offering cancelled', ARGV[15])
+  end
+  for _, eid in ipairs(redis.call('ZRANGE', k('wl', oid), 0, -1)) do
+    cancel(eid, 'offering cancelled', ARGV[15])
+  end
+  publish_seats(oid)
+elseif prior[2] ~= ARGV[8] then
+  promote(oid)
+  publish_seats(oid)
+end
+return 1
+)lua");
+  return *script;
+}
+
+// ARGV: 4 program id, 5 version, 6 state, 7 kind
+const RedisScript& PutProgramFactsScript() {
+  static const RedisScript* script = Make(R"lua(
+local key = k('prog', ARGV[4])
+local prior = redis.call('HGET', key, 'ver')
+if prior and tonumber(prior) >= tonumber(ARGV[5]) then return 0 end
+redis.call('HSET', key, 'ver', ARGV[5], 'state', ARGV[6], 'kind', ARGV[7])
+return 1
+)lua");
+  return *script;
+}
+
+// ARGV: 4.. enrollment ids. Returns record, position pairs ('' if absent).
+const RedisScript& ViewScript() {
+  static const RedisScript* script = Make(R"lua(
+local out = {}
+for i = 4, #ARGV do
+  local blob, position = view(ARGV[i])
+  out[#out + 1] = blob
+  out[#out + 1] = position
+end
+return out
+)lua");
+  return *script;
+}
+
+// ARGV: 4 index key (a learner's or an offering's ZSET), 5 after score,
+//       6 state (0 any), 7 limit, 8 most entries to scan
+// Returns: last scanned score, more (0/1), then record, position pairs.
+const RedisScript& ListScript() {
+  static const RedisScript* script = Make(R"lua(
+local index, cursor, want = ARGV[4], ARGV[5], tonumber(ARGV[6])
+local limit, budget = tonumber(ARGV[7]), tonumber(ARGV[8])
+local out = {'', 0}
+local found, scanned = 0, 0
+while found < limit and scanned < budget do
+  local batch = redis.call('ZRANGEBYSCORE', index, '(' .. cursor, '+inf', 'WITHSCORES',
+                           'LIMIT', 0, math.min(100, budget - scanned))
+  if #batch == 0 then break end
+  for i = 1, #batch, 2 do
+    cursor = batch[i + 1]
+    scanned = scanned + 1
+    local state = meta(batch[i])
+    if want == 0 or state == want then
+      local blob, position = view(batch[i])
+      out[#out + 1] = blob
+      out[#out + 1] = position
+      found = found + 1
+      if found >= limit then break end
+    end
+  end
+end
+out[1] = cursor
+if redis.call('ZCOUNT', index, '(' .. cursor, '+inf') > 0 then out[2] = 1 end
+return out
+)lua");
+  return *script;
+}
+
+// ARGV: 4 offering id. Returns {} if unknown, else capacity, taken,
+// waitlist length.
+const RedisScript& SeatsScript() {
+  static const RedisScript* script = Make(R"lua(
+local cap = redis.call('HGET', k('off', ARGV[4]), 'cap')
+if not cap then return {} end
+return {tonumber(cap), taken(ARGV[4]), redis.call('ZCARD', k('wl', ARGV[4]))}
+)lua");
+  return *script;
+}
+
+// ARGV: 4 learner id, 5 external subject, 6 learner name. Cancels what is
+// active (promoting others), deletes every record and index entry of the
+// learner and the stream entries that name them, then publishes the
+// erasure. Anonymous counts (seats used by completions) stay.
+const RedisScript& EraseLearnerScript() {
+  static const RedisScript* script = Make(R"lua(
+local lid = ARGV[4]
+if redis.call('HEXISTS', k('learners'), lid) == 0 then return 0 end
+local touched = {}
+for _, eid in ipairs(redis.call('ZRANGE', k('le', lid), 0, -1)) do
+  local state, _, oid = meta(eid)
+  if state == CONFIRMED then
+    redis.call('SREM', k('seated', oid), eid)
+    touched[#touched + 1] = oid
+  elseif state == WAITLISTED then
+    redis.call('ZREM', k('wl', oid), eid)
+    touched[#touched + 1] = oid
+  end
+  redis.call('ZREM', k('roster', oid), eid)
+  for id in string.gmatch(redis.call('HGET', k('evs'), eid) or '', '%S+') do
+    redis.call('XDEL', STREAM, id)
+  end
+  redis.call('HDEL', k('enr'), eid)
+  redis.call('HDEL', k('meta'), eid)
+  redis.call('HDEL', k('evs'), eid)
+end
+for _, oid in ipairs(touched) do
+  promote(oid)
+  publish_seats(oid)
+end
+for _, key in ipairs(redis.call('SMEMBERS', k('lreq', lid))) do redis.call('DEL', key) end
+redis.call('DEL', k('le', lid), k('active', lid), k('lreq', lid))
+if ARGV[5] ~= '' and redis.call('HGET', k('subjects'), ARGV[5]) == lid then
+  redis.call('HDEL', k('subjects'), ARGV[5])
+end
+redis.call('HDEL', k('learners'), lid)
+redis.call('HDEL', k('lstat'), lid)
+publish('learner_erased', ARGV[6], 22, pb_bytes(1, ARGV[6]))
+return 1
+)lua");
+  return *script;
+}
+
+}  // namespace gnlc::enrollment

@@ -1,0 +1,52 @@
+// The enrollment service's Lua scripts: each write is one script that checks
+// what must hold (a free seat, one active enrollment per learner and
+// offering, a fresh idempotency key), changes the records and appends its
+// events, so a seat, its enrollment and their events exist together or not
+// at all. Scripts that decide inside Redis who changes (a promotion from the
+// waitlist, the cancellation of a cancelled offering's enrollments) build
+// the changed record and its event with the protobuf writer of proto_lua.h.
+//
+// Keys (all in hash slot {0}):
+//   enr:{0}:learners       HASH learner id -> Learner
+//   enr:{0}:lstat          HASH learner id -> statistics fields of events
+//                               (district, age band only with consent)
+//   enr:{0}:subjects       HASH external subject -> learner id
+//   enr:{0}:enr            HASH enrollment id -> Enrollment (no position)
+//   enr:{0}:meta           HASH enrollment id -> "{state} {learner} {offering}"
+//   enr:{0}:evs            HASH enrollment id -> its stream entry ids
+//   enr:{0}:le:{learner}   ZSET the learner's enrollment ids by sequence
+//   enr:{0}:active:{learner} HASH offering id -> active enrollment id
+//   enr:{0}:lreq:{learner} SET  idempotency keys that name the learner
+//   enr:{0}:off:{offering} HASH offering facts from the catalog, plus
+//                               completed (count) and seatver
+//   enr:{0}:prog:{program} HASH program facts: ver, state, kind
+//   enr:{0}:seated:{offering} SET confirmed enrollment ids
+//   enr:{0}:wl:{offering}  ZSET waitlisted ids by sequence (FIFO)
+//   enr:{0}:roster:{offering} ZSET enrollment ids by sequence
+//   enr:{0}:req:{e|l}:{id} HASH fingerprint and original response, 24 h
+//   enr:{0}:seq            STRING enrollment sequence
+//   enr:{0}:events         STREAM the enrollment events
+#ifndef GNLC_SERVICES_ENROLLMENT_ENROLLMENT_SCRIPTS_H_
+#define GNLC_SERVICES_ENROLLMENT_ENROLLMENT_SCRIPTS_H_
+
+#include "common/redis/redis_script.h"
+
+namespace gnlc::enrollment {
+
+// Every script takes KEYS[1] = the enrollment stream and ARGV[1..3] = city,
+// now (unix ms), stream maxlen; the rest is documented at each script.
+const RedisScript& CreateLearnerScript();
+const RedisScript& UpdateLearnerScript();
+const RedisScript& EnrollScript();
+const RedisScript& CancelScript();
+const RedisScript& RewriteScript();
+const RedisScript& PutOfferingFactsScript();
+const RedisScript& PutProgramFactsScript();
+const RedisScript& ViewScript();
+const RedisScript& ListScript();
+const RedisScript& SeatsScript();
+const RedisScript& EraseLearnerScript();
+
+}  // namespace gnlc::enrollment
+
+#endif  // GNLC_SERVICES_ENROLLMENT_ENROLLMENT_SCRIPTS_H_

@@ -1,0 +1,109 @@
+#include "services/enrollment/enrollment_service.h"
+
+#include "common/events/streams.h"
+#include "common/server/logging.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+
+namespace gnlc::enrollment {
+
+EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* pool,
+                                     Metrics* metrics, Clock clock)
+    : options_(options),
+      city_(options.city.city_id()),
+      edge_{metrics, "enrollment.gnlc.org", options.log_requests},
+      clock_(std::move(clock)),
+      store_(pool, city_, clock_),
+      catalog_(options.catalog_address, city_),
+      tokens_(options.page_token_secret) {}
+
+EnrollmentService::~EnrollmentService() { Stop(); }
+
+void EnrollmentService::StartFollowingCatalog() {
+  catalog_consumer_ = std::make_unique<GroupConsumer>(
+      options_.redis,
+      GroupConsumerOptions{
+          .stream = kCatalogStream, .group = "enrollment", .consumer = DefaultConsumerName()},
+      [this](const Event& e) { return ApplyCatalogEvent(e); });
+  catalog_consumer_->Start();
+}
+
+void EnrollmentService::Stop() {
+  if (catalog_consumer_ != nullptr) catalog_consumer_->Stop();
+}
+
+absl::Status EnrollmentService::ApplyCatalogEvent(const Event& event) {
+  switch (event.payload_case()) {
+    case Event::kOfferingUpserted: {
+      const auto& offering = event.offering_upserted().offering();
+      auto ref = ParseOfferingName(offering.name(), city_, "offering");
+      if (!ref.ok()) return absl::OkStatus();  // not ours
+      return store_.PutOfferingFacts(FactsOf(offering, ref->offering_id, ref->program_id));
+    }
+    case Event::kProgramUpserted:
+    case Event::kProgramDeleted: {
+      const bool deleted = event.has_program_deleted();
+      const auto& program =
+          deleted ? event.program_deleted().program() : event.program_upserted().program();
+      auto id = ParseProgramName(program.name(), city_, "program");
+      if (!id.ok()) return absl::OkStatus();
+      return store_.PutProgramFacts(FactsOf(program, *id, deleted));
+    }
+    default:
+      return absl::OkStatus();
+  }
+}
+
+absl::Status EnrollmentService::LearnOffering(const OfferingRef& ref, absl::Time deadline) {
+  ASSIGN_OR_RETURN(auto facts, catalog_.Fetch(ref, deadline));
+  // The program first: an offering whose program is unknown is not
+  // enrollable, never wrongly enrollable.
+  RETURN_IF_ERROR(store_.PutProgramFacts(facts.second));
+  return store_.PutOfferingFacts(facts.first);
+}
+
+absl::Status EnrollmentService::ChangeEnrollment(
+    absl::string_view enrollment_field, absl::string_view name, int change, bool completing,
+    const std::function<absl::Status(pb::Enrollment&)>& edit, pb::Enrollment& out) {
+  ASSIGN_OR_RETURN(std::string id, ParseEnrollmentName(name, city_, enrollment_field));
+  // A concurrent change (a promotion, another outcome) makes the write
+  // ABORTED; a fresh read settles it.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    ASSIGN_OR_RETURN(StoredEnrollment stored, store_.ReadEnrollment(id));
+    pb::Enrollment e = stored.enrollment;
+    RETURN_IF_ERROR(edit(e));
+    *e.mutable_update_time() = Stamp(clock_());
+    const absl::Status written = store_.Rewrite(id, stored.blob, e, change, completing);
+    if (absl::IsAborted(written)) continue;
+    RETURN_IF_ERROR(written);
+    out = std::move(e);
+    return absl::OkStatus();
+  }
+  return Aborted("CONCURRENT_UPDATE", "the enrollment keeps changing: retry");
+}
+
+// The RPCs: each hands its logic to the common edge (status mapping,
+// metrics, logs). The logic lives in learner_rpcs.cc, enrollment_rpcs.cc and
+// outcome_rpcs.cc.
+#define GNLC_ENROLLMENT_RPC(Method, ...)                                                         \
+  grpc::ServerUnaryReactor* EnrollmentService::Method(grpc::CallbackServerContext* ctx,          \
+                                                      const pb::Method##Request* req,            \
+                                                      pb::Method##Response* resp) {              \
+    return ServeUnary(ctx, edge_, #Method, [&] { return Do##Method(*req, *resp __VA_ARGS__); }); \
+  }
+GNLC_ENROLLMENT_RPC(CreateLearner)
+GNLC_ENROLLMENT_RPC(GetLearner)
+GNLC_ENROLLMENT_RPC(UpdateLearner)
+GNLC_ENROLLMENT_RPC(CreateEnrollment, , absl::FromChrono(ctx->deadline()))
+GNLC_ENROLLMENT_RPC(GetEnrollment)
+GNLC_ENROLLMENT_RPC(CancelEnrollment)
+GNLC_ENROLLMENT_RPC(ListEnrollments)
+GNLC_ENROLLMENT_RPC(CompleteEnrollment)
+GNLC_ENROLLMENT_RPC(GetOfferingSeats, , absl::FromChrono(ctx->deadline()))
+GNLC_ENROLLMENT_RPC(RecordEmploymentOutcome)
+GNLC_ENROLLMENT_RPC(SubmitFeedback)
+GNLC_ENROLLMENT_RPC(ExportLearnerData)
+GNLC_ENROLLMENT_RPC(EraseLearner)
+#undef GNLC_ENROLLMENT_RPC
+
+}  // namespace gnlc::enrollment

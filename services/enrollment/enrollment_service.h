@@ -1,0 +1,117 @@
+// gnlc.enrollment.v1.EnrollmentService: learners, enrollments, seats and
+// waitlists, outcomes, feedback and residents' data rights for one city.
+// Every write is one atomic Redis step with its events (EnrollmentStore).
+// Offering facts come from the catalog over gRPC the first time an offering
+// is seen, then from the catalog's stream (consumer group "enrollment").
+//
+//   EnrollmentService enrollment(options, &pool, &metrics);
+//   server.AddService(&enrollment, "gnlc.enrollment.v1.EnrollmentService");
+//   enrollment.StartFollowingCatalog();
+#ifndef GNLC_SERVICES_ENROLLMENT_ENROLLMENT_SERVICE_H_
+#define GNLC_SERVICES_ENROLLMENT_ENROLLMENT_SERVICE_H_
+
+#include <google/protobuf/util/time_util.h>
+
+#include <functional>
+#include <memory>
+
+#include "common/events/event_codec.h"
+#include "common/events/group_consumer.h"
+#include "common/names/resource_names.h"
+#include "common/paging/page_token.h"
+#include "common/server/server_options.h"
+#include "common/server/unary_call.h"
+#include "gnlc/enrollment/v1/enrollment_service.grpc.pb.h"
+#include "services/enrollment/catalog_client.h"
+#include "services/enrollment/enrollment_store.h"
+
+namespace gnlc::enrollment {
+
+inline google::protobuf::Timestamp Stamp(absl::Time t) {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+class EnrollmentService final : public pb::EnrollmentService::CallbackService {
+ public:
+  using Clock = std::function<absl::Time()>;
+
+  EnrollmentService(
+      const ServerOptions& options, RedisPool* pool, Metrics* metrics,
+      Clock clock = [] { return absl::Now(); });
+  ~EnrollmentService() override;
+
+  // Keeps offering facts current from the catalog's events.
+  void StartFollowingCatalog();
+  void Stop();
+
+#define GNLC_ENROLLMENT_RPC_DECL(Method)                                                       \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,                           \
+                                   const pb::Method##Request* req, pb::Method##Response* resp) \
+      override;
+  GNLC_ENROLLMENT_RPC_DECL(CreateLearner)
+  GNLC_ENROLLMENT_RPC_DECL(GetLearner)
+  GNLC_ENROLLMENT_RPC_DECL(UpdateLearner)
+  GNLC_ENROLLMENT_RPC_DECL(CreateEnrollment)
+  GNLC_ENROLLMENT_RPC_DECL(GetEnrollment)
+  GNLC_ENROLLMENT_RPC_DECL(CancelEnrollment)
+  GNLC_ENROLLMENT_RPC_DECL(ListEnrollments)
+  GNLC_ENROLLMENT_RPC_DECL(CompleteEnrollment)
+  GNLC_ENROLLMENT_RPC_DECL(GetOfferingSeats)
+  GNLC_ENROLLMENT_RPC_DECL(RecordEmploymentOutcome)
+  GNLC_ENROLLMENT_RPC_DECL(SubmitFeedback)
+  GNLC_ENROLLMENT_RPC_DECL(ExportLearnerData)
+  GNLC_ENROLLMENT_RPC_DECL(EraseLearner)
+#undef GNLC_ENROLLMENT_RPC_DECL
+
+ private:
+  // learner_rpcs.cc
+  absl::Status DoCreateLearner(const pb::CreateLearnerRequest& req,
+                               pb::CreateLearnerResponse& resp);
+  absl::Status DoGetLearner(const pb::GetLearnerRequest& req, pb::GetLearnerResponse& resp);
+  absl::Status DoUpdateLearner(const pb::UpdateLearnerRequest& req,
+                               pb::UpdateLearnerResponse& resp);
+  absl::Status DoExportLearnerData(const pb::ExportLearnerDataRequest& req,
+                                   pb::ExportLearnerDataResponse& resp);
+  absl::Status DoEraseLearner(const pb::EraseLearnerRequest& req, pb::EraseLearnerResponse& resp);
+  // enrollment_rpcs.cc
+  absl::Status DoCreateEnrollment(const pb::CreateEnrollmentRequest& req,
+                                  pb::CreateEnrollmentResponse& resp, absl::Time deadline);
+  absl::Status DoGetEnrollment(const pb::GetEnrollmentRequest& req,
+                               pb::GetEnrollmentResponse& resp);
+  absl::Status DoCancelEnrollment(const pb::CancelEnrollmentRequest& req,
+                                  pb::CancelEnrollmentResponse& resp);
+  absl::Status DoListEnrollments(const pb::ListEnrollmentsRequest& req,
+                                 pb::ListEnrollmentsResponse& resp);
+  absl::Status DoGetOfferingSeats(const pb::GetOfferingSeatsRequest& req,
+                                  pb::GetOfferingSeatsResponse& resp, absl::Time deadline);
+  // outcome_rpcs.cc
+  absl::Status DoCompleteEnrollment(const pb::CompleteEnrollmentRequest& req,
+                                    pb::CompleteEnrollmentResponse& resp);
+  absl::Status DoRecordEmploymentOutcome(const pb::RecordEmploymentOutcomeRequest& req,
+                                         pb::RecordEmploymentOutcomeResponse& resp);
+  absl::Status DoSubmitFeedback(const pb::SubmitFeedbackRequest& req,
+                                pb::SubmitFeedbackResponse& resp);
+
+  // Fetches an offering's facts from the catalog and stores them.
+  absl::Status LearnOffering(const OfferingRef& ref, absl::Time deadline);
+  // Read-modify-write of an enrollment, retried if it changed meanwhile.
+  absl::Status ChangeEnrollment(absl::string_view enrollment_field, absl::string_view name,
+                                int change, bool completing,
+                                const std::function<absl::Status(pb::Enrollment&)>& edit,
+                                pb::Enrollment& out);
+  // Applies one catalog event to the stored offering and program facts.
+  absl::Status ApplyCatalogEvent(const Event& event);
+
+  const ServerOptions options_;
+  const std::string city_;
+  RpcEdge edge_;
+  Clock clock_;
+  EnrollmentStore store_;
+  CatalogClient catalog_;
+  PageTokenCodec tokens_;
+  std::unique_ptr<GroupConsumer> catalog_consumer_;
+};
+
+}  // namespace gnlc::enrollment
+
+#endif  // GNLC_SERVICES_ENROLLMENT_ENROLLMENT_SERVICE_H_

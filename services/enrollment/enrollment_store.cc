@@ -1,0 +1,386 @@
+#include "services/enrollment/enrollment_store.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/events/streams.h"
+#include "common/names/resource_names.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "gnlc/events/v1/events.pb.h"
+#include "services/enrollment/enrollment_scripts.h"
+
+namespace gnlc::enrollment {
+namespace {
+
+using gnlc::catalog::v1::Offering;
+using gnlc::catalog::v1::Program;
+
+// The statistics fields every event of this learner carries: district and
+// age band only with the learner's consent (EnrollmentChanged fields 3, 4, 7).
+std::string StatisticsFields(const pb::Learner& learner) {
+  gnlc::events::v1::EnrollmentChanged fields;
+  if (learner.consents().city_statistics()) {
+    fields.set_learner_district(learner.district());
+    fields.set_learner_age_band(learner.age_band());
+    fields.set_counts_in_statistics(true);
+  }
+  return fields.SerializeAsString();
+}
+
+template <typename Message>
+bool Parse(absl::string_view bytes, Message& out) {
+  return out.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+}
+
+absl::StatusOr<pb::Enrollment> ParseEnrollment(absl::string_view blob, int64_t position) {
+  pb::Enrollment e;
+  if (!Parse(blob, e)) return absl::InternalError("unreadable enrollment record");
+  e.set_waitlist_position(static_cast<int32_t>(position));
+  return e;
+}
+
+absl::string_view Outcome(const RedisReply& reply) {
+  const ReplyView r = reply.view();
+  return r.size() > 0 ? r[0].str() : absl::string_view();
+}
+
+absl::Status Unexpected(absl::string_view outcome) {
+  return absl::InternalError(absl::StrCat("unexpected script outcome '", outcome, "'"));
+}
+
+absl::Status RequestMismatch() {
+  return InvalidArgument("REQUEST_ID_REUSED",
+                         "request_id was already used for a different request: use a new "
+                         "request_id for a new request",
+                         {{"field", "request_id"}});
+}
+
+std::string Time(int64_t unix_seconds) {
+  return absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(unix_seconds),
+                          absl::UTCTimeZone());
+}
+
+}  // namespace
+
+OfferingFacts FactsOf(const Offering& offering, absl::string_view offering_id,
+                      absl::string_view program_id) {
+  OfferingFacts f;
+  f.offering_id = std::string(offering_id);
+  f.name = offering.name();
+  f.program_id = std::string(program_id);
+  (void)absl::SimpleAtoi(offering.etag(), &f.version);
+  f.capacity = offering.capacity().has_unlimited() ? -1 : offering.capacity().seats();
+  f.open = offering.enrollment_open_time().seconds();
+  f.close = offering.enrollment_close_time().seconds();
+  f.end = offering.end_time().seconds();
+  f.cancelled = offering.state() == gnlc::catalog::v1::OFFERING_STATE_CANCELLED;
+  f.waitlist_limit = offering.has_waitlist_limit() ? offering.waitlist_limit() : -1;
+  f.modality = offering.modality();
+  f.cancel_reason = offering.cancel_reason().SerializeAsString();
+  return f;
+}
+
+ProgramFacts FactsOf(const Program& program, absl::string_view program_id, bool deleted) {
+  ProgramFacts f;
+  f.program_id = std::string(program_id);
+  (void)absl::SimpleAtoi(program.etag(), &f.version);
+  f.state = program.state();
+  if (deleted) {
+    f.version += 1;
+    f.state = gnlc::catalog::v1::PROGRAM_STATE_ARCHIVED;
+  }
+  f.kind = program.kind();
+  return f;
+}
+
+EnrollmentStore::EnrollmentStore(RedisPool* pool, std::string city, Clock clock,
+                                 int64_t stream_maxlen)
+    : pool_(pool),
+      city_(std::move(city)),
+      clock_(std::move(clock)),
+      maxlen_(std::to_string(stream_maxlen)) {}
+
+absl::StatusOr<RedisReply> EnrollmentStore::Run(const RedisScript& script,
+                                                std::vector<absl::string_view> args) {
+  const std::string now = std::to_string(absl::ToUnixMillis(clock_()));
+  args.insert(args.begin(), {city_, now, maxlen_});
+  return script.Run(*pool_, {kEnrollmentStream}, args);
+}
+
+absl::StatusOr<std::optional<std::string>> EnrollmentStore::CreateLearner(
+    absl::string_view learner_id, const pb::Learner& learner, absl::string_view request_id,
+    absl::string_view fingerprint) {
+  const std::string blob = learner.SerializeAsString();
+  const std::string stats = StatisticsFields(learner);
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   Run(CreateLearnerScript(), {learner_id, blob, stats, learner.external_subject(),
+                                               request_id, fingerprint}));
+  const absl::string_view outcome = Outcome(reply);
+  if (outcome == "OK") return std::nullopt;
+  if (outcome == "DUPLICATE") return std::string(reply.view()[1].str());
+  if (outcome == "REQUEST_MISMATCH") return RequestMismatch();
+  if (outcome == "ID_TAKEN") return absl::AlreadyExistsError("id taken");
+  if (outcome == "SUBJECT_TAKEN") {
+    const std::string existing = LearnerName(city_, reply.view()[1].str());
+    return MakeError(absl::StatusCode::kAlreadyExists, "EXTERNAL_SUBJECT_TAKEN",
+                     absl::StrCat("learner.external_subject is already registered as ", existing),
+                     {{"existing", existing}});
+  }
+  return Unexpected(outcome);
+}
+
+absl::StatusOr<StoredLearner> EnrollmentStore::ReadLearner(absl::string_view learner_id) {
+  ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"HGET", "enr:{0}:learners", learner_id}));
+  StoredLearner out;
+  out.blob = std::string(reply.view().str());
+  if (reply.view().is_nil() || !Parse(out.blob, out.learner)) {
+    return NotFound("LEARNER_NOT_FOUND",
+                    absl::StrCat(LearnerName(city_, learner_id), " does not exist or was erased"));
+  }
+  return out;
+}
+
+absl::Status EnrollmentStore::UpdateLearner(absl::string_view learner_id,
+                                            absl::string_view expected_blob,
+                                            const pb::Learner& learner) {
+  const std::string blob = learner.SerializeAsString();
+  const std::string stats = StatisticsFields(learner);
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   Run(UpdateLearnerScript(), {learner_id, expected_blob, blob, stats}));
+  const absl::string_view outcome = Outcome(reply);
+  if (outcome == "OK") return absl::OkStatus();
+  if (outcome == "NOT_FOUND") {
+    return NotFound("LEARNER_NOT_FOUND",
+                    absl::StrCat(LearnerName(city_, learner_id), " does not exist or was erased"));
+  }
+  if (outcome == "CONFLICT") {
+    return Aborted("CONCURRENT_UPDATE", "the learner changed meanwhile: read it again and retry");
+  }
+  return Unexpected(outcome);
+}
+
+absl::StatusOr<std::optional<pb::Enrollment>> EnrollmentStore::Enroll(
+    absl::string_view learner_id, absl::string_view offering_id, absl::string_view offering_name,
+    absl::string_view enrollment_id, absl::string_view request_id, absl::string_view fingerprint,
+    const pb::Enrollment& confirmed, const pb::Enrollment& waitlisted) {
+  const std::string confirmed_blob = confirmed.SerializeAsString();
+  const std::string waitlisted_blob = waitlisted.SerializeAsString();
+  ASSIGN_OR_RETURN(RedisReply reply, Run(EnrollScript(), {learner_id, offering_id, enrollment_id,
+                                                          request_id, fingerprint, confirmed_blob,
+                                                          waitlisted_blob, offering_name}));
+  const ReplyView r = reply.view();
+  const absl::string_view outcome = Outcome(reply);
+  if (outcome == "OK" || outcome == "DUPLICATE") {
+    int64_t position = 0;
+    (void)absl::SimpleAtoi(r[2].str(), &position);
+    return ParseEnrollment(r[1].str(), position);
+  }
+  if (outcome == "NO_FACTS") return std::nullopt;
+  if (outcome == "REQUEST_MISMATCH") return RequestMismatch();
+  if (outcome == "NO_LEARNER") {
+    return NotFound("LEARNER_NOT_FOUND",
+                    absl::StrCat(LearnerName(city_, learner_id), " does not exist or was erased"));
+  }
+  const std::map<std::string, std::string> offering = {{"offering", std::string(offering_name)}};
+  if (outcome == "NO_OFFERING") {
+    return NotFound("OFFERING_NOT_FOUND", absl::StrCat(offering_name, " does not exist"), offering);
+  }
+  if (outcome == "NOT_PUBLISHED") {
+    return FailedPrecondition("PROGRAM_NOT_PUBLISHED",
+                              "the offering's program is not published: it takes no enrollments",
+                              offering);
+  }
+  if (outcome == "CANCELLED") {
+    return FailedPrecondition("OFFERING_CANCELLED", "the offering was cancelled", offering);
+  }
+  if (outcome == "NOT_OPEN" || outcome == "CLOSED") {
+    int64_t when = 0;
+    (void)absl::SimpleAtoi(r[1].str(), &when);
+    const bool open = outcome == "NOT_OPEN";
+    return FailedPrecondition(
+        open ? "ENROLLMENT_NOT_OPEN" : "ENROLLMENT_CLOSED",
+        absl::StrCat(open ? "enrollment opens at " : "enrollment closed at ", Time(when)),
+        {{"offering", std::string(offering_name)},
+         {open ? "open_time" : "close_time", Time(when)}});
+  }
+  if (outcome == "EXISTS") {
+    const std::string existing = EnrollmentName(city_, r[1].str());
+    return MakeError(absl::StatusCode::kAlreadyExists, "ALREADY_ENROLLED",
+                     absl::StrCat("the learner is already enrolled in this offering as ", existing),
+                     {{"existing", existing}});
+  }
+  if (outcome == "WAITLIST_FULL") {
+    return MakeError(
+        absl::StatusCode::kResourceExhausted, "WAITLIST_FULL",
+        absl::StrCat("the offering is full and its waitlist of ", r[1].str(), " is full too"),
+        {{"offering", std::string(offering_name)}, {"waitlist_limit", std::string(r[1].str())}});
+  }
+  return Unexpected(outcome);
+}
+
+absl::StatusOr<pb::Enrollment> EnrollmentStore::Cancel(
+    absl::string_view enrollment_id, const gnlc::type::v1::LocalizedText& reason) {
+  const std::string history_reason =
+      !reason.en().empty() ? reason.en() : (!reason.zh().empty() ? reason.zh() : "cancelled");
+  const std::string reason_blob = reason.SerializeAsString();
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   Run(CancelScript(), {enrollment_id, history_reason, reason_blob}));
+  const absl::string_view outcome = Outcome(reply);
+  if (outcome == "OK") return ParseEnrollment(reply.view()[1].str(), 0);
+  if (outcome == "NOT_FOUND") {
+    return NotFound("ENROLLMENT_NOT_FOUND",
+                    absl::StrCat(EnrollmentName(city_, enrollment_id), " does not exist"));
+  }
+  if (outcome == "NOT_ACTIVE") {
+    return FailedPrecondition("ENROLLMENT_NOT_ACTIVE",
+                              "only a confirmed or waitlisted enrollment can be cancelled");
+  }
+  return Unexpected(outcome);
+}
+
+absl::Status EnrollmentStore::Rewrite(absl::string_view enrollment_id,
+                                      absl::string_view expected_blob,
+                                      const pb::Enrollment& updated, int change, bool completing) {
+  pb::Enrollment stored = updated;
+  stored.clear_waitlist_position();
+  const std::string blob = stored.SerializeAsString();
+  const std::string change_code = std::to_string(change);
+  ASSIGN_OR_RETURN(RedisReply reply, Run(RewriteScript(), {enrollment_id, expected_blob, blob,
+                                                           change_code, completing ? "4" : "0"}));
+  const absl::string_view outcome = Outcome(reply);
+  if (outcome == "OK") return absl::OkStatus();
+  if (outcome == "NOT_FOUND") {
+    return NotFound("ENROLLMENT_NOT_FOUND",
+                    absl::StrCat(EnrollmentName(city_, enrollment_id), " does not exist"));
+  }
+  if (outcome == "CONFLICT") {
+    return Aborted("CONCURRENT_UPDATE", "the enrollment changed meanwhile: read it and retry");
+  }
+  return Unexpected(outcome);
+}
+
+absl::StatusOr<StoredEnrollment> EnrollmentStore::ReadEnrollment(absl::string_view enrollment_id) {
+  ASSIGN_OR_RETURN(RedisReply reply, Run(ViewScript(), {enrollment_id}));
+  const ReplyView r = reply.view();
+  if (r.size() < 2 || r[0].str().empty()) {
+    return NotFound("ENROLLMENT_NOT_FOUND",
+                    absl::StrCat(EnrollmentName(city_, enrollment_id), " does not exist"));
+  }
+  StoredEnrollment out;
+  out.blob = std::string(r[0].str());
+  ASSIGN_OR_RETURN(out.enrollment, ParseEnrollment(out.blob, r[1].integer()));
+  return out;
+}
+
+absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::List(const std::string& index,
+                                                            absl::string_view after, int state,
+                                                            int limit) {
+  // Scan at most this many entries per page, so a rare state filter over a
+  // long list returns a short page (with a token) instead of a long call.
+  constexpr int kScanBudget = 5000;
+  const std::string state_arg = std::to_string(state);
+  const std::string limit_arg = std::to_string(limit);
+  const std::string budget_arg = std::to_string(std::max(kScanBudget, limit));
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   Run(ListScript(), {index, after, state_arg, limit_arg, budget_arg}));
+  const ReplyView r = reply.view();
+  Page page;
+  page.last_position = std::string(r[0].str());
+  page.more = r[1].integer() == 1;
+  for (size_t i = 2; i + 1 < r.size(); i += 2) {
+    if (r[i].str().empty()) continue;  // erased meanwhile
+    ASSIGN_OR_RETURN(pb::Enrollment e, ParseEnrollment(r[i].str(), r[i + 1].integer()));
+    page.enrollments.push_back(std::move(e));
+  }
+  return page;
+}
+
+absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::ListByLearner(absl::string_view learner_id,
+                                                                     absl::string_view after,
+                                                                     int state, int limit) {
+  return List(absl::StrCat("enr:{0}:le:", learner_id), after, state, limit);
+}
+
+absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::ListByOffering(absl::string_view offering_id,
+                                                                      absl::string_view after,
+                                                                      int state, int limit) {
+  return List(absl::StrCat("enr:{0}:roster:", offering_id), after, state, limit);
+}
+
+absl::StatusOr<std::optional<pb::OfferingSeats>> EnrollmentStore::ReadSeats(
+    absl::string_view offering_id, absl::string_view offering_name) {
+  ASSIGN_OR_RETURN(RedisReply reply, Run(SeatsScript(), {offering_id}));
+  const ReplyView r = reply.view();
+  if (r.size() < 3) return std::nullopt;
+  pb::OfferingSeats seats;
+  seats.set_offering(std::string(offering_name));
+  seats.set_capacity(static_cast<int32_t>(r[0].integer()));
+  seats.set_taken(static_cast<int32_t>(r[1].integer()));
+  seats.set_free(seats.capacity() < 0 ? -1 : std::max(0, seats.capacity() - seats.taken()));
+  seats.set_waitlist_length(static_cast<int32_t>(r[2].integer()));
+  return seats;
+}
+
+absl::StatusOr<std::optional<OfferingFacts>> EnrollmentStore::ReadOfferingFacts(
+    absl::string_view offering_id) {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   pool_->Command({"HMGET", absl::StrCat("enr:{0}:off:", offering_id), "ver",
+                                   "prog", "end", "cancelled", "modality", "name"}));
+  const ReplyView r = reply.view();
+  if (r.size() < 6 || r[0].is_nil()) return std::nullopt;
+  OfferingFacts f;
+  f.offering_id = std::string(offering_id);
+  (void)absl::SimpleAtoi(r[0].str(), &f.version);
+  f.program_id = std::string(r[1].str());
+  (void)absl::SimpleAtoi(r[2].str(), &f.end);
+  f.cancelled = r[3].str() == "1";
+  (void)absl::SimpleAtoi(r[4].str(), &f.modality);
+  f.name = std::string(r[5].str());
+  return f;
+}
+
+absl::StatusOr<std::optional<ProgramFacts>> EnrollmentStore::ReadProgramFacts(
+    absl::string_view program_id) {
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      pool_->Command({"HMGET", absl::StrCat("enr:{0}:prog:", program_id), "ver", "state", "kind"}));
+  const ReplyView r = reply.view();
+  if (r.size() < 3 || r[0].is_nil()) return std::nullopt;
+  ProgramFacts f;
+  f.program_id = std::string(program_id);
+  (void)absl::SimpleAtoi(r[0].str(), &f.version);
+  (void)absl::SimpleAtoi(r[1].str(), &f.state);
+  (void)absl::SimpleAtoi(r[2].str(), &f.kind);
+  return f;
+}
+
+absl::Status EnrollmentStore::PutOfferingFacts(const OfferingFacts& f) {
+  const std::string version = std::to_string(f.version);
+  const std::string capacity = std::to_string(f.capacity);
+  const std::string open = std::to_string(f.open);
+  const std::string close = std::to_string(f.close);
+  const std::string end = std::to_string(f.end);
+  const std::string limit = std::to_string(f.waitlist_limit);
+  const std::string modality = std::to_string(f.modality);
+  return Run(PutOfferingFactsScript(),
+             {f.offering_id, version, f.name, f.program_id, capacity, open, close, end,
+              f.cancelled ? "1" : "0", limit, modality, f.cancel_reason})
+      .status();
+}
+
+absl::Status EnrollmentStore::PutProgramFacts(const ProgramFacts& f) {
+  const std::string version = std::to_string(f.version);
+  const std::string state = std::to_string(f.state);
+  const std::string kind = std::to_string(f.kind);
+  return Run(PutProgramFactsScript(), {f.program_id, version, state, kind}).status();
+}
+
+absl::StatusOr<bool> EnrollmentStore::EraseLearner(absl::string_view learner_id,
+                                                   absl::string_view external_subject) {
+  const std::string name = LearnerName(city_, learner_id);
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   Run(EraseLearnerScript(), {learner_id, external_subject, name}));
+  return reply.view().integer() == 1;
+}
+
+}  // namespace gnlc::enrollment

@@ -1,0 +1,146 @@
+// Learners, enrollments, seats and the catalog facts they depend on, in
+// Redis. Each write is one script of enrollment_scripts.h: the check, the
+// change and its events are one atomic step. Errors carry the reason an app
+// can show (see the service proto).
+//
+//   EnrollmentStore store(&pool, "nanjing", clock);
+//   ASSIGN_OR_RETURN(auto result, store.Enroll(request));
+#ifndef GNLC_SERVICES_ENROLLMENT_ENROLLMENT_STORE_H_
+#define GNLC_SERVICES_ENROLLMENT_ENROLLMENT_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/redis/redis_pool.h"
+#include "common/redis/redis_script.h"
+#include "gnlc/catalog/v1/offering.pb.h"
+#include "gnlc/catalog/v1/program.pb.h"
+#include "gnlc/enrollment/v1/enrollment.pb.h"
+
+namespace gnlc::enrollment {
+
+namespace pb = gnlc::enrollment::v1;
+
+// What enrollment needs to know about a catalog offering.
+struct OfferingFacts {
+  std::string offering_id;
+  std::string name;
+  std::string program_id;
+  int64_t version = 0;                   // the catalog's etag
+  int32_t capacity = -1;                 // -1: unlimited
+  int64_t open = 0, close = 0, end = 0;  // unix seconds
+  bool cancelled = false;
+  int32_t waitlist_limit = -1;  // -1: no limit
+  int32_t modality = 0;
+  std::string cancel_reason;  // serialized LocalizedText
+};
+OfferingFacts FactsOf(const gnlc::catalog::v1::Offering& offering, absl::string_view offering_id,
+                      absl::string_view program_id);
+
+struct ProgramFacts {
+  std::string program_id;
+  int64_t version = 0;
+  int32_t state = 0;  // gnlc.catalog.v1.ProgramState
+  int32_t kind = 0;   // gnlc.type.v1.ProgramKind
+};
+// `deleted`: the program was archived (its version moved one past `program`).
+ProgramFacts FactsOf(const gnlc::catalog::v1::Program& program, absl::string_view program_id,
+                     bool deleted);
+
+// A stored enrollment: the exact stored bytes (for compare-and-set) and the
+// parsed record with its current waitlist position.
+struct StoredEnrollment {
+  std::string blob;
+  pb::Enrollment enrollment;
+};
+
+struct StoredLearner {
+  std::string blob;
+  pb::Learner learner;
+};
+
+class EnrollmentStore final {
+ public:
+  using Clock = std::function<absl::Time()>;
+  EnrollmentStore(RedisPool* pool, std::string city, Clock clock, int64_t stream_maxlen = 1000000);
+
+  // Stores a new learner. If `request_id` was seen within 24 h, returns the
+  // learner id created then (INVALID_ARGUMENT if the request differed).
+  // ALREADY_EXISTS if the external subject belongs to another learner.
+  absl::StatusOr<std::optional<std::string>> CreateLearner(absl::string_view learner_id,
+                                                           const pb::Learner& learner,
+                                                           absl::string_view request_id,
+                                                           absl::string_view fingerprint);
+  absl::StatusOr<StoredLearner> ReadLearner(absl::string_view learner_id);
+  // Replaces the learner if it is still `expected_blob`; ABORTED otherwise.
+  absl::Status UpdateLearner(absl::string_view learner_id, absl::string_view expected_blob,
+                             const pb::Learner& learner);
+
+  // Enrolls: `confirmed` and `waitlisted` are the record for either outcome.
+  // Returns the response (the original one for a repeated request id), or
+  // nullopt when the offering's facts are not known yet: fetch them from the
+  // catalog, PutOfferingFacts, and call again.
+  absl::StatusOr<std::optional<pb::Enrollment>> Enroll(
+      absl::string_view learner_id, absl::string_view offering_id, absl::string_view offering_name,
+      absl::string_view enrollment_id, absl::string_view request_id, absl::string_view fingerprint,
+      const pb::Enrollment& confirmed, const pb::Enrollment& waitlisted);
+  // Cancels a confirmed or waitlisted enrollment and promotes from the
+  // waitlist in the same step. FAILED_PRECONDITION if not active.
+  absl::StatusOr<pb::Enrollment> Cancel(absl::string_view enrollment_id,
+                                        const gnlc::type::v1::LocalizedText& reason);
+  // Replaces an enrollment read as `expected_blob` (ABORTED if it changed)
+  // and publishes `change`. `completing` moves it from CONFIRMED to
+  // COMPLETED, keeping its seat counted.
+  absl::Status Rewrite(absl::string_view enrollment_id, absl::string_view expected_blob,
+                       const pb::Enrollment& updated, int change, bool completing);
+
+  // NOT_FOUND if absent.
+  absl::StatusOr<StoredEnrollment> ReadEnrollment(absl::string_view enrollment_id);
+
+  struct Page {
+    std::vector<pb::Enrollment> enrollments;
+    std::string last_position;  // resume after this
+    bool more = false;
+  };
+  // A learner's (`learner_id`) or an offering's (`offering_id`) enrollments
+  // in creation order after `after` ("0": from the start), state 0 = any.
+  absl::StatusOr<Page> ListByLearner(absl::string_view learner_id, absl::string_view after,
+                                     int state, int limit);
+  absl::StatusOr<Page> ListByOffering(absl::string_view offering_id, absl::string_view after,
+                                      int state, int limit);
+
+  // Seats as counted here; nullopt if the offering's facts are unknown.
+  absl::StatusOr<std::optional<pb::OfferingSeats>> ReadSeats(absl::string_view offering_id,
+                                                             absl::string_view offering_name);
+  // The stored facts, nullopt if unknown.
+  absl::StatusOr<std::optional<OfferingFacts>> ReadOfferingFacts(absl::string_view offering_id);
+  absl::StatusOr<std::optional<ProgramFacts>> ReadProgramFacts(absl::string_view program_id);
+
+  // Stores catalog facts if newer than the stored ones. A cancelled offering
+  // cancels its enrollments; a capacity change promotes from the waitlist.
+  absl::Status PutOfferingFacts(const OfferingFacts& facts);
+  absl::Status PutProgramFacts(const ProgramFacts& facts);
+
+  // Erases the learner and everything linked to them. False if already gone.
+  absl::StatusOr<bool> EraseLearner(absl::string_view learner_id,
+                                    absl::string_view external_subject);
+
+ private:
+  absl::StatusOr<RedisReply> Run(const RedisScript& script, std::vector<absl::string_view> args);
+  absl::StatusOr<Page> List(const std::string& index, absl::string_view after, int state,
+                            int limit);
+
+  RedisPool* pool_;
+  const std::string city_;
+  Clock clock_;
+  const std::string maxlen_;
+};
+
+}  // namespace gnlc::enrollment
+
+#endif  // GNLC_SERVICES_ENROLLMENT_ENROLLMENT_STORE_H_

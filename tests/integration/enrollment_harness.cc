@@ -1,0 +1,158 @@
+#include "tests/integration/enrollment_harness.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
+#include "common/status/grpc_status.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace gnlc::enrollment::testing {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+google::protobuf::Timestamp At(absl::Time t) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+template <typename Response>
+absl::StatusOr<epb::Enrollment> EnrollmentOf(const grpc::Status& s, const Response& resp) {
+  if (!s.ok()) return FromGrpcStatus(s);
+  return resp.enrollment();
+}
+
+}  // namespace
+
+std::unique_ptr<EnrollmentServer> EnrollmentServer::Start(const std::string& redis_address,
+                                                          const std::string& catalog_address) {
+  auto r = std::make_unique<EnrollmentServer>();
+  ServerOptions options =
+      TestServerOptions("enrollment", catalog::testing::TestCity(), redis_address);
+  options.catalog_address = catalog_address;
+  r->metrics = std::make_unique<Metrics>("enrollment");
+  r->pool = std::make_unique<RedisPool>(options.redis);
+  r->service = std::make_unique<EnrollmentService>(options, r->pool.get(), r->metrics.get());
+  r->server = std::make_unique<GnlcServer>(options, r->metrics.get());
+  r->server->AddService(r->service.get(), "gnlc.enrollment.v1.EnrollmentService");
+  const absl::Status started = r->server->Start();
+  EXPECT_TRUE(started.ok()) << started;
+  r->service->StartFollowingCatalog();
+  r->channel = gnlc::testing::LocalChannel(r->server->port());
+  r->stub = epb::EnrollmentService::NewStub(r->channel);
+  EXPECT_TRUE(gnlc::testing::WaitForHealth(r->channel, "gnlc.enrollment.v1.EnrollmentService",
+                                           grpc::health::v1::HealthCheckResponse::SERVING,
+                                           absl::Seconds(10)));
+  return r;
+}
+
+EnrollmentServer::~EnrollmentServer() {
+  if (server) server->Shutdown();
+  if (service) service->Stop();
+}
+
+void EnrollmentTest::SetUp() {
+  auto redis = gnlc::testing::RedisServerProcess::Start();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  redis_ = std::move(*redis);
+  catalog_ = catalog::testing::CatalogReplica::Start(redis_->address());
+  enrollment_ = EnrollmentServer::Start(redis_->address(),
+                                        absl::StrCat("127.0.0.1:", catalog_->server->port()));
+  RedisOptions options;
+  ASSERT_TRUE(ParseRedisAddress(redis_->address(), options).ok());
+  pool_ = std::make_unique<RedisPool>(options);
+}
+
+void EnrollmentTest::TearDown() {
+  enrollment_.reset();
+  catalog_.reset();
+}
+
+std::string EnrollmentTest::CreateOffering(const OfferingSpec& spec) {
+  cpb::Program program = catalog::testing::NewProgram("编程入门", "Coding basics", spec.kind);
+  program.set_state(spec.program_state);
+  program = catalog::testing::MustCreateProgram(catalog(), program);
+  const absl::Time now = absl::Now();
+  cpb::Offering offering =
+      catalog::testing::NewOffering(now, spec.starts_in, 32.05, 118.78, "gulou", spec.seats);
+  if (spec.unlimited) offering.mutable_capacity()->set_unlimited(true);
+  if (spec.waitlist_limit.has_value()) offering.set_waitlist_limit(*spec.waitlist_limit);
+  *offering.mutable_enrollment_open_time() = At(now + spec.opens_in);
+  *offering.mutable_enrollment_close_time() = At(now + spec.starts_in);
+  *offering.mutable_end_time() = At(now + spec.starts_in + spec.lasts);
+  return catalog::testing::MustCreateOffering(catalog(), program.name(), offering).name();
+}
+
+std::string EnrollmentTest::CreateLearner(const std::string& district, bool consents) {
+  epb::CreateLearnerRequest req;
+  req.set_parent("cities/nanjing");
+  req.mutable_learner()->set_district(district);
+  req.mutable_learner()->set_age_band(gnlc::type::v1::AGE_BAND_ADULT);
+  req.mutable_learner()->mutable_consents()->set_city_statistics(consents);
+  epb::CreateLearnerResponse resp;
+  const grpc::Status s = stub().CreateLearner(catalog::testing::Ctx().get(), req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return resp.learner().name();
+}
+
+absl::StatusOr<epb::Enrollment> EnrollmentTest::Enroll(const std::string& learner,
+                                                       const std::string& offering,
+                                                       const std::string& request_id) {
+  epb::CreateEnrollmentRequest req;
+  req.set_parent("cities/nanjing");
+  req.set_learner(learner);
+  req.set_offering(offering);
+  req.set_request_id(request_id);
+  epb::CreateEnrollmentResponse resp;
+  return EnrollmentOf(stub().CreateEnrollment(catalog::testing::Ctx().get(), req, &resp), resp);
+}
+
+absl::StatusOr<epb::Enrollment> EnrollmentTest::Cancel(const std::string& enrollment) {
+  epb::CancelEnrollmentRequest req;
+  req.set_name(enrollment);
+  epb::CancelEnrollmentResponse resp;
+  return EnrollmentOf(stub().CancelEnrollment(catalog::testing::Ctx().get(), req, &resp), resp);
+}
+
+absl::StatusOr<epb::Enrollment> EnrollmentTest::Get(const std::string& enrollment) {
+  epb::GetEnrollmentRequest req;
+  req.set_name(enrollment);
+  epb::GetEnrollmentResponse resp;
+  return EnrollmentOf(stub().GetEnrollment(catalog::testing::Ctx().get(), req, &resp), resp);
+}
+
+absl::StatusOr<epb::OfferingSeats> EnrollmentTest::Seats(const std::string& offering) {
+  epb::GetOfferingSeatsRequest req;
+  req.set_offering(offering);
+  epb::GetOfferingSeatsResponse resp;
+  const grpc::Status s = stub().GetOfferingSeats(catalog::testing::Ctx().get(), req, &resp);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return resp.seats();
+}
+
+absl::StatusOr<epb::Enrollment> EnrollmentTest::Complete(const std::string& enrollment) {
+  epb::CompleteEnrollmentRequest req;
+  req.set_name(enrollment);
+  req.mutable_completion()->set_outcome(epb::COMPLETION_OUTCOME_PASSED);
+  req.mutable_completion()->set_hours(12);
+  epb::CompleteEnrollmentResponse resp;
+  return EnrollmentOf(stub().CompleteEnrollment(catalog::testing::Ctx().get(), req, &resp), resp);
+}
+
+std::vector<Event> EnrollmentTest::EnrollmentEvents() {
+  std::vector<Event> events;
+  auto reply = pool_->Command({"XRANGE", "enr:{0}:events", "-", "+"});
+  EXPECT_TRUE(reply.ok()) << reply.status();
+  if (!reply.ok()) return events;
+  const ReplyView entries = reply->view();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    auto event = DecodeEvent(entries[i][0].str(), entries[i][1][1].str());
+    EXPECT_TRUE(event.ok()) << event.status();
+    if (event.ok()) events.push_back(std::move(*event));
+  }
+  return events;
+}
+
+std::string CodeAndReason(const absl::Status& status) {
+  return absl::StrCat(absl::StatusCodeToString(status.code()), " ", ErrorReason(status));
+}
+
+}  // namespace gnlc::enrollment::testing

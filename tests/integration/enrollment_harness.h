@@ -1,0 +1,95 @@
+// An enrollment server for tests, next to a real catalog replica over one
+// real Redis, plus helpers that create learners and offerings through the
+// gRPC APIs.
+//
+//   class MyTest : public EnrollmentTest {};
+//   TEST_F(MyTest, X) {
+//     auto offering = CreateOffering(10);
+//     auto learner = CreateLearner();
+//     auto e = Enroll(learner, offering);   // StatusOr<Enrollment>
+//   }
+#ifndef GNLC_TESTS_INTEGRATION_ENROLLMENT_HARNESS_H_
+#define GNLC_TESTS_INTEGRATION_ENROLLMENT_HARNESS_H_
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "gnlc/enrollment/v1/enrollment_service.grpc.pb.h"
+#include "services/enrollment/enrollment_service.h"
+#include "tests/integration/catalog_harness.h"
+
+namespace gnlc::enrollment::testing {
+
+namespace epb = gnlc::enrollment::v1;
+namespace cpb = gnlc::catalog::v1;
+
+struct EnrollmentServer {
+  std::unique_ptr<Metrics> metrics;
+  std::unique_ptr<RedisPool> pool;
+  std::unique_ptr<EnrollmentService> service;
+  std::unique_ptr<GnlcServer> server;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<epb::EnrollmentService::Stub> stub;
+
+  // Starts, follows the catalog's stream, and waits until SERVING.
+  static std::unique_ptr<EnrollmentServer> Start(const std::string& redis_address,
+                                                 const std::string& catalog_address);
+  ~EnrollmentServer();
+};
+
+// What an offering created for a test looks like.
+struct OfferingSpec {
+  int seats = 10;
+  bool unlimited = false;
+  std::optional<int> waitlist_limit;
+  gnlc::type::v1::ProgramKind kind = gnlc::type::v1::PROGRAM_KIND_WORKSHOP;
+  cpb::ProgramState program_state = cpb::PROGRAM_STATE_PUBLISHED;
+  absl::Duration opens_in = -absl::Hours(1);  // relative to now
+  absl::Duration starts_in = absl::Hours(48);
+  absl::Duration lasts = absl::Hours(24 * 30);
+};
+
+// A fresh Redis, a catalog replica and an enrollment server per test.
+class EnrollmentTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  epb::EnrollmentService::Stub& stub() { return *enrollment_->stub; }
+  cpb::CatalogService::Stub& catalog() { return *catalog_->stub; }
+
+  // The offering's resource name.
+  std::string CreateOffering(const OfferingSpec& spec = {});
+  std::string CreateOffering(int seats) {
+    OfferingSpec spec;
+    spec.seats = seats;
+    return CreateOffering(spec);
+  }
+  // A learner's resource name.
+  std::string CreateLearner(const std::string& district = "gulou", bool consents = true);
+  absl::StatusOr<epb::Enrollment> Enroll(const std::string& learner, const std::string& offering,
+                                         const std::string& request_id = "");
+  absl::StatusOr<epb::Enrollment> Cancel(const std::string& enrollment);
+  absl::StatusOr<epb::Enrollment> Get(const std::string& enrollment);
+  absl::StatusOr<epb::OfferingSeats> Seats(const std::string& offering);
+  // Completes a confirmed enrollment (outcome PASSED, 12 hours).
+  absl::StatusOr<epb::Enrollment> Complete(const std::string& enrollment);
+  // Every event on the enrollment stream, oldest first.
+  std::vector<Event> EnrollmentEvents();
+
+  std::unique_ptr<gnlc::testing::RedisServerProcess> redis_;
+  std::unique_ptr<catalog::testing::CatalogReplica> catalog_;
+  std::unique_ptr<EnrollmentServer> enrollment_;
+  std::unique_ptr<RedisPool> pool_;  // for tests that inspect Redis
+};
+
+// The status of a failed call with its ErrorInfo reason, e.g.
+// "FAILED_PRECONDITION ENROLLMENT_CLOSED".
+std::string CodeAndReason(const absl::Status& status);
+
+}  // namespace gnlc::enrollment::testing
+
+#endif  // GNLC_TESTS_INTEGRATION_ENROLLMENT_HARNESS_H_
