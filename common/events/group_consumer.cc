@@ -76,8 +76,8 @@ void GroupConsumer::Run() {
   while (!stop_.HasBeenNotified()) {
     if (need_setup) {
       // MKSTREAM: the producer may not have written yet. BUSYGROUP is fine.
-      auto created =
-          conn.Command({"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"});
+      auto created = conn.Command(
+          {"XGROUP", "CREATE", options_.stream, options_.group, options_.start_id, "MKSTREAM"});
       if (!created.ok() && !absl::StrContains(created.status().message(), "BUSYGROUP")) {
         stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200));
         continue;

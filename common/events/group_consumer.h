@@ -31,6 +31,9 @@ struct GroupConsumerOptions {
   std::string group;
   std::string consumer;
   int batch = 256;
+  // Where a new group starts: "0" the whole stream, "$" only what comes
+  // next (for a consumer that can fetch older state another way).
+  std::string start_id = "0";
 };
 
 // "{hostname}-{pid}": unique per process, so replicas split the stream.

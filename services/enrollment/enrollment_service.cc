@@ -20,11 +20,15 @@ EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* po
 EnrollmentService::~EnrollmentService() { Stop(); }
 
 void EnrollmentService::StartFollowingCatalog() {
-  catalog_consumer_ = std::make_unique<GroupConsumer>(
-      options_.redis,
-      GroupConsumerOptions{
-          .stream = kCatalogStream, .group = "enrollment", .consumer = DefaultConsumerName()},
-      [this](const Event& e) { return ApplyCatalogEvent(e); });
+  catalog_consumer_ =
+      std::make_unique<GroupConsumer>(options_.redis,
+                                      // A new group starts at the stream's end: offerings created
+                                      // before are fetched over gRPC when first enrolled in.
+                                      GroupConsumerOptions{.stream = kCatalogStream,
+                                                           .group = "enrollment",
+                                                           .consumer = DefaultConsumerName(),
+                                                           .start_id = "$"},
+                                      [this](const Event& e) { return ApplyCatalogEvent(e); });
   catalog_consumer_->Start();
 }
 

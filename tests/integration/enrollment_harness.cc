@@ -54,11 +54,15 @@ void EnrollmentTest::SetUp() {
   ASSERT_TRUE(redis.ok()) << redis.status();
   redis_ = std::move(*redis);
   catalog_ = catalog::testing::CatalogReplica::Start(redis_->address());
-  enrollment_ = EnrollmentServer::Start(redis_->address(),
-                                        absl::StrCat("127.0.0.1:", catalog_->server->port()));
+  if (StartEnrollmentInSetUp()) StartEnrollment();
   RedisOptions options;
   ASSERT_TRUE(ParseRedisAddress(redis_->address(), options).ok());
   pool_ = std::make_unique<RedisPool>(options);
+}
+
+void EnrollmentTest::StartEnrollment() {
+  enrollment_ = EnrollmentServer::Start(redis_->address(),
+                                        absl::StrCat("127.0.0.1:", catalog_->server->port()));
 }
 
 void EnrollmentTest::TearDown() {

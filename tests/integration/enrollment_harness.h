@@ -57,6 +57,9 @@ class EnrollmentTest : public ::testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override;
+  // Starts the enrollment server (SetUp does unless told not to).
+  void StartEnrollment();
+  virtual bool StartEnrollmentInSetUp() const { return true; }
 
   epb::EnrollmentService::Stub& stub() { return *enrollment_->stub; }
   cpb::CatalogService::Stub& catalog() { return *catalog_->stub; }
