@@ -23,14 +23,16 @@ absl::StatusOr<epb::Enrollment> EnrollmentOf(const grpc::Status& s, const Respon
 }  // namespace
 
 std::unique_ptr<EnrollmentServer> EnrollmentServer::Start(const std::string& redis_address,
-                                                          const std::string& catalog_address) {
+                                                          const std::string& catalog_address,
+                                                          EnrollmentService::Clock clock) {
   auto r = std::make_unique<EnrollmentServer>();
   ServerOptions options =
       TestServerOptions("enrollment", catalog::testing::TestCity(), redis_address);
   options.catalog_address = catalog_address;
   r->metrics = std::make_unique<Metrics>("enrollment");
   r->pool = std::make_unique<RedisPool>(options.redis);
-  r->service = std::make_unique<EnrollmentService>(options, r->pool.get(), r->metrics.get());
+  r->service = std::make_unique<EnrollmentService>(options, r->pool.get(), r->metrics.get(),
+                                                   std::move(clock));
   r->server = std::make_unique<GnlcServer>(options, r->metrics.get());
   r->server->AddService(r->service.get(), "gnlc.enrollment.v1.EnrollmentService");
   const absl::Status started = r->server->Start();
@@ -61,8 +63,9 @@ void EnrollmentTest::SetUp() {
 }
 
 void EnrollmentTest::StartEnrollment() {
-  enrollment_ = EnrollmentServer::Start(redis_->address(),
-                                        absl::StrCat("127.0.0.1:", catalog_->server->port()));
+  enrollment_ = EnrollmentServer::Start(
+      redis_->address(), absl::StrCat("127.0.0.1:", catalog_->server->port()),
+      [this] { return absl::Now() + absl::Nanoseconds(clock_offset_ns_.load()); });
 }
 
 void EnrollmentTest::TearDown() {

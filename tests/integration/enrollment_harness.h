@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,8 +36,9 @@ struct EnrollmentServer {
   std::unique_ptr<epb::EnrollmentService::Stub> stub;
 
   // Starts, follows the catalog's stream, and waits until SERVING.
-  static std::unique_ptr<EnrollmentServer> Start(const std::string& redis_address,
-                                                 const std::string& catalog_address);
+  static std::unique_ptr<EnrollmentServer> Start(
+      const std::string& redis_address, const std::string& catalog_address,
+      EnrollmentService::Clock clock = [] { return absl::Now(); });
   ~EnrollmentServer();
 };
 
@@ -83,6 +85,10 @@ class EnrollmentTest : public ::testing::Test {
   // Every event on the enrollment stream, oldest first.
   std::vector<Event> EnrollmentEvents();
 
+  // Moves the enrollment service's clock (not the catalog's) forward.
+  void AdvanceClock(absl::Duration d) { clock_offset_ns_ += absl::ToInt64Nanoseconds(d); }
+
+  std::atomic<int64_t> clock_offset_ns_{0};
   std::unique_ptr<gnlc::testing::RedisServerProcess> redis_;
   std::unique_ptr<catalog::testing::CatalogReplica> catalog_;
   std::unique_ptr<EnrollmentServer> enrollment_;
