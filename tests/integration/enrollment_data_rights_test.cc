@@ -1,0 +1,172 @@
+// Residents' data rights through the gRPC API: a learner's export holds
+// everything kept about them; erasure removes it for good, from every key
+// and stream entry in Redis, while anonymous counts stay.
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "google/protobuf/util/time_util.h"
+#include "tests/integration/enrollment_harness.h"
+
+namespace gnlc::enrollment::testing {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+class EnrollmentDataRightsTest : public EnrollmentTest {
+ protected:
+  // Every key and its whole content (strings, hash fields and values, set
+  // and sorted-set members, stream entries), as (key, text) pairs.
+  std::vector<std::pair<std::string, std::string>> DumpRedis() {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::string cursor = "0";
+    do {
+      auto scan = pool_->Command({"SCAN", cursor, "COUNT", "1000"});
+      EXPECT_TRUE(scan.ok());
+      if (!scan.ok()) break;
+      cursor = std::string(scan->view()[0].str());
+      for (size_t i = 0; i < scan->view()[1].size(); ++i) {
+        const std::string key(scan->view()[1][i].str());
+        auto type = pool_->Command({"TYPE", key});
+        const std::string t(type->view().str());
+        std::vector<absl::string_view> read;
+        if (t == "string") read = {"GET", key};
+        if (t == "hash") read = {"HGETALL", key};
+        if (t == "set") read = {"SMEMBERS", key};
+        if (t == "zset") read = {"ZRANGE", key, "0", "-1"};
+        if (t == "stream") read = {"XRANGE", key, "-", "+"};
+        auto content = pool_->Command(read);
+        EXPECT_TRUE(content.ok()) << key;
+        std::string text = key + " ";
+        Flatten(content->view(), text);
+        out.emplace_back(key, std::move(text));
+      }
+    } while (cursor != "0");
+    return out;
+  }
+
+  static void Flatten(const ReplyView& r, std::string& out) {
+    if (r.is_array()) {
+      for (size_t i = 0; i < r.size(); ++i) Flatten(r[i], out);
+      return;
+    }
+    out.append(r.str().data(), r.str().size());
+    out += ' ';
+  }
+};
+
+TEST_F(EnrollmentDataRightsTest, ExportHoldsEverythingAndErasureLeavesNoTrace) {
+  OfferingSpec skills;
+  skills.kind = gnlc::type::v1::PROGRAM_KIND_SKILL_TRAINING;
+  skills.seats = 1;
+  const std::string course = CreateOffering(skills);
+  const std::string workshop = CreateOffering(1);
+  const std::string full = CreateOffering(0);
+
+  epb::CreateLearnerRequest create;
+  create.set_parent("cities/nanjing");
+  create.mutable_learner()->set_external_subject("wechat-openid-93f1");
+  create.mutable_learner()->set_district("jianye");
+  create.mutable_learner()->set_age_band(gnlc::type::v1::AGE_BAND_YOUNG_ADULT);
+  create.mutable_learner()->mutable_consents()->set_city_statistics(true);
+  create.set_request_id("create-93f1");
+  epb::CreateLearnerResponse created;
+  ASSERT_TRUE(stub().CreateLearner(catalog::testing::Ctx().get(), create, &created).ok());
+  const std::string learner = created.learner().name();
+  const std::string learner_id = learner.substr(learner.rfind('/') + 1);
+
+  auto finished = Enroll(learner, course, "enrol-course-93f1");
+  ASSERT_TRUE(Complete(finished->name()).ok());
+  epb::RecordEmploymentOutcomeRequest job;
+  job.set_enrollment(finished->name());
+  job.mutable_outcome()->set_employed(true);
+  *job.mutable_outcome()->mutable_employed_since() =
+      TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now() - absl::Hours(48)));
+  epb::RecordEmploymentOutcomeResponse job_resp;
+  ASSERT_TRUE(stub().RecordEmploymentOutcome(catalog::testing::Ctx().get(), job, &job_resp).ok());
+  epb::SubmitFeedbackRequest rate;
+  rate.set_enrollment(finished->name());
+  rate.mutable_feedback()->set_rating(5);
+  rate.mutable_feedback()->set_comment("my private comment 7c1e");
+  epb::SubmitFeedbackResponse rate_resp;
+  ASSERT_TRUE(stub().SubmitFeedback(catalog::testing::Ctx().get(), rate, &rate_resp).ok());
+  auto seated = Enroll(learner, workshop);
+  const std::string next = CreateLearner();
+  auto behind = Enroll(next, workshop);  // waits behind our learner
+  auto waiting = Enroll(learner, full);
+  ASSERT_TRUE(seated.ok() && behind.ok() && waiting.ok());
+  EXPECT_EQ(behind->state(), epb::ENROLLMENT_STATE_WAITLISTED);
+
+  epb::ExportLearnerDataRequest export_req;
+  export_req.set_name(learner);
+  epb::ExportLearnerDataResponse exported;
+  ASSERT_TRUE(stub().ExportLearnerData(catalog::testing::Ctx().get(), export_req, &exported).ok());
+  EXPECT_EQ(exported.learner().external_subject(), "wechat-openid-93f1");
+  ASSERT_EQ(exported.enrollments_size(), 3);
+  EXPECT_EQ(exported.enrollments(0).completion().outcome(), epb::COMPLETION_OUTCOME_PASSED);
+  EXPECT_TRUE(exported.enrollments(0).employment().employed());
+  EXPECT_EQ(exported.enrollments(0).feedback().comment(), "my private comment 7c1e");
+  EXPECT_EQ(exported.enrollments(0).history_size(), 2);
+  EXPECT_EQ(exported.enrollments(2).state(), epb::ENROLLMENT_STATE_WAITLISTED);
+  EXPECT_EQ(exported.enrollments(2).waitlist_position(), 1);
+  EXPECT_TRUE(exported.has_export_time());
+
+  std::vector<std::string> our_ids;
+  for (const auto& e : exported.enrollments())
+    our_ids.push_back(e.name().substr(e.name().rfind('/') + 1));
+  // Before erasure the dump does find them: the scan below can fail.
+  bool seen_before = false;
+  for (const auto& [key, text] : DumpRedis()) seen_before |= absl::StrContains(text, our_ids[0]);
+  ASSERT_TRUE(seen_before);
+
+  epb::EraseLearnerRequest erase;
+  erase.set_name(learner);
+  epb::EraseLearnerResponse erased;
+  ASSERT_TRUE(stub().EraseLearner(catalog::testing::Ctx().get(), erase, &erased).ok());
+  EXPECT_TRUE(erased.erased());
+  ASSERT_TRUE(stub().EraseLearner(catalog::testing::Ctx().get(), erase, &erased).ok());
+  EXPECT_FALSE(erased.erased());  // idempotent
+
+  epb::GetLearnerRequest get;
+  get.set_name(learner);
+  epb::GetLearnerResponse got;
+  EXPECT_EQ(stub().GetLearner(catalog::testing::Ctx().get(), get, &got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Get(finished->name()).status().code(), absl::StatusCode::kNotFound);
+  epb::ListEnrollmentsRequest list;
+  list.set_learner(learner);
+  epb::ListEnrollmentsResponse listed;
+  EXPECT_EQ(stub().ListEnrollments(catalog::testing::Ctx().get(), list, &listed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // Their seat went to the next in line; the completion still counts.
+  EXPECT_EQ(Get(behind->name())->state(), epb::ENROLLMENT_STATE_CONFIRMED);
+  EXPECT_EQ(Seats(course)->taken(), 1);
+  EXPECT_EQ(Seats(full)->waitlist_length(), 0);
+
+  // Nothing in Redis names their enrollments, their subject or their words;
+  // their id remains only in the erasure event itself.
+  int erasure_events = 0;
+  for (const auto& [key, text] : DumpRedis()) {
+    for (const auto& id : our_ids) EXPECT_FALSE(absl::StrContains(text, id)) << key;
+    EXPECT_FALSE(absl::StrContains(text, "wechat-openid-93f1")) << key;
+    EXPECT_FALSE(absl::StrContains(text, "my private comment")) << key;
+    EXPECT_FALSE(absl::StrContains(text, "create-93f1")) << key;  // idempotency keys
+    if (absl::StrContains(text, learner_id)) {
+      EXPECT_EQ(key, "enr:{0}:events");
+    }
+  }
+  for (const Event& e : EnrollmentEvents()) {
+    if (e.has_learner_erased()) {
+      EXPECT_EQ(e.learner_erased().learner(), learner);
+      ++erasure_events;
+    } else {
+      EXPECT_FALSE(absl::StrContains(e.SerializeAsString(), learner_id)) << e.type();
+    }
+  }
+  EXPECT_EQ(erasure_events, 1);
+  // The external subject is free again (the person may come back).
+  create.set_request_id("create-93f1-again");
+  EXPECT_TRUE(stub().CreateLearner(catalog::testing::Ctx().get(), create, &created).ok());
+}
+
+}  // namespace
+}  // namespace gnlc::enrollment::testing
