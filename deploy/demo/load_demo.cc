@@ -1,8 +1,9 @@
 // gnlc-demo-load: loads a city's demo catalog (deploy/demo/<city>.json), or N
-// synthetic programs, through the real CatalogService API.
+// synthetic programs, through the real CatalogService API; with
+// --enrollment, also demo learners and their enrollments (enrollment_demo.h).
 //
 //   gnlc-demo-load --addr=127.0.0.1:PORT --config=deploy/cities/nanjing.json
-//                  --data=deploy/demo/nanjing.json
+//                  --data=deploy/demo/nanjing.json [--enrollment=HOST:PORT]
 //   gnlc-demo-load --addr=... --config=... --synthetic=100000 --threads=8
 //
 // Demo data is loaded only into an empty catalog (so running the launcher
@@ -19,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/config/city_config.h"
+#include "deploy/demo/enrollment_demo.h"
 #include "deploy/demo/synthetic_catalog.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -30,7 +32,7 @@ namespace pb = gnlc::catalog::v1;
 using google::protobuf::util::TimeUtil;
 
 struct Flags {
-  std::string addr, config, data;
+  std::string addr, config, data, enrollment;
   int synthetic = 0, threads = 8;
 };
 
@@ -55,7 +57,10 @@ google::protobuf::Timestamp At(absl::Time t) {
   return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
 }
 
-int LoadDemo(pb::CatalogService::Stub& stub, const std::string& city, const std::string& path) {
+// Loads the demo catalog into an empty catalog, filling `created`; leaves
+// `created` empty if the catalog already had programs.
+int LoadDemo(pb::CatalogService::Stub& stub, const std::string& city, const std::string& path,
+             std::vector<gnlc::demo::DemoOffering>& created_offerings) {
   pb::ListProgramsRequest list;
   list.set_parent("cities/" + city);
   list.set_page_size(1);
@@ -103,6 +108,13 @@ int LoadDemo(pb::CatalogService::Stub& stub, const std::string& city, const std:
       s = Call([&](grpc::ClientContext* c) { return stub.CreateOffering(c, oreq, &made); });
       if (!s.ok()) return Fail(oreq.request_id() + ": " + s.error_message());
       ++offerings;
+      const pb::Offering& o_made = made.offering();
+      created_offerings.push_back(
+          {.name = o_made.name(),
+           .seats = o_made.capacity().has_unlimited() ? -1 : o_made.capacity().seats(),
+           .kind = created.program().kind(),
+           .open_now = created.program().state() == pb::PROGRAM_STATE_PUBLISHED &&
+                       o["openInDays"].get<int>() <= 0 && o["startInDays"].get<int>() > 0});
     }
   }
   std::printf("%s: loaded %d programs and %d offerings\n", city.c_str(), programs, offerings);
@@ -165,6 +177,8 @@ int main(int argc, char** argv) {
       f.config = a.substr(9);
     else if (absl::StartsWith(a, "--data="))
       f.data = a.substr(7);
+    else if (absl::StartsWith(a, "--enrollment="))
+      f.enrollment = a.substr(13);
     else if (absl::StartsWith(a, "--synthetic="))
       f.synthetic = std::atoi(a.c_str() + 12);
     else if (absl::StartsWith(a, "--threads="))
@@ -180,5 +194,10 @@ int main(int argc, char** argv) {
   auto channel = grpc::CreateChannel(f.addr, grpc::InsecureChannelCredentials());
   auto stub = pb::CatalogService::NewStub(channel);
   if (f.synthetic > 0) return LoadSynthetic(*stub, *config, f.synthetic, f.threads);
-  return LoadDemo(*stub, config->city_id(), f.data);
+  std::vector<gnlc::demo::DemoOffering> offerings;
+  if (int rc = LoadDemo(*stub, config->city_id(), f.data, offerings); rc != 0) return rc;
+  if (f.enrollment.empty() || offerings.empty()) return 0;
+  auto enrollment = gnlc::enrollment::v1::EnrollmentService::NewStub(
+      grpc::CreateChannel(f.enrollment, grpc::InsecureChannelCredentials()));
+  return gnlc::demo::LoadEnrollmentDemo(*enrollment, *config, offerings);
 }

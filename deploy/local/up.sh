@@ -16,7 +16,7 @@ cities=(nanjing suzhou)
 # shares one cache instead of rebuilding from scratch.
 export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 # The services whose issues have landed; the others are not started yet.
-services=(catalog)
+services=(catalog enrollment)  # in start order: enrollment reads the catalog
 
 if [ "${GNLC_SKIP_DEPS:-0}" != 1 ]; then "$root/deploy/local/install-deps.sh"; fi
 if [ "${GNLC_SKIP_BUILD:-0}" != 1 ]; then
@@ -68,10 +68,12 @@ start_service() {  # start_service CITY SERVICE
   local dir="$run/$1" svc="$2"
   if alive "$dir/$svc.pid" && [ -f "$dir/$svc.ports" ]; then return 0; fi
   rm -f "$dir/$svc.ports"
+  local extra=()
+  if [ "$svc" != catalog ]; then extra+=(--catalog="127.0.0.1:$(cut -d' ' -f1 "$dir/catalog.ports")"); fi
   setsid nohup "$build/services/$svc/gnlc-$svc" \
     --config="$root/deploy/cities/$1.json" \
     --redis="127.0.0.1:$(cat "$dir/redis.port")" \
-    --port_file="$dir/$svc.ports" >>"$dir/$svc.log" 2>&1 </dev/null &
+    --port_file="$dir/$svc.ports" "${extra[@]}" >>"$dir/$svc.log" 2>&1 </dev/null &
   echo $! >"$dir/$svc.pid"
   wait_for 10 "$svc of $1 to listen" test -s "$dir/$svc.ports"
 }
@@ -90,6 +92,7 @@ for city in "${cities[@]}"; do
     wait_for 30 "$svc of $city to be SERVING" serving "$addr"
   done
   "$build/deploy/demo/gnlc-demo-load" --addr="127.0.0.1:$(cut -d' ' -f1 "$run/$city/catalog.ports")" \
+    --enrollment="127.0.0.1:$(cut -d' ' -f1 "$run/$city/enrollment.ports")" \
     --config="$root/deploy/cities/$city.json" --data="$root/deploy/demo/$city.json"
 done
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End to end: the launcher brings up both cities in a private run folder;
 # every service answers SERVING to grpc.health.v1; each city serves its own
-# demo catalog in Chinese and English and refuses the other city's names; a
-# second up.sh changes nothing; down.sh leaves no process behind.
+# demo catalog in Chinese and English and refuses the other city's names; the
+# demo residents' enrollments show as seats in the catalog; a second up.sh
+# changes nothing; down.sh leaves no process behind.
 # Usage (from CTest): two_city_network_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src="$1"
@@ -18,11 +19,30 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 [ -f "$run/network.json" ] || fail "no network.json"
 
 for city in nanjing suzhou; do
-  addr=$(grep -o "\"$city\": {\"catalog\": \"[0-9.:]*\"" "$run/network.json" | grep -o '127[0-9.:]*')
-  [ -n "$addr" ] || fail "no catalog address for $city"
-  "$ctl" --addr="$addr" grpc.health.v1.Health.Check '{"service":"gnlc.catalog.v1.CatalogService"}' \
-    | grep -q '"SERVING"' || fail "$city catalog not SERVING"
+  for svc in catalog enrollment; do
+    addr=$(grep -o "\"$city\": {[^}]*" "$run/network.json" | grep -o "\"$svc\": \"[0-9.:]*\"" | grep -o '127[0-9.:]*')
+    [ -n "$addr" ] || fail "no $svc address for $city"
+    "$ctl" --addr="$addr" grpc.health.v1.Health.Check "{}" | grep -q '"SERVING"' \
+      || fail "$city $svc not SERVING"
+  done
+  grep -q "^$city: 60 learners; [0-9]* enrollments confirmed, [1-9][0-9]* waitlisted" "$run/up.log" \
+    || fail "$city: no demo enrollments"
 done
+# Seats taken by the demo residents reach the catalog (enrollment stream ->
+# catalog): some offering of the senior smartphone course shows seats taken.
+program=$("$ctl" --network="$run/network.json" --city=nanjing catalog.SearchPrograms \
+  '{"parent":"cities/nanjing","query":"smartphones"}' | grep -o '"name": "cities/nanjing/programs/[a-z0-9]*"' \
+  | head -1 | grep -o 'cities/[a-z0-9/]*')
+seats_taken() {
+  "$ctl" --network="$run/network.json" --city=nanjing catalog.ListOfferings "{\"parent\":\"$program\"}" \
+    | grep -c '"seats_taken": [1-9]'
+}
+for _ in $(seq 50); do [ "$(seats_taken)" -ge 1 ] && break; sleep 0.1; done  # polls, 5 s at most
+[ "$(seats_taken)" -ge 1 ] || fail "catalog does not show seats taken by enrollments"
+if "$ctl" --network="$run/network.json" --city=suzhou enrollment.GetLearner \
+  '{"name":"cities/nanjing/learners/l1"}' 2>&1 | grep -q '"name"'; then
+  fail "suzhou answered for a nanjing learner"
+fi
 
 search() {  # search CITY QUERY -> total_size
   "$ctl" --network="$run/network.json" --city="$1" catalog.SearchPrograms \
