@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/status/status_macros.h"
 
 namespace gnlc {
 
@@ -15,6 +16,13 @@ std::string DefaultConsumerName() {
 }
 
 GroupConsumer::GroupConsumer(RedisOptions redis, GroupConsumerOptions options, Handler handler)
+    : GroupConsumer(std::move(redis), std::move(options),
+                    [handler = std::move(handler)](const std::vector<Event>& events) {
+                      for (const Event& e : events) RETURN_IF_ERROR(handler(e));
+                      return absl::OkStatus();
+                    }) {}
+
+GroupConsumer::GroupConsumer(RedisOptions redis, GroupConsumerOptions options, BatchHandler handler)
     : redis_(std::move(redis)), options_(std::move(options)), handler_(std::move(handler)) {}
 
 GroupConsumer::~GroupConsumer() { Stop(); }
@@ -45,26 +53,38 @@ absl::StatusOr<size_t> GroupConsumer::Pump(RedisConnection& conn, absl::string_v
   const ReplyView streams = reply->view();
   if (streams.size() == 0) return 0;
   const ReplyView entries = streams[0][1];
+  // One handler call, one watermark write and one XACK per batch: the
+  // per-event round trips would cost more than most handlers.
+  std::vector<Event> events;
+  std::vector<std::string> ids;
+  std::string newest;
   for (size_t i = 0; i < entries.size(); ++i) {
     const ReplyView entry = entries[i];
-    const std::string id(entry[0].str());
-    const ReplyView fields = entry[1];  // nil when the entry was trimmed away
-    if (CompareStreamIds(id, watermark) <= 0) {
+    ids.emplace_back(entry[0].str());
+    const ReplyView fields = entry[1];  // nil when the entry was trimmed or deleted
+    if (CompareStreamIds(ids.back(), watermark) <= 0) {
       skipped_.fetch_add(1);
-    } else {
-      for (size_t f = 0; f + 1 < fields.size(); f += 2) {
-        if (fields[f].str() != kEventField) continue;
-        auto event = DecodeEvent(id, fields[f + 1].str());
-        if (!event.ok()) continue;  // a poison entry must not block the group
-        if (absl::Status s = handler_(*event); !s.ok()) return s;
-        applied_.fetch_add(1);
-      }
-      if (auto r = conn.Command({"SET", watermark_key(), id}); !r.ok()) return r.status();
-      watermark = id;
+      continue;
     }
-    if (auto r = conn.Command({"XACK", options_.stream, options_.group, id}); !r.ok()) {
-      return r.status();
+    newest = ids.back();
+    for (size_t f = 0; f + 1 < fields.size(); f += 2) {
+      if (fields[f].str() != kEventField) continue;
+      auto event = DecodeEvent(ids.back(), fields[f + 1].str());
+      if (event.ok()) events.push_back(std::move(*event));  // a poison entry must not block
     }
+  }
+  if (!events.empty()) {
+    RETURN_IF_ERROR(handler_(events));
+    applied_.fetch_add(static_cast<int64_t>(events.size()));
+  }
+  if (!newest.empty()) {
+    if (auto r = conn.Command({"SET", watermark_key(), newest}); !r.ok()) return r.status();
+    watermark = newest;
+  }
+  if (!ids.empty()) {
+    std::vector<absl::string_view> ack = {"XACK", options_.stream, options_.group};
+    for (const std::string& id : ids) ack.push_back(id);
+    if (auto r = conn.Command(ack); !r.ok()) return r.status();
   }
   return entries.size();
 }

@@ -1,10 +1,11 @@
 // Consumes a Redis stream with a consumer group: reads, applies, acknowledges.
 // Entries delivered but not acknowledged (we crashed, or Redis restarted) are
-// read again first. Every applied id is recorded in a watermark key, and an
-// entry at or below the watermark is acknowledged without applying it again.
-// The watermark is written after the handler returns, so a crash between the
-// two replays one batch: a handler that must be exactly-once in effect checks
-// `watermark_key()` inside its own atomic step.
+// read again first. The newest applied id is recorded in a watermark key, and
+// an entry at or below the watermark is acknowledged without applying it
+// again. The watermark is written after the handler returns from a batch, so
+// a crash or a handler error replays that batch: handlers must be idempotent,
+// and one that must be exactly-once in effect records what it applied inside
+// its own atomic step.
 //
 //   GroupConsumer c(redis_options, {.stream = "enr:{0}:events",
 //                                   .group = "analytics", .consumer = host},
@@ -17,6 +18,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -42,8 +44,11 @@ std::string DefaultConsumerName();
 class GroupConsumer final {
  public:
   using Handler = std::function<absl::Status(const Event&)>;
+  // Gets each batch at once (up to `batch` events), e.g. to coalesce them.
+  using BatchHandler = std::function<absl::Status(const std::vector<Event>&)>;
 
   GroupConsumer(RedisOptions redis, GroupConsumerOptions options, Handler handler);
+  GroupConsumer(RedisOptions redis, GroupConsumerOptions options, BatchHandler handler);
   ~GroupConsumer();
 
   void Start();
@@ -65,7 +70,7 @@ class GroupConsumer final {
 
   RedisOptions redis_;
   GroupConsumerOptions options_;
-  Handler handler_;
+  BatchHandler handler_;
   std::atomic<int64_t> applied_{0};
   std::atomic<int64_t> skipped_{0};
   absl::Notification stop_;

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/server/logging.h"
@@ -81,6 +82,7 @@ absl::Status CatalogService::BuildIndex() {
   // The stream position first: events after it are replayed on top of the
   // snapshot, and versions make the overlap harmless.
   ASSIGN_OR_RETURN(std::string tail, store_.StreamTail());
+  ASSIGN_OR_RETURN(std::string seats_tail, store_.StreamTail(kEnrollmentStream));
   RETURN_IF_ERROR(store_.LoadAll([&](Program p) { index_.UpsertProgram(p); },
                                  [&](Offering o) { index_.UpsertOffering(o); }));
   RETURN_IF_ERROR(store_.LoadSeats([&](absl::string_view offering_id, int32_t taken) {
@@ -92,13 +94,19 @@ absl::Status CatalogService::BuildIndex() {
                                                  UpdateIndexGauges();
                                                });
   follower_->Start();
+  seats_follower_ = std::make_unique<StreamFollower>(options_.redis, kEnrollmentStream, seats_tail,
+                                                     [this](const Event& e) {
+                                                       if (e.has_seats_changed())
+                                                         index_.ApplyEvent(e);
+                                                     });
+  seats_follower_->Start();
   // One consumer group for all replicas: each seat report is recorded once.
-  seats_consumer_ = std::make_unique<GroupConsumer>(
+  seats_recorder_ = std::make_unique<GroupConsumer>(
       options_.redis,
       GroupConsumerOptions{
           .stream = kEnrollmentStream, .group = "catalog", .consumer = DefaultConsumerName()},
-      [this](const Event& e) { return ApplyEnrollmentEvent(e); });
-  seats_consumer_->Start();
+      GroupConsumer::BatchHandler([this](const std::vector<Event>& e) { return RecordSeats(e); }));
+  seats_recorder_->Start();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   LogJson("info", "index built",
           {{"programs", absl::StrCat(index_.program_count())},
@@ -112,22 +120,28 @@ absl::Status CatalogService::BuildIndex() {
   return absl::OkStatus();
 }
 
-absl::Status CatalogService::ApplyEnrollmentEvent(const Event& event) {
-  if (!event.has_seats_changed()) return absl::OkStatus();
-  const auto& seats = event.seats_changed().seats();
-  auto ref = ParseOfferingName(seats.offering(), city_, "seats.offering");
-  if (!ref.ok()) return absl::OkStatus();  // not one of ours: nothing to show
-  Event republished = NewEvent(city_, seats.offering(), clock_());
-  *republished.mutable_seats_changed() = event.seats_changed();
-  return store_
-      .ApplySeats(ref->offering_id, event.seats_changed().version(), seats.taken(), republished)
-      .status();
+absl::Status CatalogService::RecordSeats(const std::vector<Event>& events) {
+  // A batch often holds many reports of one busy offering: write the newest.
+  absl::flat_hash_map<std::string, CatalogStore::SeatReport> newest;
+  for (const Event& e : events) {
+    if (!e.has_seats_changed()) continue;
+    auto ref = ParseOfferingName(e.seats_changed().seats().offering(), city_, "offering");
+    if (!ref.ok()) continue;  // not one of ours
+    CatalogStore::SeatReport& r = newest[ref->offering_id];
+    if (e.seats_changed().version() <= r.version) continue;
+    r = {ref->offering_id, e.seats_changed().version(), e.seats_changed().seats().taken()};
+  }
+  std::vector<CatalogStore::SeatReport> reports;
+  reports.reserve(newest.size());
+  for (auto& [id, report] : newest) reports.push_back(std::move(report));
+  return store_.ApplySeats(reports);
 }
 
 void CatalogService::Stop() {
   if (!stop_.HasBeenNotified()) stop_.Notify();
   if (indexer_.joinable()) indexer_.join();
-  if (seats_consumer_ != nullptr) seats_consumer_->Stop();
+  if (seats_recorder_ != nullptr) seats_recorder_->Stop();
+  if (seats_follower_ != nullptr) seats_follower_->Stop();
   if (follower_ != nullptr) follower_->Stop();
 }
 

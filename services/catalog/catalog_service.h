@@ -45,7 +45,7 @@ class CatalogService final : public pb::CatalogService::CallbackService {
   ~CatalogService() override;
 
   // Loads the index from Redis (retrying until Redis answers), then follows
-  // the catalog stream, and takes seat counts from the enrollment stream.
+  // the catalog stream, and the enrollment stream for seats taken.
   // ready() turns true once the index is built.
   void StartIndexing();
   void Stop();
@@ -123,9 +123,10 @@ class CatalogService final : public pb::CatalogService::CallbackService {
                              Offering& out);
   absl::Status CheckReady() const;
   absl::Status BuildIndex();
-  // Handles one enrollment event: seat changes are recorded and republished
-  // on the catalog stream, which every replica's index follows.
-  absl::Status ApplyEnrollmentEvent(const Event& event);
+  // Records the newest seat report per offering of a batch of enrollment
+  // events, for replicas that start later (each replica's index follows the
+  // enrollment stream itself).
+  absl::Status RecordSeats(const std::vector<Event>& events);
   int64_t NowSeconds() const { return absl::ToUnixSeconds(clock_()); }
 
   // Catalog metrics on the admin port, next to the RPC ones.
@@ -150,7 +151,8 @@ class CatalogService final : public pb::CatalogService::CallbackService {
   PageTokenCodec tokens_;
   std::atomic<bool> ready_{false};
   std::unique_ptr<StreamFollower> follower_;
-  std::unique_ptr<GroupConsumer> seats_consumer_;
+  std::unique_ptr<StreamFollower> seats_follower_;
+  std::unique_ptr<GroupConsumer> seats_recorder_;
   absl::Notification stop_;
   std::thread indexer_;
 };

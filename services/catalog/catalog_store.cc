@@ -106,16 +106,18 @@ return out
   return *script;
 }
 
-// KEYS: seats, stream; ARGV: offering id, version, taken, event, maxlen.
-// Seat reports may arrive out of order (several consumers): keep the newest.
+// KEYS: seats; ARGV: (offering id, version, taken) triples. Reports may
+// arrive out of order (several consumers, redelivery): keep the newest.
 const RedisScript& SeatsScript() {
-  static const RedisScript* script = new RedisScript(absl::StrCat(kPublishLua, R"lua(
-local stored = redis.call('HGET', KEYS[1], ARGV[1])
-if stored and tonumber(string.match(stored, '^(%d+)')) >= tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])
-gnlc_publish(KEYS[2], ARGV[5], ARGV[4])
-return 1
-)lua"));
+  static const RedisScript* script = new RedisScript(R"lua(
+for i = 1, #ARGV, 3 do
+  local stored = redis.call('HGET', KEYS[1], ARGV[i])
+  if not stored or tonumber(string.match(stored, '^(%d+)')) < tonumber(ARGV[i + 1]) then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. ' ' .. ARGV[i + 2])
+  end
+end
+return 0
+)lua");
   return *script;
 }
 
@@ -298,19 +300,21 @@ absl::Status CatalogStore::LoadSeats(
   });
 }
 
-absl::StatusOr<bool> CatalogStore::ApplySeats(absl::string_view offering_id, int64_t version,
-                                              int32_t taken, Event& event) {
-  const std::string event_bytes = EncodeEvent(event);
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   SeatsScript().Run(*pool_, {kSeats, kCatalogStream},
-                                     {offering_id, std::to_string(version), std::to_string(taken),
-                                      event_bytes, maxlen_}));
-  return reply.view().integer() == 1;
+absl::Status CatalogStore::ApplySeats(const std::vector<SeatReport>& reports) {
+  if (reports.empty()) return absl::OkStatus();
+  std::vector<std::string> values;
+  values.reserve(reports.size() * 3);
+  for (const SeatReport& r : reports) {
+    values.push_back(r.offering_id);
+    values.push_back(std::to_string(r.version));
+    values.push_back(std::to_string(r.taken));
+  }
+  std::vector<absl::string_view> args(values.begin(), values.end());
+  return SeatsScript().Run(*pool_, {kSeats}, args).status();
 }
 
-absl::StatusOr<std::string> CatalogStore::StreamTail() {
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   pool_->Command({"XREVRANGE", kCatalogStream, "+", "-", "COUNT", "1"}));
+absl::StatusOr<std::string> CatalogStore::StreamTail(absl::string_view stream) {
+  ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"XREVRANGE", stream, "+", "-", "COUNT", "1"}));
   if (reply.view().size() == 0) return std::string("0-0");
   return std::string(reply.view()[0][0].str());
 }

@@ -13,7 +13,8 @@
 //   cat:{0}:tombstones      HASH  "p:{id}" -> "{unix_ms} {resource name}"
 //   cat:{0}:req:{p|o}:{rid} STRING resource name, 24 h (idempotent creates)
 //   cat:{0}:seats           HASH  offering id -> "{version} {taken}", the seats
-//                                 the enrollment service last reported
+//                                 the enrollment service last reported (so a
+//                                 restarted replica knows them)
 //   cat:{0}:events          STREAM the catalog's events (trimmed ~1e6)
 #ifndef GNLC_SERVICES_CATALOG_CATALOG_STORE_H_
 #define GNLC_SERVICES_CATALOG_CATALOG_STORE_H_
@@ -86,14 +87,17 @@ class CatalogStore final {
                        const std::function<void(Offering)>& on_offering);
   // Calls the visitor for every offering with reported seats.
   absl::Status LoadSeats(const std::function<void(absl::string_view, int32_t)>& on_seats);
-  // Records the seats enrollment reported for an offering if `version` is
-  // newer than the stored one, and republishes them (`event`) on the catalog
-  // stream so every replica's index follows. False if it was not newer.
-  absl::StatusOr<bool> ApplySeats(absl::string_view offering_id, int64_t version, int32_t taken,
-                                  Event& event);
-  // Id of the newest stream entry, "0-0" if none: follow from here after a
-  // LoadAll started later.
-  absl::StatusOr<std::string> StreamTail();
+  // Records the seats enrollment reported, each only if its version is newer
+  // than the stored one (reports may arrive out of order).
+  struct SeatReport {
+    std::string offering_id;
+    int64_t version = 0;
+    int32_t taken = 0;
+  };
+  absl::Status ApplySeats(const std::vector<SeatReport>& reports);
+  // Id of the newest entry of `stream`, "0-0" if none: follow from here
+  // after a load that started later.
+  absl::StatusOr<std::string> StreamTail(absl::string_view stream = kCatalogStream);
 
  private:
   absl::StatusOr<std::optional<std::string>> Put(bool program, absl::string_view id,

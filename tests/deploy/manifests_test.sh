@@ -18,6 +18,9 @@ if command -v kubectl >/dev/null; then
     grep -q "service: gnlc.catalog.v1.CatalogService" <<<"$out" || fail "$city: no gRPC readiness probe"
     grep -q "appendonly yes" <<<"$out" || fail "$city: Redis without AOF"
     grep -q "registry.$city.example/gnlc/catalog" <<<"$out" || fail "$city: image not patched"
+    grep -q "service: gnlc.enrollment.v1.EnrollmentService" <<<"$out" || fail "$city: no enrollment probe"
+    grep -q -- "--catalog=catalog:50051" <<<"$out" || fail "$city: enrollment does not know the catalog"
+    grep -q "registry.$city.example/gnlc/enrollment" <<<"$out" || fail "$city: enrollment image not patched"
   done
 else
   echo "kubectl not installed: kustomize rendering skipped"
@@ -27,7 +30,9 @@ dockerfile="$src/deploy/docker/Dockerfile"
 while read -r path; do
   [ -e "$src/$path" ] || fail "Dockerfile copies missing path $path"
 done < <(awk '$1 == "COPY" && $2 !~ /^--from/ { print $2 }' "$dockerfile")
-grep -q 'add_executable(gnlc-catalog' "$src/services/catalog/CMakeLists.txt" || fail "no gnlc-catalog target"
+for svc in catalog enrollment; do
+  grep -q "add_executable(gnlc-$svc" "$src/services/$svc/CMakeLists.txt" || fail "no gnlc-$svc target"
+done
 grep -q 'add_executable(gnlcctl' "$src/common/ctl/CMakeLists.txt" || fail "no gnlcctl target"
 
 for city in nanjing suzhou; do
