@@ -4,6 +4,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/validation/validate.h"
@@ -47,6 +48,14 @@ std::string EnrollmentName(absl::string_view city, absl::string_view enrollment_
   return absl::StrCat("cities/", city, "/enrollments/", enrollment_id);
 }
 
+std::string PartnerName(absl::string_view city, absl::string_view partner_id) {
+  return absl::StrCat("cities/", city, "/partners/", partner_id);
+}
+
+std::string PartnershipName(absl::string_view city, absl::string_view partnership_id) {
+  return absl::StrCat("cities/", city, "/partnerships/", partnership_id);
+}
+
 absl::Status CheckCityParent(absl::string_view parent, absl::string_view city) {
   return ParseCityName(parent, city, {"cities"}, "parent").status();
 }
@@ -73,6 +82,24 @@ absl::StatusOr<std::string> ParseEnrollmentName(absl::string_view name, absl::st
                                                 absl::string_view field) {
   ASSIGN_OR_RETURN(auto ids, ParseCityName(name, city, {"cities", "enrollments"}, field));
   return ids[0];
+}
+
+absl::StatusOr<std::string> ParsePartnerName(absl::string_view name, absl::string_view city,
+                                             absl::string_view field) {
+  ASSIGN_OR_RETURN(auto ids, ParseCityName(name, city, {"cities", "partners"}, field));
+  return ids[0];
+}
+
+absl::StatusOr<std::string> ParsePartnershipName(absl::string_view name, absl::string_view city,
+                                                 absl::string_view field) {
+  ASSIGN_OR_RETURN(auto ids, ParseCityName(name, city, {"cities", "partnerships"}, field));
+  return ids[0];
+}
+
+absl::StatusOr<PartnerRef> ParseAnyPartnerName(absl::string_view name, absl::string_view field) {
+  absl::ConsumePrefix(&name, "//gnlc/");
+  ASSIGN_OR_RETURN(auto ids, ParseName(name, {"cities", "partners"}, field));
+  return PartnerRef{ids[0], ids[1]};
 }
 
 std::string NewId(char prefix) {

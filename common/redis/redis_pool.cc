@@ -32,4 +32,18 @@ absl::StatusOr<RedisReply> RedisPool::Command(const std::vector<absl::string_vie
   return reply;
 }
 
+absl::Status ScanHash(RedisPool& pool, absl::string_view key,
+                      const std::function<void(absl::string_view, absl::string_view)>& visit) {
+  std::string cursor = "0";
+  do {
+    auto reply = pool.Command({"HSCAN", key, cursor, "COUNT", "2000"});
+    if (!reply.ok()) return reply.status();
+    const ReplyView r = reply->view();
+    cursor = std::string(r[0].str());
+    const ReplyView items = r[1];
+    for (size_t i = 1; i < items.size(); i += 2) visit(items[i - 1].str(), items[i].str());
+  } while (cursor != "0");
+  return absl::OkStatus();
+}
+
 }  // namespace gnlc

@@ -9,6 +9,7 @@
 #ifndef GNLC_COMMON_REDIS_REDIS_POOL_H_
 #define GNLC_COMMON_REDIS_REDIS_POOL_H_
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -34,6 +35,11 @@ class RedisPool final {
   absl::Mutex mu_;
   std::vector<std::unique_ptr<RedisConnection>> idle_ ABSL_GUARDED_BY(mu_);
 };
+
+// Visits every (field, value) of a hash with HSCAN, a few thousand at a
+// time, so a large hash never blocks Redis.
+absl::Status ScanHash(RedisPool& pool, absl::string_view key,
+                      const std::function<void(absl::string_view, absl::string_view)>& visit);
 
 }  // namespace gnlc
 

@@ -263,26 +263,13 @@ absl::StatusOr<std::vector<StoredChange>> CatalogStore::ListChanges(int64_t afte
   return out;
 }
 
-absl::Status CatalogStore::Scan(
-    absl::string_view key, const std::function<void(absl::string_view, absl::string_view)>& visit) {
-  std::string cursor = "0";
-  do {
-    ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"HSCAN", key, cursor, "COUNT", "2000"}));
-    const ReplyView r = reply.view();
-    cursor = std::string(r[0].str());
-    const ReplyView items = r[1];
-    for (size_t i = 1; i < items.size(); i += 2) visit(items[i - 1].str(), items[i].str());
-  } while (cursor != "0");
-  return absl::OkStatus();
-}
-
 absl::Status CatalogStore::LoadAll(const std::function<void(Program)>& on_program,
                                    const std::function<void(Offering)>& on_offering) {
-  RETURN_IF_ERROR(Scan(kPrograms, [&](absl::string_view, absl::string_view blob) {
+  RETURN_IF_ERROR(ScanHash(*pool_, kPrograms, [&](absl::string_view, absl::string_view blob) {
     Program p;
     if (p.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) on_program(std::move(p));
   }));
-  return Scan(kOfferings, [&](absl::string_view, absl::string_view blob) {
+  return ScanHash(*pool_, kOfferings, [&](absl::string_view, absl::string_view blob) {
     Offering o;
     if (o.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) on_offering(std::move(o));
   });
@@ -290,7 +277,7 @@ absl::Status CatalogStore::LoadAll(const std::function<void(Program)>& on_progra
 
 absl::Status CatalogStore::LoadSeats(
     const std::function<void(absl::string_view, int32_t)>& on_seats) {
-  return Scan(kSeats, [&](absl::string_view offering_id, absl::string_view value) {
+  return ScanHash(*pool_, kSeats, [&](absl::string_view offering_id, absl::string_view value) {
     // "{version} {taken}"
     const size_t space = value.find(' ');
     int32_t taken = 0;

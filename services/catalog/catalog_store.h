@@ -105,9 +105,6 @@ class CatalogStore final {
                                                  absl::string_view parent_id,
                                                  absl::string_view request_id,
                                                  absl::string_view name, Event& event);
-  // Visits (field, value) of every entry of a hash.
-  absl::Status Scan(absl::string_view key,
-                    const std::function<void(absl::string_view, absl::string_view)>& visit);
 
   RedisPool* pool_;
   std::string maxlen_;

@@ -1,0 +1,142 @@
+#include "services/partnership/directory.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+
+namespace gnlc::partnership {
+namespace {
+
+uint64_t Version(absl::string_view etag) {
+  uint64_t v = 0;
+  return absl::SimpleAtoi(etag, &v) ? v : 0;
+}
+
+absl::string_view LastSegment(absl::string_view name) {
+  const size_t slash = name.rfind('/');
+  return slash == absl::string_view::npos ? name : name.substr(slash + 1);
+}
+
+std::string Position(const google::protobuf::Timestamp& created, absl::string_view id) {
+  const int64_t ns = created.seconds() * 1000000000 + created.nanos();
+  return absl::StrFormat("%020d%s", ns, id);
+}
+
+template <typename Record, typename Table>
+void UpsertInto(Table& table, const Record& record) {
+  const std::string id(LastSegment(record.name()));
+  auto it = table.position_by_id.find(id);
+  if (it != table.position_by_id.end()) {
+    Record& stored = table.by_position[it->second];
+    if (Version(stored.etag()) >= Version(record.etag())) return;
+    stored = record;
+    return;
+  }
+  const std::string position = Position(record.create_time(), id);
+  table.position_by_id[id] = position;
+  table.by_position[position] = record;
+}
+
+template <typename Record, typename Table, typename Match>
+Page<Record> List(const Table& table, absl::string_view after, int limit, int budget,
+                  const Match& match) {
+  Page<Record> page;
+  auto it =
+      after.empty() ? table.by_position.begin() : table.by_position.upper_bound(std::string(after));
+  int seen = 0;
+  for (; it != table.by_position.end(); ++it) {
+    if (static_cast<int>(page.records.size()) == limit || seen == budget) {
+      page.next = std::prev(it)->first;
+      return page;
+    }
+    ++seen;
+    if (match(it->second)) page.records.push_back(it->second);
+  }
+  return page;
+}
+
+bool Contains(const std::string& text, const std::string& lowered_query) {
+  return absl::StrContains(absl::AsciiStrToLower(text), lowered_query);
+}
+
+}  // namespace
+
+std::string MemberCity(absl::string_view partner_name) {
+  absl::ConsumePrefix(&partner_name, "//gnlc/");
+  if (!absl::ConsumePrefix(&partner_name, "cities/")) return "";
+  return std::string(partner_name.substr(0, partner_name.find('/')));
+}
+
+void Directory::Upsert(const pb::Partner& partner) {
+  absl::MutexLock lock(&mu_);
+  UpsertInto(partners_, partner);
+}
+
+void Directory::Upsert(const pb::Partnership& partnership) {
+  absl::MutexLock lock(&mu_);
+  UpsertInto(partnerships_, partnership);
+}
+
+void Directory::Apply(const Event& event) {
+  if (event.has_partner_changed()) Upsert(event.partner_changed().partner());
+  if (event.has_partnership_changed()) Upsert(event.partnership_changed().partnership());
+}
+
+std::optional<pb::Partner> Directory::GetPartner(absl::string_view id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = partners_.position_by_id.find(id);
+  if (it == partners_.position_by_id.end()) return std::nullopt;
+  return partners_.by_position.at(it->second);
+}
+
+std::optional<pb::Partnership> Directory::GetPartnership(absl::string_view id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = partnerships_.position_by_id.find(id);
+  if (it == partnerships_.position_by_id.end()) return std::nullopt;
+  return partnerships_.by_position.at(it->second);
+}
+
+Page<pb::Partner> Directory::ListPartners(const PartnerFilter& f, absl::string_view after,
+                                          int limit, int budget) const {
+  absl::MutexLock lock(&mu_);
+  return List<pb::Partner>(partners_, after, limit, budget, [&](const pb::Partner& p) {
+    if (f.type != 0 && p.type() != f.type) return false;
+    if (!f.home_city.empty() && p.home_city() != f.home_city) return false;
+    if (f.verified_only && !p.verified()) return false;
+    if (!f.query.empty() && !Contains(p.display_name().zh(), f.query) &&
+        !Contains(p.display_name().en(), f.query)) {
+      return false;
+    }
+    return true;
+  });
+}
+
+Page<pb::Partnership> Directory::ListPartnerships(const PartnershipFilter& f,
+                                                  absl::string_view after, int limit,
+                                                  int budget) const {
+  absl::MutexLock lock(&mu_);
+  return List<pb::Partnership>(partnerships_, after, limit, budget, [&](const pb::Partnership& p) {
+    if (f.model != 0 && p.model() != f.model) return false;
+    if (f.state != 0 && p.state() != f.state) return false;
+    if (!f.member_city.empty()) {
+      bool found = false;
+      for (const auto& m : p.members()) found = found || MemberCity(m.partner()) == f.member_city;
+      if (!found) return false;
+    }
+    return true;
+  });
+}
+
+size_t Directory::partner_count() const {
+  absl::MutexLock lock(&mu_);
+  return partners_.by_position.size();
+}
+
+size_t Directory::partnership_count() const {
+  absl::MutexLock lock(&mu_);
+  return partnerships_.by_position.size();
+}
+
+}  // namespace gnlc::partnership

@@ -1,0 +1,132 @@
+// gnlc.partnership.v1.PartnershipService: partner organisations, the
+// partnerships between them (across cities too), their lifecycle, the
+// programs they deliver and their funding. Writes go to Redis with their
+// events (PartnershipStore); reads come from the in-memory Directory, which
+// each replica loads at start and keeps current from the partnership stream.
+//
+//   PartnershipService partnership(options, &pool, &metrics);
+//   server.AddService(&partnership, "gnlc.partnership.v1.PartnershipService");
+//   server.SetReadiness([&] { return partnership.ready(); });
+//   partnership.StartLoading();
+#ifndef GNLC_SERVICES_PARTNERSHIP_PARTNERSHIP_SERVICE_H_
+#define GNLC_SERVICES_PARTNERSHIP_PARTNERSHIP_SERVICE_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "common/events/stream_follower.h"
+#include "common/paging/page_token.h"
+#include "common/server/server_options.h"
+#include "common/server/unary_call.h"
+#include "gnlc/partnership/v1/partnership_service.grpc.pb.h"
+#include "services/partnership/catalog_programs.h"
+#include "services/partnership/directory.h"
+#include "services/partnership/partnership_store.h"
+#include "services/partnership/partnership_validation.h"
+
+namespace gnlc::partnership {
+
+class PartnershipService final : public pb::PartnershipService::CallbackService {
+ public:
+  using Clock = std::function<absl::Time()>;
+
+  PartnershipService(
+      const ServerOptions& options, RedisPool* pool, Metrics* metrics,
+      Clock clock = [] { return absl::Now(); });
+  ~PartnershipService() override;
+
+  // Loads the directory from Redis (retrying until Redis answers), then
+  // follows the partnership stream. ready() turns true once loaded.
+  void StartLoading();
+  void Stop();
+  bool ready() const { return ready_.load(); }
+
+#define GNLC_PARTNERSHIP_RPC_DECL(Method)                                                      \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,                           \
+                                   const pb::Method##Request* req, pb::Method##Response* resp) \
+      override;
+  GNLC_PARTNERSHIP_RPC_DECL(CreatePartner)
+  GNLC_PARTNERSHIP_RPC_DECL(GetPartner)
+  GNLC_PARTNERSHIP_RPC_DECL(UpdatePartner)
+  GNLC_PARTNERSHIP_RPC_DECL(ListPartners)
+  GNLC_PARTNERSHIP_RPC_DECL(CreatePartnership)
+  GNLC_PARTNERSHIP_RPC_DECL(GetPartnership)
+  GNLC_PARTNERSHIP_RPC_DECL(UpdatePartnership)
+  GNLC_PARTNERSHIP_RPC_DECL(ListPartnerships)
+  GNLC_PARTNERSHIP_RPC_DECL(AddPartnershipMember)
+  GNLC_PARTNERSHIP_RPC_DECL(RemovePartnershipMember)
+  GNLC_PARTNERSHIP_RPC_DECL(TransitionPartnership)
+  GNLC_PARTNERSHIP_RPC_DECL(RecordFundingCommitment)
+  GNLC_PARTNERSHIP_RPC_DECL(RecordDisbursement)
+  GNLC_PARTNERSHIP_RPC_DECL(GetFundingSummary)
+  GNLC_PARTNERSHIP_RPC_DECL(ListPartnershipPrograms)
+#undef GNLC_PARTNERSHIP_RPC_DECL
+
+ private:
+  // partner_rpcs.cc
+  absl::Status DoCreatePartner(const pb::CreatePartnerRequest& req,
+                               pb::CreatePartnerResponse& resp);
+  absl::Status DoGetPartner(const pb::GetPartnerRequest& req, pb::GetPartnerResponse& resp);
+  absl::Status DoUpdatePartner(const pb::UpdatePartnerRequest& req,
+                               pb::UpdatePartnerResponse& resp);
+  absl::Status DoListPartners(const pb::ListPartnersRequest& req, pb::ListPartnersResponse& resp);
+  // partnership_rpcs.cc
+  absl::Status DoCreatePartnership(const pb::CreatePartnershipRequest& req,
+                                   pb::CreatePartnershipResponse& resp, absl::Time deadline);
+  absl::Status DoGetPartnership(const pb::GetPartnershipRequest& req,
+                                pb::GetPartnershipResponse& resp);
+  absl::Status DoUpdatePartnership(const pb::UpdatePartnershipRequest& req,
+                                   pb::UpdatePartnershipResponse& resp, absl::Time deadline);
+  absl::Status DoListPartnerships(const pb::ListPartnershipsRequest& req,
+                                  pb::ListPartnershipsResponse& resp);
+  absl::Status DoAddPartnershipMember(const pb::AddPartnershipMemberRequest& req,
+                                      pb::AddPartnershipMemberResponse& resp);
+  absl::Status DoRemovePartnershipMember(const pb::RemovePartnershipMemberRequest& req,
+                                         pb::RemovePartnershipMemberResponse& resp);
+  absl::Status DoTransitionPartnership(const pb::TransitionPartnershipRequest& req,
+                                       pb::TransitionPartnershipResponse& resp);
+  absl::Status DoListPartnershipPrograms(const pb::ListPartnershipProgramsRequest& req,
+                                         pb::ListPartnershipProgramsResponse& resp,
+                                         absl::Time deadline);
+  // funding_rpcs.cc
+  absl::Status DoRecordFundingCommitment(const pb::RecordFundingCommitmentRequest& req,
+                                         pb::RecordFundingCommitmentResponse& resp);
+  absl::Status DoRecordDisbursement(const pb::RecordDisbursementRequest& req,
+                                    pb::RecordDisbursementResponse& resp);
+  absl::Status DoGetFundingSummary(const pb::GetFundingSummaryRequest& req,
+                                   pb::GetFundingSummaryResponse& resp);
+
+  // Read-modify-write of a partnership with the version check in Redis,
+  // retried when another write came first; publishes `change`.
+  absl::Status ChangePartnership(absl::string_view name, absl::string_view field,
+                                 absl::string_view expected_etag, absl::string_view change,
+                                 const std::function<absl::Status(pb::Partnership&)>& edit,
+                                 pb::Partnership& out);
+  // Local members must exist here; other cities' are taken by name.
+  absl::Status CheckMemberExists(const pb::PartnershipMember& member);
+  // Programs in `now` and not in `before` must exist in the catalog.
+  absl::Status CheckNewPrograms(const pb::Partnership& before, const pb::Partnership& now,
+                                absl::Time deadline);
+  absl::Status CheckReady() const;
+  absl::Status Load();
+
+  const ServerOptions options_;
+  const std::string city_;
+  RpcEdge edge_;
+  Clock clock_;
+  PartnershipStore store_;
+  Directory directory_;
+  CatalogPrograms catalog_;
+  PageTokenCodec tokens_;
+  std::atomic<bool> ready_{false};
+  std::unique_ptr<StreamFollower> follower_;
+  absl::Notification stop_;
+  std::thread loader_;
+};
+
+}  // namespace gnlc::partnership
+
+#endif  // GNLC_SERVICES_PARTNERSHIP_PARTNERSHIP_SERVICE_H_

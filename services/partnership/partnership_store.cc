@@ -1,0 +1,279 @@
+#include "services/partnership/partnership_store.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/events/streams.h"
+#include "common/redis/redis_script.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "services/partnership/money.h"
+
+namespace gnlc::partnership {
+namespace {
+
+constexpr char kPartners[] = "par:{0}:partners";
+constexpr char kPartnerships[] = "par:{0}:partnerships";
+constexpr char kVersions[] = "par:{0}:versions";
+constexpr char kState[] = "par:{0}:state";
+
+// KEYS: records, versions, state, stream, request key
+// ARGV: kind ("p"/"s"), id, expected version, blob, state ("" for partners),
+//       event, maxlen, request id, fingerprint, name
+const RedisScript& PutScript() {
+  static const RedisScript* script = new RedisScript(absl::StrCat(kPublishLua, R"lua(
+if ARGV[8] ~= '' then
+  local prior = redis.call('HMGET', KEYS[5], 'fp', 'name')
+  if prior[1] then
+    if prior[1] ~= ARGV[9] then return {'REQUEST_MISMATCH'} end
+    return {'DUPLICATE', prior[2]}
+  end
+end
+local vkey = ARGV[1] .. ':' .. ARGV[2]
+local expected = tonumber(ARGV[3])
+local current = tonumber(redis.call('HGET', KEYS[2], vkey) or '0')
+if current ~= expected then return {'CONFLICT', tostring(current)} end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[4])
+redis.call('HSET', KEYS[2], vkey, expected + 1)
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], ARGV[2], ARGV[5]) end
+gnlc_publish(KEYS[4], ARGV[7], ARGV[6])
+if ARGV[8] ~= '' then
+  redis.call('HSET', KEYS[5], 'fp', ARGV[9], 'name', ARGV[10])
+  redis.call('EXPIRE', KEYS[5], 86400)
+end
+return {'OK'}
+)lua"));
+  return *script;
+}
+
+// KEYS: state, funding hash, records (commitments or disbursements), stream,
+//       request key
+// ARGV: partnership id, "c"/"d", record id, blob, currency, cents, funder,
+//       recipient partner, recipient program, event, maxlen, request id,
+//       fingerprint, record name
+// All amounts are integers in cents below 2^53, exact in Lua's numbers;
+// HINCRBY keeps them as Redis integers.
+const RedisScript& FundingScript() {
+  static const RedisScript* script = new RedisScript(absl::StrCat(kPublishLua, R"lua(
+if ARGV[12] ~= '' then
+  local prior = redis.call('HMGET', KEYS[5], 'fp', 'name')
+  if prior[1] then
+    if prior[1] ~= ARGV[13] then return {'REQUEST_MISMATCH'} end
+    return {'DUPLICATE', prior[2]}
+  end
+end
+local state = redis.call('HGET', KEYS[1], ARGV[1])
+if not state then return {'NOT_FOUND'} end
+local cur, cents = ARGV[5], tonumber(ARGV[6])
+local committed = tonumber(redis.call('HGET', KEYS[2], 'c:' .. cur) or '0')
+local disbursed = tonumber(redis.call('HGET', KEYS[2], 'd:' .. cur) or '0')
+if ARGV[2] == 'c' then
+  if state ~= '1' and state ~= '2' then return {'STATE', state} end
+  if committed + cents > tonumber(ARGV[15]) then return {'TOO_LARGE'} end
+  redis.call('HINCRBY', KEYS[2], 'c:' .. cur, cents)
+  redis.call('HINCRBY', KEYS[2], 'f:' .. ARGV[7] .. ':' .. cur, cents)
+else
+  if state ~= '2' then return {'STATE', state} end
+  if committed == 0 then return {'NO_COMMITMENT'} end
+  if disbursed + cents > committed then
+    return {'EXCEEDS', tostring(committed), tostring(disbursed)}
+  end
+  redis.call('HINCRBY', KEYS[2], 'd:' .. cur, cents)
+  if ARGV[9] ~= '' then
+    redis.call('HINCRBY', KEYS[2], 'g:' .. ARGV[9] .. ':' .. cur, cents)
+  else
+    redis.call('HINCRBY', KEYS[2], 'r:' .. ARGV[8] .. ':' .. cur, cents)
+  end
+end
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
+gnlc_publish(KEYS[4], ARGV[11], ARGV[10])
+if ARGV[12] ~= '' then
+  redis.call('HSET', KEYS[5], 'fp', ARGV[13], 'name', ARGV[14])
+  redis.call('EXPIRE', KEYS[5], 86400)
+end
+return {'OK'}
+)lua"));
+  return *script;
+}
+
+absl::Status RequestMismatch() {
+  return InvalidArgument("REQUEST_ID_REUSED",
+                         "request_id was already used for a different request: use a new "
+                         "request_id for a new request",
+                         {{"field", "request_id"}});
+}
+
+template <typename Record>
+absl::StatusOr<Record> Read(RedisPool& pool, absl::string_view hash, absl::string_view id,
+                            absl::string_view reason, absl::string_view what) {
+  ASSIGN_OR_RETURN(RedisReply reply, pool.Command({"HGET", hash, id}));
+  const absl::string_view blob = reply.view().str();
+  Record record;
+  if (reply.view().is_nil() || !record.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
+    return NotFound(reason, absl::StrCat("the ", what, " does not exist"));
+  }
+  return record;
+}
+
+}  // namespace
+
+PartnershipStore::PartnershipStore(RedisPool* pool, int64_t stream_maxlen)
+    : pool_(pool), maxlen_(std::to_string(stream_maxlen)) {}
+
+absl::StatusOr<std::optional<std::string>> PartnershipStore::Put(
+    char kind, absl::string_view id, uint64_t expected_version, const std::string& blob, int state,
+    absl::string_view name, absl::string_view request_id, absl::string_view fingerprint,
+    Event& event) {
+  const std::string event_bytes = EncodeEvent(event);
+  const std::string kind_arg(1, kind);
+  const std::string expected = std::to_string(expected_version);
+  const std::string state_arg = state > 0 ? std::to_string(state) : "";
+  const std::string request_key = absl::StrCat("par:{0}:req:", kind_arg, ":", request_id);
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   PutScript().Run(*pool_,
+                                   {kind == 'p' ? kPartners : kPartnerships, kVersions, kState,
+                                    kPartnershipStream, request_key},
+                                   {kind_arg, id, expected, blob, state_arg, event_bytes, maxlen_,
+                                    request_id, fingerprint, name}));
+  const ReplyView r = reply.view();
+  const absl::string_view outcome = r.size() > 0 ? r[0].str() : "";
+  if (outcome == "OK") return std::nullopt;
+  if (outcome == "DUPLICATE") return std::string(r[1].str());
+  if (outcome == "REQUEST_MISMATCH") return RequestMismatch();
+  if (outcome == "CONFLICT") {
+    if (expected_version == 0) return absl::AlreadyExistsError("id taken");
+    return Aborted("STALE_ETAG",
+                   absl::StrCat("etag \"", expected_version, "\" is stale (now \"", r[1].str(),
+                                "\"): read it again and retry"),
+                   {{"current_etag", std::string(r[1].str())}});
+  }
+  return absl::InternalError(absl::StrCat("unexpected script outcome '", outcome, "'"));
+}
+
+absl::StatusOr<std::optional<std::string>> PartnershipStore::PutPartner(
+    const pb::Partner& partner, absl::string_view id, uint64_t expected_version,
+    absl::string_view request_id, absl::string_view fingerprint, Event& event) {
+  return Put('p', id, expected_version, partner.SerializeAsString(), 0, partner.name(), request_id,
+             fingerprint, event);
+}
+
+absl::StatusOr<std::optional<std::string>> PartnershipStore::PutPartnership(
+    const pb::Partnership& partnership, absl::string_view id, uint64_t expected_version,
+    absl::string_view request_id, absl::string_view fingerprint, Event& event) {
+  return Put('s', id, expected_version, partnership.SerializeAsString(), partnership.state(),
+             partnership.name(), request_id, fingerprint, event);
+}
+
+absl::StatusOr<pb::Partner> PartnershipStore::ReadPartner(absl::string_view id) {
+  return Read<pb::Partner>(*pool_, kPartners, id, "PARTNER_NOT_FOUND", "partner");
+}
+
+absl::StatusOr<pb::Partnership> PartnershipStore::ReadPartnership(absl::string_view id) {
+  return Read<pb::Partnership>(*pool_, kPartnerships, id, "PARTNERSHIP_NOT_FOUND", "partnership");
+}
+
+absl::StatusOr<std::optional<std::string>> PartnershipStore::RecordFunding(
+    const Funding& f, const std::string& record_blob, absl::string_view request_id,
+    absl::string_view fingerprint, Event& event) {
+  const std::string event_bytes = EncodeEvent(event);
+  const std::string fund_key = absl::StrCat("par:{0}:fund:", f.partnership_id);
+  const std::string records_key = absl::StrCat(
+      f.disbursement ? "par:{0}:disbursements:" : "par:{0}:commitments:", f.partnership_id);
+  const std::string request_key =
+      absl::StrCat("par:{0}:req:", f.disbursement ? "d:" : "c:", request_id);
+  const std::string cents = std::to_string(f.cents);
+  const std::string max = std::to_string(kMaxTotalCents);
+  const std::string record_name = std::string(event.resource());
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      FundingScript().Run(*pool_, {kState, fund_key, records_key, kPartnershipStream, request_key},
+                          {f.partnership_id, f.disbursement ? "d" : "c", f.record_id, record_blob,
+                           f.currency, cents, f.funder, f.recipient_partner, f.recipient_program,
+                           event_bytes, maxlen_, request_id, fingerprint, record_name, max}));
+  const ReplyView r = reply.view();
+  const absl::string_view outcome = r.size() > 0 ? r[0].str() : "";
+  if (outcome == "OK") return std::nullopt;
+  if (outcome == "DUPLICATE") return std::string(r[1].str());
+  if (outcome == "REQUEST_MISMATCH") return RequestMismatch();
+  if (outcome == "NOT_FOUND") {
+    return NotFound("PARTNERSHIP_NOT_FOUND", "the partnership does not exist");
+  }
+  if (outcome == "STATE") {
+    return FailedPrecondition(
+        "PARTNERSHIP_NOT_ACTIVE",
+        f.disbursement ? "disbursements are recorded for an ACTIVE partnership"
+                       : "commitments are recorded for a PROPOSED or ACTIVE partnership");
+  }
+  if (outcome == "TOO_LARGE") {
+    return InvalidArgument(
+        "INVALID_MONEY",
+        absl::StrCat("the total committed in ", f.currency, " would not fit: at most ",
+                     kMaxTotalCents / 100, " units per partnership and currency"));
+  }
+  if (outcome == "NO_COMMITMENT") {
+    return FailedPrecondition(
+        "NO_COMMITMENT_IN_CURRENCY",
+        absl::StrCat("nothing is committed in ", f.currency,
+                     ": disburse in a currency with commitments (currencies never mix)"),
+        {{"currency_code", f.currency}});
+  }
+  if (outcome == "EXCEEDS") {
+    int64_t committed = 0, disbursed = 0;
+    (void)absl::SimpleAtoi(r[1].str(), &committed);
+    (void)absl::SimpleAtoi(r[2].str(), &disbursed);
+    const int64_t available = committed - disbursed;
+    return FailedPrecondition(
+        "EXCEEDS_COMMITTED",
+        absl::StrCat("the disbursement exceeds what is available in ", f.currency, ": ",
+                     available / 100, ".", available % 100 < 10 ? "0" : "", available % 100,
+                     " left of ", committed / 100, " committed"),
+        {{"currency_code", f.currency}, {"available_cents", std::to_string(available)}});
+  }
+  return absl::InternalError(absl::StrCat("unexpected script outcome '", outcome, "'"));
+}
+
+absl::StatusOr<std::string> PartnershipStore::ReadFundingRecord(bool disbursement,
+                                                                absl::string_view partnership_id,
+                                                                absl::string_view record_id) {
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      pool_->Command({"HGET",
+                      absl::StrCat(disbursement ? "par:{0}:disbursements:" : "par:{0}:commitments:",
+                                   partnership_id),
+                      record_id}));
+  if (reply.view().is_nil()) return NotFound("FUNDING_NOT_FOUND", "no such funding record");
+  return std::string(reply.view().str());
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> PartnershipStore::ReadFunding(
+    absl::string_view partnership_id) {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   pool_->Command({"HGETALL", absl::StrCat("par:{0}:fund:", partnership_id)}));
+  std::map<std::string, int64_t> out;
+  const ReplyView r = reply.view();
+  for (size_t i = 0; i + 1 < r.size(); i += 2) {
+    int64_t cents = 0;
+    if (absl::SimpleAtoi(r[i + 1].str(), &cents)) out[std::string(r[i].str())] = cents;
+  }
+  return out;
+}
+
+absl::Status PartnershipStore::LoadAll(const std::function<void(pb::Partner)>& on_partner,
+                                       const std::function<void(pb::Partnership)>& on_partnership) {
+  RETURN_IF_ERROR(ScanHash(*pool_, kPartners, [&](absl::string_view, absl::string_view blob) {
+    pb::Partner p;
+    if (p.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) on_partner(std::move(p));
+  }));
+  return ScanHash(*pool_, kPartnerships, [&](absl::string_view, absl::string_view blob) {
+    pb::Partnership p;
+    if (p.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) on_partnership(std::move(p));
+  });
+}
+
+absl::StatusOr<std::string> PartnershipStore::StreamTail() {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   pool_->Command({"XREVRANGE", kPartnershipStream, "+", "-", "COUNT", "1"}));
+  if (reply.view().size() == 0) return std::string("0-0");
+  return std::string(reply.view()[0][0].str());
+}
+
+}  // namespace gnlc::partnership
