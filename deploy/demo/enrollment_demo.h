@@ -16,6 +16,7 @@ namespace gnlc::demo {
 // An offering of the demo catalog, as created.
 struct DemoOffering {
   std::string name;
+  std::string program;
   int seats = -1;  // -1 unlimited
   int kind = 0;    // gnlc.type.v1.ProgramKind
   bool open_now = false;

@@ -4,6 +4,9 @@
 //
 //   gnlc-demo-load --addr=127.0.0.1:PORT --config=deploy/cities/nanjing.json
 //                  --data=deploy/demo/nanjing.json [--enrollment=HOST:PORT]
+//                  [--partnership=HOST:PORT]
+//   gnlc-demo-load --config=deploy/cities/nanjing.json --partnership=HOST:PORT
+//                  --link_peer=suzhou@HOST:PORT   # the cross-city partnership
 //   gnlc-demo-load --addr=... --config=... --synthetic=100000 --threads=8
 //
 // Demo data is loaded only into an empty catalog (so running the launcher
@@ -21,6 +24,7 @@
 #include "absl/time/clock.h"
 #include "common/config/city_config.h"
 #include "deploy/demo/enrollment_demo.h"
+#include "deploy/demo/partnership_demo.h"
 #include "deploy/demo/synthetic_catalog.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -32,7 +36,7 @@ namespace pb = gnlc::catalog::v1;
 using google::protobuf::util::TimeUtil;
 
 struct Flags {
-  std::string addr, config, data, enrollment;
+  std::string addr, config, data, enrollment, partnership, link_peer;
   int synthetic = 0, threads = 8;
 };
 
@@ -111,6 +115,7 @@ int LoadDemo(pb::CatalogService::Stub& stub, const std::string& city, const std:
       const pb::Offering& o_made = made.offering();
       created_offerings.push_back(
           {.name = o_made.name(),
+           .program = created.program().name(),
            .seats = o_made.capacity().has_unlimited() ? -1 : o_made.capacity().seats(),
            .kind = created.program().kind(),
            .open_now = created.program().state() == pb::PROGRAM_STATE_PUBLISHED &&
@@ -179,12 +184,30 @@ int main(int argc, char** argv) {
       f.data = a.substr(7);
     else if (absl::StartsWith(a, "--enrollment="))
       f.enrollment = a.substr(13);
+    else if (absl::StartsWith(a, "--partnership="))
+      f.partnership = a.substr(14);
+    else if (absl::StartsWith(a, "--link_peer="))
+      f.link_peer = a.substr(12);
     else if (absl::StartsWith(a, "--synthetic="))
       f.synthetic = std::atoi(a.c_str() + 12);
     else if (absl::StartsWith(a, "--threads="))
       f.threads = std::max(1, std::atoi(a.c_str() + 10));
     else
       return Fail("unknown argument " + a);
+  }
+  auto partnership_stub = [](const std::string& addr) {
+    return gnlc::partnership::v1::PartnershipService::NewStub(
+        grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+  };
+  if (!f.link_peer.empty()) {
+    const size_t at = f.link_peer.find('@');
+    auto config = gnlc::LoadCityConfig(f.config);
+    if (at == std::string::npos || f.partnership.empty() || !config.ok()) {
+      return Fail("usage: --config=CITY.json --partnership=HOST:PORT --link_peer=CITY@HOST:PORT");
+    }
+    auto local = partnership_stub(f.partnership);
+    auto peer = partnership_stub(f.link_peer.substr(at + 1));
+    return gnlc::demo::LinkPeerCity(*local, config->city_id(), *peer, f.link_peer.substr(0, at));
   }
   if (f.addr.empty() || f.config.empty() || (f.data.empty() && f.synthetic <= 0)) {
     return Fail("usage: --addr=HOST:PORT --config=CITY.json (--data=FILE | --synthetic=N)");
@@ -196,8 +219,19 @@ int main(int argc, char** argv) {
   if (f.synthetic > 0) return LoadSynthetic(*stub, *config, f.synthetic, f.threads);
   std::vector<gnlc::demo::DemoOffering> offerings;
   if (int rc = LoadDemo(*stub, config->city_id(), f.data, offerings); rc != 0) return rc;
-  if (f.enrollment.empty() || offerings.empty()) return 0;
-  auto enrollment = gnlc::enrollment::v1::EnrollmentService::NewStub(
-      grpc::CreateChannel(f.enrollment, grpc::InsecureChannelCredentials()));
-  return gnlc::demo::LoadEnrollmentDemo(*enrollment, *config, offerings);
+  if (offerings.empty()) return 0;  // the catalog had its demo already
+  if (!f.enrollment.empty()) {
+    auto enrollment = gnlc::enrollment::v1::EnrollmentService::NewStub(
+        grpc::CreateChannel(f.enrollment, grpc::InsecureChannelCredentials()));
+    if (int rc = gnlc::demo::LoadEnrollmentDemo(*enrollment, *config, offerings); rc != 0) {
+      return rc;
+    }
+  }
+  if (f.partnership.empty()) return 0;
+  std::vector<std::string> programs;
+  for (const auto& o : offerings) {
+    if (programs.empty() || programs.back() != o.program) programs.push_back(o.program);
+  }
+  return gnlc::demo::LoadPartnershipDemo(*partnership_stub(f.partnership), config->city_id(),
+                                         programs);
 }

@@ -16,7 +16,7 @@ cities=(nanjing suzhou)
 # shares one cache instead of rebuilding from scratch.
 export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 # The services whose issues have landed; the others are not started yet.
-services=(catalog enrollment)  # in start order: enrollment reads the catalog
+services=(catalog enrollment partnership)  # in start order: the others read the catalog
 
 if [ "${GNLC_SKIP_DEPS:-0}" != 1 ]; then "$root/deploy/local/install-deps.sh"; fi
 if [ "${GNLC_SKIP_BUILD:-0}" != 1 ]; then
@@ -93,8 +93,15 @@ for city in "${cities[@]}"; do
   done
   "$build/deploy/demo/gnlc-demo-load" --addr="127.0.0.1:$(cut -d' ' -f1 "$run/$city/catalog.ports")" \
     --enrollment="127.0.0.1:$(cut -d' ' -f1 "$run/$city/enrollment.ports")" \
+    --partnership="127.0.0.1:$(cut -d' ' -f1 "$run/$city/partnership.ports")" \
     --config="$root/deploy/cities/$city.json" --data="$root/deploy/demo/$city.json"
 done
+
+# Once both cities have partners: Nanjing's cross-city partnership with a
+# Suzhou member (skipped if it exists).
+"$build/deploy/demo/gnlc-demo-load" --config="$root/deploy/cities/nanjing.json" \
+  --partnership="127.0.0.1:$(cut -d' ' -f1 "$run/nanjing/partnership.ports")" \
+  --link_peer="suzhou@127.0.0.1:$(cut -d' ' -f1 "$run/suzhou/partnership.ports")"
 
 # .run/network.json: {"nanjing": {"catalog": "127.0.0.1:PORT"}, ...}
 {

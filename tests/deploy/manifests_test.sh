@@ -21,6 +21,8 @@ if command -v kubectl >/dev/null; then
     grep -q "service: gnlc.enrollment.v1.EnrollmentService" <<<"$out" || fail "$city: no enrollment probe"
     grep -q -- "--catalog=catalog:50051" <<<"$out" || fail "$city: enrollment does not know the catalog"
     grep -q "registry.$city.example/gnlc/enrollment" <<<"$out" || fail "$city: enrollment image not patched"
+    grep -q "service: gnlc.partnership.v1.PartnershipService" <<<"$out" || fail "$city: no partnership probe"
+    grep -q "registry.$city.example/gnlc/partnership" <<<"$out" || fail "$city: partnership image not patched"
   done
 else
   echo "kubectl not installed: kustomize rendering skipped"
@@ -30,7 +32,7 @@ dockerfile="$src/deploy/docker/Dockerfile"
 while read -r path; do
   [ -e "$src/$path" ] || fail "Dockerfile copies missing path $path"
 done < <(awk '$1 == "COPY" && $2 !~ /^--from/ { print $2 }' "$dockerfile")
-for svc in catalog enrollment; do
+for svc in catalog enrollment partnership; do
   grep -q "add_executable(gnlc-$svc" "$src/services/$svc/CMakeLists.txt" || fail "no gnlc-$svc target"
 done
 grep -q 'add_executable(gnlcctl' "$src/common/ctl/CMakeLists.txt" || fail "no gnlcctl target"

@@ -2,7 +2,8 @@
 # End to end: the launcher brings up both cities in a private run folder;
 # every service answers SERVING to grpc.health.v1; each city serves its own
 # demo catalog in Chinese and English and refuses the other city's names; the
-# demo residents' enrollments show as seats in the catalog; a second up.sh
+# demo residents' enrollments show as seats in the catalog; the demo
+# partnerships include a Nanjing–Suzhou one; a second up.sh
 # changes nothing; down.sh leaves no process behind.
 # Usage (from CTest): two_city_network_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
@@ -19,7 +20,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 [ -f "$run/network.json" ] || fail "no network.json"
 
 for city in nanjing suzhou; do
-  for svc in catalog enrollment; do
+  for svc in catalog enrollment partnership; do
     addr=$(grep -o "\"$city\": {[^}]*" "$run/network.json" | grep -o "\"$svc\": \"[0-9.:]*\"" | grep -o '127[0-9.:]*')
     [ -n "$addr" ] || fail "no $svc address for $city"
     "$ctl" --addr="$addr" grpc.health.v1.Health.Check "{}" | grep -q '"SERVING"' \
@@ -27,7 +28,12 @@ for city in nanjing suzhou; do
   done
   grep -q "^$city: 60 learners; [0-9]* enrollments confirmed, [1-9][0-9]* waitlisted" "$run/up.log" \
     || fail "$city: no demo enrollments"
+  grep -q "^$city: 8 partners, 4 partnerships" "$run/up.log" || fail "$city: no demo partnerships"
 done
+# The Nanjing–Suzhou partnership: in Nanjing, with a Suzhou member, international.
+"$ctl" --network="$run/network.json" --city=nanjing partnership.ListPartnerships \
+  '{"parent":"cities/nanjing","member_city":"suzhou"}' | grep -q '"international": true' \
+  || fail "no international Nanjing–Suzhou partnership"
 # Seats taken by the demo residents reach the catalog (enrollment stream ->
 # catalog): some offering of the senior smartphone course shows seats taken.
 program=$("$ctl" --network="$run/network.json" --city=nanjing catalog.SearchPrograms \
@@ -62,6 +68,9 @@ before=$(search nanjing '')
 "$src/deploy/local/up.sh" >"$run/up2.log" 2>&1 || { cat "$run/up2.log"; fail "second up.sh failed"; }
 grep -q "already has programs" "$run/up2.log" || fail "second up.sh reloaded demo data"
 [ "$(search nanjing '')" = "$before" ] || fail "second up.sh changed the catalog"
+international=$("$ctl" --network="$run/network.json" --city=nanjing partnership.ListPartnerships \
+  '{"parent":"cities/nanjing","member_city":"suzhou"}' | grep -c '"international": true')
+[ "$international" = 1 ] || fail "second up.sh added partnerships ($international international)"
 
 pids=$(cat "$run"/*/*.pid)
 "$src/deploy/local/down.sh" >/dev/null
