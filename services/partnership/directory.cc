@@ -24,35 +24,44 @@ std::string Position(const google::protobuf::Timestamp& created, absl::string_vi
   return absl::StrFormat("%020d%s", ns, id);
 }
 
+// Stores `record` unless the stored one is as new. Returns false if it was
+// not newer; else its position, and the record it replaced in `replaced`.
 template <typename Record, typename Table>
-void UpsertInto(Table& table, const Record& record) {
+bool UpsertInto(Table& table, const Record& record, std::optional<Record>& replaced,
+                std::string& position) {
   const std::string id(LastSegment(record.name()));
   auto it = table.position_by_id.find(id);
   if (it != table.position_by_id.end()) {
     Record& stored = table.by_position[it->second];
-    if (Version(stored.etag()) >= Version(record.etag())) return;
+    if (Version(stored.etag()) >= Version(record.etag())) return false;
+    replaced = stored;
     stored = record;
-    return;
+    position = it->second;
+    return true;
   }
-  const std::string position = Position(record.create_time(), id);
+  position = Position(record.create_time(), id);
   table.position_by_id[id] = position;
   table.by_position[position] = record;
+  table.positions.insert(position);
+  return true;
 }
 
-template <typename Record, typename Table, typename Match>
-Page<Record> List(const Table& table, absl::string_view after, int limit, int budget,
-                  const Match& match) {
+// Walks `positions` after `after`, keeping the records that match.
+template <typename Record, typename Match>
+Page<Record> Walk(const std::set<std::string>& positions,
+                  const std::map<std::string, Record>& records, absl::string_view after, int limit,
+                  int budget, const Match& match) {
   Page<Record> page;
-  auto it =
-      after.empty() ? table.by_position.begin() : table.by_position.upper_bound(std::string(after));
+  auto it = after.empty() ? positions.begin() : positions.upper_bound(std::string(after));
   int seen = 0;
-  for (; it != table.by_position.end(); ++it) {
+  for (; it != positions.end(); ++it) {
     if (static_cast<int>(page.records.size()) == limit || seen == budget) {
-      page.next = std::prev(it)->first;
+      page.next = *std::prev(it);
       return page;
     }
     ++seen;
-    if (match(it->second)) page.records.push_back(it->second);
+    const Record& record = records.at(*it);
+    if (match(record)) page.records.push_back(record);
   }
   return page;
 }
@@ -71,12 +80,32 @@ std::string MemberCity(absl::string_view partner_name) {
 
 void Directory::Upsert(const pb::Partner& partner) {
   absl::MutexLock lock(&mu_);
-  UpsertInto(partners_, partner);
+  std::optional<pb::Partner> replaced;
+  std::string position;
+  UpsertInto(partners_, partner, replaced, position);
 }
 
 void Directory::Upsert(const pb::Partnership& partnership) {
   absl::MutexLock lock(&mu_);
-  UpsertInto(partnerships_, partnership);
+  std::optional<pb::Partnership> replaced;
+  std::string position;
+  if (!UpsertInto(partnerships_, partnership, replaced, position)) return;
+  if (replaced.has_value()) Index(*replaced, position, /*add=*/false);
+  Index(partnership, position, /*add=*/true);
+}
+
+void Directory::Index(const pb::Partnership& p, const std::string& position, bool add) {
+  std::set<std::string> cities;
+  for (const auto& m : p.members()) cities.insert(MemberCity(m.partner()));
+  auto change = [&](std::set<std::string>& set) {
+    if (add) {
+      set.insert(position);
+    } else {
+      set.erase(position);
+    }
+  };
+  change(by_model_[p.model()]);
+  for (const std::string& city : cities) change(by_city_[city]);
 }
 
 void Directory::Apply(const Event& event) {
@@ -85,14 +114,14 @@ void Directory::Apply(const Event& event) {
 }
 
 std::optional<pb::Partner> Directory::GetPartner(absl::string_view id) const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   auto it = partners_.position_by_id.find(id);
   if (it == partners_.position_by_id.end()) return std::nullopt;
   return partners_.by_position.at(it->second);
 }
 
 std::optional<pb::Partnership> Directory::GetPartnership(absl::string_view id) const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   auto it = partnerships_.position_by_id.find(id);
   if (it == partnerships_.position_by_id.end()) return std::nullopt;
   return partnerships_.by_position.at(it->second);
@@ -100,42 +129,54 @@ std::optional<pb::Partnership> Directory::GetPartnership(absl::string_view id) c
 
 Page<pb::Partner> Directory::ListPartners(const PartnerFilter& f, absl::string_view after,
                                           int limit, int budget) const {
-  absl::MutexLock lock(&mu_);
-  return List<pb::Partner>(partners_, after, limit, budget, [&](const pb::Partner& p) {
-    if (f.type != 0 && p.type() != f.type) return false;
-    if (!f.home_city.empty() && p.home_city() != f.home_city) return false;
-    if (f.verified_only && !p.verified()) return false;
-    if (!f.query.empty() && !Contains(p.display_name().zh(), f.query) &&
-        !Contains(p.display_name().en(), f.query)) {
-      return false;
-    }
-    return true;
-  });
+  absl::ReaderMutexLock lock(&mu_);
+  return Walk(partners_.positions, partners_.by_position, after, limit, budget,
+              [&](const pb::Partner& p) {
+                if (f.type != 0 && p.type() != f.type) return false;
+                if (!f.home_city.empty() && p.home_city() != f.home_city) return false;
+                if (f.verified_only && !p.verified()) return false;
+                return f.query.empty() || Contains(p.display_name().zh(), f.query) ||
+                       Contains(p.display_name().en(), f.query);
+              });
 }
 
 Page<pb::Partnership> Directory::ListPartnerships(const PartnershipFilter& f,
                                                   absl::string_view after, int limit,
                                                   int budget) const {
-  absl::MutexLock lock(&mu_);
-  return List<pb::Partnership>(partnerships_, after, limit, budget, [&](const pb::Partnership& p) {
-    if (f.model != 0 && p.model() != f.model) return false;
-    if (f.state != 0 && p.state() != f.state) return false;
-    if (!f.member_city.empty()) {
-      bool found = false;
-      for (const auto& m : p.members()) found = found || MemberCity(m.partner()) == f.member_city;
-      if (!found) return false;
-    }
-    return true;
-  });
+  absl::ReaderMutexLock lock(&mu_);
+  // Walk the smallest candidate set the filters allow.
+  static const std::set<std::string> kNone;
+  const std::set<std::string>* candidates = &partnerships_.positions;
+  auto consider = [&](const std::set<std::string>* set) {
+    if (set->size() < candidates->size()) candidates = set;
+  };
+  if (f.model != 0) {
+    auto it = by_model_.find(f.model);
+    consider(it == by_model_.end() ? &kNone : &it->second);
+  }
+  if (!f.member_city.empty()) {
+    auto it = by_city_.find(f.member_city);
+    consider(it == by_city_.end() ? &kNone : &it->second);
+  }
+  return Walk(*candidates, partnerships_.by_position, after, limit, budget,
+              [&](const pb::Partnership& p) {
+                if (f.model != 0 && p.model() != f.model) return false;
+                if (f.state != 0 && p.state() != f.state) return false;
+                if (f.member_city.empty()) return true;
+                for (const auto& m : p.members()) {
+                  if (MemberCity(m.partner()) == f.member_city) return true;
+                }
+                return false;
+              });
 }
 
 size_t Directory::partner_count() const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   return partners_.by_position.size();
 }
 
 size_t Directory::partnership_count() const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   return partnerships_.by_position.size();
 }
 

@@ -27,13 +27,21 @@ absl::string_view LastSegment(absl::string_view name) { return name.substr(name.
 
 }  // namespace
 
+absl::StatusOr<pb::Partnership> PartnershipService::FindPartnership(absl::string_view id) {
+  // Members and links come from this replica's directory (a membership
+  // change reaches other replicas within milliseconds); the state and the
+  // money are checked in the funding script itself.
+  if (auto p = directory_.GetPartnership(id); p.has_value()) return *std::move(p);
+  return store_.ReadPartnership(id);
+}
+
 absl::Status PartnershipService::DoRecordFundingCommitment(
     const pb::RecordFundingCommitmentRequest& req, pb::RecordFundingCommitmentResponse& resp) {
   ASSIGN_OR_RETURN(std::string pid, ParsePartnershipName(req.partnership(), city_, "partnership"));
   RETURN_IF_ERROR(ValidateRequestId("request_id", req.request_id()));
   RETURN_IF_ERROR(ValidateText("commitment.note", req.commitment().note(), 500));
   ASSIGN_OR_RETURN(int64_t cents, PositiveCents(req.commitment().amount(), "commitment.amount"));
-  ASSIGN_OR_RETURN(pb::Partnership p, store_.ReadPartnership(pid));
+  ASSIGN_OR_RETURN(pb::Partnership p, FindPartnership(pid));
   if (!HasMember(p, req.commitment().funder(), /*funder_only=*/true)) {
     return FailedPrecondition("FUNDER_NOT_MEMBER",
                               "commitment.funder must be a member of the partnership with the "
@@ -80,7 +88,7 @@ absl::Status PartnershipService::DoRecordDisbursement(const pb::RecordDisburseme
                            "disbursement.recipient_program",
                            {{"field", "disbursement.recipient_partner"}});
   }
-  ASSIGN_OR_RETURN(pb::Partnership p, store_.ReadPartnership(pid));
+  ASSIGN_OR_RETURN(pb::Partnership p, FindPartnership(pid));
   if (!d.recipient_partner().empty() && !HasMember(p, d.recipient_partner(), false)) {
     return FailedPrecondition("RECIPIENT_NOT_MEMBER",
                               "disbursement.recipient_partner must be a member of the partnership",

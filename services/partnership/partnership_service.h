@@ -105,6 +105,8 @@ class PartnershipService final : public pb::PartnershipService::CallbackService 
                                  absl::string_view expected_etag, absl::string_view change,
                                  const std::function<absl::Status(pb::Partnership&)>& edit,
                                  pb::Partnership& out);
+  // The partnership from the directory, else from Redis.
+  absl::StatusOr<pb::Partnership> FindPartnership(absl::string_view id);
   // Local members must exist here; other cities' are taken by name.
   absl::Status CheckMemberExists(const pb::PartnershipMember& member);
   // Programs in `now` and not in `before` must exist in the catalog.

@@ -1,0 +1,54 @@
+# Shared by the service benchmarks (sourced): a fresh Redis with AOF
+# everysec, real service binaries on loopback, and gnlc-load runs that also
+# report the CPU each process used. Sets: root, build, secs, work, load,
+# rport, pids; defines start, run.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="${GNLC_BUILD_DIR:-$root/build}"
+secs="${GNLC_BENCH_SECONDS:-5}"
+work="$(mktemp -d /tmp/gnlc-bench-XXXXXX)"
+load="$build/tests/gnlc-load"
+pids=()
+names=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+rport=26479
+while ! port_free $rport; do rport=$((rport + 1)); done
+redis-server --port $rport --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync everysec \
+  --save "" --daemonize yes --logfile "$work/redis.log" --pidfile "$work/redis.pid"
+until redis-cli -p $rport ping >/dev/null 2>&1; do sleep 0.05; done
+redis_pid=$(cat "$work/redis.pid")
+
+start() {  # start SERVICE [FLAGS...]; sets ${SERVICE}_port and ${SERVICE}_pid
+  local svc="$1"
+  shift
+  "$build/services/$svc/gnlc-$svc" --config="$root/deploy/cities/nanjing.json" \
+    --redis=127.0.0.1:$rport --port_file="$work/$svc.ports" "$@" >"$work/$svc.log" 2>&1 &
+  pids+=($!)
+  names+=("$svc")
+  printf -v "${svc}_pid" '%s' "$!"
+  until [ -s "$work/$svc.ports" ]; do sleep 0.05; done
+  local port
+  port=$(cut -d' ' -f1 "$work/$svc.ports")
+  until "$build/common/ctl/gnlcctl" --addr=127.0.0.1:$port grpc.health.v1.Health.Check '{}' 2>/dev/null \
+    | grep -q '"SERVING"'; do sleep 0.05; done
+  printf -v "${svc}_port" '%s' "$port"
+}
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+run() {  # run PORT LABEL METHOD FILE INFLIGHT; also CPU used per process meanwhile
+  local before=() after=() p i line="    cpu s (incl. echo phase):"
+  for p in "$redis_pid" "${pids[@]}"; do before+=("$(ticks "$p")"); done
+  "$load" --target=127.0.0.1:$1 --method="$3" --requests="$work/$4.jsonl" \
+    --inflight="$5" --seconds="$secs" --echo --label="$2" | grep -v '^RESULT'
+  for p in "$redis_pid" "${pids[@]}"; do after+=("$(ticks "$p")"); done
+  local all=(redis "${names[@]}")
+  for i in "${!all[@]}"; do line+=" ${all[$i]}=$(((${after[$i]} - ${before[$i]})))"; done
+  echo "$line (1/100 s)"
+}
