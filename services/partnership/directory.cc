@@ -41,27 +41,24 @@ bool UpsertInto(Table& table, const Record& record, std::optional<Record>& repla
   }
   position = Position(record.create_time(), id);
   table.position_by_id[id] = position;
-  table.by_position[position] = record;
-  table.positions.insert(position);
+  table.all[position] = &(table.by_position[position] = record);
   return true;
 }
 
-// Walks `positions` after `after`, keeping the records that match.
+// Walks `records` (position -> record) after `after`, keeping the matches.
 template <typename Record, typename Match>
-Page<Record> Walk(const std::set<std::string>& positions,
-                  const std::map<std::string, Record>& records, absl::string_view after, int limit,
-                  int budget, const Match& match) {
+Page<Record> Walk(const std::map<std::string, const Record*>& records, absl::string_view after,
+                  int limit, int budget, const Match& match) {
   Page<Record> page;
-  auto it = after.empty() ? positions.begin() : positions.upper_bound(std::string(after));
+  auto it = after.empty() ? records.begin() : records.upper_bound(std::string(after));
   int seen = 0;
-  for (; it != positions.end(); ++it) {
+  for (; it != records.end(); ++it) {
     if (static_cast<int>(page.records.size()) == limit || seen == budget) {
-      page.next = *std::prev(it);
+      page.next = std::prev(it)->first;
       return page;
     }
     ++seen;
-    const Record& record = records.at(*it);
-    if (match(record)) page.records.push_back(record);
+    if (match(*it->second)) page.records.push_back(*it->second);
   }
   return page;
 }
@@ -97,11 +94,12 @@ void Directory::Upsert(const pb::Partnership& partnership) {
 void Directory::Index(const pb::Partnership& p, const std::string& position, bool add) {
   std::set<std::string> cities;
   for (const auto& m : p.members()) cities.insert(MemberCity(m.partner()));
-  auto change = [&](std::set<std::string>& set) {
+  const pb::Partnership* stored = partnerships_.all.at(position);
+  auto change = [&](Ordered<pb::Partnership>& index) {
     if (add) {
-      set.insert(position);
+      index[position] = stored;
     } else {
-      set.erase(position);
+      index.erase(position);
     }
   };
   change(by_model_[p.model()]);
@@ -130,14 +128,13 @@ std::optional<pb::Partnership> Directory::GetPartnership(absl::string_view id) c
 Page<pb::Partner> Directory::ListPartners(const PartnerFilter& f, absl::string_view after,
                                           int limit, int budget) const {
   absl::ReaderMutexLock lock(&mu_);
-  return Walk(partners_.positions, partners_.by_position, after, limit, budget,
-              [&](const pb::Partner& p) {
-                if (f.type != 0 && p.type() != f.type) return false;
-                if (!f.home_city.empty() && p.home_city() != f.home_city) return false;
-                if (f.verified_only && !p.verified()) return false;
-                return f.query.empty() || Contains(p.display_name().zh(), f.query) ||
-                       Contains(p.display_name().en(), f.query);
-              });
+  return Walk(partners_.all, after, limit, budget, [&](const pb::Partner& p) {
+    if (f.type != 0 && p.type() != f.type) return false;
+    if (!f.home_city.empty() && p.home_city() != f.home_city) return false;
+    if (f.verified_only && !p.verified()) return false;
+    return f.query.empty() || Contains(p.display_name().zh(), f.query) ||
+           Contains(p.display_name().en(), f.query);
+  });
 }
 
 Page<pb::Partnership> Directory::ListPartnerships(const PartnershipFilter& f,
@@ -145,10 +142,10 @@ Page<pb::Partnership> Directory::ListPartnerships(const PartnershipFilter& f,
                                                   int budget) const {
   absl::ReaderMutexLock lock(&mu_);
   // Walk the smallest candidate set the filters allow.
-  static const std::set<std::string> kNone;
-  const std::set<std::string>* candidates = &partnerships_.positions;
-  auto consider = [&](const std::set<std::string>* set) {
-    if (set->size() < candidates->size()) candidates = set;
+  static const Ordered<pb::Partnership> kNone;
+  const Ordered<pb::Partnership>* candidates = &partnerships_.all;
+  auto consider = [&](const Ordered<pb::Partnership>* index) {
+    if (index->size() < candidates->size()) candidates = index;
   };
   if (f.model != 0) {
     auto it = by_model_.find(f.model);
@@ -158,16 +155,15 @@ Page<pb::Partnership> Directory::ListPartnerships(const PartnershipFilter& f,
     auto it = by_city_.find(f.member_city);
     consider(it == by_city_.end() ? &kNone : &it->second);
   }
-  return Walk(*candidates, partnerships_.by_position, after, limit, budget,
-              [&](const pb::Partnership& p) {
-                if (f.model != 0 && p.model() != f.model) return false;
-                if (f.state != 0 && p.state() != f.state) return false;
-                if (f.member_city.empty()) return true;
-                for (const auto& m : p.members()) {
-                  if (MemberCity(m.partner()) == f.member_city) return true;
-                }
-                return false;
-              });
+  return Walk(*candidates, after, limit, budget, [&](const pb::Partnership& p) {
+    if (f.model != 0 && p.model() != f.model) return false;
+    if (f.state != 0 && p.state() != f.state) return false;
+    if (f.member_city.empty()) return true;
+    for (const auto& m : p.members()) {
+      if (MemberCity(m.partner()) == f.member_city) return true;
+    }
+    return false;
+  });
 }
 
 size_t Directory::partner_count() const {

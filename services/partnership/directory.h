@@ -9,7 +9,6 @@
 
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -63,23 +62,27 @@ class Directory final {
   size_t partnership_count() const;
 
  private:
+  // Records in creation order: position "{create ns, 20 digits}{id}" ->
+  // record. Map nodes never move, so indexes hold plain pointers.
+  template <typename Record>
+  using Ordered = std::map<std::string, const Record*>;
   template <typename Record>
   struct Table {
     absl::flat_hash_map<std::string, std::string> position_by_id;
-    std::map<std::string, Record> by_position;  // "{create ns, 20 digits}{id}"
-    std::set<std::string> positions;            // the keys of by_position
+    std::map<std::string, Record> by_position;
+    Ordered<Record> all;
   };
 
-  // Positions of partnerships by model and by member city, so a filtered
-  // list walks only its candidates.
+  // Partnerships by model and by member city, so a filtered list walks only
+  // its candidates.
   void Index(const pb::Partnership& p, const std::string& position, bool add)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   Table<pb::Partner> partners_ ABSL_GUARDED_BY(mu_);
   Table<pb::Partnership> partnerships_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<int, std::set<std::string>> by_model_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::set<std::string>> by_city_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<int, Ordered<pb::Partnership>> by_model_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, Ordered<pb::Partnership>> by_city_ ABSL_GUARDED_BY(mu_);
 };
 
 // The city of a member partner name ("cities/x/..." or "//gnlc/cities/x/...").
