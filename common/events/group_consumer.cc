@@ -55,14 +55,29 @@ absl::StatusOr<size_t> GroupConsumer::Pump(RedisConnection& conn, absl::string_v
   const ReplyView entries = streams[0][1];
   // One handler call, one watermark write and one XACK per batch: the
   // per-event round trips would cost more than most handlers.
-  std::vector<Event> events;
   std::vector<std::string> ids;
   std::string newest;
+  std::vector<Event> events = Decode(entries, watermark, ids, newest);
+  if (!events.empty()) {
+    RETURN_IF_ERROR(handler_(events));
+    applied_.fetch_add(static_cast<int64_t>(events.size()));
+  }
+  if (!newest.empty()) {
+    if (auto r = conn.Command({"SET", watermark_key(), newest}); !r.ok()) return r.status();
+    watermark = newest;
+  }
+  RETURN_IF_ERROR(Ack(conn, ids));
+  return entries.size();
+}
+
+std::vector<Event> GroupConsumer::Decode(const ReplyView& entries, absl::string_view watermark,
+                                         std::vector<std::string>& ids, std::string& newest) {
+  std::vector<Event> events;
   for (size_t i = 0; i < entries.size(); ++i) {
     const ReplyView entry = entries[i];
     ids.emplace_back(entry[0].str());
     const ReplyView fields = entry[1];  // nil when the entry was trimmed or deleted
-    if (CompareStreamIds(ids.back(), watermark) <= 0) {
+    if (!watermark.empty() && CompareStreamIds(ids.back(), watermark) <= 0) {
       skipped_.fetch_add(1);
       continue;
     }
@@ -73,26 +88,44 @@ absl::StatusOr<size_t> GroupConsumer::Pump(RedisConnection& conn, absl::string_v
       if (event.ok()) events.push_back(std::move(*event));  // a poison entry must not block
     }
   }
-  if (!events.empty()) {
-    RETURN_IF_ERROR(handler_(events));
-    applied_.fetch_add(static_cast<int64_t>(events.size()));
-  }
-  if (!newest.empty()) {
-    if (auto r = conn.Command({"SET", watermark_key(), newest}); !r.ok()) return r.status();
-    watermark = newest;
-  }
-  if (!ids.empty()) {
-    std::vector<absl::string_view> ack = {"XACK", options_.stream, options_.group};
-    for (const std::string& id : ids) ack.push_back(id);
-    if (auto r = conn.Command(ack); !r.ok()) return r.status();
-  }
-  return entries.size();
+  return events;
+}
+
+absl::Status GroupConsumer::Ack(RedisConnection& conn, const std::vector<std::string>& ids) {
+  if (ids.empty()) return absl::OkStatus();
+  std::vector<absl::string_view> ack = {"XACK", options_.stream, options_.group};
+  for (const std::string& id : ids) ack.push_back(id);
+  return conn.Command(ack).status();
+}
+
+absl::StatusOr<size_t> GroupConsumer::ClaimStale(RedisConnection& conn) {
+  const std::string idle = std::to_string(absl::ToInt64Milliseconds(options_.claim_after));
+  const std::string count = std::to_string(options_.batch);
+  size_t claimed = 0;
+  std::string cursor = "0-0";
+  do {
+    auto reply = conn.Command({"XAUTOCLAIM", options_.stream, options_.group, options_.consumer,
+                               idle, cursor, "COUNT", count});
+    if (!reply.ok()) return reply.status();
+    cursor = std::string(reply->view()[0].str());
+    std::vector<std::string> ids;
+    std::string newest;
+    std::vector<Event> events = Decode(reply->view()[1], "", ids, newest);
+    if (!events.empty()) {
+      RETURN_IF_ERROR(handler_(events));
+      applied_.fetch_add(static_cast<int64_t>(events.size()));
+    }
+    RETURN_IF_ERROR(Ack(conn, ids));
+    claimed += ids.size();
+  } while (cursor != "0-0" && !stop_.HasBeenNotified());
+  return claimed;
 }
 
 void GroupConsumer::Run() {
   RedisConnection conn(redis_);
   bool need_setup = true;
   std::string watermark = "0-0";
+  absl::Time next_claim = absl::InfiniteFuture();
   while (!stop_.HasBeenNotified()) {
     if (need_setup) {
       // MKSTREAM: the producer may not have written yet. BUSYGROUP is fine.
@@ -115,6 +148,16 @@ void GroupConsumer::Run() {
         continue;
       }
       need_setup = false;
+      next_claim = absl::Now();
+    }
+    if (absl::Now() >= next_claim) {
+      // Checked every claim_after / 2, so a dead consumer's entries wait at
+      // most 1.5 × claim_after.
+      next_claim = absl::Now() + options_.claim_after / 2;
+      if (!ClaimStale(conn).ok()) {
+        need_setup = true;
+        continue;
+      }
     }
     if (auto n = Pump(conn, ">", watermark); !n.ok()) {
       // Redis restarted (maybe without our group) or the handler failed:

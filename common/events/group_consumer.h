@@ -1,11 +1,14 @@
 // Consumes a Redis stream with a consumer group: reads, applies, acknowledges.
 // Entries delivered but not acknowledged (we crashed, or Redis restarted) are
-// read again first. The newest applied id is recorded in a watermark key, and
-// an entry at or below the watermark is acknowledged without applying it
-// again. The watermark is written after the handler returns from a batch, so
-// a crash or a handler error replays that batch: handlers must be idempotent,
-// and one that must be exactly-once in effect records what it applied inside
-// its own atomic step.
+// read again first. The newest id this consumer applied is recorded in its
+// watermark key, and its own redelivered entries at or below it are
+// acknowledged without applying them again. (The watermark is per consumer:
+// with several replicas in a group, one's progress says nothing about
+// another's pending entries.) The watermark is written after the handler
+// returns from a batch, so a crash or a handler error replays that batch;
+// entries taken over from a dead consumer are applied without that check.
+// Handlers must therefore be idempotent, and one that must be exactly-once
+// in effect records what it applied inside its own atomic step.
 //
 //   GroupConsumer c(redis_options, {.stream = "enr:{0}:events",
 //                                   .group = "analytics", .consumer = host},
@@ -23,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "common/events/event_codec.h"
 #include "common/redis/redis_connection.h"
 
@@ -36,6 +40,10 @@ struct GroupConsumerOptions {
   // Where a new group starts: "0" the whole stream, "$" only what comes
   // next (for a consumer that can fetch older state another way).
   std::string start_id = "0";
+  // Entries delivered to another consumer and not acknowledged for this
+  // long are taken over (XAUTOCLAIM): that consumer died with them (a
+  // replaced pod never comes back under its name).
+  absl::Duration claim_after = absl::Seconds(30);
 };
 
 // "{hostname}-{pid}": unique per process, so replicas split the stream.
@@ -54,8 +62,10 @@ class GroupConsumer final {
   void Start();
   void Stop();
 
-  // "{stream}:applied:{group}", in the stream's hash slot.
-  std::string watermark_key() const { return options_.stream + ":applied:" + options_.group; }
+  // "{stream}:applied:{group}:{consumer}", in the stream's hash slot.
+  std::string watermark_key() const {
+    return options_.stream + ":applied:" + options_.group + ":" + options_.consumer;
+  }
   // Events handed to the handler (not counting skipped duplicates).
   int64_t applied_count() const { return applied_.load(); }
   // Entries skipped because they were at or below the watermark.
@@ -63,6 +73,15 @@ class GroupConsumer final {
 
  private:
   void Run();
+  // Takes over other consumers' entries idle for `claim_after`, applies and
+  // acknowledges them. Returns how many it took.
+  absl::StatusOr<size_t> ClaimStale(RedisConnection& conn);
+  // Decodes stream entries (skipping those at or below `watermark`, unless
+  // it is empty) for the handler; fills `ids` with every entry's id and
+  // `newest` with the newest id handed on.
+  std::vector<Event> Decode(const ReplyView& entries, absl::string_view watermark,
+                            std::vector<std::string>& ids, std::string& newest);
+  absl::Status Ack(RedisConnection& conn, const std::vector<std::string>& ids);
   // Reads one batch ("0": our pending entries, ">": new ones) and applies it.
   // Returns how many entries it saw.
   absl::StatusOr<size_t> Pump(RedisConnection& conn, absl::string_view from,

@@ -99,5 +99,30 @@ TEST(GroupConsumer, SurvivesARedisCrashAndRestart) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(applied.learners.count(std::to_string(i)), 1u) << i;
 }
 
+TEST(GroupConsumer, TakesOverTheEntriesOfAConsumerThatDied) {
+  auto redis = testing::RedisServerProcess::Start();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  RedisPool pool(OptionsFor(**redis));
+  for (int i = 0; i < 5; ++i) Publish(pool, i);
+  // A replica that read them and died before applying (its pod is gone).
+  ASSERT_TRUE(pool.Command({"XGROUP", "CREATE", kStream, "analytics", "0"}).ok());
+  ASSERT_TRUE(
+      pool.Command({"XREADGROUP", "GROUP", "analytics", "ghost", "STREAMS", kStream, ">"}).ok());
+  // And another that is far ahead: its progress must not hide the ghost's.
+  for (int i = 5; i < 8; ++i) Publish(pool, i);
+  Applied applied;
+  GroupConsumerOptions options{kStream, "analytics", "c2"};
+  options.claim_after = absl::Milliseconds(100);
+  GroupConsumer consumer(OptionsFor(**redis), options, applied.handler());
+  consumer.Start();
+  ASSERT_TRUE(testing::PollUntil([&] { return applied.size() == 8; }, absl::Seconds(5)));
+  consumer.Stop();
+  std::lock_guard<std::mutex> lock(applied.mu);
+  EXPECT_EQ(applied.learners, (std::multiset<std::string>{"0", "1", "2", "3", "4", "5", "6", "7"}));
+  auto pending = pool.Command({"XPENDING", kStream, "analytics"});
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->view()[0].integer(), 0);  // nothing left unacknowledged
+}
+
 }  // namespace
 }  // namespace gnlc
