@@ -76,23 +76,12 @@ absl::Status RedisServerProcess::Restart() {
 
 absl::Status RedisServerProcess::Spawn() {
   const std::string port = std::to_string(port_);
-  std::vector<std::string> args = {"redis-server",
-                                   "--port",
-                                   port,
-                                   "--bind",
-                                   "127.0.0.1",
-                                   "--dir",
-                                   dir_,
-                                   "--appendonly",
-                                   "yes",
-                                   "--appendfsync",
-                                   appendfsync_,
-                                   "--save",
-                                   "",
-                                   "--daemonize",
-                                   "no",
-                                   "--logfile",
-                                   dir_ + "/redis.log"};
+  std::vector<std::string> args = {"redis-server", "--port", port, "--bind", "127.0.0.1", "--dir",
+                                   dir_, "--appendonly", "yes", "--appendfsync", appendfsync_,
+                                   // Plain commands in the AOF, so tests can
+                                   // check what is (not) on disk.
+                                   "--aof-use-rdb-preamble", "no", "--save", "", "--daemonize",
+                                   "no", "--logfile", dir_ + "/redis.log"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

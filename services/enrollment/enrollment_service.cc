@@ -1,11 +1,24 @@
 #include "services/enrollment/enrollment_service.h"
 
+#include <cstdlib>
+
+#include "absl/strings/numbers.h"
 #include "common/events/streams.h"
 #include "common/server/logging.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 
 namespace gnlc::enrollment {
+namespace {
+
+absl::Duration AofRewriteInterval() {
+  const char* value = std::getenv("GNLC_ERASURE_AOF_REWRITE_SECONDS");
+  int seconds = 3600;
+  if (value != nullptr && (!absl::SimpleAtoi(value, &seconds) || seconds < 0)) seconds = 3600;
+  return absl::Seconds(seconds);
+}
+
+}  // namespace
 
 EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* pool,
                                      Metrics* metrics, Clock clock)
@@ -15,7 +28,9 @@ EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* po
       clock_(std::move(clock)),
       store_(pool, city_, clock_),
       catalog_(options.catalog_address, city_),
-      tokens_(options.page_token_secret) {}
+      tokens_(options.page_token_secret),
+      pool_(pool),
+      aof_rewrite_interval_(AofRewriteInterval()) {}
 
 EnrollmentService::~EnrollmentService() { Stop(); }
 
@@ -55,6 +70,22 @@ absl::Status EnrollmentService::ApplyCatalogEvent(const Event& event) {
     }
     default:
       return absl::OkStatus();
+  }
+}
+
+void EnrollmentService::RewriteAofSoon() {
+  if (aof_rewrite_interval_ == absl::ZeroDuration()) return;
+  {
+    absl::MutexLock lock(&rewrite_mu_);
+    const absl::Time now = absl::Now();
+    if (now - last_rewrite_ < aof_rewrite_interval_) return;
+    last_rewrite_ = now;
+  }
+  // Best effort: "already in progress" or a Redis user without the right
+  // is logged, never the caller's problem.
+  if (auto r = pool_->Command({"BGREWRITEAOF"}); !r.ok()) {
+    LogJson("warn", "AOF rewrite after erasure not started",
+            {{"error", std::string(r.status().message())}});
   }
 }
 

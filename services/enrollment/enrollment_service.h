@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 
+#include "absl/synchronization/mutex.h"
 #include "common/events/event_codec.h"
 #include "common/events/group_consumer.h"
 #include "common/names/resource_names.h"
@@ -101,6 +102,10 @@ class EnrollmentService final : public pb::EnrollmentService::CallbackService {
                                 pb::Enrollment& out);
   // Applies one catalog event to the stored offering and program facts.
   absl::Status ApplyCatalogEvent(const Event& event);
+  // After an erasure, asks Redis to rewrite its AOF (at most once per
+  // GNLC_ERASURE_AOF_REWRITE_SECONDS, default 3600; 0: never), so the
+  // erased learner's old commands leave the disk too, not only the data set.
+  void RewriteAofSoon();
 
   const ServerOptions options_;
   const std::string city_;
@@ -110,6 +115,10 @@ class EnrollmentService final : public pb::EnrollmentService::CallbackService {
   CatalogClient catalog_;
   PageTokenCodec tokens_;
   std::unique_ptr<GroupConsumer> catalog_consumer_;
+  RedisPool* pool_;
+  const absl::Duration aof_rewrite_interval_;
+  absl::Mutex rewrite_mu_;
+  absl::Time last_rewrite_ ABSL_GUARDED_BY(rewrite_mu_) = absl::InfinitePast();
 };
 
 }  // namespace gnlc::enrollment

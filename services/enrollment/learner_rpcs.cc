@@ -102,6 +102,7 @@ absl::Status EnrollmentService::DoEraseLearner(const pb::EraseLearnerRequest& re
   }
   RETURN_IF_ERROR(stored.status());
   ASSIGN_OR_RETURN(bool erased, store_.EraseLearner(id, stored->learner.external_subject()));
+  if (erased) RewriteAofSoon();
   resp.set_erased(erased);
   return absl::OkStatus();
 }

@@ -3,7 +3,12 @@
 // and stream entry in Redis, while anonymous counts stay.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "absl/strings/match.h"
+#include "common/testing/grpc_testing.h"
 #include "google/protobuf/util/time_util.h"
 #include "tests/integration/enrollment_harness.h"
 
@@ -42,6 +47,27 @@ class EnrollmentDataRightsTest : public EnrollmentTest {
       }
     } while (cursor != "0");
     return out;
+  }
+
+  // Everything Redis keeps on disk (the AOF files), as one string.
+  std::string DiskContents() {
+    std::string all;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(redis_->dir())) {
+      if (!entry.is_regular_file() || entry.path().filename() == "redis.log") continue;
+      std::ifstream in(entry.path(), std::ios::binary);
+      all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    return all;
+  }
+
+  // Waits until no AOF rewrite is scheduled or running.
+  bool RewriteDone() {
+    auto info = pool_->Command({"INFO", "persistence"});
+    if (!info.ok()) return false;
+    const std::string text(info->view().str());
+    return absl::StrContains(text, "aof_rewrite_in_progress:0") &&
+           absl::StrContains(text, "aof_rewrite_scheduled:0") &&
+           absl::StrContains(text, "aof_last_bgrewrite_status:ok");
   }
 
   static void Flatten(const ReplyView& r, std::string& out) {
@@ -117,6 +143,9 @@ TEST_F(EnrollmentDataRightsTest, ExportHoldsEverythingAndErasureLeavesNoTrace) {
   bool seen_before = false;
   for (const auto& [key, text] : DumpRedis()) seen_before |= absl::StrContains(text, our_ids[0]);
   ASSERT_TRUE(seen_before);
+  ASSERT_TRUE(
+      gnlc::testing::PollUntil([&] { return absl::StrContains(DiskContents(), our_ids[0]); },
+                               absl::Seconds(3)));  // AOF everysec
 
   epb::EraseLearnerRequest erase;
   erase.set_name(learner);
@@ -163,6 +192,13 @@ TEST_F(EnrollmentDataRightsTest, ExportHoldsEverythingAndErasureLeavesNoTrace) {
     }
   }
   EXPECT_EQ(erasure_events, 1);
+  // The erasure asked Redis to rewrite its AOF: the learner's old commands
+  // are gone from the disk too.
+  ASSERT_TRUE(gnlc::testing::PollUntil([&] { return RewriteDone(); }, absl::Seconds(10)));
+  const std::string disk = DiskContents();
+  for (const auto& id : our_ids) EXPECT_FALSE(absl::StrContains(disk, id)) << id;
+  EXPECT_FALSE(absl::StrContains(disk, "my private comment"));
+  EXPECT_FALSE(absl::StrContains(disk, "wechat-openid-93f1"));
   // The external subject is free again (the person may come back).
   create.set_request_id("create-93f1-again");
   EXPECT_TRUE(stub().CreateLearner(catalog::testing::Ctx().get(), create, &created).ok());
