@@ -1,6 +1,7 @@
 #include "common/server/server_options.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -8,8 +9,12 @@
 namespace gnlc {
 namespace {
 
+// A file of its own per test and process: CTest runs tests in parallel
+// processes that share TempDir().
 std::string WriteConfig(const std::string& text) {
-  const std::string path = ::testing::TempDir() + "/city.json";
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string path =
+      ::testing::TempDir() + "/city-" + test->name() + "-" + std::to_string(getpid()) + ".json";
   std::ofstream(path) << text;
   return path;
 }
