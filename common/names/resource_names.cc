@@ -102,6 +102,11 @@ absl::StatusOr<PartnerRef> ParseAnyPartnerName(absl::string_view name, absl::str
   return PartnerRef{ids[0], ids[1]};
 }
 
+absl::string_view LastSegment(absl::string_view name) {
+  const size_t slash = name.rfind('/');
+  return slash == absl::string_view::npos ? name : name.substr(slash + 1);
+}
+
 std::string NewId(char prefix) {
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   thread_local absl::BitGen gen;

@@ -57,6 +57,10 @@ struct PartnerRef {
 };
 absl::StatusOr<PartnerRef> ParseAnyPartnerName(absl::string_view name, absl::string_view field);
 
+// The last segment of a resource name: its own id ("o7" of
+// "cities/nanjing/programs/p1/offerings/o7").
+absl::string_view LastSegment(absl::string_view name);
+
 // A fresh random id: `prefix` and 12 characters of [a-z0-9] (62 bits).
 std::string NewId(char prefix);
 

@@ -43,6 +43,14 @@ inline absl::Status Unavailable(absl::string_view reason, absl::string_view mess
   return MakeError(absl::StatusCode::kUnavailable, reason, message, metadata);
 }
 
+// A client reused an idempotency key for a different request.
+inline absl::Status RequestIdReused() {
+  return InvalidArgument("REQUEST_ID_REUSED",
+                         "request_id was already used for a different request: use a new "
+                         "request_id for a new request",
+                         {{"field", "request_id"}});
+}
+
 // The reason attached by MakeError, or "" when there is none.
 std::string ErrorReason(const absl::Status& status);
 // The metadata attached by MakeError.

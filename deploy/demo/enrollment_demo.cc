@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "deploy/demo/demo_rpc.h"
 #include "gnlc/type/v1/program_kind.pb.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -25,18 +26,6 @@ constexpr const char* kComments[] = {
     "场地有点远。 / The venue is a bit far.",
     "",
 };
-
-grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext*)>& rpc) {
-  grpc::Status s;
-  for (int attempt = 0; attempt < 5; ++attempt) {  // UNAVAILABLE only
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    s = rpc(&ctx);
-    if (s.error_code() != grpc::StatusCode::UNAVAILABLE) return s;
-    absl::SleepFor(absl::Milliseconds(200 << attempt));
-  }
-  return s;
-}
 
 struct Counts {
   int enrolled = 0, waitlisted = 0, promoted = 0, completed = 0, employed = 0, feedback = 0;

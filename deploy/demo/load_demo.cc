@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/config/city_config.h"
+#include "deploy/demo/demo_rpc.h"
 #include "deploy/demo/enrollment_demo.h"
 #include "deploy/demo/partnership_demo.h"
 #include "deploy/demo/synthetic_catalog.h"
@@ -31,6 +32,8 @@
 #include "google/protobuf/util/time_util.h"
 
 namespace {
+
+using gnlc::demo::Call;
 
 namespace pb = gnlc::catalog::v1;
 using google::protobuf::util::TimeUtil;
@@ -43,18 +46,6 @@ struct Flags {
 int Fail(const std::string& message) {
   std::fprintf(stderr, "gnlc-demo-load: %s\n", message.c_str());
   return 1;
-}
-
-grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext*)>& rpc) {
-  grpc::Status s;
-  for (int attempt = 0; attempt < 5; ++attempt) {  // UNAVAILABLE only: writes are idempotent
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    s = rpc(&ctx);
-    if (s.error_code() != grpc::StatusCode::UNAVAILABLE) return s;
-    absl::SleepFor(absl::Milliseconds(200 << attempt));
-  }
-  return s;
 }
 
 google::protobuf::Timestamp At(absl::Time t) {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "deploy/demo/demo_rpc.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace gnlc::demo {
@@ -63,12 +64,6 @@ const std::map<std::string, std::vector<PartnerSpec>>& Partners() {
         {"bank", pb::ORGANISATION_TYPE_BUSINESS, "苏州银行", "Bank of Suzhou", "", true}}},
   };
   return *partners;
-}
-
-grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext*)>& rpc) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return rpc(&ctx);
 }
 
 gnlc::type::v1::Money Cny(int64_t units) {

@@ -49,10 +49,6 @@ google::protobuf::Timestamp TimestampFromSeconds(int64_t seconds) {
   return t;
 }
 
-google::protobuf::Timestamp TimestampFromTime(absl::Time t) {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
-}
-
 uint64_t EtagVersion(absl::string_view etag) {
   uint64_t v = 0;
   return absl::SimpleAtoi(etag, &v) ? v : 0;

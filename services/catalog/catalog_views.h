@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/time/proto_time.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "services/catalog/search_index.h"
 
@@ -22,7 +23,6 @@ std::string EncodeCursor(const SearchCursor& cursor);
 absl::StatusOr<std::optional<SearchCursor>> DecodeCursor(const std::string& position);
 
 google::protobuf::Timestamp TimestampFromSeconds(int64_t seconds);
-google::protobuf::Timestamp TimestampFromTime(absl::Time t);
 
 // The version inside an etag; 0 for one that is not ours.
 uint64_t EtagVersion(absl::string_view etag);

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "common/names/resource_names.h"
 #include "services/catalog/geo.h"
 #include "services/catalog/text_tokenizer.h"
 
@@ -39,11 +40,6 @@ absl::string_view ProgramIdOf(absl::string_view name) {
   if (p == absl::string_view::npos) return {};
   absl::string_view rest = name.substr(p + 10);
   return rest.substr(0, rest.find('/'));
-}
-
-absl::string_view LastSegment(absl::string_view name) {
-  const size_t slash = name.rfind('/');
-  return slash == absl::string_view::npos ? name : name.substr(slash + 1);
 }
 
 // The first 8 bytes of a program id, big-endian: orders like the names do

@@ -38,7 +38,7 @@ absl::Status EnrollmentService::DoCreateEnrollment(const pb::CreateEnrollmentReq
   const std::string fingerprint = std::to_string(RequestFingerprint(req));
   const std::string id = NewId('e');
   const std::string name = EnrollmentName(city_, id);
-  const google::protobuf::Timestamp now = Stamp(clock_());
+  const google::protobuf::Timestamp now = TimestampFromTime(clock_());
   const pb::Enrollment confirmed = NewRecord(name, req, pb::ENROLLMENT_STATE_CONFIRMED, now);
   const pb::Enrollment waitlisted = NewRecord(name, req, pb::ENROLLMENT_STATE_WAITLISTED, now);
   for (int attempt = 0; attempt < 2; ++attempt) {

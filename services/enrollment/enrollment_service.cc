@@ -27,7 +27,7 @@ EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* po
       edge_{metrics, "enrollment.gnlc.org", options.log_requests},
       clock_(std::move(clock)),
       store_(pool, city_, clock_),
-      catalog_(options.catalog_address, city_),
+      catalog_(options.catalog_address),
       tokens_(options.page_token_secret),
       pool_(pool),
       aof_rewrite_interval_(AofRewriteInterval()) {}
@@ -90,11 +90,14 @@ void EnrollmentService::RewriteAofSoon() {
 }
 
 absl::Status EnrollmentService::LearnOffering(const OfferingRef& ref, absl::Time deadline) {
-  ASSIGN_OR_RETURN(auto facts, catalog_.Fetch(ref, deadline));
+  ASSIGN_OR_RETURN(
+      auto offering,
+      catalog_.GetOffering(OfferingName(city_, ref.program_id, ref.offering_id), deadline));
+  ASSIGN_OR_RETURN(auto program, catalog_.GetProgram(ProgramName(city_, ref.program_id), deadline));
   // The program first: an offering whose program is unknown is not
   // enrollable, never wrongly enrollable.
-  RETURN_IF_ERROR(store_.PutProgramFacts(facts.second));
-  return store_.PutOfferingFacts(facts.first);
+  RETURN_IF_ERROR(store_.PutProgramFacts(FactsOf(program, ref.program_id, /*deleted=*/false)));
+  return store_.PutOfferingFacts(FactsOf(offering, ref.offering_id, ref.program_id));
 }
 
 absl::Status EnrollmentService::ChangeEnrollment(
@@ -107,7 +110,7 @@ absl::Status EnrollmentService::ChangeEnrollment(
     ASSIGN_OR_RETURN(StoredEnrollment stored, store_.ReadEnrollment(id));
     pb::Enrollment e = stored.enrollment;
     RETURN_IF_ERROR(edit(e));
-    *e.mutable_update_time() = Stamp(clock_());
+    *e.mutable_update_time() = TimestampFromTime(clock_());
     const absl::Status written = store_.Rewrite(id, stored.blob, e, change, completing);
     if (absl::IsAborted(written)) continue;
     RETURN_IF_ERROR(written);

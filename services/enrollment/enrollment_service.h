@@ -10,8 +10,6 @@
 #ifndef GNLC_SERVICES_ENROLLMENT_ENROLLMENT_SERVICE_H_
 #define GNLC_SERVICES_ENROLLMENT_ENROLLMENT_SERVICE_H_
 
-#include <google/protobuf/util/time_util.h>
-
 #include <functional>
 #include <memory>
 
@@ -22,15 +20,12 @@
 #include "common/paging/page_token.h"
 #include "common/server/server_options.h"
 #include "common/server/unary_call.h"
+#include "common/time/proto_time.h"
 #include "gnlc/enrollment/v1/enrollment_service.grpc.pb.h"
-#include "services/enrollment/catalog_client.h"
+#include "services/catalog/catalog_client.h"
 #include "services/enrollment/enrollment_store.h"
 
 namespace gnlc::enrollment {
-
-inline google::protobuf::Timestamp Stamp(absl::Time t) {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
-}
 
 class EnrollmentService final : public pb::EnrollmentService::CallbackService {
  public:
@@ -112,7 +107,7 @@ class EnrollmentService final : public pb::EnrollmentService::CallbackService {
   RpcEdge edge_;
   Clock clock_;
   EnrollmentStore store_;
-  CatalogClient catalog_;
+  catalog::CatalogClient catalog_;
   PageTokenCodec tokens_;
   std::unique_ptr<GroupConsumer> catalog_consumer_;
   RedisPool* pool_;

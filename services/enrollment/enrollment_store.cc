@@ -48,13 +48,6 @@ absl::Status Unexpected(absl::string_view outcome) {
   return absl::InternalError(absl::StrCat("unexpected script outcome '", outcome, "'"));
 }
 
-absl::Status RequestMismatch() {
-  return InvalidArgument("REQUEST_ID_REUSED",
-                         "request_id was already used for a different request: use a new "
-                         "request_id for a new request",
-                         {{"field", "request_id"}});
-}
-
 std::string Time(int64_t unix_seconds) {
   return absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(unix_seconds),
                           absl::UTCTimeZone());
@@ -118,7 +111,7 @@ absl::StatusOr<std::optional<std::string>> EnrollmentStore::CreateLearner(
   const absl::string_view outcome = Outcome(reply);
   if (outcome == "OK") return std::nullopt;
   if (outcome == "DUPLICATE") return std::string(reply.view()[1].str());
-  if (outcome == "REQUEST_MISMATCH") return RequestMismatch();
+  if (outcome == "REQUEST_MISMATCH") return RequestIdReused();
   if (outcome == "ID_TAKEN") return absl::AlreadyExistsError("id taken");
   if (outcome == "SUBJECT_TAKEN") {
     const std::string existing = LearnerName(city_, reply.view()[1].str());
@@ -176,7 +169,7 @@ absl::StatusOr<std::optional<pb::Enrollment>> EnrollmentStore::Enroll(
     return ParseEnrollment(r[1].str(), position);
   }
   if (outcome == "NO_FACTS") return std::nullopt;
-  if (outcome == "REQUEST_MISMATCH") return RequestMismatch();
+  if (outcome == "REQUEST_MISMATCH") return RequestIdReused();
   if (outcome == "NO_LEARNER") {
     return NotFound("LEARNER_NOT_FOUND",
                     absl::StrCat(LearnerName(city_, learner_id), " does not exist or was erased"));

@@ -20,7 +20,7 @@ absl::Status EnrollmentService::DoCreateLearner(const pb::CreateLearnerRequest& 
   learner.set_district(req.learner().district());
   learner.set_age_band(req.learner().age_band());
   *learner.mutable_consents() = req.learner().consents();
-  *learner.mutable_create_time() = Stamp(clock_());
+  *learner.mutable_create_time() = TimestampFromTime(clock_());
   *learner.mutable_update_time() = learner.create_time();
   learner.set_etag("1");
   // A random id collides about never; if it does, draw again.
@@ -70,7 +70,7 @@ absl::Status EnrollmentService::DoUpdateLearner(const pb::UpdateLearnerRequest& 
   uint64_t version = 0;
   (void)absl::SimpleAtoi(updated.etag(), &version);
   updated.set_etag(std::to_string(version + 1));
-  *updated.mutable_update_time() = Stamp(clock_());
+  *updated.mutable_update_time() = TimestampFromTime(clock_());
   RETURN_IF_ERROR(store_.UpdateLearner(id, stored.blob, updated));
   *resp.mutable_learner() = std::move(updated);
   return absl::OkStatus();
@@ -88,7 +88,7 @@ absl::Status EnrollmentService::DoExportLearnerData(const pb::ExportLearnerDataR
     for (pb::Enrollment& e : page.enrollments) *resp.add_enrollments() = std::move(e);
     after = page.last_position;
   } while (page.more);
-  *resp.mutable_export_time() = Stamp(clock_());
+  *resp.mutable_export_time() = TimestampFromTime(clock_());
   return absl::OkStatus();
 }
 

@@ -27,7 +27,7 @@ std::string OutcomeReason(pb::CompletionOutcome outcome) {
 absl::Status EnrollmentService::DoCompleteEnrollment(const pb::CompleteEnrollmentRequest& req,
                                                      pb::CompleteEnrollmentResponse& resp) {
   RETURN_IF_ERROR(ValidateCompletion(req.completion()));
-  const auto now = Stamp(clock_());
+  const auto now = TimestampFromTime(clock_());
   return ChangeEnrollment(
       "name", req.name(), gnlc::events::v1::ENROLLMENT_CHANGE_COMPLETED, /*completing=*/true,
       [&](pb::Enrollment& e) {
@@ -51,7 +51,7 @@ absl::Status EnrollmentService::DoCompleteEnrollment(const pb::CompleteEnrollmen
 absl::Status EnrollmentService::DoRecordEmploymentOutcome(
     const pb::RecordEmploymentOutcomeRequest& req, pb::RecordEmploymentOutcomeResponse& resp) {
   RETURN_IF_ERROR(ValidateEmployment(req.outcome(), clock_()));
-  const auto now = Stamp(clock_());
+  const auto now = TimestampFromTime(clock_());
   return ChangeEnrollment(
       "enrollment", req.enrollment(), gnlc::events::v1::ENROLLMENT_CHANGE_EMPLOYMENT_RECORDED,
       /*completing=*/false,
@@ -94,7 +94,7 @@ absl::Status EnrollmentService::DoSubmitFeedback(const pb::SubmitFeedbackRequest
                                     "has ended");
         }
         *e.mutable_feedback() = req.feedback();
-        *e.mutable_feedback()->mutable_submit_time() = Stamp(now);
+        *e.mutable_feedback()->mutable_submit_time() = TimestampFromTime(now);
         return absl::OkStatus();
       },
       *resp.mutable_enrollment());

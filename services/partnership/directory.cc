@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "common/names/resource_names.h"
 
 namespace gnlc::partnership {
 namespace {
@@ -12,11 +13,6 @@ namespace {
 uint64_t Version(absl::string_view etag) {
   uint64_t v = 0;
   return absl::SimpleAtoi(etag, &v) ? v : 0;
-}
-
-absl::string_view LastSegment(absl::string_view name) {
-  const size_t slash = name.rfind('/');
-  return slash == absl::string_view::npos ? name : name.substr(slash + 1);
 }
 
 std::string Position(const google::protobuf::Timestamp& created, absl::string_view id) {

@@ -1,7 +1,5 @@
 // Funding: commitments by funder members, disbursements that never exceed
 // them, and the summary per currency, funder and program.
-#include <google/protobuf/util/time_util.h>
-
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -15,15 +13,11 @@
 namespace gnlc::partnership {
 namespace {
 
-using google::protobuf::util::TimeUtil;
-
 bool HasMember(const pb::Partnership& p, absl::string_view partner, bool funder_only) {
   return std::any_of(p.members().begin(), p.members().end(), [&](const auto& m) {
     return m.partner() == partner && (!funder_only || m.role() == pb::MEMBER_ROLE_FUNDER);
   });
 }
-
-absl::string_view LastSegment(absl::string_view name) { return name.substr(name.rfind('/') + 1); }
 
 }  // namespace
 
@@ -51,7 +45,7 @@ absl::Status PartnershipService::DoRecordFundingCommitment(
   const std::string id = NewId('c');
   pb::FundingCommitment c = req.commitment();
   c.set_name(absl::StrCat(p.name(), "/commitments/", id));
-  *c.mutable_commit_time() = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_()));
+  *c.mutable_commit_time() = TimestampFromTime(clock_());
   Event event = NewEvent(city_, c.name(), clock_());
   event.mutable_funding_recorded()->set_partnership(p.name());
   event.mutable_funding_recorded()->set_kind("committed");
@@ -104,7 +98,7 @@ absl::Status PartnershipService::DoRecordDisbursement(const pb::RecordDisburseme
   const std::string id = NewId('d');
   pb::Disbursement out = d;
   out.set_name(absl::StrCat(p.name(), "/disbursements/", id));
-  *out.mutable_disburse_time() = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_()));
+  *out.mutable_disburse_time() = TimestampFromTime(clock_());
   Event event = NewEvent(city_, out.name(), clock_());
   event.mutable_funding_recorded()->set_partnership(p.name());
   event.mutable_funding_recorded()->set_kind("disbursed");

@@ -1,6 +1,4 @@
 // Partner organisations: create, get, update, list and look up by name.
-#include <google/protobuf/util/time_util.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -12,8 +10,6 @@
 
 namespace gnlc::partnership {
 namespace {
-
-using google::protobuf::util::TimeUtil;
 
 absl::Status PartnerNotFound(absl::string_view name) {
   return NotFound("PARTNER_NOT_FOUND", absl::StrCat(name, " does not exist"));
@@ -28,7 +24,7 @@ absl::Status PartnershipService::DoCreatePartner(const pb::CreatePartnerRequest&
   RETURN_IF_ERROR(ValidatePartner(req.partner()));
   const std::string fingerprint = std::to_string(RequestFingerprint(req));
   pb::Partner partner = req.partner();
-  *partner.mutable_create_time() = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_()));
+  *partner.mutable_create_time() = TimestampFromTime(clock_());
   *partner.mutable_update_time() = partner.create_time();
   partner.set_etag("1");
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -77,7 +73,7 @@ absl::Status PartnershipService::DoUpdatePartner(const pb::UpdatePartnerRequest&
   RETURN_IF_ERROR(ApplyPartnerMask(req, updated));
   RETURN_IF_ERROR(ValidatePartner(updated));
   updated.set_etag(std::to_string(version + 1));
-  *updated.mutable_update_time() = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_()));
+  *updated.mutable_update_time() = TimestampFromTime(clock_());
   Event event = NewEvent(city_, updated.name(), clock_());
   *event.mutable_partner_changed()->mutable_partner() = updated;
   RETURN_IF_ERROR(store_.PutPartner(updated, id, version, "", "", event).status());

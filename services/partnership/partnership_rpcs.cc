@@ -1,6 +1,4 @@
 // Partnerships: create, get, update, list, members, lifecycle, programs.
-#include <google/protobuf/util/time_util.h>
-
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -12,8 +10,6 @@
 
 namespace gnlc::partnership {
 namespace {
-
-using google::protobuf::util::TimeUtil;
 
 absl::Status NotFoundPartnership(absl::string_view name) {
   return NotFound("PARTNERSHIP_NOT_FOUND", absl::StrCat(name, " does not exist"));
@@ -34,7 +30,7 @@ absl::Status PartnershipService::CheckNewPrograms(const pb::Partnership& before,
   const std::set<std::string> known(before.programs().begin(), before.programs().end());
   for (const std::string& program : now.programs()) {
     if (known.contains(program)) continue;
-    auto found = catalog_.Get(program, deadline);
+    auto found = catalog_.GetProgram(program, deadline);
     if (absl::IsNotFound(found.status())) {
       return NotFound("PROGRAM_NOT_FOUND",
                       absl::StrCat(program, " is not in the catalog: link existing programs"),
@@ -51,7 +47,7 @@ absl::Status PartnershipService::DoCreatePartnership(const pb::CreatePartnership
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   RETURN_IF_ERROR(ValidateRequestId("request_id", req.request_id()));
   RETURN_IF_ERROR(ValidatePartnershipFields(req.partnership(), city_));
-  const auto now = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_()));
+  const auto now = TimestampFromTime(clock_());
   pb::Partnership p = req.partnership();
   p.clear_members();
   for (pb::PartnershipMember member : req.partnership().members()) {
@@ -157,7 +153,7 @@ absl::Status PartnershipService::DoAddPartnershipMember(const pb::AddPartnership
         RETURN_IF_ERROR(ValidateMember(req.member(), p));
         pb::PartnershipMember* m = p.add_members();
         *m = req.member();
-        *m->mutable_join_time() = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_()));
+        *m->mutable_join_time() = TimestampFromTime(clock_());
         return absl::OkStatus();
       },
       *resp.mutable_partnership());
@@ -202,7 +198,7 @@ absl::Status PartnershipService::DoTransitionPartnership(
         pb::PartnershipTransition* t = p.add_history();
         t->set_from_state(p.state());
         t->set_to_state(req.to_state());
-        *t->mutable_time() = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_()));
+        *t->mutable_time() = TimestampFromTime(clock_());
         t->set_actor(req.actor());
         t->set_reason(req.reason());
         p.set_state(req.to_state());
@@ -218,7 +214,7 @@ absl::Status PartnershipService::DoListPartnershipPrograms(
   auto p = directory_.GetPartnership(id);
   if (!p.has_value()) return NotFoundPartnership(req.partnership());
   for (const std::string& program : p->programs()) {
-    auto found = catalog_.Get(program, deadline);
+    auto found = catalog_.GetProgram(program, deadline);
     pb::LinkedProgram* linked = resp.add_programs();
     linked->set_program(program);
     if (found.ok()) {

@@ -1,7 +1,5 @@
 #include "services/partnership/partnership_service.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/events/streams.h"
@@ -81,8 +79,7 @@ absl::Status PartnershipService::ChangePartnership(
     RETURN_IF_ERROR(edit(updated));
     updated.set_international(IsInternational(updated, city_));
     updated.set_etag(std::to_string(version + 1));
-    *updated.mutable_update_time() =
-        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock_()));
+    *updated.mutable_update_time() = TimestampFromTime(clock_());
     Event event = NewEvent(city_, updated.name(), clock_());
     *event.mutable_partnership_changed()->mutable_partnership() = updated;
     event.mutable_partnership_changed()->set_change(std::string(change));

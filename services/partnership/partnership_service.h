@@ -21,8 +21,9 @@
 #include "common/paging/page_token.h"
 #include "common/server/server_options.h"
 #include "common/server/unary_call.h"
+#include "common/time/proto_time.h"
 #include "gnlc/partnership/v1/partnership_service.grpc.pb.h"
-#include "services/partnership/catalog_programs.h"
+#include "services/catalog/catalog_client.h"
 #include "services/partnership/directory.h"
 #include "services/partnership/partnership_store.h"
 #include "services/partnership/partnership_validation.h"
@@ -121,7 +122,7 @@ class PartnershipService final : public pb::PartnershipService::CallbackService 
   Clock clock_;
   PartnershipStore store_;
   Directory directory_;
-  CatalogPrograms catalog_;
+  catalog::CatalogClient catalog_;
   PageTokenCodec tokens_;
   std::atomic<bool> ready_{false};
   std::unique_ptr<StreamFollower> follower_;

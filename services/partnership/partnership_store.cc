@@ -95,13 +95,6 @@ return {'OK'}
   return *script;
 }
 
-absl::Status RequestMismatch() {
-  return InvalidArgument("REQUEST_ID_REUSED",
-                         "request_id was already used for a different request: use a new "
-                         "request_id for a new request",
-                         {{"field", "request_id"}});
-}
-
 template <typename Record>
 absl::StatusOr<Record> Read(RedisPool& pool, absl::string_view hash, absl::string_view id,
                             absl::string_view reason, absl::string_view what) {
@@ -138,7 +131,7 @@ absl::StatusOr<std::optional<std::string>> PartnershipStore::Put(
   const absl::string_view outcome = r.size() > 0 ? r[0].str() : "";
   if (outcome == "OK") return std::nullopt;
   if (outcome == "DUPLICATE") return std::string(r[1].str());
-  if (outcome == "REQUEST_MISMATCH") return RequestMismatch();
+  if (outcome == "REQUEST_MISMATCH") return RequestIdReused();
   if (outcome == "CONFLICT") {
     if (expected_version == 0) return absl::AlreadyExistsError("id taken");
     return Aborted("STALE_ETAG",
@@ -193,7 +186,7 @@ absl::StatusOr<std::optional<std::string>> PartnershipStore::RecordFunding(
   const absl::string_view outcome = r.size() > 0 ? r[0].str() : "";
   if (outcome == "OK") return std::nullopt;
   if (outcome == "DUPLICATE") return std::string(r[1].str());
-  if (outcome == "REQUEST_MISMATCH") return RequestMismatch();
+  if (outcome == "REQUEST_MISMATCH") return RequestIdReused();
   if (outcome == "NOT_FOUND") {
     return NotFound("PARTNERSHIP_NOT_FOUND", "the partnership does not exist");
   }

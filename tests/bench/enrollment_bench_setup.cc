@@ -26,39 +26,22 @@
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "gnlc/enrollment/v1/enrollment_service.grpc.pb.h"
 #include "google/protobuf/util/time_util.h"
+#include "tests/bench/bench_setup.h"
 
 namespace {
+
+using gnlc::bench::Call;
+using gnlc::bench::Parallel;
 
 namespace cpb = gnlc::catalog::v1;
 namespace epb = gnlc::enrollment::v1;
 using google::protobuf::util::TimeUtil;
 
-constexpr int kThreads = 16;
 constexpr int kOfferingsPerProgram = 100;
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "gnlc-enrollment-bench-setup: %s\n", message.c_str());
   return 1;
-}
-
-grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext*)>& rpc) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return rpc(&ctx);
-}
-
-// Runs fn(i) for i in [0, n) on kThreads threads; false if any failed.
-bool Parallel(int n, const std::function<bool(int)>& fn) {
-  std::atomic<int> next{0};
-  std::atomic<bool> ok{true};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
-      for (int i; ok && (i = next.fetch_add(1)) < n;) ok = ok && fn(i);
-    });
-  }
-  for (auto& t : threads) t.join();
-  return ok;
 }
 
 }  // namespace

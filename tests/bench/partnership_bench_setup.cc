@@ -23,33 +23,18 @@
 #include "absl/time/clock.h"
 #include "gnlc/partnership/v1/partnership_service.grpc.pb.h"
 #include "google/protobuf/util/time_util.h"
+#include "tests/bench/bench_setup.h"
 
 namespace {
+
+using gnlc::bench::Call;
+using gnlc::bench::Parallel;
 
 namespace pb = gnlc::partnership::v1;
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "gnlc-partnership-bench-setup: %s\n", message.c_str());
   return 1;
-}
-
-grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext*)>& rpc) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return rpc(&ctx);
-}
-
-bool Parallel(int n, const std::function<bool(int)>& fn) {
-  std::atomic<int> next{0};
-  std::atomic<bool> ok{true};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 16; ++t) {
-    threads.emplace_back([&] {
-      for (int i; ok && (i = next.fetch_add(1)) < n;) ok = ok && fn(i);
-    });
-  }
-  for (auto& t : threads) t.join();
-  return ok;
 }
 
 const char* const kCities[] = {"suzhou", "wuxi", "changzhou", "yangzhou"};

@@ -1,0 +1,33 @@
+// The catalog as other services of the city read it over gRPC (enrollment
+// for offering facts, partnership for linked programs). Each call is bounded
+// by the caller's deadline and at most 2 s, so a catalog outage shows up
+// fast: NOT_FOUND passes through; any other failure is UNAVAILABLE
+// (CATALOG_UNAVAILABLE), the catalog's trouble and not the caller's.
+#ifndef GNLC_SERVICES_CATALOG_CATALOG_CLIENT_H_
+#define GNLC_SERVICES_CATALOG_CATALOG_CLIENT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
+
+namespace gnlc::catalog {
+
+class CatalogClient final {
+ public:
+  // `address` host:port of the city's catalog (insecure inside the pod
+  // network; mutual TLS is the mesh's job, DESIGN.md "Security").
+  explicit CatalogClient(const std::string& address);
+
+  absl::StatusOr<v1::Offering> GetOffering(const std::string& name, absl::Time deadline);
+  absl::StatusOr<v1::Program> GetProgram(const std::string& name, absl::Time deadline);
+
+ private:
+  std::unique_ptr<v1::CatalogService::Stub> stub_;
+};
+
+}  // namespace gnlc::catalog
+
+#endif  // GNLC_SERVICES_CATALOG_CATALOG_CLIENT_H_
