@@ -14,6 +14,8 @@
 //   --grace_ms=N         in-flight calls may finish for this long default 3000
 //   --log_requests=BOOL  log every call, not only failures  default false
 //   --catalog=HOST:PORT  the city's catalog, for services that read it
+//   --peer_analytics=CITY=HOST:PORT[,...]  peers' analytics addresses
+//                        (overrides peers[].analytics_address of the config)
 // The page-token secret comes from GNLC_PAGE_TOKEN_SECRET (shared by the
 // replicas of a service); the Redis password from the variable the config
 // names.

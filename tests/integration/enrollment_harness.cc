@@ -52,7 +52,7 @@ EnrollmentServer::~EnrollmentServer() {
 }
 
 void EnrollmentTest::SetUp() {
-  auto redis = gnlc::testing::RedisServerProcess::Start();
+  auto redis = gnlc::testing::RedisServerProcess::Start(RedisAppendFsync());
   ASSERT_TRUE(redis.ok()) << redis.status();
   redis_ = std::move(*redis);
   catalog_ = catalog::testing::CatalogReplica::Start(redis_->address());
@@ -142,6 +142,27 @@ absl::StatusOr<epb::Enrollment> EnrollmentTest::Complete(const std::string& enro
   req.mutable_completion()->set_hours(12);
   epb::CompleteEnrollmentResponse resp;
   return EnrollmentOf(stub().CompleteEnrollment(catalog::testing::Ctx().get(), req, &resp), resp);
+}
+
+absl::StatusOr<epb::Enrollment> EnrollmentTest::RecordEmployment(const std::string& enrollment,
+                                                                 bool employed, absl::Time since) {
+  epb::RecordEmploymentOutcomeRequest req;
+  req.set_enrollment(enrollment);
+  req.mutable_outcome()->set_employed(employed);
+  if (employed) *req.mutable_outcome()->mutable_employed_since() = At(since);
+  epb::RecordEmploymentOutcomeResponse resp;
+  return EnrollmentOf(stub().RecordEmploymentOutcome(catalog::testing::Ctx().get(), req, &resp),
+                      resp);
+}
+
+absl::StatusOr<epb::Enrollment> EnrollmentTest::Rate(const std::string& enrollment, int rating,
+                                                     const std::string& comment) {
+  epb::SubmitFeedbackRequest req;
+  req.set_enrollment(enrollment);
+  req.mutable_feedback()->set_rating(rating);
+  req.mutable_feedback()->set_comment(comment);
+  epb::SubmitFeedbackResponse resp;
+  return EnrollmentOf(stub().SubmitFeedback(catalog::testing::Ctx().get(), req, &resp), resp);
 }
 
 std::vector<Event> EnrollmentTest::EnrollmentEvents() {

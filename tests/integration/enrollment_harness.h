@@ -62,6 +62,9 @@ class EnrollmentTest : public ::testing::Test {
   // Starts the enrollment server (SetUp does unless told not to).
   void StartEnrollment();
   virtual bool StartEnrollmentInSetUp() const { return true; }
+  // The test Redis's AOF policy ("always" for tests that crash it and must
+  // lose nothing).
+  virtual std::string RedisAppendFsync() const { return "everysec"; }
 
   epb::EnrollmentService::Stub& stub() { return *enrollment_->stub; }
   cpb::CatalogService::Stub& catalog() { return *catalog_->stub; }
@@ -82,6 +85,10 @@ class EnrollmentTest : public ::testing::Test {
   absl::StatusOr<epb::OfferingSeats> Seats(const std::string& offering);
   // Completes a confirmed enrollment (outcome PASSED, 12 hours).
   absl::StatusOr<epb::Enrollment> Complete(const std::string& enrollment);
+  absl::StatusOr<epb::Enrollment> RecordEmployment(const std::string& enrollment, bool employed,
+                                                   absl::Time since);
+  absl::StatusOr<epb::Enrollment> Rate(const std::string& enrollment, int rating,
+                                       const std::string& comment = "");
   // Every event on the enrollment stream, oldest first.
   std::vector<Event> EnrollmentEvents();
 

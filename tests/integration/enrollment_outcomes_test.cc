@@ -12,35 +12,6 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using EnrollmentOutcomesTest = EnrollmentTest;
 
-absl::StatusOr<epb::Enrollment> RecordEmployment(epb::EnrollmentService::Stub& stub,
-                                                 const std::string& enrollment, bool employed,
-                                                 absl::Time since) {
-  epb::RecordEmploymentOutcomeRequest req;
-  req.set_enrollment(enrollment);
-  req.mutable_outcome()->set_employed(employed);
-  if (employed) {
-    *req.mutable_outcome()->mutable_employed_since() =
-        TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(since));
-  }
-  epb::RecordEmploymentOutcomeResponse resp;
-  const grpc::Status s = stub.RecordEmploymentOutcome(catalog::testing::Ctx().get(), req, &resp);
-  if (!s.ok()) return FromGrpcStatus(s);
-  return resp.enrollment();
-}
-
-absl::StatusOr<epb::Enrollment> Rate(epb::EnrollmentService::Stub& stub,
-                                     const std::string& enrollment, int rating,
-                                     const std::string& comment = "") {
-  epb::SubmitFeedbackRequest req;
-  req.set_enrollment(enrollment);
-  req.mutable_feedback()->set_rating(rating);
-  req.mutable_feedback()->set_comment(comment);
-  epb::SubmitFeedbackResponse resp;
-  const grpc::Status s = stub.SubmitFeedback(catalog::testing::Ctx().get(), req, &resp);
-  if (!s.ok()) return FromGrpcStatus(s);
-  return resp.enrollment();
-}
-
 TEST_F(EnrollmentOutcomesTest, CompletionEmploymentAndFeedbackOfASkillsProgram) {
   OfferingSpec skills;
   skills.kind = gnlc::type::v1::PROGRAM_KIND_SKILL_TRAINING;
@@ -48,10 +19,9 @@ TEST_F(EnrollmentOutcomesTest, CompletionEmploymentAndFeedbackOfASkillsProgram) 
   auto e = Enroll(CreateLearner(), offering);
   ASSERT_TRUE(e.ok());
   // Not before completion.
-  EXPECT_EQ(CodeAndReason(RecordEmployment(stub(), e->name(), false, {}).status()),
+  EXPECT_EQ(CodeAndReason(RecordEmployment(e->name(), false, {}).status()),
             "FAILED_PRECONDITION ENROLLMENT_NOT_COMPLETED");
-  EXPECT_EQ(CodeAndReason(Rate(stub(), e->name(), 5).status()),
-            "FAILED_PRECONDITION FEEDBACK_NOT_YET");
+  EXPECT_EQ(CodeAndReason(Rate(e->name(), 5).status()), "FAILED_PRECONDITION FEEDBACK_NOT_YET");
 
   auto done = Complete(e->name());
   ASSERT_TRUE(done.ok()) << done.status();
@@ -66,25 +36,24 @@ TEST_F(EnrollmentOutcomesTest, CompletionEmploymentAndFeedbackOfASkillsProgram) 
   EXPECT_EQ(Seats(offering)->taken(), 1);
 
   const absl::Time since = absl::Now() - absl::Hours(24 * 30);
-  auto employed = RecordEmployment(stub(), e->name(), true, since);
+  auto employed = RecordEmployment(e->name(), true, since);
   ASSERT_TRUE(employed.ok()) << employed.status();
   EXPECT_TRUE(employed->employment().employed());
   EXPECT_EQ(employed->employment().employed_since().seconds(), absl::ToUnixSeconds(since));
-  EXPECT_EQ(RecordEmployment(stub(), e->name(), true, absl::Time()).status().code(),
+  EXPECT_EQ(RecordEmployment(e->name(), true, absl::Time()).status().code(),
             absl::StatusCode::kOk);  // the epoch is a valid (if odd) date
-  EXPECT_EQ(
-      RecordEmployment(stub(), e->name(), true, absl::Now() + absl::Hours(24 * 10)).status().code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RecordEmployment(e->name(), true, absl::Now() + absl::Hours(24 * 10)).status().code(),
+            absl::StatusCode::kInvalidArgument);
 
-  auto rated = Rate(stub(), e->name(), 4, "老师讲得很清楚 / clear teacher");
+  auto rated = Rate(e->name(), 4, "老师讲得很清楚 / clear teacher");
   ASSERT_TRUE(rated.ok()) << rated.status();
   EXPECT_EQ(rated->feedback().rating(), 4);
   // One per enrollment, updatable.
-  auto again = Rate(stub(), e->name(), 5);
+  auto again = Rate(e->name(), 5);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(Get(e->name())->feedback().rating(), 5);
   EXPECT_EQ(Get(e->name())->feedback().comment(), "");
-  EXPECT_EQ(Rate(stub(), e->name(), 6).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Rate(e->name(), 6).status().code(), absl::StatusCode::kInvalidArgument);
 
   // Every step published its event, with the facts analytics needs.
   std::vector<int> changes;
@@ -110,7 +79,7 @@ TEST_F(EnrollmentOutcomesTest, EmploymentOnlyForSkillsProgramsFeedbackAfterTheEn
   const std::string workshop = CreateOffering(3);
   auto e = Enroll(CreateLearner(), workshop);
   ASSERT_TRUE(Complete(e->name()).ok());
-  EXPECT_EQ(CodeAndReason(RecordEmployment(stub(), e->name(), false, {}).status()),
+  EXPECT_EQ(CodeAndReason(RecordEmployment(e->name(), false, {}).status()),
             "FAILED_PRECONDITION NOT_SKILLS_PROGRAM");
 
   // An offering that has ended takes feedback from a confirmed learner too.
@@ -121,10 +90,10 @@ TEST_F(EnrollmentOutcomesTest, EmploymentOnlyForSkillsProgramsFeedbackAfterTheEn
   const std::string short_one = CreateOffering(ended);
   auto confirmed = Enroll(CreateLearner(), short_one);
   ASSERT_TRUE(confirmed.ok()) << confirmed.status();
-  EXPECT_EQ(CodeAndReason(Rate(stub(), confirmed->name(), 5).status()),
+  EXPECT_EQ(CodeAndReason(Rate(confirmed->name(), 5).status()),
             "FAILED_PRECONDITION FEEDBACK_NOT_YET");
   AdvanceClock(absl::Hours(1));
-  auto rated = Rate(stub(), confirmed->name(), 5);
+  auto rated = Rate(confirmed->name(), 5);
   EXPECT_TRUE(rated.ok()) << rated.status();
   AdvanceClock(-absl::Hours(1));
   // Without consent to statistics, events carry no district or age band.

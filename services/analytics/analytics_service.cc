@@ -1,0 +1,334 @@
+#include "services/analytics/analytics_service.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "common/names/resource_names.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "common/time/proto_time.h"
+#include "services/analytics/periods.h"
+
+namespace gnlc::analytics {
+namespace {
+
+// A series covers at most this many periods (10 years of months).
+constexpr int kMaxSeriesPeriods = 120;
+constexpr absl::Duration kDefaultPeerTimeout = absl::Seconds(2);
+
+}  // namespace
+
+absl::TimeZone CityTimeZone(const CityConfig& city) {
+  absl::TimeZone tz;
+  if (city.time_zone().empty() || !absl::LoadTimeZone(city.time_zone(), &tz)) {
+    return absl::UTCTimeZone();
+  }
+  return tz;
+}
+
+AnalyticsService::AnalyticsService(const ServerOptions& options, RedisPool* pool, Metrics* metrics,
+                                   Clock clock, absl::Duration cache_max_age)
+    : options_(options),
+      city_(options.city.city_id()),
+      tz_(CityTimeZone(options.city)),
+      facts_(FactsOf(options.city)),
+      edge_{metrics, "analytics.gnlc.org", options.log_requests},
+      clock_(std::move(clock)),
+      pool_(pool),
+      store_(pool),
+      ingester_(options.redis, pool, tz_, &metrics->registry()),
+      cache_(cache_max_age),
+      peers_(options.city) {
+  ingester_.OnApplied([this] { cache_.Invalidate(); });
+}
+
+AnalyticsService::~AnalyticsService() { Stop(); }
+
+pb::Target AnalyticsService::TargetFromConfig(const gnlc::config::v1::IndicatorTarget& t) const {
+  pb::Target target;
+  const IndicatorInfo* info = FindIndicatorBySlug(t.indicator());
+  target.set_indicator(info->indicator);
+  target.set_name(absl::StrCat(CityName(city_), "/targets/", info->slug));
+  target.set_baseline_value(t.baseline_value());
+  *target.mutable_baseline_period() = MakePeriod(pb::PERIOD_KIND_YEAR, t.baseline_year());
+  target.set_target_value(t.target_value());
+  // "By the end of the target year": the first instant of the next one.
+  *target.mutable_deadline() =
+      TimestampFromTime(PeriodEnd(MakePeriod(pb::PERIOD_KIND_YEAR, t.target_year()), tz_));
+  *target.mutable_update_time() = TimestampFromTime(clock_());
+  return target;
+}
+
+absl::Status AnalyticsService::Start() {
+  absl::TimeZone probe;
+  if (!options_.city.time_zone().empty() &&
+      !absl::LoadTimeZone(options_.city.time_zone(), &probe)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("time_zone '", options_.city.time_zone(), "' is not a known IANA zone"));
+  }
+  for (const auto& t : options_.city.targets()) {
+    if (FindIndicatorBySlug(t.indicator()) == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("targets: unknown indicator '", t.indicator(), "'"));
+    }
+    if (t.target_year() < t.baseline_year()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("targets: ", t.indicator(), " has target_year before baseline_year"));
+    }
+  }
+  // Targets set through the API win over the file: only missing ones.
+  for (const auto& t : options_.city.targets()) {
+    RETURN_IF_ERROR(store_.PutTarget(TargetFromConfig(t), /*only_if_absent=*/true));
+  }
+  ingester_.Start();
+  ready_ = true;
+  return absl::OkStatus();
+}
+
+void AnalyticsService::Stop() {
+  ready_ = false;
+  ingester_.Stop();
+}
+
+pb::Period AnalyticsService::CurrentPeriod(pb::PeriodKind kind) const {
+  return PeriodOf(kind, clock_(), tz_);
+}
+
+absl::StatusOr<pb::Period> AnalyticsService::RequestPeriod(const pb::Period& p,
+                                                           absl::string_view field) const {
+  if (p.kind() == pb::PERIOD_KIND_UNSPECIFIED && p.year() == 0 && p.index() == 0) {
+    return CurrentPeriod(pb::PERIOD_KIND_MONTH);
+  }
+  return ValidatePeriod(p, field);
+}
+
+absl::StatusOr<std::vector<pb::Target>> AnalyticsService::Targets() { return store_.ListTargets(); }
+
+pb::Period AnalyticsService::GrowthBaseline(const pb::Period& period,
+                                            const std::vector<pb::Target>& targets) const {
+  for (const auto& t : targets) {
+    if (t.indicator() == pb::INDICATOR_PARTICIPATION_GROWTH) {
+      return InYear(period, t.baseline_period().year());
+    }
+  }
+  return InYear(period, period.year() - 1);
+}
+
+absl::StatusOr<std::vector<Counters>> AnalyticsService::ReadWithBaselines(
+    const std::vector<pb::Period>& periods, const std::vector<pb::Target>& targets) {
+  std::vector<pb::Period> all = periods;
+  for (const auto& p : periods) all.push_back(GrowthBaseline(p, targets));
+  return store_.ReadPeriods(all);
+}
+
+absl::StatusOr<std::shared_ptr<const pb::GetScorecardResponse>> AnalyticsService::Scorecard(
+    const pb::Period& period) {
+  const absl::Time now = clock_();
+  const std::string key = "scorecard/" + PeriodKey(period);
+  if (auto hit = cache_.Get(key, now)) {
+    return std::static_pointer_cast<const pb::GetScorecardResponse>(hit);
+  }
+  ASSIGN_OR_RETURN(std::vector<pb::Target> targets, Targets());
+  ASSIGN_OR_RETURN(std::vector<Counters> counters, ReadWithBaselines({period}, targets));
+  auto resp = std::make_shared<pb::GetScorecardResponse>();
+  *resp->mutable_period() = period;
+  // Progress is judged at the period's end, or now for the current period.
+  const absl::Time at = std::min(now, PeriodEnd(period, tz_));
+  for (const IndicatorInfo& info : AllIndicators()) {
+    const Fraction f = Compute(info.indicator, counters[0], "", facts_, &counters[1]);
+    pb::IndicatorValue* v = resp->add_indicators();
+    v->set_indicator(info.indicator);
+    v->mutable_display_name()->set_zh(info.zh);
+    v->mutable_display_name()->set_en(info.en);
+    v->set_building_block(info.building_block);
+    v->set_value(f.value);
+    v->set_numerator(f.numerator);
+    v->set_denominator(f.denominator);
+    for (const auto& t : targets) {
+      if (t.indicator() != info.indicator) continue;
+      *v->mutable_target() = t;
+      const Standing s = StandingOf(f.value, t, at, tz_);
+      v->set_progress(s.progress);
+      v->set_on_track(s.on_track);
+    }
+  }
+  cache_.Put(key, resp, now);
+  return resp;
+}
+
+absl::StatusOr<std::vector<pb::SeriesPoint>> AnalyticsService::Series(
+    pb::Indicator indicator, const std::vector<pb::Period>& periods) {
+  ASSIGN_OR_RETURN(std::vector<pb::Target> targets, Targets());
+  ASSIGN_OR_RETURN(std::vector<Counters> counters, ReadWithBaselines(periods, targets));
+  std::vector<pb::SeriesPoint> points;
+  for (size_t i = 0; i < periods.size(); ++i) {
+    const Fraction f = Compute(indicator, counters[i], "", facts_, &counters[periods.size() + i]);
+    pb::SeriesPoint& p = points.emplace_back();
+    *p.mutable_period() = periods[i];
+    p.set_value(f.value);
+    p.set_numerator(f.numerator);
+    p.set_denominator(f.denominator);
+  }
+  return points;
+}
+
+absl::StatusOr<std::vector<pb::BreakdownRow>> AnalyticsService::Breakdown(pb::Indicator indicator,
+                                                                          const pb::Period& period,
+                                                                          pb::Dimension dimension) {
+  ASSIGN_OR_RETURN(std::vector<pb::Target> targets, Targets());
+  ASSIGN_OR_RETURN(std::vector<Counters> counters, ReadWithBaselines({period}, targets));
+  ASSIGN_OR_RETURN(std::vector<Slice> slices,
+                   SlicesOf(indicator, dimension, options_.city, counters[0]));
+  std::vector<pb::BreakdownRow> rows;
+  for (const Slice& s : slices) {
+    const Fraction f = Compute(indicator, counters[0], s.slice, facts_, &counters[1]);
+    pb::BreakdownRow& row = rows.emplace_back();
+    row.set_key(s.key);
+    row.set_value(f.value);
+    row.set_numerator(f.numerator);
+    row.set_denominator(f.denominator);
+  }
+  return rows;
+}
+
+std::vector<pb::CityScorecard> AnalyticsService::Compare(const pb::Period& period,
+                                                         absl::Duration timeout) {
+  std::vector<pb::CityScorecard> out(1);
+  out[0].set_city(city_);
+  if (auto own = Scorecard(period); own.ok()) {
+    out[0].set_available(true);
+    *out[0].mutable_indicators() = (*own)->indicators();
+  } else {
+    out[0].set_error("this city's counters are unavailable (Redis)");
+  }
+  for (auto& card : peers_.Fetch(period, timeout)) out.push_back(std::move(card));
+  return out;
+}
+
+// --- RPCs ---
+
+grpc::ServerUnaryReactor* AnalyticsService::GetScorecard(grpc::CallbackServerContext* ctx,
+                                                         const pb::GetScorecardRequest* req,
+                                                         pb::GetScorecardResponse* resp) {
+  return ServeUnary(ctx, edge_, "GetScorecard", [&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
+    ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req->period(), "period"));
+    ASSIGN_OR_RETURN(auto card, Scorecard(period));
+    resp->CopyFrom(*card);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::GetIndicatorSeries(
+    grpc::CallbackServerContext* ctx, const pb::GetIndicatorSeriesRequest* req,
+    pb::GetIndicatorSeriesResponse* resp) {
+  return ServeUnary(ctx, edge_, "GetIndicatorSeries", [&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
+    ASSIGN_OR_RETURN(const IndicatorInfo* info, ValidateIndicator(req->indicator(), "indicator"));
+    ASSIGN_OR_RETURN(pb::Period from, ValidatePeriod(req->from_period(), "from_period"));
+    ASSIGN_OR_RETURN(pb::Period to, ValidatePeriod(req->to_period(), "to_period"));
+    ASSIGN_OR_RETURN(std::vector<pb::Period> periods, PeriodRange(from, to, kMaxSeriesPeriods));
+    const absl::Time now = clock_();
+    const std::string key =
+        absl::StrCat("series/", info->slug, "/", PeriodKey(from), "/", PeriodKey(to));
+    if (auto hit = cache_.Get(key, now)) {
+      resp->CopyFrom(*hit);
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(std::vector<pb::SeriesPoint> points, Series(info->indicator, periods));
+    auto answer = std::make_shared<pb::GetIndicatorSeriesResponse>();
+    for (auto& p : points) *answer->add_points() = std::move(p);
+    resp->CopyFrom(*answer);
+    cache_.Put(key, std::move(answer), now);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::GetBreakdown(grpc::CallbackServerContext* ctx,
+                                                         const pb::GetBreakdownRequest* req,
+                                                         pb::GetBreakdownResponse* resp) {
+  return ServeUnary(ctx, edge_, "GetBreakdown", [&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
+    ASSIGN_OR_RETURN(const IndicatorInfo* info, ValidateIndicator(req->indicator(), "indicator"));
+    ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req->period(), "period"));
+    ASSIGN_OR_RETURN(std::vector<pb::BreakdownRow> rows,
+                     Breakdown(info->indicator, period, req->dimension()));
+    for (auto& r : rows) *resp->add_rows() = std::move(r);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::SetTarget(grpc::CallbackServerContext* ctx,
+                                                      const pb::SetTargetRequest* req,
+                                                      pb::SetTargetResponse* resp) {
+  return ServeUnary(ctx, edge_, "SetTarget", [&] { return DoSetTarget(*req, *resp); });
+}
+
+absl::Status AnalyticsService::DoSetTarget(const pb::SetTargetRequest& req,
+                                           pb::SetTargetResponse& resp) {
+  RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
+  const pb::Target& in = req.target();
+  ASSIGN_OR_RETURN(const IndicatorInfo* info,
+                   ValidateIndicator(in.indicator(), "target.indicator"));
+  for (const auto& [field, v] : {std::pair{"target.baseline_value", in.baseline_value()},
+                                 std::pair{"target.target_value", in.target_value()}}) {
+    if (!std::isfinite(v) || std::fabs(v) > 1e12) {
+      return InvalidArgument("INVALID_TARGET", absl::StrCat(field, " must be a finite number"),
+                             {{"field", field}});
+    }
+  }
+  ASSIGN_OR_RETURN(pb::Period baseline,
+                   ValidatePeriod(in.baseline_period(), "target.baseline_period"));
+  if (!in.has_deadline() ||
+      absl::FromUnixSeconds(in.deadline().seconds()) <= PeriodEnd(baseline, tz_)) {
+    return InvalidArgument("INVALID_TARGET",
+                           "target.deadline must be after the end of target.baseline_period",
+                           {{"field", "target.deadline"}});
+  }
+  pb::Target t;
+  t.set_name(absl::StrCat(CityName(city_), "/targets/", info->slug));
+  t.set_indicator(info->indicator);
+  t.set_baseline_value(in.baseline_value());
+  *t.mutable_baseline_period() = baseline;
+  t.set_target_value(in.target_value());
+  t.mutable_deadline()->set_seconds(in.deadline().seconds());
+  *t.mutable_update_time() = TimestampFromTime(clock_());
+  RETURN_IF_ERROR(store_.PutTarget(t, /*only_if_absent=*/false));
+  cache_.Invalidate();
+  *resp.mutable_target() = std::move(t);
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::ListTargets(grpc::CallbackServerContext* ctx,
+                                                        const pb::ListTargetsRequest* req,
+                                                        pb::ListTargetsResponse* resp) {
+  return ServeUnary(ctx, edge_, "ListTargets", [&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
+    ASSIGN_OR_RETURN(std::vector<pb::Target> targets, Targets());
+    for (auto& t : targets) *resp->add_targets() = std::move(t);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AnalyticsService::CompareCities(grpc::CallbackServerContext* ctx,
+                                                          const pb::CompareCitiesRequest* req,
+                                                          pb::CompareCitiesResponse* resp) {
+  return ServeUnary(ctx, edge_, "CompareCities", [&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
+    ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req->period(), "period"));
+    if (req->timeout_ms() < 0 || req->timeout_ms() > 10000) {
+      return InvalidArgument("INVALID_TIMEOUT", "timeout_ms must be between 0 and 10000",
+                             {{"field", "timeout_ms"}});
+    }
+    absl::Duration timeout =
+        req->timeout_ms() == 0 ? kDefaultPeerTimeout : absl::Milliseconds(req->timeout_ms());
+    // Never past the caller's own deadline.
+    const absl::Time caller = absl::FromChrono(ctx->deadline());
+    timeout = std::max(absl::ZeroDuration(), std::min(timeout, caller - absl::Now()));
+    for (auto& card : Compare(period, timeout)) *resp->add_cities() = std::move(card);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace gnlc::analytics

@@ -1,0 +1,101 @@
+// gnlc.analytics.v1.AnalyticsService: the city's indicators against its
+// targets. The Ingester turns the other services' events into counters in
+// Redis (AnalyticsStore); the RPCs compute indicators from those counters
+// (indicators.h), with recent answers cached per replica (AnswerCache).
+// The dashboard and CSV export on the admin port use the same computations.
+//
+//   AnalyticsService analytics(options, &pool, &metrics);
+//   server.AddService(&analytics, "gnlc.analytics.v1.AnalyticsService");
+//   analytics.Start();        // seeds targets from the config, ingests
+#ifndef GNLC_SERVICES_ANALYTICS_ANALYTICS_SERVICE_H_
+#define GNLC_SERVICES_ANALYTICS_ANALYTICS_SERVICE_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "common/server/server_options.h"
+#include "common/server/unary_call.h"
+#include "gnlc/analytics/v1/analytics_service.grpc.pb.h"
+#include "services/analytics/analytics_store.h"
+#include "services/analytics/answer_cache.h"
+#include "services/analytics/indicators.h"
+#include "services/analytics/ingester.h"
+#include "services/analytics/peer_scorecards.h"
+
+namespace gnlc::analytics {
+
+class AnalyticsService final : public pb::AnalyticsService::CallbackService {
+ public:
+  using Clock = std::function<absl::Time()>;
+
+  AnalyticsService(
+      const ServerOptions& options, RedisPool* pool, Metrics* metrics,
+      Clock clock = [] { return absl::Now(); }, absl::Duration cache_max_age = absl::Seconds(1));
+  ~AnalyticsService() override;
+
+  // Writes the config's targets that are not set yet, then follows the
+  // streams. ready() turns true once the targets are written.
+  absl::Status Start();
+  void Stop();
+  bool ready() const { return ready_.load(); }
+  Ingester& ingester() { return ingester_; }
+
+  // The computations behind the RPCs, for the dashboard and CSV export.
+  absl::StatusOr<std::shared_ptr<const pb::GetScorecardResponse>> Scorecard(
+      const pb::Period& period);
+  absl::StatusOr<std::vector<pb::SeriesPoint>> Series(pb::Indicator indicator,
+                                                      const std::vector<pb::Period>& periods);
+  absl::StatusOr<std::vector<pb::BreakdownRow>> Breakdown(pb::Indicator indicator,
+                                                          const pb::Period& period,
+                                                          pb::Dimension dimension);
+  std::vector<pb::CityScorecard> Compare(const pb::Period& period, absl::Duration timeout);
+  pb::Period CurrentPeriod(pb::PeriodKind kind) const;
+  const CityConfig& city() const { return options_.city; }
+  absl::TimeZone time_zone() const { return tz_; }
+
+#define GNLC_ANALYTICS_RPC_DECL(Method)                                                        \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,                           \
+                                   const pb::Method##Request* req, pb::Method##Response* resp) \
+      override;
+  GNLC_ANALYTICS_RPC_DECL(GetScorecard)
+  GNLC_ANALYTICS_RPC_DECL(GetIndicatorSeries)
+  GNLC_ANALYTICS_RPC_DECL(GetBreakdown)
+  GNLC_ANALYTICS_RPC_DECL(SetTarget)
+  GNLC_ANALYTICS_RPC_DECL(ListTargets)
+  GNLC_ANALYTICS_RPC_DECL(CompareCities)
+#undef GNLC_ANALYTICS_RPC_DECL
+
+ private:
+  absl::Status DoSetTarget(const pb::SetTargetRequest& req, pb::SetTargetResponse& resp);
+  absl::StatusOr<std::vector<pb::Target>> Targets();
+  // The period a request names, or the current month when it names none.
+  absl::StatusOr<pb::Period> RequestPeriod(const pb::Period& p, absl::string_view field) const;
+  // The baseline of PARTICIPATION_GROWTH for `period` (see analytics.proto).
+  pb::Period GrowthBaseline(const pb::Period& period, const std::vector<pb::Target>& targets) const;
+  // Counters of `periods` followed by those of their growth baselines.
+  absl::StatusOr<std::vector<Counters>> ReadWithBaselines(const std::vector<pb::Period>& periods,
+                                                          const std::vector<pb::Target>& targets);
+  pb::Target TargetFromConfig(const gnlc::config::v1::IndicatorTarget& t) const;
+
+  const ServerOptions options_;
+  const std::string city_;
+  absl::TimeZone tz_;
+  CityFacts facts_;
+  RpcEdge edge_;
+  Clock clock_;
+  RedisPool* pool_;
+  AnalyticsStore store_;
+  Ingester ingester_;
+  AnswerCache cache_;
+  PeerScorecards peers_;
+  std::atomic<bool> ready_{false};
+};
+
+// The time zone of the config (UTC when empty or unknown).
+absl::TimeZone CityTimeZone(const CityConfig& city);
+
+}  // namespace gnlc::analytics
+
+#endif  // GNLC_SERVICES_ANALYTICS_ANALYTICS_SERVICE_H_

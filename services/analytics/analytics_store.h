@@ -1,0 +1,58 @@
+// Analytics' Redis keys (prefix "ana:{0}:", one hash slot with the streams
+// it reads) and the scripts that change them.
+//
+//   n:{period}            hash: counters of a period ("2026-11", "2026-Q4",
+//                         "2026"), e.g. part, part|d:gulou, conf|k:3, and in
+//                         months the gauges at the month's last change (g:*)
+//   s:{period}:{metric}   set: learners counted in a distinct metric (part,
+//                         grad, placed): "l7", "l7|k3" (per program kind),
+//                         "l7|m1" (per modality)
+//   sets                  set: the names of all s:* keys (for erasure)
+//   fb:{learner}          hash: enrollment id -> "rating|periods|slices" of
+//                         the learner's feedback (so a new rating replaces it)
+//   g                     hash: gauges now (g:active, g:fc|CNY, ...)
+//   gm                    zset: months holding a gauge snapshot, by ordinal
+//   pships, progs         hash: partnership / program -> "counted:model|kind"
+//   applied:{stream}      zset (lex): ids of applied events still pending in
+//                         the group, zero-padded to sort as strings
+//   applied:{stream}:low  every id below it was applied and acknowledged
+//                         (the zset forgets those), so a rewound group
+//                         (XGROUP SETID) changes nothing
+//   targets               hash: indicator slug -> serialized Target
+#ifndef GNLC_SERVICES_ANALYTICS_ANALYTICS_STORE_H_
+#define GNLC_SERVICES_ANALYTICS_ANALYTICS_STORE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/redis/redis_pool.h"
+#include "services/analytics/indicators.h"
+#include "services/analytics/ingest_plan.h"
+
+namespace gnlc::analytics {
+
+class AnalyticsStore final {
+ public:
+  explicit AnalyticsStore(RedisPool* pool) : pool_(pool) {}
+
+  // Applies the plan atomically, unless one of its events was applied
+  // before: then nothing is written and the padded ids of those come back.
+  absl::StatusOr<std::vector<std::string>> Apply(absl::string_view stream, absl::string_view group,
+                                                 const IngestPlan& plan);
+
+  // The counters of each period: its own flows, plus the gauges as they
+  // stood at the period's end.
+  absl::StatusOr<std::vector<Counters>> ReadPeriods(const std::vector<pb::Period>& periods);
+
+  absl::Status PutTarget(const pb::Target& target, bool only_if_absent);
+  absl::StatusOr<std::vector<pb::Target>> ListTargets();
+
+ private:
+  RedisPool* pool_;
+};
+
+}  // namespace gnlc::analytics
+
+#endif  // GNLC_SERVICES_ANALYTICS_ANALYTICS_STORE_H_

@@ -1,0 +1,227 @@
+#include "services/analytics/ingest_plan.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/names/resource_names.h"
+#include "common/time/proto_time.h"
+#include "services/analytics/periods.h"
+
+namespace gnlc::analytics {
+namespace {
+
+namespace epb = gnlc::enrollment::v1;
+namespace evpb = gnlc::events::v1;
+
+constexpr int kSkills = gnlc::type::v1::PROGRAM_KIND_SKILL_TRAINING;
+// Placement counts employment that starts within this many months of
+// completing the program.
+constexpr int kPlacementMonths = 6;
+// Members an erased learner may have in a distinct set: the learner, and
+// the learner per program kind and per modality (every enum value, so the
+// erasure needs no record of which ones were used).
+constexpr int kMaxProgramKind = 7;
+constexpr int kMaxModality = 3;
+
+absl::Time TimeOf(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+std::string Field(absl::string_view metric, absl::string_view slice) {
+  return slice.empty() ? std::string(metric) : absl::StrCat(metric, "|", slice);
+}
+
+// Was the enrollment confirmed just before this cancellation?
+bool CancelledAfterConfirmation(const epb::Enrollment& e) {
+  return e.history_size() > 0 &&
+         e.history(e.history_size() - 1).from_state() == epb::ENROLLMENT_STATE_CONFIRMED;
+}
+
+}  // namespace
+
+std::string IngestPlan::PadStreamId(absl::string_view id) {
+  const size_t dash = id.find('-');
+  uint64_t ms = 0;
+  uint64_t seq = 0;
+  if (dash == absl::string_view::npos || !absl::SimpleAtoi(id.substr(0, dash), &ms) ||
+      !absl::SimpleAtoi(id.substr(dash + 1), &seq)) {
+    return std::string(id);
+  }
+  return absl::StrFormat("%013u-%010u", ms, seq);
+}
+
+void IngestPlan::Add(const Event& event) {
+  ids_.push_back(PadStreamId(event.id()));
+  switch (event.payload_case()) {
+    case Event::kEnrollmentChanged:
+      AddEnrollment(event);
+      break;
+    case Event::kLearnerErased: {
+      const std::string learner(LastSegment(event.learner_erased().learner()));
+      std::vector<std::string> e = {learner, learner};
+      for (int k = 0; k <= kMaxProgramKind; ++k) e.push_back(absl::StrCat(learner, "|k", k));
+      for (int m = 0; m <= kMaxModality; ++m) e.push_back(absl::StrCat(learner, "|m", m));
+      erasures_.push_back(std::move(e));
+      break;
+    }
+    case Event::kPartnershipChanged: {
+      const auto& p = event.partnership_changed().partnership();
+      const bool active = p.state() == gnlc::partnership::v1::PARTNERSHIP_STATE_ACTIVE;
+      AddGauge(event, "p", p.name(), active ? "1" : "0", absl::StrCat(p.model()));
+      break;
+    }
+    case Event::kFundingRecorded: {
+      const auto& f = event.funding_recorded();
+      // Amounts are validated to whole cents by the partnership service.
+      const int64_t cents = f.amount().units() * 100 + f.amount().nanos() / 10'000'000;
+      AddGauge(event, "f", f.amount().currency_code(), f.kind() == "disbursed" ? "fd" : "fc",
+               absl::StrCat(cents));
+      break;
+    }
+    case Event::kProgramUpserted: {
+      const auto& p = event.program_upserted().program();
+      const bool published = p.state() == gnlc::catalog::v1::PROGRAM_STATE_PUBLISHED;
+      AddGauge(event, "g", p.name(), published ? "1" : "0", absl::StrCat(p.kind()));
+      break;
+    }
+    case Event::kProgramDeleted: {
+      const auto& p = event.program_deleted().program();
+      AddGauge(event, "g", p.name(), "0", absl::StrCat(p.kind()));
+      break;
+    }
+    default:
+      break;  // offerings, seats, partners: nothing to count
+  }
+}
+
+void IngestPlan::AddEnrollment(const Event& event) {
+  const evpb::EnrollmentChanged& c = event.enrollment_changed();
+  // A learner who did not consent to statistics is not counted at all.
+  if (!c.counts_in_statistics()) return;
+  const epb::Enrollment& e = c.enrollment();
+  const absl::Time t = TimeOf(event.time());
+  const std::string learner(LastSegment(e.learner()));
+  std::vector<std::string> learner_slices = {""};
+  if (!c.learner_district().empty()) learner_slices.push_back("d:" + c.learner_district());
+  if (c.learner_age_band() > 0) learner_slices.push_back(absl::StrCat("a:", c.learner_age_band()));
+  std::vector<std::string> all_slices = learner_slices;
+  if (c.program_kind() > 0) all_slices.push_back(absl::StrCat("k:", c.program_kind()));
+  if (c.modality() > 0) all_slices.push_back(absl::StrCat("m:", c.modality()));
+  const auto distinct = [&](absl::Time when, absl::string_view metric) {
+    AddDistinct(when, metric, learner, learner_slices, c.program_kind(), c.modality());
+  };
+
+  switch (c.change()) {
+    case evpb::ENROLLMENT_CHANGE_ENROLLED:
+    case evpb::ENROLLMENT_CHANGE_PROMOTED:
+      if (e.state() != epb::ENROLLMENT_STATE_CONFIRMED) break;
+      distinct(t, "part");
+      Flow(t, "conf", all_slices);
+      break;
+    case evpb::ENROLLMENT_CHANGE_WAITLISTED:
+      Flow(t, "wait", all_slices);
+      break;
+    case evpb::ENROLLMENT_CHANGE_CANCELLED:
+      if (CancelledAfterConfirmation(e)) Flow(t, "drop", all_slices);
+      break;
+    case evpb::ENROLLMENT_CHANGE_COMPLETED:
+      distinct(t, "part");
+      Flow(t, "done", all_slices);
+      if (c.program_kind() == kSkills && e.completion().has_complete_time()) {
+        distinct(TimeOf(e.completion().complete_time()), "grad");
+      }
+      break;
+    case evpb::ENROLLMENT_CHANGE_EMPLOYMENT_RECORDED: {
+      if (c.program_kind() != kSkills || !e.employment().employed() ||
+          !e.completion().has_complete_time()) {
+        break;
+      }
+      const absl::Time completed = TimeOf(e.completion().complete_time());
+      if (TimeOf(e.employment().employed_since()) <= AddMonths(completed, kPlacementMonths, tz_)) {
+        distinct(completed, "placed");
+      }
+      break;
+    }
+    case evpb::ENROLLMENT_CHANGE_FEEDBACK_GIVEN: {
+      const int rating = e.feedback().rating();
+      if (rating < 1 || rating > 5) break;
+      std::vector<std::string> periods;
+      for (const auto& p : PeriodsOf(t, tz_)) periods.push_back(PeriodKey(p));
+      ratings_.push_back({learner, std::string(LastSegment(e.name())), absl::StrCat(rating),
+                          absl::StrJoin(periods, ","), absl::StrJoin(all_slices, ",")});
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void IngestPlan::Flow(absl::Time t, absl::string_view metric,
+                      const std::vector<std::string>& slices) {
+  for (const auto& p : PeriodsOf(t, tz_)) {
+    const std::string key = PeriodKey(p);
+    for (const auto& s : slices) flows_[{key, Field(metric, s)}] += 1;
+  }
+}
+
+void IngestPlan::AddDistinct(absl::Time t, absl::string_view metric, absl::string_view learner,
+                             const std::vector<std::string>& learner_slices, int kind,
+                             int modality) {
+  for (const auto& p : PeriodsOf(t, tz_)) {
+    const std::string key = PeriodKey(p);
+    Distinct d{key, std::string(metric), std::string(learner), {}};
+    for (const auto& s : learner_slices) d.fields.push_back(Field(metric, s));
+    distinct_.push_back(std::move(d));
+    if (kind > 0 && kind <= kMaxProgramKind) {
+      distinct_.push_back({key,
+                           std::string(metric),
+                           absl::StrCat(learner, "|k", kind),
+                           {Field(metric, absl::StrCat("k:", kind))}});
+    }
+    if (modality > 0 && modality <= kMaxModality) {
+      distinct_.push_back({key,
+                           std::string(metric),
+                           absl::StrCat(learner, "|m", modality),
+                           {Field(metric, absl::StrCat("m:", modality))}});
+    }
+  }
+}
+
+void IngestPlan::AddGauge(const Event& event, std::string kind, std::string name, std::string a,
+                          std::string b) {
+  const pb::Period month = PeriodOf(pb::PERIOD_KIND_MONTH, TimeOf(event.time()), tz_);
+  gauges_.push_back({std::move(kind), std::move(name), std::move(a), std::move(b), PeriodKey(month),
+                     absl::StrCat(LastMonthOrdinal(month))});
+}
+
+std::vector<std::string> IngestPlan::EncodeOps() const {
+  std::vector<std::string> out;
+  out.push_back(absl::StrCat(flows_.size()));
+  for (const auto& [key, delta] : flows_) {
+    out.push_back(key.first);
+    out.push_back(key.second);
+    out.push_back(absl::StrCat(delta));
+  }
+  out.push_back(absl::StrCat(distinct_.size()));
+  for (const auto& d : distinct_) {
+    out.insert(out.end(), {d.period, d.metric, d.member, absl::StrCat(d.fields.size())});
+    out.insert(out.end(), d.fields.begin(), d.fields.end());
+  }
+  out.push_back(absl::StrCat(ratings_.size()));
+  for (const auto& r : ratings_) {
+    out.insert(out.end(), {r.learner, r.enrollment, r.rating, r.periods, r.slices});
+  }
+  out.push_back(absl::StrCat(gauges_.size()));
+  for (const auto& g : gauges_)
+    out.insert(out.end(), {g.kind, g.name, g.a, g.b, g.month, g.month_ordinal});
+  out.push_back(absl::StrCat(erasures_.size()));
+  for (const auto& e : erasures_) {
+    out.push_back(e[0]);
+    out.push_back(absl::StrCat(e.size() - 1));
+    out.insert(out.end(), e.begin() + 1, e.end());
+  }
+  return out;
+}
+
+}  // namespace gnlc::analytics

@@ -1,0 +1,74 @@
+// Turns a batch of events into the writes of one atomic apply step
+// (AnalyticsStore::Apply): counter increments, distinct-learner set adds,
+// rating changes, gauge changes and erasures, for the month, quarter and
+// year of each event in the city's time zone.
+//
+// The thinking happens here, in C++; the Lua script only applies. Every
+// event's id goes with the plan, so the script can refuse a batch that holds
+// an event applied before (exactly once in effect).
+//
+//   IngestPlan plan(tz);
+//   for (const Event& e : batch) plan.Add(e);
+//   store.Apply(stream, group, plan);
+#ifndef GNLC_SERVICES_ANALYTICS_INGEST_PLAN_H_
+#define GNLC_SERVICES_ANALYTICS_INGEST_PLAN_H_
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/events/event_codec.h"
+
+namespace gnlc::analytics {
+
+class IngestPlan final {
+ public:
+  explicit IngestPlan(absl::TimeZone tz) : tz_(tz) {}
+
+  void Add(const Event& event);
+
+  // Stream ids, zero-padded so that they sort as strings
+  // ("1732430000000-0" -> "1732430000000-0000000000").
+  const std::vector<std::string>& ids() const { return ids_; }
+  // The script's arguments after the ids (see analytics_store.cc).
+  std::vector<std::string> EncodeOps() const;
+  bool empty() const { return ids_.empty(); }
+
+  static std::string PadStreamId(absl::string_view id);
+
+ private:
+  struct Distinct {
+    std::string period;  // "2026-11"
+    std::string metric;  // "part"
+    std::string member;  // "l7", "l7|k3", "l7|m1"
+    std::vector<std::string> fields;
+  };
+  struct Rating {
+    std::string learner, enrollment, rating, periods, slices;
+  };
+  struct Gauge {
+    std::string kind, name, a, b, month, month_ordinal;
+  };
+
+  void AddEnrollment(const Event& event);
+  void AddGauge(const Event& event, std::string kind, std::string name, std::string a,
+                std::string b);
+  void Flow(absl::Time t, absl::string_view metric, const std::vector<std::string>& slices);
+  void AddDistinct(absl::Time t, absl::string_view metric, absl::string_view learner,
+                   const std::vector<std::string>& learner_slices, int kind, int modality);
+
+  absl::TimeZone tz_;
+  std::vector<std::string> ids_;
+  std::map<std::pair<std::string, std::string>, int64_t> flows_;
+  std::vector<Distinct> distinct_;
+  std::vector<Rating> ratings_;
+  std::vector<Gauge> gauges_;
+  std::vector<std::vector<std::string>> erasures_;  // learner, then members
+};
+
+}  // namespace gnlc::analytics
+
+#endif  // GNLC_SERVICES_ANALYTICS_INGEST_PLAN_H_

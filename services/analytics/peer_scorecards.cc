@@ -1,0 +1,116 @@
+#include "services/analytics/peer_scorecards.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/names/resource_names.h"
+
+namespace gnlc::analytics {
+namespace {
+
+bool ReadFile(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream s;
+  s << in.rdbuf();
+  out = s.str();
+  return true;
+}
+
+// Plaintext on loopback demos; mutual TLS when the config names the files.
+std::shared_ptr<grpc::ChannelCredentials> CredentialsFor(const gnlc::config::v1::PeerCity& p,
+                                                         std::string& error) {
+  if (p.ca_cert_file().empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions tls;
+  if (!ReadFile(p.ca_cert_file(), tls.pem_root_certs) ||
+      (!p.client_cert_file().empty() && !ReadFile(p.client_cert_file(), tls.pem_cert_chain)) ||
+      (!p.client_key_file().empty() && !ReadFile(p.client_key_file(), tls.pem_private_key))) {
+    error = "cannot read the peer's certificate files";
+    return nullptr;
+  }
+  return grpc::SslCredentials(tls);
+}
+
+// What all the calls of one Fetch share; callbacks may outlive Fetch (a
+// call that ignores its deadline), so it is reference-counted.
+struct Round {
+  absl::Mutex mu;
+  int open ABSL_GUARDED_BY(mu) = 0;
+  std::vector<pb::CityScorecard> cards ABSL_GUARDED_BY(mu);
+};
+
+struct Call {
+  grpc::ClientContext ctx;
+  pb::GetScorecardRequest req;
+  pb::GetScorecardResponse resp;
+};
+
+}  // namespace
+
+PeerScorecards::PeerScorecards(const CityConfig& city) {
+  for (const auto& p : city.peers()) {
+    Peer peer{p.city_id(), "", nullptr};
+    if (p.analytics_address().empty()) {
+      peer.setup_error = "no analytics address configured for this peer";
+    } else if (auto creds = CredentialsFor(p, peer.setup_error); creds != nullptr) {
+      peer.stub = pb::AnalyticsService::NewStub(grpc::CreateChannel(p.analytics_address(), creds));
+    }
+    peers_.push_back(std::move(peer));
+  }
+}
+
+std::vector<pb::CityScorecard> PeerScorecards::Fetch(const pb::Period& period,
+                                                     absl::Duration timeout) {
+  auto round = std::make_shared<Round>();
+  const absl::Time deadline = absl::Now() + timeout;
+  {
+    absl::MutexLock lock(&round->mu);
+    round->cards.resize(peers_.size());
+    for (size_t i = 0; i < peers_.size(); ++i) {
+      round->cards[i].set_city(peers_[i].city);
+      round->cards[i].set_error(peers_[i].stub ? "no answer before the deadline"
+                                               : peers_[i].setup_error);
+    }
+  }
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    if (!peers_[i].stub) continue;
+    auto call = std::make_shared<Call>();
+    call->ctx.set_deadline(absl::ToChronoTime(deadline));
+    call->req.set_parent(CityName(peers_[i].city));
+    *call->req.mutable_period() = period;
+    {
+      absl::MutexLock lock(&round->mu);
+      ++round->open;
+    }
+    peers_[i].stub->async()->GetScorecard(
+        &call->ctx, &call->req, &call->resp, [round, call, i](grpc::Status s) {
+          absl::MutexLock lock(&round->mu);
+          pb::CityScorecard& card = round->cards[i];
+          if (s.ok()) {
+            card.set_available(true);
+            card.clear_error();
+            *card.mutable_indicators() = call->resp.indicators();
+          } else {
+            card.set_error(
+                absl::StrCat(grpc::StatusCode(s.error_code()) == grpc::StatusCode::DEADLINE_EXCEEDED
+                                 ? "no answer before the deadline"
+                                 : "the peer failed",
+                             " (code ", s.error_code(), ": ", s.error_message(), ")"));
+          }
+          --round->open;
+        });
+  }
+  // gRPC ends every call by its deadline; the margin covers the callback.
+  absl::MutexLock lock(&round->mu);
+  round->mu.AwaitWithDeadline(absl::Condition(
+                                  +[](int* open) { return *open == 0; }, &round->open),
+                              deadline + absl::Milliseconds(50));
+  return round->cards;
+}
+
+}  // namespace gnlc::analytics

@@ -1,0 +1,251 @@
+// Targets, peer comparison, the dashboard (rendered by headless Chromium)
+// and the CSV export, through the real servers.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <regex>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status/errors.h"
+#include "common/testing/http_get.h"
+#include "google/protobuf/util/time_util.h"
+#include "tests/integration/analytics_harness.h"
+
+namespace gnlc::analytics::testing {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using AnalyticsDashboardTest = AnalyticsTest;
+
+CityConfig CityWithTargets() {
+  CityConfig city = catalog::testing::TestCity();
+  city.mutable_display_name()->set_zh("南京");
+  city.mutable_display_name()->set_en("Nanjing");
+  auto* t = city.add_targets();
+  t->set_indicator("INDICATOR_JOB_PLACEMENT_RATE");
+  t->set_baseline_value(0.55);
+  t->set_baseline_year(2026);
+  t->set_target_value(0.70);
+  t->set_target_year(2031);
+  return city;
+}
+
+// A TCP port that accepts connections and never answers: a hung peer.
+class SilentPeer {
+ public:
+  SilentPeer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), len), 0);
+    EXPECT_EQ(listen(fd_, 16), 0);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentPeer() { close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+std::string Chromium(const std::string& url) {
+  const std::string cmd = absl::StrCat(
+      "timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+      "--no-first-run --virtual-time-budget=3000 --dump-dom '",
+      url, "' 2>/dev/null");
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[8192];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+TEST_F(AnalyticsDashboardTest, TargetsFromTheConfigAndThroughTheApi) {
+  StartAnalytics(CityWithTargets());
+  apb::ListTargetsRequest list;
+  list.set_parent("cities/nanjing");
+  apb::ListTargetsResponse targets;
+  ASSERT_TRUE(analytics().ListTargets(catalog::testing::Ctx().get(), list, &targets).ok());
+  ASSERT_EQ(targets.targets_size(), 1);
+  EXPECT_EQ(targets.targets(0).name(), "cities/nanjing/targets/job-placement-rate");
+  EXPECT_EQ(targets.targets(0).baseline_period().year(), 2026);
+
+  apb::SetTargetRequest req;
+  req.set_parent("cities/nanjing");
+  apb::Target* t = req.mutable_target();
+  t->set_indicator(apb::INDICATOR_SATISFACTION);
+  t->set_baseline_value(0.72);
+  *t->mutable_baseline_period() = MakePeriod(apb::PERIOD_KIND_YEAR, 2026);
+  t->set_target_value(0.80);
+  *t->mutable_deadline() = TimeUtil::SecondsToTimestamp(
+      absl::ToUnixSeconds(absl::FromCivil(absl::CivilDay(2026, 6, 1), absl::UTCTimeZone())));
+  apb::SetTargetResponse resp;
+  grpc::Status s = analytics().SetTarget(catalog::testing::Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "deadline")) << s.error_message();
+  t->set_indicator(static_cast<apb::Indicator>(99));
+  s = analytics().SetTarget(catalog::testing::Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  t->set_indicator(apb::INDICATOR_SATISFACTION);
+  *t->mutable_deadline() = TimeUtil::SecondsToTimestamp(
+      absl::ToUnixSeconds(absl::FromCivil(absl::CivilDay(2032, 1, 1), absl::UTCTimeZone())));
+  s = analytics().SetTarget(catalog::testing::Ctx().get(), req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.target().name(), "cities/nanjing/targets/satisfaction");
+
+  // The scorecard shows it, with progress against the straight line.
+  auto card = Scorecard(Month(0));
+  ASSERT_TRUE(card.ok());
+  auto v = Find(*card, apb::INDICATOR_SATISFACTION);
+  EXPECT_TRUE(v.has_target());
+  EXPECT_EQ(v.target().target_value(), 0.80);
+  EXPECT_EQ(v.progress(), 0);  // no ratings yet: 0, below the baseline
+  EXPECT_FALSE(v.on_track());
+  EXPECT_FALSE(Find(*card, apb::INDICATOR_COMPLETION_RATE).has_target());
+
+  apb::GetScorecardRequest bad;
+  bad.set_parent("cities/suzhou");
+  apb::GetScorecardResponse out;
+  EXPECT_EQ(analytics().GetScorecard(catalog::testing::Ctx().get(), bad, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  bad.set_parent("cities/nanjing");
+  bad.mutable_period()->set_kind(apb::PERIOD_KIND_MONTH);
+  bad.mutable_period()->set_year(2026);
+  bad.mutable_period()->set_index(13);
+  EXPECT_EQ(analytics().GetScorecard(catalog::testing::Ctx().get(), bad, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(AnalyticsDashboardTest, ComparisonReportsSlowAndMissingPeersWithinTheDeadline) {
+  // Suzhou: its own Redis and analytics.
+  auto suzhou_redis = gnlc::testing::RedisServerProcess::Start();
+  ASSERT_TRUE(suzhou_redis.ok());
+  CityConfig suzhou = catalog::testing::TestCity();
+  suzhou.set_city_id("suzhou");
+  auto suzhou_analytics = AnalyticsServer::Start((*suzhou_redis)->address(), suzhou);
+  SilentPeer hung;
+
+  CityConfig city = catalog::testing::TestCity();
+  auto* p = city.add_peers();
+  p->set_city_id("suzhou");
+  p->set_analytics_address(absl::StrCat("127.0.0.1:", suzhou_analytics->server->port()));
+  p = city.add_peers();
+  p->set_city_id("hangzhou");
+  p->set_analytics_address(absl::StrCat("127.0.0.1:", hung.port()));
+  city.add_peers()->set_city_id("wuhan");  // no address
+  StartAnalytics(city);
+
+  apb::CompareCitiesRequest req;
+  req.set_parent("cities/nanjing");
+  req.set_timeout_ms(700);
+  apb::CompareCitiesResponse resp;
+  const absl::Time start = absl::Now();
+  ASSERT_TRUE(analytics().CompareCities(catalog::testing::Ctx().get(), req, &resp).ok());
+  const absl::Duration took = absl::Now() - start;
+  ASSERT_EQ(resp.cities_size(), 4);
+  EXPECT_EQ(resp.cities(0).city(), "nanjing");
+  EXPECT_TRUE(resp.cities(0).available());
+  EXPECT_EQ(resp.cities(1).city(), "suzhou");
+  EXPECT_TRUE(resp.cities(1).available()) << resp.cities(1).error();
+  EXPECT_EQ(resp.cities(1).indicators_size(), resp.cities(0).indicators_size());
+  EXPECT_EQ(resp.cities(2).city(), "hangzhou");
+  EXPECT_FALSE(resp.cities(2).available());
+  EXPECT_TRUE(absl::StrContains(resp.cities(2).error(), "deadline")) << resp.cities(2).error();
+  EXPECT_EQ(resp.cities(3).city(), "wuhan");
+  EXPECT_FALSE(resp.cities(3).available());
+  EXPECT_TRUE(absl::StrContains(resp.cities(3).error(), "no analytics address"));
+  // The hung peer costs the deadline, not more (generous margin for a busy CI).
+  EXPECT_LT(took, absl::Milliseconds(700 + 1500)) << took;
+
+  req.set_timeout_ms(20000);
+  EXPECT_EQ(analytics().CompareCities(catalog::testing::Ctx().get(), req, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(AnalyticsDashboardTest, ChromiumRendersTheChartsWithTheRightNumbers) {
+  StartAnalytics(CityWithTargets());
+  // This month: 4 learners of 2,500,000 confirmed, 2 in gulou, 1 waitlisted.
+  const std::string offering = CreateOffering(3);
+  for (const char* district : {"gulou", "gulou", "xuanwu", "jianye"}) {
+    ASSERT_TRUE(Enroll(CreateLearner(district), offering).ok());
+  }
+  WaitCaughtUp();
+  const int port = analytics_->server->admin_port();
+
+  // Lag is exported, and zero once caught up.
+  ASSERT_TRUE(gnlc::testing::PollUntil(
+      [&] {
+        auto m = gnlc::testing::HttpGet(port, "/metrics");
+        return m.ok() &&
+               absl::StrContains(m->body,
+                                 "gnlc_analytics_consumer_lag{stream=\"enr:{0}:events\"} 0") &&
+               absl::StrContains(m->body,
+                                 "gnlc_analytics_consumer_pending{stream=\"enr:{0}:events\"} 0");
+      },
+      absl::Seconds(10)));
+
+  const std::string dom = Chromium(absl::StrCat("http://127.0.0.1:", port, "/dashboard?lang=en"));
+  ASSERT_TRUE(absl::StrContains(dom, "data-rendered=\"yes\"")) << "page did not load:\n"
+                                                               << dom.substr(0, 2000);
+  // The participation chart's bar of this month: 3 confirmed learners (the
+  // fourth is waitlisted) of 2,500,000, drawn at full height (the largest
+  // bar), labelled 0.0%; the district chart shows gulou's 2 of 500,000.
+  const std::string month = absl::StrFormat("%02d", Month(0).index());
+  const std::regex bar(absl::StrCat(
+      "<svg[^>]*id=\"series-participation-rate\"[\\s\\S]*?<rect class=\"bar\"[^>]*data-value=\"",
+      absl::StrFormat("%.6f", 3 / 2'500'000.0), "\" data-label=\"", month,
+      "\" data-rendered=\"([0-9.]+)x([0-9.]+)\""));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(dom, m, bar)) << dom.substr(0, 4000);
+  EXPECT_NEAR(std::stod(m[2]), 120.0, 0.5) << "the largest bar is drawn 120 px high";
+  const std::regex gulou(
+      "<svg[^>]*id=\"breakdown-district\"[\\s\\S]*?data-value=\"0\\.000004\" data-label=\"gulou\" "
+      "data-rendered=\"([0-9.]+)x([0-9.]+)\"");
+  ASSERT_TRUE(std::regex_search(dom, m, gulou));
+  EXPECT_NEAR(std::stod(m[2]), 120.0, 0.5);  // gulou's 2 of 500,000 is the largest
+  const std::regex xuanwu(
+      "<svg[^>]*id=\"breakdown-district\"[\\s\\S]*?data-value=\"0\\.000002\" data-label=\"xuanwu\" "
+      "data-rendered=\"([0-9.]+)x([0-9.]+)\"");
+  ASSERT_TRUE(std::regex_search(dom, m, xuanwu));
+  EXPECT_NEAR(std::stod(m[2]), 60.0, 0.5);  // half of gulou's
+  // Waitlist pressure: 1 waitlisted / 3 confirmed, written as 0.33.
+  EXPECT_TRUE(std::regex_search(
+      dom,
+      std::regex(
+          "id=\"series-waitlist-pressure\"[\\s\\S]*?<text class=\"value\"[^>]*>0\\.33</text>")));
+  // The scorecard row of job placement shows its target.
+  EXPECT_TRUE(absl::StrContains(dom, "70.0% by 2031-12-31"));
+  // No external resources: everything inline.
+  EXPECT_FALSE(absl::StrContains(dom, "src=\"http"));
+  EXPECT_FALSE(absl::StrContains(dom, "href=\"http"));
+
+  const std::string zh = Chromium(absl::StrCat("http://127.0.0.1:", port, "/dashboard?lang=zh"));
+  EXPECT_TRUE(absl::StrContains(zh, "终身学习参与率"));
+  EXPECT_TRUE(absl::StrContains(zh, "南京"));
+
+  auto csv = gnlc::testing::HttpGet(
+      port, absl::StrCat("/export.csv?indicator=participation-rate&from=", PeriodKey(Month(0)),
+                         "&to=", PeriodKey(Month(0))));
+  ASSERT_TRUE(csv.ok());
+  EXPECT_EQ(csv->body,
+            absl::StrCat("period,indicator,value,numerator,denominator\r\n", PeriodKey(Month(0)),
+                         ",participation-rate,0.000001,3,2500000\r\n"));
+  auto bad = gnlc::testing::HttpGet(port, "/export.csv?indicator=nope");
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->status, 400);
+}
+
+}  // namespace
+}  // namespace gnlc::analytics::testing
