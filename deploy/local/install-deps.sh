@@ -10,7 +10,8 @@ packages=(
   libabsl-dev libhiredis-dev redis-server
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-cpp-dev nlohmann-json3-dev
-  libssl-dev curl procps
+  libssl-dev curl procps tzdata
+  chromium  # the dashboard test renders the page headless
 )
 
 # Optional: kubectl renders the kustomize overlays in the manifest test. Any

@@ -16,7 +16,7 @@ cities=(nanjing suzhou)
 # shares one cache instead of rebuilding from scratch.
 export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 # The services whose issues have landed; the others are not started yet.
-services=(catalog enrollment partnership)  # in start order: the others read the catalog
+services=(catalog enrollment partnership analytics)  # in start order: the others read the catalog
 
 if [ "${GNLC_SKIP_DEPS:-0}" != 1 ]; then "$root/deploy/local/install-deps.sh"; fi
 if [ "${GNLC_SKIP_BUILD:-0}" != 1 ]; then
@@ -70,6 +70,14 @@ start_service() {  # start_service CITY SERVICE
   rm -f "$dir/$svc.ports"
   local extra=()
   if [ "$svc" != catalog ]; then extra+=(--catalog="127.0.0.1:$(cut -d' ' -f1 "$dir/catalog.ports")"); fi
+  if [ "$svc" = analytics ]; then
+    # Its port is fixed up front so that the other city can name it.
+    local peers="" other
+    for other in "${cities[@]}"; do
+      [ "$other" = "$1" ] || peers+="${peers:+,}$other=127.0.0.1:$(cat "$run/$other/analytics.port")"
+    done
+    extra+=(--port="$(cat "$dir/analytics.port")" --peer_analytics="$peers")
+  fi
   setsid nohup "$build/services/$svc/gnlc-$svc" \
     --config="$root/deploy/cities/$1.json" \
     --redis="127.0.0.1:$(cat "$dir/redis.port")" \
@@ -77,6 +85,18 @@ start_service() {  # start_service CITY SERVICE
   echo $! >"$dir/$svc.pid"
   wait_for 10 "$svc of $1 to listen" test -s "$dir/$svc.ports"
 }
+
+# Analytics ports are chosen before anything starts: each city's analytics
+# calls the others' (CompareCities) and gets their addresses as flags.
+base=17379
+for city in "${cities[@]}"; do
+  mkdir -p "$run/$city"
+  f="$run/$city/analytics.port"
+  if ! { [ -f "$f" ] && { alive "$run/$city/analytics.pid" || port_free "$(cat "$f")"; }; }; then
+    pick_port "$base" >"$f"
+  fi
+  base=$((base + 100))
+done
 
 base=16379
 for city in "${cities[@]}"; do
@@ -129,6 +149,7 @@ for city in "${cities[@]}"; do
     read -r grpc admin <"$run/$city/$svc.ports"
     echo "    $svc  gRPC 127.0.0.1:$grpc   admin http://127.0.0.1:$admin/metrics"
   done
+  echo "    dashboard  http://127.0.0.1:$(cut -d' ' -f2 "$run/$city/analytics.ports")/dashboard"
 done
 echo "Endpoints: $run/network.json.  Try:"
 echo "  $ctl --city=nanjing catalog.SearchPrograms '{\"parent\":\"cities/nanjing\",\"query\":\"书法\"}'"

@@ -23,6 +23,8 @@ if command -v kubectl >/dev/null; then
     grep -q "registry.$city.example/gnlc/enrollment" <<<"$out" || fail "$city: enrollment image not patched"
     grep -q "service: gnlc.partnership.v1.PartnershipService" <<<"$out" || fail "$city: no partnership probe"
     grep -q "registry.$city.example/gnlc/partnership" <<<"$out" || fail "$city: partnership image not patched"
+    grep -q "service: gnlc.analytics.v1.AnalyticsService" <<<"$out" || fail "$city: no analytics probe"
+    grep -q "registry.$city.example/gnlc/analytics" <<<"$out" || fail "$city: analytics image not patched"
   done
 else
   echo "kubectl not installed: kustomize rendering skipped"
@@ -32,7 +34,7 @@ dockerfile="$src/deploy/docker/Dockerfile"
 while read -r path; do
   [ -e "$src/$path" ] || fail "Dockerfile copies missing path $path"
 done < <(awk '$1 == "COPY" && $2 !~ /^--from/ { print $2 }' "$dockerfile")
-for svc in catalog enrollment partnership; do
+for svc in catalog enrollment partnership analytics; do
   grep -q "add_executable(gnlc-$svc" "$src/services/$svc/CMakeLists.txt" || fail "no gnlc-$svc target"
 done
 grep -q 'add_executable(gnlcctl' "$src/common/ctl/CMakeLists.txt" || fail "no gnlcctl target"

@@ -20,7 +20,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 [ -f "$run/network.json" ] || fail "no network.json"
 
 for city in nanjing suzhou; do
-  for svc in catalog enrollment partnership; do
+  for svc in catalog enrollment partnership analytics; do
     addr=$(grep -o "\"$city\": {[^}]*" "$run/network.json" | grep -o "\"$svc\": \"[0-9.:]*\"" | grep -o '127[0-9.:]*')
     [ -n "$addr" ] || fail "no $svc address for $city"
     "$ctl" --addr="$addr" grpc.health.v1.Health.Check "{}" | grep -q '"SERVING"' \
@@ -29,6 +29,26 @@ for city in nanjing suzhou; do
   grep -q "^$city: 60 learners; [0-9]* enrollments confirmed, [1-9][0-9]* waitlisted" "$run/up.log" \
     || fail "$city: no demo enrollments"
   grep -q "^$city: 8 partners, 4 partnerships" "$run/up.log" || fail "$city: no demo partnerships"
+done
+# Analytics counted the demo residents, has the cities' targets, compares
+# with the other city, and serves the dashboard.
+for city in nanjing suzhou; do
+  card=""
+  for _ in $(seq 100); do  # ingestion is asynchronous: poll, bounded
+    card=$("$ctl" --network="$run/network.json" --city=$city analytics.GetScorecard \
+      "{\"parent\":\"cities/$city\",\"period\":{\"kind\":\"PERIOD_KIND_YEAR\",\"year\":$(date -u +%Y)}}")
+    grep -A10 '"INDICATOR_PARTICIPATION_RATE"' <<<"$card" | grep -q '"numerator": "[1-9]' && break
+    sleep 0.2
+  done
+  grep -A10 '"INDICATOR_PARTICIPATION_RATE"' <<<"$card" | grep -q '"numerator": "[1-9]' \
+    || fail "$city: analytics counted no participants"
+  grep -q '"target_value": 0.7' <<<"$card" || fail "$city: job placement target not set"
+  "$ctl" --network="$run/network.json" --city=$city analytics.CompareCities \
+    "{\"parent\":\"cities/$city\"}" | grep -c '"available": true' | grep -q '^2$' \
+    || fail "$city: CompareCities does not show both cities"
+  admin=$(cut -d' ' -f2 "$run/$city/analytics.ports")
+  curl -fsS "http://127.0.0.1:$admin/dashboard?lang=zh" | grep -q '终身学习参与率' \
+    || fail "$city: no dashboard"
 done
 # The Nanjing–Suzhou partnership: in Nanjing, with a Suzhou member, international.
 "$ctl" --network="$run/network.json" --city=nanjing partnership.ListPartnerships \
