@@ -35,7 +35,6 @@ AnalyticsService::AnalyticsService(const ServerOptions& options, RedisPool* pool
       facts_(FactsOf(options.city)),
       edge_{metrics, "analytics.gnlc.org", options.log_requests},
       clock_(std::move(clock)),
-      pool_(pool),
       store_(pool),
       ingester_(options.redis, pool, tz_, &metrics->registry()),
       cache_(cache_max_age),
@@ -103,8 +102,6 @@ absl::StatusOr<pb::Period> AnalyticsService::RequestPeriod(const pb::Period& p,
   return ValidatePeriod(p, field);
 }
 
-absl::StatusOr<std::vector<pb::Target>> AnalyticsService::Targets() { return store_.ListTargets(); }
-
 pb::Period AnalyticsService::GrowthBaseline(const pb::Period& period,
                                             const std::vector<pb::Target>& targets) const {
   for (const auto& t : targets) {
@@ -129,7 +126,7 @@ absl::StatusOr<std::shared_ptr<const pb::GetScorecardResponse>> AnalyticsService
   if (auto hit = cache_.Get(key, now)) {
     return std::static_pointer_cast<const pb::GetScorecardResponse>(hit);
   }
-  ASSIGN_OR_RETURN(std::vector<pb::Target> targets, Targets());
+  ASSIGN_OR_RETURN(std::vector<pb::Target> targets, store_.ListTargets());
   ASSIGN_OR_RETURN(std::vector<Counters> counters, ReadWithBaselines({period}, targets));
   auto resp = std::make_shared<pb::GetScorecardResponse>();
   *resp->mutable_period() = period;
@@ -159,7 +156,7 @@ absl::StatusOr<std::shared_ptr<const pb::GetScorecardResponse>> AnalyticsService
 
 absl::StatusOr<std::vector<pb::SeriesPoint>> AnalyticsService::Series(
     pb::Indicator indicator, const std::vector<pb::Period>& periods) {
-  ASSIGN_OR_RETURN(std::vector<pb::Target> targets, Targets());
+  ASSIGN_OR_RETURN(std::vector<pb::Target> targets, store_.ListTargets());
   ASSIGN_OR_RETURN(std::vector<Counters> counters, ReadWithBaselines(periods, targets));
   std::vector<pb::SeriesPoint> points;
   for (size_t i = 0; i < periods.size(); ++i) {
@@ -176,7 +173,7 @@ absl::StatusOr<std::vector<pb::SeriesPoint>> AnalyticsService::Series(
 absl::StatusOr<std::vector<pb::BreakdownRow>> AnalyticsService::Breakdown(pb::Indicator indicator,
                                                                           const pb::Period& period,
                                                                           pb::Dimension dimension) {
-  ASSIGN_OR_RETURN(std::vector<pb::Target> targets, Targets());
+  ASSIGN_OR_RETURN(std::vector<pb::Target> targets, store_.ListTargets());
   ASSIGN_OR_RETURN(std::vector<Counters> counters, ReadWithBaselines({period}, targets));
   ASSIGN_OR_RETURN(std::vector<Slice> slices,
                    SlicesOf(indicator, dimension, options_.city, counters[0]));
@@ -305,7 +302,7 @@ grpc::ServerUnaryReactor* AnalyticsService::ListTargets(grpc::CallbackServerCont
                                                         pb::ListTargetsResponse* resp) {
   return ServeUnary(ctx, edge_, "ListTargets", [&]() -> absl::Status {
     RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
-    ASSIGN_OR_RETURN(std::vector<pb::Target> targets, Targets());
+    ASSIGN_OR_RETURN(std::vector<pb::Target> targets, store_.ListTargets());
     for (auto& t : targets) *resp->add_targets() = std::move(t);
     return absl::OkStatus();
   });

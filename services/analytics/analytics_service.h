@@ -69,7 +69,6 @@ class AnalyticsService final : public pb::AnalyticsService::CallbackService {
 
  private:
   absl::Status DoSetTarget(const pb::SetTargetRequest& req, pb::SetTargetResponse& resp);
-  absl::StatusOr<std::vector<pb::Target>> Targets();
   // The period a request names, or the current month when it names none.
   absl::StatusOr<pb::Period> RequestPeriod(const pb::Period& p, absl::string_view field) const;
   // The baseline of PARTICIPATION_GROWTH for `period` (see analytics.proto).
@@ -85,7 +84,6 @@ class AnalyticsService final : public pb::AnalyticsService::CallbackService {
   CityFacts facts_;
   RpcEdge edge_;
   Clock clock_;
-  RedisPool* pool_;
   AnalyticsStore store_;
   Ingester ingester_;
   AnswerCache cache_;
