@@ -3,73 +3,176 @@
 //   gnlcctl list
 //   gnlcctl --city=nanjing catalog.SearchPrograms '{"parent":"cities/nanjing","query":"书法"}'
 //   echo '{"name":"cities/suzhou/programs/p1"}' | gnlcctl --city=suzhou catalog.GetProgram -
-//   gnlcctl --addr=127.0.0.1:50051 grpc.health.v1.Health.Check '{}'
+//   gnlcctl --addr=127.0.0.1:50051 --ca=ca.crt --token_file=t grpc.health.v1.Health.Check '{}'
+//   gnlcctl token --city=nanjing --role=resident --sub=app-user-17
+//   gnlcctl dev-pki --dir=.run/pki --cities=nanjing,suzhou
+//
+// Calls use TLS: the CA is --ca, or the city's development CA under --pki
+// (.run/pki/CITY/tls/ca.crt) when up.sh made one. The token is --token or
+// --token_file, or else, where the city's development issuer exists under
+// --pki, a fresh five-minute city_admin token minted with it, so the
+// README's examples work on a development network as written. --plaintext
+// talks to a server started with tls.insecure_plaintext. GNLC_RUN_DIR moves
+// the defaults of --network and --pki (as it moves up.sh's run folder).
 //
 // The response is printed as JSON on stdout. A failed call prints its code,
 // message and ErrorInfo on stderr and exits 1; a usage error exits 2.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "common/auth/dev_pki.h"
+#include "common/ctl/client_channel.h"
 #include "common/ctl/json_rpc.h"
 #include "common/status/errors.h"
 
 namespace {
 
+struct Flags {
+  std::string city = "nanjing", network = ".run/network.json", addr, pki = ".run/pki";
+  std::string ca, token, token_file, role, sub, partner, dir, cities;
+  bool plaintext = false;
+  int timeout_ms = 5000;
+  int ttl_seconds = 3600;
+  std::vector<std::string> args;
+};
+
 int Usage(const std::string& why) {
   std::fprintf(stderr,
                "gnlcctl: %s\n"
                "usage: gnlcctl [--city=ID] [--network=FILE] [--addr=HOST:PORT] [--timeout_ms=N]\n"
-               "               SERVICE.METHOD JSON|-\n"
-               "       gnlcctl list\n",
+               "               [--ca=FILE] [--token=JWT | --token_file=FILE] [--plaintext]\n"
+               "               [--pki=DIR] SERVICE.METHOD JSON|-\n"
+               "       gnlcctl list\n"
+               "       gnlcctl token [--city=ID] [--pki=DIR] --role=ROLE --sub=SUBJECT\n"
+               "               [--partner=ID] [--ttl_seconds=N]   (development issuer only)\n"
+               "       gnlcctl dev-pki [--dir=DIR] --cities=ID[,ID...]\n",
                why.c_str());
   return 2;
+}
+
+bool Exists(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
+
+int MintToken(const Flags& f) {
+  if (f.role.empty() || f.sub.empty()) return Usage("token needs --role and --sub");
+  auto issuer = gnlc::auth::LoadDevIssuer(f.pki, f.city);
+  if (!issuer.ok()) {
+    std::fprintf(stderr, "gnlcctl token: %s\n", std::string(issuer.status().message()).c_str());
+    return 1;
+  }
+  auto token = gnlc::auth::MintToken(
+      *issuer,
+      {.role = f.role, .subject = f.sub, .partner = f.partner, .ttl = absl::Seconds(f.ttl_seconds)},
+      absl::Now());
+  if (!token.ok()) return Usage(std::string(token.status().message()));
+  std::printf("%s\n", token->c_str());
+  return 0;
+}
+
+// The security of a call: explicit flags first, then the development PKI.
+absl::StatusOr<gnlc::ctl::ClientSecurity> Security(const Flags& f) {
+  gnlc::ctl::ClientSecurity s;
+  s.plaintext = f.plaintext;
+  s.ca_file = f.ca;
+  const std::string city_dir = absl::StrCat(f.pki, "/", f.city);
+  if (s.ca_file.empty() && Exists(city_dir + "/tls/ca.crt")) s.ca_file = city_dir + "/tls/ca.crt";
+  s.token = f.token;
+  if (s.token.empty() && !f.token_file.empty()) {
+    auto text = gnlc::auth::ReadFileToString(f.token_file);
+    if (!text.ok()) return text.status();
+    s.token = std::string(absl::StripAsciiWhitespace(*text));
+  }
+  if (s.token.empty() && Exists(city_dir + "/auth/dev-issuer.key")) {
+    auto issuer = gnlc::auth::LoadDevIssuer(f.pki, f.city);
+    if (!issuer.ok()) return issuer.status();
+    auto token = gnlc::auth::MintToken(
+        *issuer,
+        {.role = "city_admin", .subject = "gnlcctl", .partner = "", .ttl = absl::Minutes(5)},
+        absl::Now());
+    if (!token.ok()) return token.status();
+    s.token = *token;
+  }
+  return s;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string city = "nanjing", network = ".run/network.json", addr;
-  int timeout_ms = 5000;
-  std::vector<std::string> args;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (absl::StartsWith(a, "--city="))
-      city = a.substr(7);
-    else if (absl::StartsWith(a, "--network="))
-      network = a.substr(10);
-    else if (absl::StartsWith(a, "--addr="))
-      addr = a.substr(7);
-    else if (absl::StartsWith(a, "--timeout_ms="))
-      timeout_ms = std::atoi(a.c_str() + 13);
-    else if (absl::StartsWith(a, "--"))
-      return Usage("unknown flag " + a);
-    else
-      args.push_back(a);
+  Flags f;
+  if (const char* run = std::getenv("GNLC_RUN_DIR"); run != nullptr && *run != '\0') {
+    f.network = absl::StrCat(run, "/network.json");
+    f.pki = absl::StrCat(run, "/pki");
   }
-  if (args.size() == 1 && args[0] == "list") {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](absl::string_view flag, std::string& out) {
+      const std::string prefix = absl::StrCat("--", flag, "=");
+      if (!absl::StartsWith(a, prefix)) return false;
+      out = a.substr(prefix.size());
+      return true;
+    };
+    std::string number;
+    if (value("city", f.city) || value("network", f.network) || value("addr", f.addr) ||
+        value("pki", f.pki) || value("ca", f.ca) || value("token", f.token) ||
+        value("token_file", f.token_file) || value("role", f.role) || value("sub", f.sub) ||
+        value("partner", f.partner) || value("dir", f.dir) || value("cities", f.cities)) {
+      continue;
+    }
+    if (value("timeout_ms", number)) {
+      if (!absl::SimpleAtoi(number, &f.timeout_ms)) return Usage("--timeout_ms takes a number");
+    } else if (value("ttl_seconds", number)) {
+      if (!absl::SimpleAtoi(number, &f.ttl_seconds) || f.ttl_seconds <= 0) {
+        return Usage("--ttl_seconds takes a positive number");
+      }
+    } else if (a == "--plaintext") {
+      f.plaintext = true;
+    } else if (absl::StartsWith(a, "--")) {
+      return Usage("unknown flag " + a);
+    } else {
+      f.args.push_back(a);
+    }
+  }
+  if (f.args.size() == 1 && f.args[0] == "list") {
     for (const auto& m : gnlc::ctl::ListMethods()) std::printf("%s\n", m.c_str());
     return 0;
   }
-  if (args.size() != 2) return Usage("expected a method and a JSON request");
-  auto method = gnlc::ctl::ResolveMethod(args[0]);
+  if (f.args.size() == 1 && f.args[0] == "token") return MintToken(f);
+  if (f.args.size() == 1 && f.args[0] == "dev-pki") {
+    if (f.cities.empty()) return Usage("dev-pki needs --cities");
+    const absl::Status s = gnlc::auth::WriteDevPki(
+        f.dir.empty() ? f.pki : f.dir, absl::StrSplit(f.cities, ',', absl::SkipEmpty()));
+    if (!s.ok()) std::fprintf(stderr, "gnlcctl dev-pki: %s\n", std::string(s.message()).c_str());
+    return s.ok() ? 0 : 1;
+  }
+  if (f.args.size() != 2) return Usage("expected a method and a JSON request");
+  auto method = gnlc::ctl::ResolveMethod(f.args[0]);
   if (!method.ok()) return Usage(std::string(method.status().message()));
-  std::string request = args[1];
+  std::string request = f.args[1];
   if (request == "-") {
     request.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   }
+  std::string addr = f.addr;
   if (addr.empty()) {
     std::string service = gnlc::ctl::ServiceKey(*method);
     if (absl::StartsWith(*method, "grpc.health")) service = "catalog";
-    auto found = gnlc::ctl::AddressFromNetworkFile(network, city, service);
+    auto found = gnlc::ctl::AddressFromNetworkFile(f.network, f.city, service);
     if (!found.ok()) return Usage(std::string(found.status().message()));
     addr = *found;
   }
-  auto channel = gnlc::ctl::PlaintextChannel(addr);
-  auto response = gnlc::ctl::CallJson(*channel, *method, request, absl::Milliseconds(timeout_ms));
+  auto security = Security(f);
+  if (!security.ok()) return Usage(std::string(security.status().message()));
+  auto channel = gnlc::ctl::ClientChannel(addr, *security);
+  auto response = gnlc::ctl::CallJson(*channel, *method, request, absl::Milliseconds(f.timeout_ms));
   if (!response.ok()) {
     std::string metadata;
     for (const auto& [k, v] : gnlc::ErrorMetadataOf(response.status())) {

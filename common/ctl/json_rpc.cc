@@ -149,8 +149,4 @@ absl::StatusOr<std::string> AddressFromNetworkFile(const std::string& path, absl
   return network[c][s].get<std::string>();
 }
 
-std::shared_ptr<grpc::Channel> PlaintextChannel(const std::string& address) {
-  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-}
-
 }  // namespace gnlc::ctl

@@ -41,8 +41,6 @@ absl::StatusOr<std::string> CallJson(grpc::Channel& channel, absl::string_view m
 absl::StatusOr<std::string> AddressFromNetworkFile(const std::string& path, absl::string_view city,
                                                    absl::string_view service);
 
-std::shared_ptr<grpc::Channel> PlaintextChannel(const std::string& address);
-
 }  // namespace gnlc::ctl
 
 #endif  // GNLC_COMMON_CTL_JSON_RPC_H_

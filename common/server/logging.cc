@@ -54,8 +54,9 @@ std::string JsonEscape(absl::string_view s) {
   return out;
 }
 
-void LogJson(absl::string_view level, absl::string_view message,
-             std::initializer_list<LogField> fields) {
+namespace {
+void WriteLine(absl::string_view level, absl::string_view message,
+               std::initializer_list<LogField> fields, bool audit) {
   std::string line = absl::StrCat(
       "{\"ts\":\"", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
       "\",\"level\":\"", JsonEscape(level), "\"");
@@ -65,9 +66,18 @@ void LogJson(absl::string_view level, absl::string_view message,
   for (const auto& [k, v] : fields) {
     absl::StrAppend(&line, ",\"", JsonEscape(k), "\":\"", JsonEscape(v), "\"");
   }
+  if (audit) line += ",\"audit\":true";
   line += "}\n";
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fflush(stdout);
 }
+}  // namespace
+
+void LogJson(absl::string_view level, absl::string_view message,
+             std::initializer_list<LogField> fields) {
+  WriteLine(level, message, fields, false);
+}
+
+void LogAudit(std::initializer_list<LogField> fields) { WriteLine("info", "audit", fields, true); }
 
 }  // namespace gnlc

@@ -22,6 +22,10 @@ void SetLogService(absl::string_view service);
 void LogJson(absl::string_view level, absl::string_view message,
              std::initializer_list<LogField> fields = {});
 
+// An audit line: like LogJson("info", "audit", fields) plus "audit":true,
+// so a collector can route them to the audit store by that one field.
+void LogAudit(std::initializer_list<LogField> fields);
+
 // Escapes `s` for use inside a JSON string literal.
 std::string JsonEscape(absl::string_view s);
 

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/auth/transport_credentials.h"
 #include "common/server/logging.h"
 
 namespace gnlc {
@@ -54,7 +55,17 @@ absl::Status GnlcServer::Start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   const std::string address = absl::StrCat(options_.listen_host, ":", options_.port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
+  if (options_.city.tls().insecure_plaintext()) {
+    LogJson("warn",
+            "PLAINTEXT: TLS is off (tls.insecure_plaintext); only for a developer's loopback",
+            {{"grpc", address}});
+  }
+  builder.AddListeningPort(address, auth::PublicServerCredentials(options_.city), &port_);
+  const bool peers = accept_peers_ && !options_.city.federation().network_ca_file().empty();
+  const std::string peer_address = absl::StrCat(options_.listen_host, ":", options_.peer_port);
+  if (peers) {
+    builder.AddListeningPort(peer_address, auth::PeerServerCredentials(options_.city), &peer_port_);
+  }
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   // Clients reconnect now and then, so new replicas get their share of load.
@@ -67,6 +78,9 @@ absl::Status GnlcServer::Start() {
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
   }
+  if (peers && peer_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen for peers on ", peer_address));
+  }
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   for (auto& [service, name] : services_) health->SetServingStatus(name, false);
   health_ = std::make_unique<HealthMonitor>(options_.redis, ready_, absl::Milliseconds(250));
@@ -74,12 +88,14 @@ absl::Status GnlcServer::Start() {
   if (absl::Status s = admin_->Start(); !s.ok()) return s;
   if (!options_.port_file.empty()) {
     const std::string tmp = options_.port_file + ".tmp";
-    std::ofstream(tmp) << port_ << " " << admin_->port() << "\n";
+    std::ofstream(tmp) << port_ << " " << admin_->port() << " " << peer_port_ << "\n";
     std::rename(tmp.c_str(), options_.port_file.c_str());
   }
   LogJson("info", "listening",
           {{"grpc", absl::StrCat(options_.listen_host, ":", port_)},
            {"admin", absl::StrCat(options_.admin_host, ":", admin_->port())},
+           {"peers", peer_port_ == 0 ? "" : absl::StrCat(options_.listen_host, ":", peer_port_)},
+           {"tls", options_.city.tls().insecure_plaintext() ? "off" : "on"},
            {"city", options_.city.city_id()}});
   return absl::OkStatus();
 }

@@ -1,4 +1,5 @@
-// A gnlc gRPC server: the callback API, grpc.health.v1 kept true by a
+// A gnlc gRPC server: TLS on the public port (and mutual TLS on the peer
+// port, for peer cities), the callback API, grpc.health.v1 kept true by a
 // HealthMonitor, server reflection, the admin HTTP port, bounded messages,
 // MAX_CONNECTION_AGE, and a graceful shutdown.
 //
@@ -47,10 +48,15 @@ class GnlcServer final {
   // Before Start().
   void AddService(grpc::Service* service, std::string full_name);
   void SetReadiness(std::function<bool()> ready) { ready_ = std::move(ready); }
+  // Also listens on options.peer_port with mutual TLS for peer cities, when
+  // the config has federation settings (catalog and analytics).
+  void AcceptPeers() { accept_peers_ = true; }
   AdminHttpServer& admin() { return *admin_; }
 
   absl::Status Start();
   int port() const { return port_; }
+  // 0 when not accepting peers.
+  int peer_port() const { return peer_port_; }
   int admin_port() const { return admin_->port(); }
   bool serving() const { return health_->serving(); }
 
@@ -67,6 +73,8 @@ class GnlcServer final {
   std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  bool accept_peers_ = false;
+  int peer_port_ = 0;
   bool shut_down_ = false;
 };
 

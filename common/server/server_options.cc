@@ -1,22 +1,26 @@
 #include "common/server/server_options.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/auth/transport_credentials.h"
 #include "common/status/status_macros.h"
 
 namespace gnlc {
 namespace {
 
-constexpr const char* kFlags[] = {"config",     "listen",       "port",      "admin_listen",
-                                  "admin_port", "redis",        "port_file", "drain_ms",
-                                  "grace_ms",   "log_requests", "catalog",   "peer_analytics"};
+constexpr const char* kFlags[] = {"config",      "listen",       "port",      "admin_listen",
+                                  "admin_port",  "redis",        "port_file", "drain_ms",
+                                  "grace_ms",    "log_requests", "catalog",   "peer_analytics",
+                                  "secrets_dir", "peer_port"};
 
 absl::Status BadFlag(absl::string_view flag, absl::string_view value, absl::string_view want) {
   return absl::InvalidArgumentError(absl::StrCat("--", flag, "='", value, "': expected ", want));
@@ -61,7 +65,30 @@ absl::Status SetPeerAnalytics(absl::string_view value, CityConfig& city) {
   return absl::OkStatus();
 }
 
+// `path` below `dir` unless absolute, with {service} replaced.
+void Resolve(std::string* path, const std::string& dir, absl::string_view service) {
+  if (path->empty()) return;
+  *path = absl::StrReplaceAll(*path, {{"{service}", service}});
+  if (!dir.empty() && (*path)[0] != '/') *path = absl::StrCat(dir, "/", *path);
+}
+
 }  // namespace
+
+void ResolveSecretPaths(CityConfig& city, const std::string& secrets_dir,
+                        absl::string_view service) {
+  auto* tls = city.mutable_tls();
+  Resolve(tls->mutable_cert_file(), secrets_dir, service);
+  Resolve(tls->mutable_key_file(), secrets_dir, service);
+  Resolve(tls->mutable_ca_file(), secrets_dir, service);
+  for (auto& issuer : *city.mutable_auth()->mutable_issuers()) {
+    Resolve(issuer.mutable_jwks_file(), secrets_dir, service);
+  }
+  Resolve(city.mutable_auth()->mutable_service_token_file(), secrets_dir, service);
+  auto* f = city.mutable_federation();
+  Resolve(f->mutable_network_ca_file(), secrets_dir, service);
+  Resolve(f->mutable_city_cert_file(), secrets_dir, service);
+  Resolve(f->mutable_city_key_file(), secrets_dir, service);
+}
 
 absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
                                                  const char* const* argv) {
@@ -89,11 +116,23 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
     return absl::InvalidArgumentError("--config=FILE (or GNLC_CONFIG) is required");
   }
   ASSIGN_OR_RETURN(o.city, LoadCityConfig(values["config"]));
+  {
+    std::string secrets = values.contains("secrets_dir")
+                              ? values["secrets_dir"]
+                              : std::filesystem::path(values["config"]).parent_path().string();
+    ResolveSecretPaths(o.city, secrets, o.service);
+  }
+  if (absl::Status s = auth::CheckSecuritySettings(o.city, o.service); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(values["config"], ": ", s.message()));
+  }
   if (values.contains("listen")) o.listen_host = values["listen"];
   if (values.contains("admin_listen")) o.admin_host = values["admin_listen"];
   if (values.contains("port")) RETURN_IF_ERROR(ParsePort("port", values["port"], o.port));
   if (values.contains("admin_port")) {
     RETURN_IF_ERROR(ParsePort("admin_port", values["admin_port"], o.admin_port));
+  }
+  if (values.contains("peer_port")) {
+    RETURN_IF_ERROR(ParsePort("peer_port", values["peer_port"], o.peer_port));
   }
   if (values.contains("port_file")) o.port_file = values["port_file"];
   if (values.contains("catalog")) o.catalog_address = values["catalog"];
@@ -143,6 +182,8 @@ ServerOptions TestServerOptions(std::string service, CityConfig city, std::strin
   ServerOptions o;
   o.service = std::move(service);
   o.city = std::move(city);
+  ResolveSecretPaths(o.city, "", o.service);
+  o.jwks_check_every = absl::Milliseconds(100);
   (void)ParseRedisAddress(redis_address, o.redis);
   o.redis.pool_size = 4;
   o.redis.connect_timeout = absl::Milliseconds(300);

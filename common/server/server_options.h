@@ -16,6 +16,12 @@
 //   --catalog=HOST:PORT  the city's catalog, for services that read it
 //   --peer_analytics=CITY=HOST:PORT[,...]  peers' analytics addresses
 //                        (overrides peers[].analytics_address of the config)
+//   --secrets_dir=DIR    relative certificate, key, JWKS and token paths of
+//                        the config are read below DIR  default: the
+//                        config file's folder
+//   --peer_port=N        the mutual-TLS port for peer cities (catalog and
+//                        analytics, when the config has federation), 0
+//                        picks a free one                   default 0
 // The page-token secret comes from GNLC_PAGE_TOKEN_SECRET (shared by the
 // replicas of a service); the Redis password from the variable the config
 // names.
@@ -47,7 +53,16 @@ struct ServerOptions {
   absl::Duration max_connection_age = absl::Minutes(5);
   bool log_requests = false;
   std::string catalog_address;
+  int peer_port = 0;
+  // How often JWKS files are looked at for changes.
+  absl::Duration jwks_check_every = absl::Seconds(1);
 };
+
+// Makes the certificate, key, JWKS and token paths of `city` usable: each
+// relative one is put below `secrets_dir`, and "{service}" is replaced by
+// `service`.
+void ResolveSecretPaths(CityConfig& city, const std::string& secrets_dir,
+                        absl::string_view service);
 
 absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
                                                  const char* const* argv);

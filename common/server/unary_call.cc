@@ -1,11 +1,123 @@
 #include "common/server/unary_call.h"
 
+#include <openssl/sha.h>
+
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/server/logging.h"
 #include "common/status/errors.h"
 
 namespace gnlc {
+namespace {
+
+using auth::Access;
+using auth::Role;
+
+// A stable pseudonym of a token subject for audit lines: the same caller
+// always gets the same value, and the subject itself is not written.
+std::string Pseudonym(absl::string_view subject) {
+  if (subject.empty()) return "";
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(subject.data()), subject.size(), digest);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), 8));
+}
+
+// The resource a request is about: its name, or the name of the resource it
+// carries, or the learner, enrollment, partnership or offering it names, or
+// its parent.
+std::string ResourceOf(const google::protobuf::Message& request) {
+  const auto* descriptor = request.GetDescriptor();
+  const auto* reflection = request.GetReflection();
+  for (const char* field_name :
+       {"name", "enrollment", "learner", "partnership", "offering", "partner", "parent"}) {
+    const auto* field = descriptor->FindFieldByName(field_name);
+    if (field == nullptr || field->is_repeated()) continue;
+    if (field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      std::string value = reflection->GetString(request, field);
+      if (!value.empty()) return value.substr(0, 200);
+    } else if (field->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE &&
+               reflection->HasField(request, field)) {
+      const auto& inner = reflection->GetMessage(request, field);
+      const auto* name = inner.GetDescriptor()->FindFieldByName("name");
+      if (name != nullptr && name->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
+          !name->is_repeated()) {
+        std::string value = inner.GetReflection()->GetString(inner, name);
+        if (!value.empty()) return value.substr(0, 200);
+      }
+    }
+  }
+  return "";
+}
+
+bool ShouldAudit(const auth::MethodPolicy* policy, const CallAuth& call,
+                 const absl::Status& status) {
+  if (IsDenied(status)) return true;
+  if (policy == nullptr) return false;
+  if (policy->kind == auth::CallKind::kDataRights) return true;
+  return policy->kind == auth::CallKind::kChange &&
+         (call.caller.role == Role::kCityAdmin || call.caller.role == Role::kPartnerAdmin);
+}
+
+}  // namespace
+
+RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string domain,
+                    std::string service) {
+  return RpcEdge{metrics, std::move(domain), std::move(service), options.log_requests,
+                 std::make_shared<auth::Authenticator>(options.city, options.jwks_check_every)};
+}
+
+absl::Status AuthorizeCall(const grpc::CallbackServerContext& ctx, const RpcEdge& edge,
+                           absl::string_view method, absl::Time now, CallAuth& call) {
+  if (edge.authn == nullptr) return absl::InternalError("no authenticator configured");
+  call.policy = auth::FindPolicy(absl::StrCat(edge.service, "/", method));
+  auto caller = edge.authn->Authenticate(ctx, now);
+  if (!caller.ok()) return Denied(caller.status());
+  call.caller = std::move(*caller);
+  const Access access =
+      call.policy == nullptr ? Access::kDeny : auth::AccessFor(*call.policy, call.caller);
+  if (access == Access::kDeny) {
+    if (call.caller.role == Role::kAnonymous) {
+      return Denied(MakeError(absl::StatusCode::kUnauthenticated, "TOKEN_MISSING",
+                              "this method needs a bearer token in the authorization header"));
+    }
+    return Denied(MakeError(
+        absl::StatusCode::kPermissionDenied, "PERMISSION_DENIED",
+        absl::StrCat("the ", auth::RoleName(call.caller.role), " role may not call ", method)));
+  }
+  call.own_only = access == Access::kOwn;
+  return absl::OkStatus();
+}
+
+absl::Status DeniedUncheckedOwnership() {
+  return Denied(MakeError(absl::StatusCode::kPermissionDenied, "PERMISSION_DENIED",
+                          "this method is not available to this caller"));
+}
+
+grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
+                                     absl::string_view method,
+                                     const google::protobuf::Message& request, const CallAuth& call,
+                                     const absl::Status& status, absl::Time start) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  grpc::Status wire = ToGrpcStatus(status, edge.domain);
+  const absl::Duration elapsed = absl::Now() - start;
+  if (edge.metrics != nullptr) {
+    edge.metrics->Record(method, wire.error_code(), absl::ToDoubleSeconds(elapsed));
+  }
+  if (!status.ok() || edge.log_requests) LogCall(*ctx, method, status, elapsed);
+  if (ShouldAudit(call.policy, call, status)) {
+    LogAudit({{"method", absl::StrCat(edge.service, "/", method)},
+              {"role", auth::RoleName(call.caller.role)},
+              {"subject", Pseudonym(call.caller.subject)},
+              {"partner", call.caller.partner},
+              {"peer_city", call.caller.peer_city},
+              {"resource", ResourceOf(request)},
+              {"code", absl::StatusCodeToString(status.code())},
+              {"denied", IsDenied(status) ? "true" : "false"}});
+  }
+  reactor->Finish(std::move(wire));
+  return reactor;
+}
 
 void LogCall(const grpc::CallbackServerContext& ctx, absl::string_view method,
              const absl::Status& status, absl::Duration elapsed) {

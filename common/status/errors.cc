@@ -39,4 +39,15 @@ ErrorMetadata ErrorMetadataOf(const absl::Status& status) {
   return out;
 }
 
+namespace {
+constexpr char kDeniedUrl[] = "type.gnlc.org/gnlc.Denied";
+}  // namespace
+
+absl::Status Denied(absl::Status status) {
+  status.SetPayload(kDeniedUrl, absl::Cord("1"));
+  return status;
+}
+
+bool IsDenied(const absl::Status& status) { return status.GetPayload(kDeniedUrl).has_value(); }
+
 }  // namespace gnlc

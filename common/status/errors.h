@@ -51,6 +51,12 @@ inline absl::Status RequestIdReused() {
                          {{"field", "request_id"}});
 }
 
+// Marks `status` as an authorization denial, for the audit log only: the
+// caller sees exactly `status` (an object-level denial is NOT_FOUND, the
+// same as for a name that does not exist).
+absl::Status Denied(absl::Status status);
+bool IsDenied(const absl::Status& status);
+
 // The reason attached by MakeError, or "" when there is none.
 std::string ErrorReason(const absl::Status& status);
 // The metadata attached by MakeError.

@@ -4,15 +4,17 @@
 #include <grpcpp/security/credentials.h>
 
 #include "absl/time/clock.h"
+#include "common/testing/test_security.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace gnlc::testing {
 
-std::shared_ptr<grpc::Channel> LocalChannel(int port) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a fresh connection per test channel
-  return grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
-                                   grpc::InsecureChannelCredentials(), args);
+std::shared_ptr<grpc::Channel> LocalChannel(int port, const std::string& city) {
+  return SecureChannel(
+      port, city,
+      TestToken(
+          city,
+          {.role = "city_admin", .subject = "test-admin", .partner = "", .ttl = absl::Hours(1)}));
 }
 
 HealthStatus CheckHealth(const std::shared_ptr<grpc::Channel>& channel,

@@ -19,7 +19,9 @@ namespace gnlc::testing {
 
 using HealthStatus = grpc::health::v1::HealthCheckResponse::ServingStatus;
 
-std::shared_ptr<grpc::Channel> LocalChannel(int port);
+// A TLS channel to a test server of `city` carrying a city_admin token (a
+// fresh connection each); see test_security.h for other callers.
+std::shared_ptr<grpc::Channel> LocalChannel(int port, const std::string& city = "nanjing");
 
 // The current status, or UNKNOWN if the call fails.
 HealthStatus CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service);

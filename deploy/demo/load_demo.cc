@@ -8,6 +8,9 @@
 //   gnlc-demo-load --config=deploy/cities/nanjing.json --partnership=HOST:PORT
 //                  --link_peer=suzhou@HOST:PORT   # the cross-city partnership
 //   gnlc-demo-load --addr=... --config=... --synthetic=100000 --threads=8
+// Every call uses TLS verified with --ca and the city_admin token in
+// --token_file (--peer_ca and --peer_token_file for the peer city of
+// --link_peer), or --plaintext against servers started without TLS.
 //
 // Demo data is loaded only into an empty catalog (so running the launcher
 // twice is harmless); creates carry request ids, so a retry never doubles.
@@ -23,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/config/city_config.h"
+#include "common/ctl/client_channel.h"
 #include "deploy/demo/demo_rpc.h"
 #include "deploy/demo/enrollment_demo.h"
 #include "deploy/demo/partnership_demo.h"
@@ -41,7 +45,16 @@ using google::protobuf::util::TimeUtil;
 struct Flags {
   std::string addr, config, data, enrollment, partnership, link_peer;
   int synthetic = 0, threads = 8;
+  // This city's services (a city_admin token), and the peer's for --link_peer.
+  gnlc::ctl::ClientSecurity local, peer;
 };
+
+std::string ReadToken(const std::string& path) {
+  std::ifstream in(path);
+  std::string token;
+  in >> token;
+  return token;
+}
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "gnlc-demo-load: %s\n", message.c_str());
@@ -181,14 +194,24 @@ int main(int argc, char** argv) {
       f.link_peer = a.substr(12);
     else if (absl::StartsWith(a, "--synthetic="))
       f.synthetic = std::atoi(a.c_str() + 12);
+    else if (absl::StartsWith(a, "--ca="))
+      f.local.ca_file = a.substr(5);
+    else if (absl::StartsWith(a, "--token_file="))
+      f.local.token = ReadToken(a.substr(13));
+    else if (absl::StartsWith(a, "--peer_ca="))
+      f.peer.ca_file = a.substr(10);
+    else if (absl::StartsWith(a, "--peer_token_file="))
+      f.peer.token = ReadToken(a.substr(18));
+    else if (a == "--plaintext")
+      f.local.plaintext = f.peer.plaintext = true;
     else if (absl::StartsWith(a, "--threads="))
       f.threads = std::max(1, std::atoi(a.c_str() + 10));
     else
       return Fail("unknown argument " + a);
   }
-  auto partnership_stub = [](const std::string& addr) {
+  auto partnership_stub = [](const std::string& addr, const gnlc::ctl::ClientSecurity& security) {
     return gnlc::partnership::v1::PartnershipService::NewStub(
-        grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+        gnlc::ctl::ClientChannel(addr, security));
   };
   if (!f.link_peer.empty()) {
     const size_t at = f.link_peer.find('@');
@@ -196,8 +219,8 @@ int main(int argc, char** argv) {
     if (at == std::string::npos || f.partnership.empty() || !config.ok()) {
       return Fail("usage: --config=CITY.json --partnership=HOST:PORT --link_peer=CITY@HOST:PORT");
     }
-    auto local = partnership_stub(f.partnership);
-    auto peer = partnership_stub(f.link_peer.substr(at + 1));
+    auto local = partnership_stub(f.partnership, f.local);
+    auto peer = partnership_stub(f.link_peer.substr(at + 1), f.peer);
     return gnlc::demo::LinkPeerCity(*local, config->city_id(), *peer, f.link_peer.substr(0, at));
   }
   if (f.addr.empty() || f.config.empty() || (f.data.empty() && f.synthetic <= 0)) {
@@ -205,7 +228,7 @@ int main(int argc, char** argv) {
   }
   auto config = gnlc::LoadCityConfig(f.config);
   if (!config.ok()) return Fail(std::string(config.status().message()));
-  auto channel = grpc::CreateChannel(f.addr, grpc::InsecureChannelCredentials());
+  auto channel = gnlc::ctl::ClientChannel(f.addr, f.local);
   auto stub = pb::CatalogService::NewStub(channel);
   if (f.synthetic > 0) return LoadSynthetic(*stub, *config, f.synthetic, f.threads);
   std::vector<gnlc::demo::DemoOffering> offerings;
@@ -213,7 +236,7 @@ int main(int argc, char** argv) {
   if (offerings.empty()) return 0;  // the catalog had its demo already
   if (!f.enrollment.empty()) {
     auto enrollment = gnlc::enrollment::v1::EnrollmentService::NewStub(
-        grpc::CreateChannel(f.enrollment, grpc::InsecureChannelCredentials()));
+        gnlc::ctl::ClientChannel(f.enrollment, f.local));
     if (int rc = gnlc::demo::LoadEnrollmentDemo(*enrollment, *config, offerings); rc != 0) {
       return rc;
     }
@@ -223,6 +246,6 @@ int main(int argc, char** argv) {
   for (const auto& o : offerings) {
     if (programs.empty() || programs.back() != o.program) programs.push_back(o.program);
   }
-  return gnlc::demo::LoadPartnershipDemo(*partnership_stub(f.partnership), config->city_id(),
-                                         programs);
+  return gnlc::demo::LoadPartnershipDemo(*partnership_stub(f.partnership, f.local),
+                                         config->city_id(), programs);
 }

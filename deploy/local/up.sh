@@ -5,6 +5,13 @@
 # own gRPC APIs. Prints the endpoints and writes them to .run/network.json.
 # Running it again while the network is up is harmless.
 #
+# Security as in production, with development credentials: .run/pki holds a
+# network CA, each city's CA, a server certificate per service, a city
+# certificate (spiffe://gnlc.network/cities/CITY) for mutual TLS between the
+# cities, and a development token issuer per city (signing key + JWKS).
+# Every gRPC port speaks TLS and every call needs a token; gnlcctl --city
+# finds the CA and mints a city_admin token by itself.
+#
 # Environment: GNLC_RUN_DIR (default .run), GNLC_BUILD_DIR (default build),
 # GNLC_SKIP_DEPS=1 / GNLC_SKIP_BUILD=1 to skip those steps (used by tests).
 set -euo pipefail
@@ -27,6 +34,9 @@ if [ "${GNLC_SKIP_BUILD:-0}" != 1 ]; then
 fi
 ctl="$build/common/ctl/gnlcctl"
 mkdir -p "$run"
+pki="$run/pki"
+# Kept across runs; only the services' tokens are minted anew.
+"$ctl" dev-pki --dir="$pki" --cities="$(IFS=,; echo "${cities[*]}")"
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -46,7 +56,15 @@ wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...: polls, no blind sleeps
     sleep 0.1
   done
 }
-serving() { "$ctl" --addr="$1" --timeout_ms=1000 grpc.health.v1.Health.Check '{}' | grep -q '"SERVING"'; }
+serving() {  # serving CITY ADDRESS
+  "$ctl" --pki="$pki" --city="$1" --addr="$2" --timeout_ms=1000 grpc.health.v1.Health.Check '{}' |
+    grep -q '"SERVING"'
+}
+admin_token() {  # admin_token CITY: a file with a city_admin token for the demo loader
+  local f="$pki/$1/auth/demo-admin.token"
+  "$ctl" token --pki="$pki" --city="$1" --role=city_admin --sub=demo-loader --ttl_seconds=3600 >"$f"
+  echo "$f"
+}
 
 start_redis() {  # start_redis CITY BASE_PORT
   local dir="$run/$1" port
@@ -71,23 +89,23 @@ start_service() {  # start_service CITY SERVICE
   local extra=()
   if [ "$svc" != catalog ]; then extra+=(--catalog="127.0.0.1:$(cut -d' ' -f1 "$dir/catalog.ports")"); fi
   if [ "$svc" = analytics ]; then
-    # Its port is fixed up front so that the other city can name it.
+    # Its peer port (mutual TLS) is fixed up front so that the other city can name it.
     local peers="" other
     for other in "${cities[@]}"; do
       [ "$other" = "$1" ] || peers+="${peers:+,}$other=127.0.0.1:$(cat "$run/$other/analytics.port")"
     done
-    extra+=(--port="$(cat "$dir/analytics.port")" --peer_analytics="$peers")
+    extra+=(--peer_port="$(cat "$dir/analytics.port")" --peer_analytics="$peers")
   fi
   setsid nohup "$build/services/$svc/gnlc-$svc" \
-    --config="$root/deploy/cities/$1.json" \
+    --config="$root/deploy/cities/$1.json" --secrets_dir="$pki/$1" \
     --redis="127.0.0.1:$(cat "$dir/redis.port")" \
     --port_file="$dir/$svc.ports" "${extra[@]}" >>"$dir/$svc.log" 2>&1 </dev/null &
   echo $! >"$dir/$svc.pid"
   wait_for 10 "$svc of $1 to listen" test -s "$dir/$svc.ports"
 }
 
-# Analytics ports are chosen before anything starts: each city's analytics
-# calls the others' (CompareCities) and gets their addresses as flags.
+# Analytics peer ports are chosen before anything starts: each city's
+# analytics calls the others' (CompareCities) and gets their addresses as flags.
 base=17379
 for city in "${cities[@]}"; do
   mkdir -p "$run/$city"
@@ -109,9 +127,10 @@ done
 for city in "${cities[@]}"; do
   for svc in "${services[@]}"; do
     addr="127.0.0.1:$(cut -d' ' -f1 "$run/$city/$svc.ports")"
-    wait_for 30 "$svc of $city to be SERVING" serving "$addr"
+    wait_for 30 "$svc of $city to be SERVING" serving "$city" "$addr"
   done
-  "$build/deploy/demo/gnlc-demo-load" --addr="127.0.0.1:$(cut -d' ' -f1 "$run/$city/catalog.ports")" \
+  "$build/deploy/demo/gnlc-demo-load" --ca="$pki/$city/tls/ca.crt" --token_file="$(admin_token "$city")" \
+    --addr="127.0.0.1:$(cut -d' ' -f1 "$run/$city/catalog.ports")" \
     --enrollment="127.0.0.1:$(cut -d' ' -f1 "$run/$city/enrollment.ports")" \
     --partnership="127.0.0.1:$(cut -d' ' -f1 "$run/$city/partnership.ports")" \
     --config="$root/deploy/cities/$city.json" --data="$root/deploy/demo/$city.json"
@@ -120,6 +139,8 @@ done
 # Once both cities have partners: Nanjing's cross-city partnership with a
 # Suzhou member (skipped if it exists).
 "$build/deploy/demo/gnlc-demo-load" --config="$root/deploy/cities/nanjing.json" \
+  --ca="$pki/nanjing/tls/ca.crt" --token_file="$(admin_token nanjing)" \
+  --peer_ca="$pki/suzhou/tls/ca.crt" --peer_token_file="$(admin_token suzhou)" \
   --partnership="127.0.0.1:$(cut -d' ' -f1 "$run/nanjing/partnership.ports")" \
   --link_peer="suzhou@127.0.0.1:$(cut -d' ' -f1 "$run/suzhou/partnership.ports")"
 
@@ -146,11 +167,13 @@ echo "gnlc network is up (run folder: $run)"
 for city in "${cities[@]}"; do
   echo "  $city: redis 127.0.0.1:$(cat "$run/$city/redis.port")"
   for svc in "${services[@]}"; do
-    read -r grpc admin <"$run/$city/$svc.ports"
-    echo "    $svc  gRPC 127.0.0.1:$grpc   admin http://127.0.0.1:$admin/metrics"
+    read -r grpc admin peer <"$run/$city/$svc.ports"
+    peers=""
+    [ "${peer:-0}" = 0 ] || peers="   peers (mutual TLS) 127.0.0.1:$peer"
+    echo "    $svc  gRPC (TLS) 127.0.0.1:$grpc   admin http://127.0.0.1:$admin/metrics$peers"
   done
   echo "    dashboard  http://127.0.0.1:$(cut -d' ' -f2 "$run/$city/analytics.ports")/dashboard"
 done
-echo "Endpoints: $run/network.json.  Try:"
+echo "Endpoints: $run/network.json; development CA, certificates and token issuers: $pki.  Try:"
 echo "  $ctl --city=nanjing catalog.SearchPrograms '{\"parent\":\"cities/nanjing\",\"query\":\"书法\"}'"
 echo "Stop with deploy/local/down.sh"

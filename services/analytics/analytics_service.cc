@@ -33,7 +33,8 @@ AnalyticsService::AnalyticsService(const ServerOptions& options, RedisPool* pool
       city_(options.city.city_id()),
       tz_(CityTimeZone(options.city)),
       facts_(FactsOf(options.city)),
-      edge_{metrics, "analytics.gnlc.org", options.log_requests},
+      edge_(MakeRpcEdge(options, metrics, "analytics.gnlc.org",
+                        "gnlc.analytics.v1.AnalyticsService")),
       clock_(std::move(clock)),
       store_(pool),
       ingester_(options.redis, pool, tz_, &metrics->registry()),
@@ -208,7 +209,7 @@ std::vector<pb::CityScorecard> AnalyticsService::Compare(const pb::Period& perio
 grpc::ServerUnaryReactor* AnalyticsService::GetScorecard(grpc::CallbackServerContext* ctx,
                                                          const pb::GetScorecardRequest* req,
                                                          pb::GetScorecardResponse* resp) {
-  return ServeUnary(ctx, edge_, "GetScorecard", [&]() -> absl::Status {
+  return ServeUnary(ctx, edge_, "GetScorecard", *req, [&]() -> absl::Status {
     RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
     ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req->period(), "period"));
     ASSIGN_OR_RETURN(auto card, Scorecard(period));
@@ -220,7 +221,7 @@ grpc::ServerUnaryReactor* AnalyticsService::GetScorecard(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* AnalyticsService::GetIndicatorSeries(
     grpc::CallbackServerContext* ctx, const pb::GetIndicatorSeriesRequest* req,
     pb::GetIndicatorSeriesResponse* resp) {
-  return ServeUnary(ctx, edge_, "GetIndicatorSeries", [&]() -> absl::Status {
+  return ServeUnary(ctx, edge_, "GetIndicatorSeries", *req, [&]() -> absl::Status {
     RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
     ASSIGN_OR_RETURN(const IndicatorInfo* info, ValidateIndicator(req->indicator(), "indicator"));
     ASSIGN_OR_RETURN(pb::Period from, ValidatePeriod(req->from_period(), "from_period"));
@@ -245,7 +246,7 @@ grpc::ServerUnaryReactor* AnalyticsService::GetIndicatorSeries(
 grpc::ServerUnaryReactor* AnalyticsService::GetBreakdown(grpc::CallbackServerContext* ctx,
                                                          const pb::GetBreakdownRequest* req,
                                                          pb::GetBreakdownResponse* resp) {
-  return ServeUnary(ctx, edge_, "GetBreakdown", [&]() -> absl::Status {
+  return ServeUnary(ctx, edge_, "GetBreakdown", *req, [&]() -> absl::Status {
     RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
     ASSIGN_OR_RETURN(const IndicatorInfo* info, ValidateIndicator(req->indicator(), "indicator"));
     ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req->period(), "period"));
@@ -259,7 +260,7 @@ grpc::ServerUnaryReactor* AnalyticsService::GetBreakdown(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* AnalyticsService::SetTarget(grpc::CallbackServerContext* ctx,
                                                       const pb::SetTargetRequest* req,
                                                       pb::SetTargetResponse* resp) {
-  return ServeUnary(ctx, edge_, "SetTarget", [&] { return DoSetTarget(*req, *resp); });
+  return ServeUnary(ctx, edge_, "SetTarget", *req, [&] { return DoSetTarget(*req, *resp); });
 }
 
 absl::Status AnalyticsService::DoSetTarget(const pb::SetTargetRequest& req,
@@ -300,7 +301,7 @@ absl::Status AnalyticsService::DoSetTarget(const pb::SetTargetRequest& req,
 grpc::ServerUnaryReactor* AnalyticsService::ListTargets(grpc::CallbackServerContext* ctx,
                                                         const pb::ListTargetsRequest* req,
                                                         pb::ListTargetsResponse* resp) {
-  return ServeUnary(ctx, edge_, "ListTargets", [&]() -> absl::Status {
+  return ServeUnary(ctx, edge_, "ListTargets", *req, [&]() -> absl::Status {
     RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
     ASSIGN_OR_RETURN(std::vector<pb::Target> targets, store_.ListTargets());
     for (auto& t : targets) *resp->add_targets() = std::move(t);
@@ -311,7 +312,7 @@ grpc::ServerUnaryReactor* AnalyticsService::ListTargets(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* AnalyticsService::CompareCities(grpc::CallbackServerContext* ctx,
                                                           const pb::CompareCitiesRequest* req,
                                                           pb::CompareCitiesResponse* resp) {
-  return ServeUnary(ctx, edge_, "CompareCities", [&]() -> absl::Status {
+  return ServeUnary(ctx, edge_, "CompareCities", *req, [&]() -> absl::Status {
     RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
     ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req->period(), "period"));
     if (req->timeout_ms() < 0 || req->timeout_ms() > 10000) {

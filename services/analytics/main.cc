@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   gnlc::analytics::AnalyticsService analytics(*options, &pool, &metrics);
   gnlc::GnlcServer server(*options, &metrics);
   server.AddService(&analytics, "gnlc.analytics.v1.AnalyticsService");
+  server.AcceptPeers();  // CompareCities of peer cities reads GetScorecard
   server.SetReadiness([&analytics] { return analytics.ready(); });
   gnlc::analytics::AddDashboard(server.admin(), &analytics);
   if (auto started = server.Start(); !started.ok()) {

@@ -3,38 +3,13 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/auth/transport_credentials.h"
 #include "common/names/resource_names.h"
 
 namespace gnlc::analytics {
 namespace {
-
-bool ReadFile(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  out = s.str();
-  return true;
-}
-
-// Plaintext on loopback demos; mutual TLS when the config names the files.
-std::shared_ptr<grpc::ChannelCredentials> CredentialsFor(const gnlc::config::v1::PeerCity& p,
-                                                         std::string& error) {
-  if (p.ca_cert_file().empty()) return grpc::InsecureChannelCredentials();
-  grpc::SslCredentialsOptions tls;
-  if (!ReadFile(p.ca_cert_file(), tls.pem_root_certs) ||
-      (!p.client_cert_file().empty() && !ReadFile(p.client_cert_file(), tls.pem_cert_chain)) ||
-      (!p.client_key_file().empty() && !ReadFile(p.client_key_file(), tls.pem_private_key))) {
-    error = "cannot read the peer's certificate files";
-    return nullptr;
-  }
-  return grpc::SslCredentials(tls);
-}
 
 // What all the calls of one Fetch share; callbacks may outlive Fetch (a
 // call that ignores its deadline), so it is reference-counted.
@@ -53,11 +28,16 @@ struct Call {
 }  // namespace
 
 PeerScorecards::PeerScorecards(const CityConfig& city) {
+  // Peers know us by our city certificate (mutual TLS, their peer port).
+  std::shared_ptr<grpc::ChannelCredentials> creds;
+  if (!city.federation().network_ca_file().empty()) creds = auth::PeerChannelCredentials(city);
   for (const auto& p : city.peers()) {
     Peer peer{p.city_id(), "", nullptr};
     if (p.analytics_address().empty()) {
       peer.setup_error = "no analytics address configured for this peer";
-    } else if (auto creds = CredentialsFor(p, peer.setup_error); creds != nullptr) {
+    } else if (creds == nullptr) {
+      peer.setup_error = "no federation certificates configured for this city";
+    } else {
       peer.stub = pb::AnalyticsService::NewStub(grpc::CreateChannel(p.analytics_address(), creds));
     }
     peers_.push_back(std::move(peer));

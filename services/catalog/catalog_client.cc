@@ -23,14 +23,16 @@ absl::Status CatalogError(const grpc::Status& status) {
 
 }  // namespace
 
-CatalogClient::CatalogClient(const std::string& address)
+CatalogClient::CatalogClient(const std::string& address, const CityConfig& city)
     : stub_(v1::CatalogService::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {}
+          grpc::CreateChannel(address, auth::CityChannelCredentials(city)))),
+      token_(city.auth().service_token_file()) {}
 
 absl::StatusOr<v1::Offering> CatalogClient::GetOffering(const std::string& name,
                                                         absl::Time deadline) {
   grpc::ClientContext ctx;
   Bound(ctx, deadline);
+  token_.Apply(ctx);
   v1::GetOfferingRequest req;
   req.set_name(name);
   v1::GetOfferingResponse resp;
@@ -42,6 +44,7 @@ absl::StatusOr<v1::Program> CatalogClient::GetProgram(const std::string& name,
                                                       absl::Time deadline) {
   grpc::ClientContext ctx;
   Bound(ctx, deadline);
+  token_.Apply(ctx);
   v1::GetProgramRequest req;
   req.set_name(name);
   v1::GetProgramResponse resp;

@@ -11,21 +11,24 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/auth/transport_credentials.h"
+#include "common/config/city_config.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 
 namespace gnlc::catalog {
 
 class CatalogClient final {
  public:
-  // `address` host:port of the city's catalog (insecure inside the pod
-  // network; mutual TLS is the mesh's job, DESIGN.md "Security").
-  explicit CatalogClient(const std::string& address);
+  // `address` host:port of the city's catalog, reached with TLS (verified
+  // with the city's CA) and this service's token from the city's config.
+  CatalogClient(const std::string& address, const CityConfig& city);
 
   absl::StatusOr<v1::Offering> GetOffering(const std::string& name, absl::Time deadline);
   absl::StatusOr<v1::Program> GetProgram(const std::string& name, absl::Time deadline);
 
  private:
   std::unique_ptr<v1::CatalogService::Stub> stub_;
+  auth::ServiceToken token_;
 };
 
 }  // namespace gnlc::catalog

@@ -27,7 +27,7 @@ CatalogService::CatalogService(const ServerOptions& options, RedisPool* pool, Me
                                Clock clock)
     : options_(options),
       city_(options.city.city_id()),
-      edge_{metrics, "catalog.gnlc.org", options.log_requests},
+      edge_(MakeRpcEdge(options, metrics, "catalog.gnlc.org", "gnlc.catalog.v1.CatalogService")),
       clock_(std::move(clock)),
       store_(pool),
       search_cache_(SearchCacheEntries()),
@@ -153,11 +153,11 @@ absl::Status CatalogService::CheckReady() const {
 // The RPCs: each hands its logic to the common edge (status mapping, metrics,
 // logs). The logic lives in program_rpcs.cc, offering_rpcs.cc,
 // search_rpc.cc and change_feed_rpc.cc.
-#define GNLC_CATALOG_RPC(Method)                                                     \
-  grpc::ServerUnaryReactor* CatalogService::Method(grpc::CallbackServerContext* ctx, \
-                                                   const pb::Method##Request* req,   \
-                                                   pb::Method##Response* resp) {     \
-    return ServeUnary(ctx, edge_, #Method, [&] { return Do##Method(*req, *resp); }); \
+#define GNLC_CATALOG_RPC(Method)                                                           \
+  grpc::ServerUnaryReactor* CatalogService::Method(grpc::CallbackServerContext* ctx,       \
+                                                   const pb::Method##Request* req,         \
+                                                   pb::Method##Response* resp) {           \
+    return ServeUnary(ctx, edge_, #Method, *req, [&] { return Do##Method(*req, *resp); }); \
   }
 GNLC_CATALOG_RPC(CreateProgram)
 GNLC_CATALOG_RPC(GetProgram)

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   gnlc::catalog::CatalogService catalog(*options, &pool, &metrics);
   gnlc::GnlcServer server(*options, &metrics);
   server.AddService(&catalog, "gnlc.catalog.v1.CatalogService");
+  server.AcceptPeers();  // peer cities harvest ListProgramChanges
   server.SetReadiness([&catalog] { return catalog.ready(); });
   if (auto started = server.Start(); !started.ok()) {
     gnlc::LogJson("error", "cannot start", {{"error", std::string(started.message())}});

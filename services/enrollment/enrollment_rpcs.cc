@@ -28,13 +28,15 @@ pb::Enrollment NewRecord(const std::string& name, const pb::CreateEnrollmentRequ
 
 }  // namespace
 
-absl::Status EnrollmentService::DoCreateEnrollment(const pb::CreateEnrollmentRequest& req,
+absl::Status EnrollmentService::DoCreateEnrollment(const CallAuth& call,
+                                                   const pb::CreateEnrollmentRequest& req,
                                                    pb::CreateEnrollmentResponse& resp,
                                                    absl::Time deadline) {
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   ASSIGN_OR_RETURN(std::string learner_id, ParseLearnerName(req.learner(), city_, "learner"));
   ASSIGN_OR_RETURN(OfferingRef offering, ParseOfferingName(req.offering(), city_, "offering"));
   RETURN_IF_ERROR(ValidateRequestId("request_id", req.request_id()));
+  RETURN_IF_ERROR(CheckLearnerAccess(call, learner_id));
   const std::string fingerprint = std::to_string(RequestFingerprint(req));
   const std::string id = NewId('e');
   const std::string name = EnrollmentName(city_, id);
@@ -55,24 +57,29 @@ absl::Status EnrollmentService::DoCreateEnrollment(const pb::CreateEnrollmentReq
   return Unavailable("OFFERING_FACTS_PENDING", "the offering is being looked up: retry shortly");
 }
 
-absl::Status EnrollmentService::DoGetEnrollment(const pb::GetEnrollmentRequest& req,
+absl::Status EnrollmentService::DoGetEnrollment(const CallAuth& call,
+                                                const pb::GetEnrollmentRequest& req,
                                                 pb::GetEnrollmentResponse& resp) {
   ASSIGN_OR_RETURN(std::string id, ParseEnrollmentName(req.name(), city_, "name"));
+  RETURN_IF_ERROR(CheckEnrollmentAccess(call, "name", req.name()));
   ASSIGN_OR_RETURN(StoredEnrollment stored, store_.ReadEnrollment(id));
   *resp.mutable_enrollment() = std::move(stored.enrollment);
   return absl::OkStatus();
 }
 
-absl::Status EnrollmentService::DoCancelEnrollment(const pb::CancelEnrollmentRequest& req,
+absl::Status EnrollmentService::DoCancelEnrollment(const CallAuth& call,
+                                                   const pb::CancelEnrollmentRequest& req,
                                                    pb::CancelEnrollmentResponse& resp) {
   ASSIGN_OR_RETURN(std::string id, ParseEnrollmentName(req.name(), city_, "name"));
   RETURN_IF_ERROR(ValidateCancelReason(req.reason()));
+  RETURN_IF_ERROR(CheckEnrollmentAccess(call, "name", req.name()));
   ASSIGN_OR_RETURN(pb::Enrollment cancelled, store_.Cancel(id, req.reason()));
   *resp.mutable_enrollment() = std::move(cancelled);
   return absl::OkStatus();
 }
 
-absl::Status EnrollmentService::DoListEnrollments(const pb::ListEnrollmentsRequest& req,
+absl::Status EnrollmentService::DoListEnrollments(const CallAuth& call,
+                                                  const pb::ListEnrollmentsRequest& req,
                                                   pb::ListEnrollmentsResponse& resp) {
   if (req.learner().empty() == req.offering().empty()) {
     return InvalidArgument("INVALID_FIELD",
@@ -91,12 +98,37 @@ absl::Status EnrollmentService::DoListEnrollments(const pb::ListEnrollmentsReque
   EnrollmentStore::Page page;
   if (!req.learner().empty()) {
     ASSIGN_OR_RETURN(std::string learner_id, ParseLearnerName(req.learner(), city_, "learner"));
+    if (call.caller.role == auth::Role::kPartnerAdmin) {
+      return Denied(MakeError(absl::StatusCode::kPermissionDenied, "PERMISSION_DENIED",
+                              "partner admins read rosters by offering, not by learner"));
+    }
+    RETURN_IF_ERROR(CheckLearnerAccess(call, learner_id));
     RETURN_IF_ERROR(store_.ReadLearner(learner_id).status());  // NOT_FOUND once erased
     ASSIGN_OR_RETURN(page, store_.ListByLearner(learner_id, after, req.state(), page_size));
   } else {
     ASSIGN_OR_RETURN(OfferingRef offering, ParseOfferingName(req.offering(), city_, "offering"));
+    RETURN_IF_ERROR(CheckRosterAccess(call, offering));
     ASSIGN_OR_RETURN(page,
                      store_.ListByOffering(offering.offering_id, after, req.state(), page_size));
+  }
+  if (call.own_only && call.caller.role == auth::Role::kPartnerAdmin) {
+    // Only learners who consented to share progress with the provider.
+    std::vector<std::string> learner_ids;
+    for (const pb::Enrollment& e : page.enrollments) {
+      auto id = ParseLearnerName(e.learner(), city_, "learner");
+      learner_ids.push_back(id.ok() ? *id : "");
+    }
+    ASSIGN_OR_RETURN(auto learners, store_.ReadLearners(learner_ids));
+    int omitted = 0;
+    for (size_t i = 0; i < page.enrollments.size(); ++i) {
+      if (learners[i].has_value() && PartnerMaySee(call, req.offering(), *learners[i])) {
+        *resp.add_enrollments() = std::move(page.enrollments[i]);
+      } else {
+        ++omitted;
+      }
+    }
+    resp.set_omitted_without_consent(omitted);
+    page.enrollments.clear();
   }
   for (pb::Enrollment& e : page.enrollments) *resp.add_enrollments() = std::move(e);
   if (page.more) resp.set_next_page_token(tokens_.Encode(fingerprint, page.last_position));

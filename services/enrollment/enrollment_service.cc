@@ -24,11 +24,13 @@ EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* po
                                      Metrics* metrics, Clock clock)
     : options_(options),
       city_(options.city.city_id()),
-      edge_{metrics, "enrollment.gnlc.org", options.log_requests},
+      edge_(MakeRpcEdge(options, metrics, "enrollment.gnlc.org",
+                        "gnlc.enrollment.v1.EnrollmentService")),
       clock_(std::move(clock)),
       store_(pool, city_, clock_),
-      catalog_(options.catalog_address),
+      catalog_(options.catalog_address, options.city),
       tokens_(options.page_token_secret),
+      partner_programs_(city_),
       pool_(pool),
       aof_rewrite_interval_(AofRewriteInterval()) {}
 
@@ -45,10 +47,15 @@ void EnrollmentService::StartFollowingCatalog() {
                                                            .start_id = "$"},
                                       [this](const Event& e) { return ApplyCatalogEvent(e); });
   catalog_consumer_->Start();
+  partnership_follower_ =
+      std::make_unique<StreamFollower>(options_.redis, kPartnershipStream, "0",
+                                       [this](const Event& e) { partner_programs_.Apply(e); });
+  partnership_follower_->Start();
 }
 
 void EnrollmentService::Stop() {
   if (catalog_consumer_ != nullptr) catalog_consumer_->Stop();
+  if (partnership_follower_ != nullptr) partnership_follower_->Stop();
 }
 
 absl::Status EnrollmentService::ApplyCatalogEvent(const Event& event) {
@@ -123,11 +130,20 @@ absl::Status EnrollmentService::ChangeEnrollment(
 // The RPCs: each hands its logic to the common edge (status mapping,
 // metrics, logs). The logic lives in learner_rpcs.cc, enrollment_rpcs.cc and
 // outcome_rpcs.cc.
-#define GNLC_ENROLLMENT_RPC(Method, ...)                                                         \
-  grpc::ServerUnaryReactor* EnrollmentService::Method(grpc::CallbackServerContext* ctx,          \
-                                                      const pb::Method##Request* req,            \
-                                                      pb::Method##Response* resp) {              \
-    return ServeUnary(ctx, edge_, #Method, [&] { return Do##Method(*req, *resp __VA_ARGS__); }); \
+#define GNLC_ENROLLMENT_RPC(Method, ...)                                                \
+  grpc::ServerUnaryReactor* EnrollmentService::Method(grpc::CallbackServerContext* ctx, \
+                                                      const pb::Method##Request* req,   \
+                                                      pb::Method##Response* resp) {     \
+    return ServeUnary(ctx, edge_, #Method, *req, [&](const CallAuth& call) {            \
+      return Do##Method(call, *req, *resp __VA_ARGS__);                                 \
+    });                                                                                 \
+  }
+#define GNLC_ENROLLMENT_PUBLIC_RPC(Method, ...)                                         \
+  grpc::ServerUnaryReactor* EnrollmentService::Method(grpc::CallbackServerContext* ctx, \
+                                                      const pb::Method##Request* req,   \
+                                                      pb::Method##Response* resp) {     \
+    return ServeUnary(ctx, edge_, #Method, *req,                                        \
+                      [&] { return Do##Method(*req, *resp __VA_ARGS__); });             \
   }
 GNLC_ENROLLMENT_RPC(CreateLearner)
 GNLC_ENROLLMENT_RPC(GetLearner)
@@ -137,11 +153,12 @@ GNLC_ENROLLMENT_RPC(GetEnrollment)
 GNLC_ENROLLMENT_RPC(CancelEnrollment)
 GNLC_ENROLLMENT_RPC(ListEnrollments)
 GNLC_ENROLLMENT_RPC(CompleteEnrollment)
-GNLC_ENROLLMENT_RPC(GetOfferingSeats, , absl::FromChrono(ctx->deadline()))
+GNLC_ENROLLMENT_PUBLIC_RPC(GetOfferingSeats, , absl::FromChrono(ctx->deadline()))
 GNLC_ENROLLMENT_RPC(RecordEmploymentOutcome)
 GNLC_ENROLLMENT_RPC(SubmitFeedback)
 GNLC_ENROLLMENT_RPC(ExportLearnerData)
 GNLC_ENROLLMENT_RPC(EraseLearner)
 #undef GNLC_ENROLLMENT_RPC
+#undef GNLC_ENROLLMENT_PUBLIC_RPC
 
 }  // namespace gnlc::enrollment

@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/events/event_codec.h"
 #include "common/events/group_consumer.h"
+#include "common/events/stream_follower.h"
 #include "common/names/resource_names.h"
 #include "common/paging/page_token.h"
 #include "common/server/server_options.h"
@@ -24,6 +25,7 @@
 #include "gnlc/enrollment/v1/enrollment_service.grpc.pb.h"
 #include "services/catalog/catalog_client.h"
 #include "services/enrollment/enrollment_store.h"
+#include "services/enrollment/partner_programs.h"
 
 namespace gnlc::enrollment {
 
@@ -36,7 +38,8 @@ class EnrollmentService final : public pb::EnrollmentService::CallbackService {
       Clock clock = [] { return absl::Now(); });
   ~EnrollmentService() override;
 
-  // Keeps offering facts current from the catalog's events.
+  // Keeps offering facts current from the catalog's events, and which
+  // partners deliver which programs from the partnership service's.
   void StartFollowingCatalog();
   void Stop();
 
@@ -61,32 +64,43 @@ class EnrollmentService final : public pb::EnrollmentService::CallbackService {
 
  private:
   // learner_rpcs.cc
-  absl::Status DoCreateLearner(const pb::CreateLearnerRequest& req,
+  absl::Status DoCreateLearner(const CallAuth& call, const pb::CreateLearnerRequest& req,
                                pb::CreateLearnerResponse& resp);
-  absl::Status DoGetLearner(const pb::GetLearnerRequest& req, pb::GetLearnerResponse& resp);
-  absl::Status DoUpdateLearner(const pb::UpdateLearnerRequest& req,
+  absl::Status DoGetLearner(const CallAuth& call, const pb::GetLearnerRequest& req,
+                            pb::GetLearnerResponse& resp);
+  absl::Status DoUpdateLearner(const CallAuth& call, const pb::UpdateLearnerRequest& req,
                                pb::UpdateLearnerResponse& resp);
-  absl::Status DoExportLearnerData(const pb::ExportLearnerDataRequest& req,
+  absl::Status DoExportLearnerData(const CallAuth& call, const pb::ExportLearnerDataRequest& req,
                                    pb::ExportLearnerDataResponse& resp);
-  absl::Status DoEraseLearner(const pb::EraseLearnerRequest& req, pb::EraseLearnerResponse& resp);
+  absl::Status DoEraseLearner(const CallAuth& call, const pb::EraseLearnerRequest& req,
+                              pb::EraseLearnerResponse& resp);
   // enrollment_rpcs.cc
-  absl::Status DoCreateEnrollment(const pb::CreateEnrollmentRequest& req,
+  absl::Status DoCreateEnrollment(const CallAuth& call, const pb::CreateEnrollmentRequest& req,
                                   pb::CreateEnrollmentResponse& resp, absl::Time deadline);
-  absl::Status DoGetEnrollment(const pb::GetEnrollmentRequest& req,
+  absl::Status DoGetEnrollment(const CallAuth& call, const pb::GetEnrollmentRequest& req,
                                pb::GetEnrollmentResponse& resp);
-  absl::Status DoCancelEnrollment(const pb::CancelEnrollmentRequest& req,
+  absl::Status DoCancelEnrollment(const CallAuth& call, const pb::CancelEnrollmentRequest& req,
                                   pb::CancelEnrollmentResponse& resp);
-  absl::Status DoListEnrollments(const pb::ListEnrollmentsRequest& req,
+  absl::Status DoListEnrollments(const CallAuth& call, const pb::ListEnrollmentsRequest& req,
                                  pb::ListEnrollmentsResponse& resp);
   absl::Status DoGetOfferingSeats(const pb::GetOfferingSeatsRequest& req,
                                   pb::GetOfferingSeatsResponse& resp, absl::Time deadline);
   // outcome_rpcs.cc
-  absl::Status DoCompleteEnrollment(const pb::CompleteEnrollmentRequest& req,
+  absl::Status DoCompleteEnrollment(const CallAuth& call, const pb::CompleteEnrollmentRequest& req,
                                     pb::CompleteEnrollmentResponse& resp);
-  absl::Status DoRecordEmploymentOutcome(const pb::RecordEmploymentOutcomeRequest& req,
+  absl::Status DoRecordEmploymentOutcome(const CallAuth& call,
+                                         const pb::RecordEmploymentOutcomeRequest& req,
                                          pb::RecordEmploymentOutcomeResponse& resp);
-  absl::Status DoSubmitFeedback(const pb::SubmitFeedbackRequest& req,
+  absl::Status DoSubmitFeedback(const CallAuth& call, const pb::SubmitFeedbackRequest& req,
                                 pb::SubmitFeedbackResponse& resp);
+
+  // access_checks.cc: the "own" rules of the permission table.
+  absl::Status CheckLearnerAccess(const CallAuth& call, absl::string_view learner_id);
+  absl::Status CheckEnrollmentAccess(const CallAuth& call, absl::string_view field,
+                                     absl::string_view name);
+  absl::Status CheckRosterAccess(const CallAuth& call, const OfferingRef& offering);
+  bool PartnerMaySee(const CallAuth& call, absl::string_view offering_name,
+                     const pb::Learner& learner) const;
 
   // Fetches an offering's facts from the catalog and stores them.
   absl::Status LearnOffering(const OfferingRef& ref, absl::Time deadline);
@@ -110,6 +124,8 @@ class EnrollmentService final : public pb::EnrollmentService::CallbackService {
   catalog::CatalogClient catalog_;
   PageTokenCodec tokens_;
   std::unique_ptr<GroupConsumer> catalog_consumer_;
+  PartnerPrograms partner_programs_;
+  std::unique_ptr<StreamFollower> partnership_follower_;
   RedisPool* pool_;
   const absl::Duration aof_rewrite_interval_;
   absl::Mutex rewrite_mu_;

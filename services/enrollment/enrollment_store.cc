@@ -122,13 +122,38 @@ absl::StatusOr<std::optional<std::string>> EnrollmentStore::CreateLearner(
   return Unexpected(outcome);
 }
 
+absl::Status EnrollmentStore::LearnerNotFound(absl::string_view learner_id) const {
+  return NotFound("LEARNER_NOT_FOUND",
+                  absl::StrCat(LearnerName(city_, learner_id), " does not exist or was erased"));
+}
+
+absl::Status EnrollmentStore::EnrollmentNotFound(absl::string_view enrollment_id) const {
+  return NotFound("ENROLLMENT_NOT_FOUND",
+                  absl::StrCat(EnrollmentName(city_, enrollment_id), " does not exist"));
+}
+
+absl::StatusOr<std::vector<std::optional<pb::Learner>>> EnrollmentStore::ReadLearners(
+    const std::vector<std::string>& learner_ids) {
+  std::vector<std::optional<pb::Learner>> out(learner_ids.size());
+  if (learner_ids.empty()) return out;
+  std::vector<absl::string_view> args = {"HMGET", "enr:{0}:learners"};
+  for (const auto& id : learner_ids) args.push_back(id);
+  ASSIGN_OR_RETURN(RedisReply reply, pool_->Command(args));
+  const ReplyView r = reply.view();
+  for (size_t i = 0; i < learner_ids.size() && i < r.size(); ++i) {
+    if (r[i].is_nil()) continue;
+    pb::Learner learner;
+    if (Parse(std::string(r[i].str()), learner)) out[i] = std::move(learner);
+  }
+  return out;
+}
+
 absl::StatusOr<StoredLearner> EnrollmentStore::ReadLearner(absl::string_view learner_id) {
   ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"HGET", "enr:{0}:learners", learner_id}));
   StoredLearner out;
   out.blob = std::string(reply.view().str());
   if (reply.view().is_nil() || !Parse(out.blob, out.learner)) {
-    return NotFound("LEARNER_NOT_FOUND",
-                    absl::StrCat(LearnerName(city_, learner_id), " does not exist or was erased"));
+    return LearnerNotFound(learner_id);
   }
   return out;
 }
@@ -143,8 +168,7 @@ absl::Status EnrollmentStore::UpdateLearner(absl::string_view learner_id,
   const absl::string_view outcome = Outcome(reply);
   if (outcome == "OK") return absl::OkStatus();
   if (outcome == "NOT_FOUND") {
-    return NotFound("LEARNER_NOT_FOUND",
-                    absl::StrCat(LearnerName(city_, learner_id), " does not exist or was erased"));
+    return LearnerNotFound(learner_id);
   }
   if (outcome == "CONFLICT") {
     return Aborted("CONCURRENT_UPDATE", "the learner changed meanwhile: read it again and retry");
@@ -171,8 +195,7 @@ absl::StatusOr<std::optional<pb::Enrollment>> EnrollmentStore::Enroll(
   if (outcome == "NO_FACTS") return std::nullopt;
   if (outcome == "REQUEST_MISMATCH") return RequestIdReused();
   if (outcome == "NO_LEARNER") {
-    return NotFound("LEARNER_NOT_FOUND",
-                    absl::StrCat(LearnerName(city_, learner_id), " does not exist or was erased"));
+    return LearnerNotFound(learner_id);
   }
   const std::map<std::string, std::string> offering = {{"offering", std::string(offering_name)}};
   if (outcome == "NO_OFFERING") {
@@ -221,8 +244,7 @@ absl::StatusOr<pb::Enrollment> EnrollmentStore::Cancel(
   const absl::string_view outcome = Outcome(reply);
   if (outcome == "OK") return ParseEnrollment(reply.view()[1].str(), 0);
   if (outcome == "NOT_FOUND") {
-    return NotFound("ENROLLMENT_NOT_FOUND",
-                    absl::StrCat(EnrollmentName(city_, enrollment_id), " does not exist"));
+    return EnrollmentNotFound(enrollment_id);
   }
   if (outcome == "NOT_ACTIVE") {
     return FailedPrecondition("ENROLLMENT_NOT_ACTIVE",
@@ -243,8 +265,7 @@ absl::Status EnrollmentStore::Rewrite(absl::string_view enrollment_id,
   const absl::string_view outcome = Outcome(reply);
   if (outcome == "OK") return absl::OkStatus();
   if (outcome == "NOT_FOUND") {
-    return NotFound("ENROLLMENT_NOT_FOUND",
-                    absl::StrCat(EnrollmentName(city_, enrollment_id), " does not exist"));
+    return EnrollmentNotFound(enrollment_id);
   }
   if (outcome == "CONFLICT") {
     return Aborted("CONCURRENT_UPDATE", "the enrollment changed meanwhile: read it and retry");
@@ -256,8 +277,7 @@ absl::StatusOr<StoredEnrollment> EnrollmentStore::ReadEnrollment(absl::string_vi
   ASSIGN_OR_RETURN(RedisReply reply, Run(ViewScript(), {enrollment_id}));
   const ReplyView r = reply.view();
   if (r.size() < 2 || r[0].str().empty()) {
-    return NotFound("ENROLLMENT_NOT_FOUND",
-                    absl::StrCat(EnrollmentName(city_, enrollment_id), " does not exist"));
+    return EnrollmentNotFound(enrollment_id);
   }
   StoredEnrollment out;
   out.blob = std::string(r[0].str());

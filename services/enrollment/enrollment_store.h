@@ -77,6 +77,13 @@ class EnrollmentStore final {
                                                            absl::string_view request_id,
                                                            absl::string_view fingerprint);
   absl::StatusOr<StoredLearner> ReadLearner(absl::string_view learner_id);
+  // Several learners in one round trip; nullopt for one that does not exist.
+  absl::StatusOr<std::vector<std::optional<pb::Learner>>> ReadLearners(
+      const std::vector<std::string>& learner_ids);
+  // The NOT_FOUND a missing learner or enrollment gets, for callers that
+  // must answer the same for one they may not see.
+  absl::Status LearnerNotFound(absl::string_view learner_id) const;
+  absl::Status EnrollmentNotFound(absl::string_view enrollment_id) const;
   // Replaces the learner if it is still `expected_blob`; ABORTED otherwise.
   absl::Status UpdateLearner(absl::string_view learner_id, absl::string_view expected_blob,
                              const pb::Learner& learner);

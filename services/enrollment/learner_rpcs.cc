@@ -9,14 +9,26 @@
 
 namespace gnlc::enrollment {
 
-absl::Status EnrollmentService::DoCreateLearner(const pb::CreateLearnerRequest& req,
+absl::Status EnrollmentService::DoCreateLearner(const CallAuth& call,
+                                                const pb::CreateLearnerRequest& req,
                                                 pb::CreateLearnerResponse& resp) {
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   RETURN_IF_ERROR(ValidateRequestId("request_id", req.request_id()));
   RETURN_IF_ERROR(ValidateLearner(req.learner(), options_.city));
+  std::string subject = req.learner().external_subject();
+  if (call.own_only) {
+    // A resident registers themself, under their token's subject only.
+    if (!subject.empty() && subject != call.caller.subject) {
+      return Denied(MakeError(absl::StatusCode::kPermissionDenied, "SUBJECT_MISMATCH",
+                              "a resident's learner.external_subject is their token's sub: "
+                              "leave it empty or set it to that",
+                              {{"field", "learner.external_subject"}}));
+    }
+    subject = call.caller.subject;
+  }
   const std::string fingerprint = std::to_string(RequestFingerprint(req));
   pb::Learner learner;
-  learner.set_external_subject(req.learner().external_subject());
+  learner.set_external_subject(subject);
   learner.set_district(req.learner().district());
   learner.set_age_band(req.learner().age_band());
   *learner.mutable_consents() = req.learner().consents();
@@ -46,17 +58,20 @@ absl::Status EnrollmentService::DoCreateLearner(const pb::CreateLearnerRequest& 
   return absl::InternalError("could not draw a free learner id");
 }
 
-absl::Status EnrollmentService::DoGetLearner(const pb::GetLearnerRequest& req,
+absl::Status EnrollmentService::DoGetLearner(const CallAuth& call, const pb::GetLearnerRequest& req,
                                              pb::GetLearnerResponse& resp) {
   ASSIGN_OR_RETURN(std::string id, ParseLearnerName(req.name(), city_, "name"));
+  RETURN_IF_ERROR(CheckLearnerAccess(call, id));
   ASSIGN_OR_RETURN(StoredLearner stored, store_.ReadLearner(id));
   *resp.mutable_learner() = std::move(stored.learner);
   return absl::OkStatus();
 }
 
-absl::Status EnrollmentService::DoUpdateLearner(const pb::UpdateLearnerRequest& req,
+absl::Status EnrollmentService::DoUpdateLearner(const CallAuth& call,
+                                                const pb::UpdateLearnerRequest& req,
                                                 pb::UpdateLearnerResponse& resp) {
   ASSIGN_OR_RETURN(std::string id, ParseLearnerName(req.learner().name(), city_, "learner.name"));
+  RETURN_IF_ERROR(CheckLearnerAccess(call, id));
   ASSIGN_OR_RETURN(StoredLearner stored, store_.ReadLearner(id));
   if (!req.etag().empty() && req.etag() != stored.learner.etag()) {
     return Aborted("STALE_ETAG",
@@ -76,9 +91,11 @@ absl::Status EnrollmentService::DoUpdateLearner(const pb::UpdateLearnerRequest& 
   return absl::OkStatus();
 }
 
-absl::Status EnrollmentService::DoExportLearnerData(const pb::ExportLearnerDataRequest& req,
+absl::Status EnrollmentService::DoExportLearnerData(const CallAuth& call,
+                                                    const pb::ExportLearnerDataRequest& req,
                                                     pb::ExportLearnerDataResponse& resp) {
   ASSIGN_OR_RETURN(std::string id, ParseLearnerName(req.name(), city_, "name"));
+  RETURN_IF_ERROR(CheckLearnerAccess(call, id));
   ASSIGN_OR_RETURN(StoredLearner stored, store_.ReadLearner(id));
   *resp.mutable_learner() = std::move(stored.learner);
   std::string after = "0";
@@ -92,9 +109,13 @@ absl::Status EnrollmentService::DoExportLearnerData(const pb::ExportLearnerDataR
   return absl::OkStatus();
 }
 
-absl::Status EnrollmentService::DoEraseLearner(const pb::EraseLearnerRequest& req,
+absl::Status EnrollmentService::DoEraseLearner(const CallAuth& call,
+                                               const pb::EraseLearnerRequest& req,
                                                pb::EraseLearnerResponse& resp) {
   ASSIGN_OR_RETURN(std::string id, ParseLearnerName(req.name(), city_, "name"));
+  // A resident's erasure of a learner that is not theirs (or no longer
+  // exists) is NOT_FOUND; a city admin's of one already erased is a no-op.
+  RETURN_IF_ERROR(CheckLearnerAccess(call, id));
   auto stored = store_.ReadLearner(id);
   if (absl::IsNotFound(stored.status())) {
     resp.set_erased(false);  // already erased (or never existed): nothing to do

@@ -24,9 +24,11 @@ std::string OutcomeReason(pb::CompletionOutcome outcome) {
 
 }  // namespace
 
-absl::Status EnrollmentService::DoCompleteEnrollment(const pb::CompleteEnrollmentRequest& req,
+absl::Status EnrollmentService::DoCompleteEnrollment(const CallAuth& call,
+                                                     const pb::CompleteEnrollmentRequest& req,
                                                      pb::CompleteEnrollmentResponse& resp) {
   RETURN_IF_ERROR(ValidateCompletion(req.completion()));
+  RETURN_IF_ERROR(CheckEnrollmentAccess(call, "name", req.name()));
   const auto now = TimestampFromTime(clock_());
   return ChangeEnrollment(
       "name", req.name(), gnlc::events::v1::ENROLLMENT_CHANGE_COMPLETED, /*completing=*/true,
@@ -49,8 +51,10 @@ absl::Status EnrollmentService::DoCompleteEnrollment(const pb::CompleteEnrollmen
 }
 
 absl::Status EnrollmentService::DoRecordEmploymentOutcome(
-    const pb::RecordEmploymentOutcomeRequest& req, pb::RecordEmploymentOutcomeResponse& resp) {
+    const CallAuth& call, const pb::RecordEmploymentOutcomeRequest& req,
+    pb::RecordEmploymentOutcomeResponse& resp) {
   RETURN_IF_ERROR(ValidateEmployment(req.outcome(), clock_()));
+  RETURN_IF_ERROR(CheckEnrollmentAccess(call, "enrollment", req.enrollment()));
   const auto now = TimestampFromTime(clock_());
   return ChangeEnrollment(
       "enrollment", req.enrollment(), gnlc::events::v1::ENROLLMENT_CHANGE_EMPLOYMENT_RECORDED,
@@ -74,9 +78,11 @@ absl::Status EnrollmentService::DoRecordEmploymentOutcome(
       *resp.mutable_enrollment());
 }
 
-absl::Status EnrollmentService::DoSubmitFeedback(const pb::SubmitFeedbackRequest& req,
+absl::Status EnrollmentService::DoSubmitFeedback(const CallAuth& call,
+                                                 const pb::SubmitFeedbackRequest& req,
                                                  pb::SubmitFeedbackResponse& resp) {
   RETURN_IF_ERROR(ValidateFeedback(req.feedback()));
+  RETURN_IF_ERROR(CheckEnrollmentAccess(call, "enrollment", req.enrollment()));
   const absl::Time now = clock_();
   return ChangeEnrollment(
       "enrollment", req.enrollment(), gnlc::events::v1::ENROLLMENT_CHANGE_FEEDBACK_GIVEN,

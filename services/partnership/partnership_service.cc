@@ -14,10 +14,11 @@ PartnershipService::PartnershipService(const ServerOptions& options, RedisPool* 
                                        Metrics* metrics, Clock clock)
     : options_(options),
       city_(options.city.city_id()),
-      edge_{metrics, "partnership.gnlc.org", options.log_requests},
+      edge_(MakeRpcEdge(options, metrics, "partnership.gnlc.org",
+                        "gnlc.partnership.v1.PartnershipService")),
       clock_(std::move(clock)),
       store_(pool),
-      catalog_(options.catalog_address),
+      catalog_(options.catalog_address, options.city),
       tokens_(options.page_token_secret) {}
 
 PartnershipService::~PartnershipService() { Stop(); }
@@ -100,7 +101,7 @@ absl::Status PartnershipService::ChangePartnership(
   grpc::ServerUnaryReactor* PartnershipService::Method(grpc::CallbackServerContext* ctx, \
                                                        const pb::Method##Request* req,   \
                                                        pb::Method##Response* resp) {     \
-    return ServeUnary(ctx, edge_, #Method, [&]() -> absl::Status {                       \
+    return ServeUnary(ctx, edge_, #Method, *req, [&]() -> absl::Status {                 \
       RETURN_IF_ERROR(CheckReady());                                                     \
       return Do##Method(*req, *resp __VA_ARGS__);                                        \
     });                                                                                  \

@@ -132,15 +132,15 @@ TEST_F(AnalyticsDashboardTest, ComparisonReportsSlowAndMissingPeersWithinTheDead
   // Suzhou: its own Redis and analytics.
   auto suzhou_redis = gnlc::testing::RedisServerProcess::Start();
   ASSERT_TRUE(suzhou_redis.ok());
-  CityConfig suzhou = catalog::testing::TestCity();
-  suzhou.set_city_id("suzhou");
+  CityConfig suzhou = catalog::testing::TestCity("suzhou");
+  suzhou.add_peers()->set_city_id("nanjing");  // accepts Nanjing's certificate
   auto suzhou_analytics = AnalyticsServer::Start((*suzhou_redis)->address(), suzhou);
   SilentPeer hung;
 
   CityConfig city = catalog::testing::TestCity();
   auto* p = city.add_peers();
   p->set_city_id("suzhou");
-  p->set_analytics_address(absl::StrCat("127.0.0.1:", suzhou_analytics->server->port()));
+  p->set_analytics_address(absl::StrCat("127.0.0.1:", suzhou_analytics->server->peer_port()));
   p = city.add_peers();
   p->set_city_id("hangzhou");
   p->set_analytics_address(absl::StrCat("127.0.0.1:", hung.port()));

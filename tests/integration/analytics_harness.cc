@@ -15,6 +15,7 @@ std::unique_ptr<AnalyticsServer> AnalyticsServer::Start(const std::string& redis
   r->service = std::make_unique<AnalyticsService>(options, r->pool.get(), r->metrics.get());
   r->server = std::make_unique<GnlcServer>(options, r->metrics.get());
   r->server->AddService(r->service.get(), "gnlc.analytics.v1.AnalyticsService");
+  r->server->AcceptPeers();
   AnalyticsService* service = r->service.get();
   r->server->SetReadiness([service] { return service->ready(); });
   AddDashboard(r->server->admin(), service);
@@ -22,7 +23,7 @@ std::unique_ptr<AnalyticsServer> AnalyticsServer::Start(const std::string& redis
   EXPECT_TRUE(started.ok()) << started;
   const absl::Status ingesting = r->service->Start();
   EXPECT_TRUE(ingesting.ok()) << ingesting;
-  r->channel = gnlc::testing::LocalChannel(r->server->port());
+  r->channel = gnlc::testing::LocalChannel(r->server->port(), city.city_id());
   r->stub = apb::AnalyticsService::NewStub(r->channel);
   EXPECT_TRUE(gnlc::testing::WaitForHealth(r->channel, "gnlc.analytics.v1.AnalyticsService",
                                            grpc::health::v1::HealthCheckResponse::SERVING,

@@ -2,20 +2,22 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/test_security.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace gnlc::catalog::testing {
 
 using google::protobuf::util::TimeUtil;
 
-CityConfig TestCity() {
+CityConfig TestCity(const std::string& city_id) {
   CityConfig c;
-  c.set_city_id("nanjing");
+  c.set_city_id(city_id);
   for (const char* d : {"gulou", "xuanwu", "qinhuai", "jianye", "jiangning"}) {
     auto* district = c.add_districts();
     district->set_id(d);
     district->set_population(500000);
   }
+  gnlc::testing::AddTestSecurity(c);
   return c;
 }
 

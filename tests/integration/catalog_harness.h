@@ -23,8 +23,9 @@ namespace gnlc::catalog::testing {
 
 namespace pb = gnlc::catalog::v1;
 
-// Nanjing with a handful of districts.
-CityConfig TestCity();
+// Nanjing (or `city_id`) with a handful of districts, TLS and the test
+// token issuer (common/testing/test_security.h).
+CityConfig TestCity(const std::string& city_id = "nanjing");
 
 struct CatalogReplica {
   std::unique_ptr<Metrics> metrics;

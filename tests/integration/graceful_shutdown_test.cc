@@ -16,6 +16,8 @@
 #include "common/testing/grpc_testing.h"
 #include "common/testing/redis_server.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "tests/integration/catalog_harness.h"
 
 extern char** environ;
 
@@ -29,7 +31,10 @@ TEST(GracefulShutdown, SigtermUnderLoadFinishesCallsAndExitsZeroWithinFiveSecond
   auto redis = testing::RedisServerProcess::Start();
   ASSERT_TRUE(redis.ok()) << redis.status();
   const std::string dir = (*redis)->dir();
-  std::ofstream(dir + "/city.json") << R"({"cityId": "nanjing"})";
+  std::string json;
+  ASSERT_TRUE(
+      google::protobuf::util::MessageToJsonString(catalog::testing::TestCity(), &json).ok());
+  std::ofstream(dir + "/city.json") << json;
   const std::string port_file = dir + "/ports";
   std::vector<std::string> args = {GNLC_CATALOG_BINARY, "--config=" + dir + "/city.json",
                                    "--redis=" + (*redis)->address(), "--port_file=" + port_file,

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 namespace gnlc {
@@ -11,12 +12,23 @@ namespace {
 
 // A file of its own per test and process: CTest runs tests in parallel
 // processes that share TempDir().
-std::string WriteConfig(const std::string& text) {
+std::string WriteConfigAsIs(const std::string& text) {
   const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
   const std::string path =
       ::testing::TempDir() + "/city-" + test->name() + "-" + std::to_string(getpid()) + ".json";
   std::ofstream(path) << text;
   return path;
+}
+
+// The minimum security settings a server starts with: plaintext said
+// explicitly, one issuer whose JWKS (relative: next to the config) exists.
+constexpr char kSecurity[] =
+    R"("tls":{"insecurePlaintext":true},)"
+    R"("auth":{"audience":"gnlc:test","issuers":[{"issuer":"https://id","jwksFile":"jwks-{service}.json"}]},)";
+
+std::string WriteConfig(const std::string& text) {
+  std::ofstream(::testing::TempDir() + "/jwks-catalog.json") << R"({"keys": []})";
+  return WriteConfigAsIs("{" + std::string(kSecurity) + text.substr(1));
 }
 
 absl::StatusOr<ServerOptions> Parse(std::vector<std::string> args) {
@@ -85,6 +97,44 @@ TEST(ParseServerOptions, RedisPasswordComesFromTheNamedVariable) {
   unsetenv("GNLC_TEST_REDIS_PW");
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->redis.password, "s3cret");
+}
+
+TEST(ParseServerOptions, ResolvesSecretPathsBelowTheConfigFolderWithTheServiceName) {
+  const std::string config = WriteConfig(R"({"cityId":"nanjing"})");
+  auto o = Parse({"--config=" + config});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(std::filesystem::path(o->city.auth().issuers(0).jwks_file()),
+            std::filesystem::path(::testing::TempDir()) / "jwks-catalog.json");
+}
+
+TEST(ParseServerOptions, SecretsDirFlagMovesRelativePaths) {
+  const std::string dir = ::testing::TempDir() + "/secrets-" + std::to_string(getpid());
+  std::ignore = std::system(("mkdir -p " + dir).c_str());
+  std::ofstream(dir + "/jwks-catalog.json") << R"({"keys": []})";
+  const std::string config = WriteConfig(R"({"cityId":"nanjing"})");
+  auto o = Parse({"--config=" + config, "--secrets_dir=" + dir});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->city.auth().issuers(0).jwks_file(), dir + "/jwks-catalog.json");
+}
+
+TEST(ParseServerOptions, RefusesToStartWithoutTlsOrTokenSettings) {
+  struct Case {
+    std::string json;
+    std::string names;
+  };
+  const std::vector<Case> cases = {
+      {R"({"cityId":"nanjing"})", "tls.cert_file"},
+      {R"({"cityId":"nanjing","tls":{"insecurePlaintext":true}})", "auth.audience"},
+      {R"({"cityId":"nanjing","tls":{"insecurePlaintext":true},"auth":{"audience":"a"}})",
+       "auth.issuers"},
+      {R"({"cityId":"nanjing","tls":{"certFile":"/nonexistent.crt","keyFile":"/x.key"}})",
+       "tls.cert_file: cannot read /nonexistent.crt"},
+  };
+  for (const auto& c : cases) {
+    auto o = Parse({"--config=" + WriteConfigAsIs(c.json)});
+    ASSERT_FALSE(o.ok()) << c.json;
+    EXPECT_NE(o.status().message().find(c.names), std::string::npos) << o.status();
+  }
 }
 
 }  // namespace

@@ -1,0 +1,76 @@
+#include "common/auth/authenticator.h"
+
+#include <grpcpp/security/auth_context.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
+
+namespace gnlc::auth {
+namespace {
+
+constexpr absl::string_view kSpiffeCityPrefix = "spiffe://gnlc.network/cities/";
+
+absl::Status Unauthenticated(absl::string_view reason, absl::string_view message) {
+  return MakeError(absl::StatusCode::kUnauthenticated, reason, message);
+}
+
+std::vector<TokenVerifier::Issuer> IssuersOf(const CityConfig& city) {
+  std::vector<TokenVerifier::Issuer> out;
+  for (const auto& i : city.auth().issuers()) out.push_back({i.issuer(), i.jwks_file()});
+  return out;
+}
+
+}  // namespace
+
+std::string CityFromSpiffeId(absl::string_view spiffe_id) {
+  if (!absl::StartsWith(spiffe_id, kSpiffeCityPrefix)) return "";
+  absl::string_view city = spiffe_id.substr(kSpiffeCityPrefix.size());
+  if (city.empty() || city.size() > 63) return "";
+  for (char c : city) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-') return "";
+  }
+  return std::string(city);
+}
+
+std::string SpiffeIdOfCity(absl::string_view city) { return absl::StrCat(kSpiffeCityPrefix, city); }
+
+Authenticator::Authenticator(const CityConfig& city, absl::Duration jwks_check_every)
+    : verifier_(city.auth().audience(), IssuersOf(city), jwks_check_every) {
+  for (const auto& p : city.peers()) peers_.push_back(p.city_id());
+}
+
+absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase& ctx,
+                                                   absl::Time now) const {
+  // A verified client certificate exists only on the peer port, which
+  // requires one signed by the network CA.
+  if (auto auth = ctx.auth_context(); auth != nullptr) {
+    const auto spiffe = auth->FindPropertyValues("peer_spiffe_id");
+    if (!spiffe.empty()) {
+      const std::string city = CityFromSpiffeId(std::string(spiffe[0].data(), spiffe[0].size()));
+      for (const auto& p : peers_) {
+        if (!city.empty() && p == city) return Caller{Role::kPeerCity, "", "", city};
+      }
+      return MakeError(absl::StatusCode::kPermissionDenied, "PEER_NOT_CONFIGURED",
+                       "this certificate's city is not a configured peer of this city");
+    }
+  }
+  const auto& md = ctx.client_metadata();
+  auto [first, last] = md.equal_range("authorization");
+  if (first == last) return Caller{};
+  if (std::next(first) != last) {
+    return Unauthenticated("TOKEN_MALFORMED", "send exactly one authorization header");
+  }
+  const absl::string_view value(first->second.data(), first->second.size());
+  constexpr absl::string_view kBearer = "bearer ";
+  if (value.size() <= kBearer.size() ||
+      !absl::EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer)) {
+    return Unauthenticated("TOKEN_MALFORMED", "the authorization header must be 'Bearer <token>'");
+  }
+  auto claims = verifier_.Verify(value.substr(kBearer.size()), now);
+  if (!claims.ok()) return claims.status();
+  return CallerFromClaims(*claims);
+}
+
+}  // namespace gnlc::auth

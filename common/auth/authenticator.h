@@ -1,0 +1,48 @@
+// Establishes who is calling, per call and never cached on the connection
+// (SECURITY.md: AuthContext properties belong to the connection):
+//  - a peer city by its client certificate's SPIFFE id on the mutual-TLS
+//    peer port, spiffe://gnlc.network/cities/{city}, which must be a
+//    configured peer;
+//  - otherwise a bearer token in the one `authorization` header, verified
+//    by TokenVerifier, whose claims give the role;
+//  - otherwise anonymous.
+//
+//   Authenticator authn(options.city);
+//   ASSIGN_OR_RETURN(Caller caller, authn.Authenticate(*ctx, absl::Now()));
+#ifndef GNLC_COMMON_AUTH_AUTHENTICATOR_H_
+#define GNLC_COMMON_AUTH_AUTHENTICATOR_H_
+
+#include <grpcpp/server_context.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/auth/caller.h"
+#include "common/auth/token_verifier.h"
+#include "common/config/city_config.h"
+
+namespace gnlc::auth {
+
+// "spiffe://gnlc.network/cities/suzhou" -> "suzhou"; "" if not of that form.
+std::string CityFromSpiffeId(absl::string_view spiffe_id);
+std::string SpiffeIdOfCity(absl::string_view city);
+
+class Authenticator final {
+ public:
+  // `jwks_check_every`: how often JWKS files are looked at for changes.
+  explicit Authenticator(const CityConfig& city,
+                         absl::Duration jwks_check_every = absl::Seconds(1));
+
+  absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& ctx, absl::Time now) const;
+
+ private:
+  std::vector<std::string> peers_;
+  TokenVerifier verifier_;
+};
+
+}  // namespace gnlc::auth
+
+#endif  // GNLC_COMMON_AUTH_AUTHENTICATOR_H_

@@ -1,0 +1,47 @@
+// Who is calling: a role from a verified token's claims, or a peer city
+// from its client certificate, or nobody (anonymous).
+//
+//   ASSIGN_OR_RETURN(Caller caller, CallerFromClaims(claims));
+//   if (caller.role == Role::kResident) ... caller.subject ...
+#ifndef GNLC_COMMON_AUTH_CALLER_H_
+#define GNLC_COMMON_AUTH_CALLER_H_
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace gnlc::auth {
+
+enum class Role : uint8_t {
+  kAnonymous,
+  kResident,      // sub: the resident's external subject
+  kPartnerAdmin,  // claim "partner": a partner id of this city
+  kAnalyst,
+  kCityAdmin,
+  kService,   // sub: a gnlc service name ("enrollment")
+  kPeerCity,  // by client certificate, never by token
+};
+
+// "resident", "partner_admin", ... as in tokens, logs and the README.
+const char* RoleName(Role role);
+
+struct Caller {
+  Role role = Role::kAnonymous;
+  // The token's `sub` (resident: their external subject; service: its name).
+  std::string subject;
+  // partner_admin: the partner's id in this city ("p17").
+  std::string partner;
+  // kPeerCity: the peer's city id.
+  std::string peer_city;
+};
+
+// Claims: "role" (resident | partner_admin | analyst | city_admin |
+// service), "sub" (1 to 128 characters), "partner" for partner_admin.
+// UNAUTHENTICATED TOKEN_INVALID when they do not describe a caller.
+absl::StatusOr<Caller> CallerFromClaims(const nlohmann::json& claims);
+
+}  // namespace gnlc::auth
+
+#endif  // GNLC_COMMON_AUTH_CALLER_H_

@@ -1,0 +1,46 @@
+// Which partners deliver which programs, as the partnership service says
+// through its events (partnership_changed carries the whole partnership).
+// Enrollment uses it for the partner_admin rule: a partner admin sees the
+// rosters of programs that a proposed or active partnership of their
+// partner delivers. Each replica follows the partnership stream from its
+// start (versions are not needed: an event carries the whole record, and
+// the stream is in order).
+//
+//   PartnerPrograms map("nanjing");
+//   map.Apply(event);
+//   if (map.Delivers("p3", "prog17")) ...
+#ifndef GNLC_SERVICES_ENROLLMENT_PARTNER_PROGRAMS_H_
+#define GNLC_SERVICES_ENROLLMENT_PARTNER_PROGRAMS_H_
+
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "common/events/event_codec.h"
+
+namespace gnlc::enrollment {
+
+class PartnerPrograms final {
+ public:
+  explicit PartnerPrograms(std::string city) : city_(std::move(city)) {}
+
+  void Apply(const Event& event);
+  // True when a proposed or active partnership with `partner_id` as a
+  // member (of this city) delivers `program_id` (of this city).
+  bool Delivers(absl::string_view partner_id, absl::string_view program_id) const;
+
+ private:
+  struct Delivery {
+    absl::flat_hash_set<std::string> partners;
+    absl::flat_hash_set<std::string> programs;
+  };
+  const std::string city_;
+  mutable absl::Mutex mu_;
+  // By partnership name; only running partnerships are kept.
+  absl::flat_hash_map<std::string, Delivery> deliveries_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace gnlc::enrollment
+
+#endif  // GNLC_SERVICES_ENROLLMENT_PARTNER_PROGRAMS_H_
