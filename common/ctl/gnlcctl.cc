@@ -11,7 +11,8 @@
 // (.run/pki/CITY/tls/ca.crt) when up.sh made one. The token is --token or
 // --token_file, or else, where the city's development issuer exists under
 // --pki, a fresh five-minute city_admin token minted with it, so the
-// README's examples work on a development network as written. --plaintext
+// README's examples work on a development network as written; --anonymous
+// sends no token at all. --plaintext
 // talks to a server started with tls.insecure_plaintext. GNLC_RUN_DIR moves
 // the defaults of --network and --pki (as it moves up.sh's run folder).
 //
@@ -42,6 +43,7 @@ struct Flags {
   std::string city = "nanjing", network = ".run/network.json", addr, pki = ".run/pki";
   std::string ca, token, token_file, role, sub, partner, dir, cities;
   bool plaintext = false;
+  bool anonymous = false;
   int timeout_ms = 5000;
   int ttl_seconds = 3600;
   std::vector<std::string> args;
@@ -51,7 +53,8 @@ int Usage(const std::string& why) {
   std::fprintf(stderr,
                "gnlcctl: %s\n"
                "usage: gnlcctl [--city=ID] [--network=FILE] [--addr=HOST:PORT] [--timeout_ms=N]\n"
-               "               [--ca=FILE] [--token=JWT | --token_file=FILE] [--plaintext]\n"
+               "               [--ca=FILE] [--token=JWT | --token_file=FILE | --anonymous]\n"
+               "               [--plaintext]\n"
                "               [--pki=DIR] SERVICE.METHOD JSON|-\n"
                "       gnlcctl list\n"
                "       gnlcctl token [--city=ID] [--pki=DIR] --role=ROLE --sub=SUBJECT\n"
@@ -92,7 +95,7 @@ absl::StatusOr<gnlc::ctl::ClientSecurity> Security(const Flags& f) {
     if (!text.ok()) return text.status();
     s.token = std::string(absl::StripAsciiWhitespace(*text));
   }
-  if (s.token.empty() && Exists(city_dir + "/auth/dev-issuer.key")) {
+  if (s.token.empty() && !f.anonymous && Exists(city_dir + "/auth/dev-issuer.key")) {
     auto issuer = gnlc::auth::LoadDevIssuer(f.pki, f.city);
     if (!issuer.ok()) return issuer.status();
     auto token = gnlc::auth::MintToken(
@@ -136,6 +139,8 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--plaintext") {
       f.plaintext = true;
+    } else if (a == "--anonymous") {
+      f.anonymous = true;
     } else if (absl::StartsWith(a, "--")) {
       return Usage("unknown flag " + a);
     } else {

@@ -23,7 +23,7 @@ for city in nanjing suzhou; do
   for svc in catalog enrollment partnership analytics; do
     addr=$(grep -o "\"$city\": {[^}]*" "$run/network.json" | grep -o "\"$svc\": \"[0-9.:]*\"" | grep -o '127[0-9.:]*')
     [ -n "$addr" ] || fail "no $svc address for $city"
-    "$ctl" --addr="$addr" grpc.health.v1.Health.Check "{}" | grep -q '"SERVING"' \
+    "$ctl" --city="$city" --addr="$addr" grpc.health.v1.Health.Check "{}" | grep -q '"SERVING"' \
       || fail "$city $svc not SERVING"
   done
   grep -q "^$city: 60 learners; [0-9]* enrollments confirmed, [1-9][0-9]* waitlisted" "$run/up.log" \
@@ -68,6 +68,40 @@ for _ in $(seq 50); do [ "$(seats_taken)" -ge 1 ] && break; sleep 0.1; done  # p
 if "$ctl" --network="$run/network.json" --city=suzhou enrollment.GetLearner \
   '{"name":"cities/nanjing/learners/l1"}' 2>&1 | grep -q '"name"'; then
   fail "suzhou answered for a nanjing learner"
+fi
+
+# Security: every port speaks TLS only; without a token a resident's data is
+# refused (the public catalog is not); another resident's learner is
+# NOT_FOUND; data-rights calls and denials leave audit lines.
+enrollment=$(grep -o '"nanjing": {[^}]*' "$run/network.json" | grep -o '"enrollment": "[0-9.:]*"' | grep -o '127[0-9.:]*')
+if "$ctl" --city=nanjing --plaintext --addr="$enrollment" grpc.health.v1.Health.Check '{}' >/dev/null 2>&1; then
+  fail "enrollment answered plaintext"
+fi
+learner=$("$ctl" --network="$run/network.json" --city=nanjing --token="$("$ctl" token --city=nanjing --role=resident --sub=e2e-resident)" \
+  enrollment.CreateLearner '{"parent":"cities/nanjing","learner":{"district":"gulou","age_band":"AGE_BAND_ADULT"}}' \
+  | grep -o '"cities/nanjing/learners/[a-z0-9]*"' | tr -d '"')
+[ -n "$learner" ] || fail "a resident could not create their learner"
+for call in "GetLearner" "ExportLearnerData" "EraseLearner"; do
+  out=$("$ctl" --network="$run/network.json" --city=nanjing --anonymous enrollment.$call "{\"name\":\"$learner\"}" 2>&1) \
+    && fail "anonymous $call succeeded"
+  grep -q "UNAUTHENTICATED" <<<"$out" || fail "anonymous $call: $out"
+  out=$("$ctl" --network="$run/network.json" --city=nanjing --token="$("$ctl" token --city=nanjing --role=resident --sub=someone-else)" \
+    enrollment.$call "{\"name\":\"$learner\"}" 2>&1) && fail "another resident's $call succeeded"
+  grep -q "NOT_FOUND" <<<"$out" || fail "another resident's $call: $out"
+done
+out=$("$ctl" --network="$run/network.json" --city=nanjing --anonymous enrollment.ListEnrollments \
+  "{\"offering\":\"$program/offerings/o1\"}" 2>&1) && fail "anonymous roster succeeded"
+grep -q "UNAUTHENTICATED" <<<"$out" || fail "anonymous roster: $out"
+[ "$("$ctl" --network="$run/network.json" --city=nanjing --anonymous catalog.SearchPrograms \
+  '{"parent":"cities/nanjing","query":"书法"}' | grep -c '"name": "cities/nanjing/programs/')" -ge 1 ] \
+  || fail "anonymous search of the public catalog failed"
+"$ctl" --network="$run/network.json" --city=nanjing --token="$("$ctl" token --city=nanjing --role=resident --sub=e2e-resident)" \
+  enrollment.EraseLearner "{\"name\":\"$learner\"}" | grep -q '"erased": true' || fail "a resident could not erase themself"
+grep '"audit":true' "$run/nanjing/enrollment.log" | grep '"method":"gnlc.enrollment.v1.EnrollmentService/EraseLearner"' \
+  | grep -q '"code":"OK"' || fail "no audit line for the erasure"
+grep '"audit":true' "$run/nanjing/enrollment.log" | grep -q '"denied":"true"' || fail "no audit line for a denial"
+if grep -q "$("$ctl" token --city=nanjing --role=resident --sub=e2e-resident | cut -d. -f1)\." "$run/nanjing/enrollment.log"; then
+  fail "a token reached the log"
 fi
 
 search() {  # search CITY QUERY -> total_size
