@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_split.h"
 #include "common/auth/base64url.h"
 #include "common/status/errors.h"
@@ -55,8 +56,9 @@ bool AudienceMatches(const Json& aud, const std::string& want) {
 }  // namespace
 
 TokenVerifier::TokenVerifier(std::string audience, const std::vector<Issuer>& issuers,
-                             absl::Duration jwks_check_every, absl::Duration max_skew)
-    : audience_(std::move(audience)), max_skew_(max_skew) {
+                             absl::Duration jwks_check_every, absl::Duration max_skew,
+                             bool remember)
+    : audience_(std::move(audience)), max_skew_(max_skew), remember_(remember) {
   for (const auto& i : issuers) {
     issuers_.emplace_back(i.issuer, std::make_unique<JwksFile>(i.jwks_file, jwks_check_every));
   }
@@ -64,6 +66,29 @@ TokenVerifier::TokenVerifier(std::string audience, const std::vector<Issuer>& is
 
 absl::StatusOr<Json> TokenVerifier::Verify(absl::string_view token, absl::Time now) const {
   if (token.empty() || token.size() > kMaxTokenBytes) return Malformed();
+  Shard& shard = shards_[absl::HashOf(token) % kShards];
+  std::optional<Verified> known;
+  {
+    absl::MutexLock lock(&shard.mu);
+    if (auto it = shard.tokens.find(token); it != shard.tokens.end()) known = it->second;
+  }
+  // Remembered only while the issuer's keys are the same object: a rotated
+  // JWKS (a key removed) verifies every token again.
+  if (known && remember_ && now < known->remembered_until && known->jwks->Keys() == known->keys) {
+    return CheckClaims(*known, now);
+  }
+  auto verified = VerifySignature(token, now);
+  if (!verified.ok()) return verified.status();
+  if (remember_) {
+    absl::MutexLock lock(&shard.mu);
+    if (shard.tokens.size() >= kMaxPerShard) shard.tokens.clear();
+    shard.tokens.insert_or_assign(std::string(token), *verified);
+  }
+  return CheckClaims(*verified, now);
+}
+
+absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifySignature(absl::string_view token,
+                                                                       absl::Time now) const {
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
   if (parts.size() != 3 || parts[0].empty() || parts[1].empty() || parts[2].empty()) {
     return Malformed();
@@ -97,7 +122,7 @@ absl::StatusOr<Json> TokenVerifier::Verify(absl::string_view token, absl::Time n
   if (jwks == nullptr) {
     return Unauthenticated("TOKEN_WRONG_ISSUER", "the token's issuer is not trusted by this city");
   }
-  const auto keys = jwks->Keys();
+  auto keys = jwks->Keys();
   const PublicJwk* key = keys->Find(kid_it->get<std::string>());
   if (key == nullptr) {
     return Unauthenticated("TOKEN_UNKNOWN_KEY", "the token's key (kid) is not one of its issuer's");
@@ -109,21 +134,29 @@ absl::StatusOr<Json> TokenVerifier::Verify(absl::string_view token, absl::Time n
   if (!auth::Verify(*alg, key->pkey.get(), signing_input, *signature)) {
     return Unauthenticated("TOKEN_INVALID", "the token's signature does not verify");
   }
-
   bool malformed = false;
-  const auto exp = TimeClaim(claims, "exp", malformed);
-  const auto nbf = TimeClaim(claims, "nbf", malformed);
+  Verified v;
+  v.exp = TimeClaim(claims, "exp", malformed);
+  v.nbf = TimeClaim(claims, "nbf", malformed);
   if (malformed) return Unauthenticated("TOKEN_INVALID", "exp or nbf is not a NumericDate");
-  if (!exp) return Unauthenticated("TOKEN_INVALID", "the token has no expiry (exp)");
-  if (now >= *exp + max_skew_) return Unauthenticated("TOKEN_EXPIRED", "the token has expired");
-  if (nbf && now + max_skew_ < *nbf) {
+  if (!v.exp) return Unauthenticated("TOKEN_INVALID", "the token has no expiry (exp)");
+  v.claims = std::make_shared<const Json>(std::move(claims));
+  v.jwks = jwks;
+  v.keys = std::move(keys);
+  v.remembered_until = now + absl::Minutes(5);
+  return v;
+}
+
+absl::StatusOr<Json> TokenVerifier::CheckClaims(const Verified& v, absl::Time now) const {
+  if (now >= *v.exp + max_skew_) return Unauthenticated("TOKEN_EXPIRED", "the token has expired");
+  if (v.nbf && now + max_skew_ < *v.nbf) {
     return Unauthenticated("TOKEN_NOT_YET_VALID", "the token is not valid yet (nbf)");
   }
-  auto aud = claims.find("aud");
-  if (aud == claims.end() || !AudienceMatches(*aud, audience_)) {
+  auto aud = v.claims->find("aud");
+  if (aud == v.claims->end() || !AudienceMatches(*aud, audience_)) {
     return Unauthenticated("TOKEN_WRONG_AUDIENCE", "the token is not meant for this city (aud)");
   }
-  return claims;
+  return *v.claims;
 }
 
 }  // namespace gnlc::auth

@@ -7,6 +7,13 @@
 //   TokenVerifier verifier("gnlc:nanjing", {{"https://id.nanjing", "auth/jwks.json"}});
 //   absl::StatusOr<nlohmann::json> claims = verifier.Verify(token, absl::Now());
 //
+// Signature checks are the expensive part (ES256 about 85 µs, RS256 about
+// 27 µs on this machine: gnlc-token-bench), and a mobile backend sends one
+// resident's token on many calls. So a signature that verified is
+// remembered for that exact token string, process-wide (never per
+// connection), while the issuer's key set is unchanged, for at most five
+// minutes; every call still checks exp, nbf and aud against the clock.
+//
 // Failures are UNAUTHENTICATED with a reason (TOKEN_MALFORMED,
 // TOKEN_INVALID, TOKEN_UNKNOWN_KEY, TOKEN_EXPIRED, TOKEN_NOT_YET_VALID,
 // TOKEN_WRONG_ISSUER, TOKEN_WRONG_AUDIENCE) and a message that never echoes
@@ -14,12 +21,16 @@
 #ifndef GNLC_COMMON_AUTH_TOKEN_VERIFIER_H_
 #define GNLC_COMMON_AUTH_TOKEN_VERIFIER_H_
 
+#include <array>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/auth/jwks_file.h"
 
@@ -34,17 +45,39 @@ class TokenVerifier final {
     std::string issuer;
     std::string jwks_file;
   };
+  // `remember`: keep verified signatures (above); off only to measure.
   TokenVerifier(std::string audience, const std::vector<Issuer>& issuers,
                 absl::Duration jwks_check_every = absl::Seconds(1),
-                absl::Duration max_skew = absl::Seconds(60));
+                absl::Duration max_skew = absl::Seconds(60), bool remember = true);
 
   // The token's claims when every check passes.
   absl::StatusOr<nlohmann::json> Verify(absl::string_view token, absl::Time now) const;
 
  private:
+  // A token whose signature verified with `keys` (the issuer's key set at
+  // that moment) and its time claims.
+  struct Verified {
+    std::shared_ptr<const nlohmann::json> claims;
+    const JwksFile* jwks = nullptr;
+    std::shared_ptr<const KeySet> keys;
+    std::optional<absl::Time> exp, nbf;
+    absl::Time remembered_until;
+  };
+  struct Shard {
+    absl::Mutex mu;
+    absl::flat_hash_map<std::string, Verified> tokens ABSL_GUARDED_BY(mu);
+  };
+  static constexpr int kShards = 16;
+  static constexpr size_t kMaxPerShard = 1024;
+
+  absl::StatusOr<Verified> VerifySignature(absl::string_view token, absl::Time now) const;
+  absl::StatusOr<nlohmann::json> CheckClaims(const Verified& v, absl::Time now) const;
+
   const std::string audience_;
   const absl::Duration max_skew_;
+  const bool remember_;
   std::vector<std::pair<std::string, std::unique_ptr<JwksFile>>> issuers_;
+  mutable std::array<Shard, kShards> shards_;
 };
 
 }  // namespace gnlc::auth

@@ -1,7 +1,9 @@
 # Shared by the service benchmarks (sourced): a fresh Redis with AOF
-# everysec, real service binaries on loopback, and gnlc-load runs that also
-# report the CPU each process used. Sets: root, build, secs, work, load,
-# rport, pids; defines start, run.
+# everysec, real service binaries on loopback with TLS and tokens as in
+# production (a development PKI in the work folder), and gnlc-load runs that
+# also report the CPU each process used; the echo ceiling is measured over
+# TLS too. Sets: root, build, secs, work, load, rport, pids, pki, tls_args;
+# defines start, run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${GNLC_BUILD_DIR:-$root/build}"
@@ -25,28 +27,38 @@ redis-server --port $rport --bind 127.0.0.1 --dir "$work" --appendonly yes --app
 until redis-cli -p $rport ping >/dev/null 2>&1; do sleep 0.05; done
 redis_pid=$(cat "$work/redis.pid")
 
+# Development credentials; gnlcctl finds them through GNLC_RUN_DIR.
+export GNLC_RUN_DIR="$work"
+ctl="$build/common/ctl/gnlcctl"
+pki="$work/pki"
+"$ctl" dev-pki --dir="$pki" --cities=nanjing
+"$ctl" token --city=nanjing --role=city_admin --sub=bench --ttl_seconds=7200 >"$work/admin.token"
+tls_args=(--ca="$pki/nanjing/tls/ca.crt" --token_file="$work/admin.token"
+  --echo_cert="$pki/nanjing/tls/catalog.crt" --echo_key="$pki/nanjing/tls/catalog.key")
+
 start() {  # start SERVICE [FLAGS...]; sets ${SERVICE}_port and ${SERVICE}_pid
   local svc="$1"
   shift
-  "$build/services/$svc/gnlc-$svc" --config="$root/deploy/cities/nanjing.json" \
-    --redis=127.0.0.1:$rport --port_file="$work/$svc.ports" "$@" >"$work/$svc.log" 2>&1 &
+  "$build/services/$svc/gnlc-$svc" --config="${GNLC_BENCH_CONFIG:-$root/deploy/cities/nanjing.json}" \
+    --secrets_dir="$pki/nanjing" --redis=127.0.0.1:$rport --port_file="$work/$svc.ports" "$@" \
+    >"$work/$svc.log" 2>&1 &
   pids+=($!)
   names+=("$svc")
   printf -v "${svc}_pid" '%s' "$!"
   until [ -s "$work/$svc.ports" ]; do sleep 0.05; done
   local port
   port=$(cut -d' ' -f1 "$work/$svc.ports")
-  until "$build/common/ctl/gnlcctl" --addr=127.0.0.1:$port grpc.health.v1.Health.Check '{}' 2>/dev/null \
+  until "$ctl" --addr=127.0.0.1:$port grpc.health.v1.Health.Check '{}' 2>/dev/null \
     | grep -q '"SERVING"'; do sleep 0.05; done
   printf -v "${svc}_port" '%s' "$port"
 }
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-run() {  # run PORT LABEL METHOD FILE INFLIGHT; also CPU used per process meanwhile
+run() {  # run PORT LABEL METHOD FILE INFLIGHT [gnlc-load flags]; also CPU used per process meanwhile
   local before=() after=() p i line="    cpu s (incl. echo phase):"
   for p in "$redis_pid" "${pids[@]}"; do before+=("$(ticks "$p")"); done
   "$load" --target=127.0.0.1:$1 --method="$3" --requests="$work/$4.jsonl" \
-    --inflight="$5" --seconds="$secs" --echo --label="$2" | grep -v '^RESULT'
+    --inflight="$5" --seconds="$secs" --echo --label="$2" "${tls_args[@]}" "${@:6}" | grep -v '^RESULT'
   for p in "$redis_pid" "${pids[@]}"; do after+=("$(ticks "$p")"); done
   local all=(redis "${names[@]}")
   for i in "${!all[@]}"; do line+=" ${all[$i]}=$(((${after[$i]} - ${before[$i]})))"; done

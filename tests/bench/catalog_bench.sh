@@ -41,14 +41,24 @@ redis-server --port $rport --bind 127.0.0.1 --dir "$data" --appendonly yes --app
   --save "" --daemonize yes --logfile "$work/redis.log" --pidfile "$work/redis.pid"
 until redis-cli -p $rport ping >/dev/null 2>&1; do sleep 0.05; done
 
+# TLS and tokens as in production, with development credentials (gnlcctl
+# finds them through GNLC_RUN_DIR); the echo ceiling is measured over TLS.
+export GNLC_RUN_DIR="$work"
+ctl="$build/common/ctl/gnlcctl"
+"$ctl" dev-pki --dir="$work/pki" --cities=nanjing
+"$ctl" token --city=nanjing --role=city_admin --sub=bench --ttl_seconds=7200 >"$work/admin.token"
+tls_args=(--ca="$work/pki/nanjing/tls/ca.crt" --token_file="$work/admin.token")
+echo_args=(--echo_cert="$work/pki/nanjing/tls/catalog.crt" --echo_key="$work/pki/nanjing/tls/catalog.key")
+
 start_catalog() {
   rm -f "$work/ports"
   "$build/services/catalog/gnlc-catalog" --config="$root/deploy/cities/nanjing.json" \
+    --secrets_dir="$work/pki/nanjing" \
     --redis=127.0.0.1:$rport --port_file="$work/ports" >"$work/catalog.log" 2>&1 &
   catalog_pid=$!
   until [ -s "$work/ports" ]; do sleep 0.05; done
   port=$(cut -d' ' -f1 "$work/ports")
-  until "$build/common/ctl/gnlcctl" --addr=127.0.0.1:$port grpc.health.v1.Health.Check '{}' 2>/dev/null \
+  until "$ctl" --addr=127.0.0.1:$port grpc.health.v1.Health.Check '{}' 2>/dev/null \
     | grep -q '"SERVING"'; do sleep 0.05; done
 }
 
@@ -56,6 +66,7 @@ start_catalog
 if [ "$(redis-cli -p $rport hlen 'cat:{0}:programs')" -eq 0 ]; then
   echo "== loading $n synthetic programs through CreateProgram/CreateOffering"
   "$build/deploy/demo/gnlc-demo-load" --addr=127.0.0.1:$port --config="$root/deploy/cities/nanjing.json" \
+    "${tls_args[@]}" \
     --synthetic="$n" --threads=16
 else
   echo "== reusing the data set in $data ($(redis-cli -p $rport hlen 'cat:{0}:programs') programs)"
@@ -105,7 +116,8 @@ for scenario in "GetProgram catalog.GetProgram get" \
   read -r label method file <<<"$scenario"
   for inflight in 1 16 64; do
     "$load" --target=127.0.0.1:$port --method="$method" --requests="$work/$file.jsonl" \
-      --inflight=$inflight --seconds="$secs" --echo --label="$label" | grep -v '^RESULT'
+      --inflight=$inflight --seconds="$secs" --echo --label="$label" "${tls_args[@]}" "${echo_args[@]}" \
+      | grep -v '^RESULT'
   done
 done
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$catalog_pid/status)

@@ -18,7 +18,7 @@ start catalog
 start enrollment --catalog=127.0.0.1:$catalog_port
 
 echo "== set-up through the APIs"
-"$build/tests/gnlc-enrollment-bench-setup" --catalog=127.0.0.1:$catalog_port \
+"$build/tests/gnlc-enrollment-bench-setup" --catalog=127.0.0.1:$catalog_port "${tls_args[@]:0:2}" \
   --enrollment=127.0.0.1:$enrollment_port --offerings=10000 --learners=80000 --out="$work"
 
 echo "== runs ($secs s each after 1 s warm-up; ratio = QPS / echo QPS at the same concurrency; AOF everysec)"

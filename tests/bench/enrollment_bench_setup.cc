@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "common/ctl/client_channel.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
@@ -49,6 +50,8 @@ int Fail(const std::string& message) {
 int main(int argc, char** argv) {
   std::string catalog_addr, enrollment_addr, out;
   int offerings = 10000, learners = 80000;
+  // TLS verified with --ca, and a city_admin token from --token_file.
+  gnlc::ctl::ClientSecurity security;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (absl::StartsWith(a, "--catalog="))
@@ -59,7 +62,12 @@ int main(int argc, char** argv) {
       offerings = std::atoi(a.c_str() + 12);
     else if (absl::StartsWith(a, "--learners="))
       learners = std::atoi(a.c_str() + 11);
-    else if (absl::StartsWith(a, "--out="))
+    else if (absl::StartsWith(a, "--ca="))
+      security.ca_file = a.substr(5);
+    else if (absl::StartsWith(a, "--token_file=")) {
+      std::ifstream in(a.substr(13));
+      in >> security.token;
+    } else if (absl::StartsWith(a, "--out="))
       out = a.substr(6);
     else
       return Fail("unknown argument " + a);
@@ -68,9 +76,9 @@ int main(int argc, char** argv) {
     return Fail("usage: --catalog=HOST:PORT --enrollment=HOST:PORT --out=DIR");
   }
   auto catalog = cpb::CatalogService::NewStub(
-      grpc::CreateChannel(catalog_addr, grpc::InsecureChannelCredentials()));
+      gnlc::ctl::ClientChannel(catalog_addr, security));
   auto enrollment = epb::EnrollmentService::NewStub(
-      grpc::CreateChannel(enrollment_addr, grpc::InsecureChannelCredentials()));
+      gnlc::ctl::ClientChannel(enrollment_addr, security));
   const absl::Time start = absl::Now();
 
   // Offerings: `offerings` spread ones, 2 hot ones, 50 for the listed learner.

@@ -8,6 +8,9 @@
 //
 //   gnlc-load --target=127.0.0.1:PORT --method=catalog.GetProgram
 //             --requests=get.jsonl --inflight=64 --seconds=5 --echo
+//             --ca=ca.crt --token_file=admin.token   # TLS and a token
+//             --echo_cert=svc.crt --echo_key=svc.key # echo over TLS too
+// Without --ca the calls are plaintext.
 //
 // Output: one human line, and one machine line starting "RESULT" with
 // key=value pairs, for scripts that build BENCHMARKS.md.
@@ -24,14 +27,17 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/ctl/client_channel.h"
 #include "common/ctl/json_rpc.h"
 #include "gnlc/testing/v1/echo.grpc.pb.h"
 #include "google/protobuf/descriptor.h"
@@ -42,6 +48,11 @@ namespace {
 
 struct Flags {
   std::string target, method, requests, label;
+  // TLS (verified with ca_file) unless plaintext; a bearer token if given.
+  gnlc::ctl::ClientSecurity security{.plaintext = true, .ca_file = "", .token = ""};
+  // The echo server's certificate and key: the ceiling is measured over TLS
+  // when given (signed by --ca, for 127.0.0.1).
+  std::string echo_cert, echo_key;
   int inflight = 16;
   double seconds = 5, warmup = 1;
   bool echo = false;
@@ -137,14 +148,22 @@ Result Drive(const std::vector<std::shared_ptr<grpc::Channel>>& channels, const 
   return r;
 }
 
-std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& target, int n) {
+std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& target, int n,
+                                                     const gnlc::ctl::ClientSecurity& security) {
   std::vector<std::shared_ptr<grpc::Channel>> out;
   for (int i = 0; i < n; ++i) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // really separate connections
-    out.push_back(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+    out.push_back(gnlc::ctl::ClientChannel(target, security, args));
   }
   return out;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 std::string ErrorsText(const Result& r) {
@@ -184,13 +203,23 @@ int main(int argc, char** argv) {
       f.channels = std::stoi(value("--channels="));
     else if (a == "--echo")
       f.echo = true;
+    else if (absl::StartsWith(a, "--ca=")) {
+      f.security.plaintext = false;
+      f.security.ca_file = value("--ca=");
+    } else if (absl::StartsWith(a, "--token_file="))
+      f.security.token = std::string(absl::StripAsciiWhitespace(ReadFile(value("--token_file="))));
+    else if (absl::StartsWith(a, "--echo_cert="))
+      f.echo_cert = value("--echo_cert=");
+    else if (absl::StartsWith(a, "--echo_key="))
+      f.echo_key = value("--echo_key=");
     else
       return Fail("unknown flag " + a);
   }
   if (f.target.empty() || f.method.empty() || f.requests.empty()) {
     return Fail(
         "usage: --target=HOST:PORT --method=SERVICE.METHOD --requests=FILE.jsonl "
-        "[--inflight=N] [--seconds=S] [--warmup=S] [--echo] [--label=NAME]");
+        "[--inflight=N] [--seconds=S] [--warmup=S] [--echo] [--label=NAME] [--ca=FILE] "
+        "[--token_file=FILE] [--echo_cert=FILE --echo_key=FILE]");
   }
   if (f.channels <= 0) f.channels = std::max(1, f.inflight / 16);
   auto method = gnlc::ctl::ResolveMethod(f.method);
@@ -215,16 +244,25 @@ int main(int argc, char** argv) {
     EchoImpl impl;
     grpc::ServerBuilder builder;
     int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+    gnlc::ctl::ClientSecurity echo_security = f.security;
+    if (!f.echo_cert.empty()) {
+      grpc::SslServerCredentialsOptions tls;
+      tls.pem_key_cert_pairs.push_back({ReadFile(f.echo_key), ReadFile(f.echo_cert)});
+      creds = grpc::SslServerCredentials(tls);
+    } else {
+      echo_security.plaintext = true;
+    }
+    builder.AddListeningPort("127.0.0.1:0", creds, &port);
     builder.RegisterService(&impl);
     auto server = builder.BuildAndStart();
     gnlc::testing::v1::EchoRequest req;
     req.set_message(std::string(64, 'x'));
-    echo = Drive(Channels(absl::StrCat("127.0.0.1:", port), f.channels),
+    echo = Drive(Channels(absl::StrCat("127.0.0.1:", port), f.channels, echo_security),
                  "/gnlc.testing.v1.EchoService/Echo", {req.SerializeAsString()}, f);
     server->Shutdown(std::chrono::system_clock::now());
   }
-  const Result r = Drive(Channels(f.target, f.channels), path, bodies, f);
+  const Result r = Drive(Channels(f.target, f.channels, f.security), path, bodies, f);
   const double ratio = echo.qps > 0 ? r.qps / echo.qps : 0;
   const std::string label = f.label.empty() ? *method : f.label;
   std::printf(

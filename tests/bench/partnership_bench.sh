@@ -17,7 +17,7 @@ start catalog
 start partnership --catalog=127.0.0.1:$catalog_port
 
 echo "== set-up through the API"
-"$build/tests/gnlc-partnership-bench-setup" --partnership=127.0.0.1:$partnership_port \
+"$build/tests/gnlc-partnership-bench-setup" --partnership=127.0.0.1:$partnership_port "${tls_args[@]:0:2}" \
   --partners=10000 --partnerships=5000 --out="$work"
 
 echo "== runs ($secs s each after 1 s warm-up; ratio = QPS / echo QPS at the same concurrency; AOF everysec)"

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "common/ctl/client_channel.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gnlc/partnership/v1/partnership_service.grpc.pb.h"
@@ -44,6 +45,8 @@ const char* const kCities[] = {"suzhou", "wuxi", "changzhou", "yangzhou"};
 int main(int argc, char** argv) {
   std::string addr, out;
   int partners = 10000, partnerships = 5000;
+  // TLS verified with --ca, and a city_admin token from --token_file.
+  gnlc::ctl::ClientSecurity security;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (absl::StartsWith(a, "--partnership="))
@@ -52,14 +55,19 @@ int main(int argc, char** argv) {
       partners = std::atoi(a.c_str() + 11);
     else if (absl::StartsWith(a, "--partnerships="))
       partnerships = std::atoi(a.c_str() + 15);
-    else if (absl::StartsWith(a, "--out="))
+    else if (absl::StartsWith(a, "--ca="))
+      security.ca_file = a.substr(5);
+    else if (absl::StartsWith(a, "--token_file=")) {
+      std::ifstream in(a.substr(13));
+      in >> security.token;
+    } else if (absl::StartsWith(a, "--out="))
       out = a.substr(6);
     else
       return Fail("unknown argument " + a);
   }
   if (addr.empty() || out.empty()) return Fail("usage: --partnership=HOST:PORT --out=DIR");
   auto stub = pb::PartnershipService::NewStub(
-      grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+      gnlc::ctl::ClientChannel(addr, security));
   const absl::Time start = absl::Now();
   std::vector<std::string> partner_names(partners);
   if (!Parallel(partners, [&](int i) {
