@@ -94,6 +94,43 @@ absl::Status PartnershipService::ChangePartnership(
   return Aborted("CONCURRENT_UPDATE", "the partnership keeps changing: retry");
 }
 
+// The partner_admin rules of the permission table: their own partner
+// record; partnerships their partner is a member of (funding only as its
+// funder or lead). Partners and partnerships are not secret, so a refusal
+// is PERMISSION_DENIED; a name that does not exist stays NOT_FOUND.
+absl::Status PartnershipService::CheckOwnPartner(const CallAuth& call, absl::string_view name) {
+  ASSIGN_OR_RETURN(std::string id, ParsePartnerName(name, city_, "partner.name"));
+  if (call.caller.role == auth::Role::kPartnerAdmin && id == call.caller.partner) {
+    return absl::OkStatus();
+  }
+  return Denied(MakeError(absl::StatusCode::kPermissionDenied, "NOT_YOUR_PARTNER",
+                          "a partner admin may change only their own partner record"));
+}
+
+absl::Status PartnershipService::CheckMember(const CallAuth& call, absl::string_view name,
+                                             MemberNeed need) {
+  ASSIGN_OR_RETURN(std::string id, ParsePartnershipName(name, city_, "partnership"));
+  std::optional<pb::Partnership> p = directory_.GetPartnership(id);
+  if (!p.has_value()) {
+    return NotFound("PARTNERSHIP_NOT_FOUND", absl::StrCat(name, " does not exist"));
+  }
+  if (call.caller.role == auth::Role::kPartnerAdmin) {
+    for (const auto& m : p->members()) {
+      auto member = ParsePartnerName(m.partner(), city_, "partner");
+      if (!member.ok() || *member != call.caller.partner) continue;
+      if (need == MemberNeed::kAny || m.role() == pb::MEMBER_ROLE_FUNDER ||
+          m.role() == pb::MEMBER_ROLE_LEAD) {
+        return absl::OkStatus();
+      }
+    }
+  }
+  return Denied(
+      MakeError(absl::StatusCode::kPermissionDenied, "NOT_A_MEMBER",
+                need == MemberNeed::kAny
+                    ? "a partner admin may change only partnerships their partner is a member of"
+                    : "a partner admin records funding only as the partnership's funder or lead"));
+}
+
 // The RPCs: each hands its logic to the common edge (status mapping,
 // metrics, logs). The logic lives in partner_rpcs.cc, partnership_rpcs.cc
 // and funding_rpcs.cc.
@@ -106,21 +143,40 @@ absl::Status PartnershipService::ChangePartnership(
       return Do##Method(*req, *resp __VA_ARGS__);                                        \
     });                                                                                  \
   }
+// A method whose table row says "own" for partner admins: `check` (using
+// `call` and `req`) runs first and refuses anything not theirs.
+#define GNLC_PARTNERSHIP_OWN_RPC(Method, check, ...)                                         \
+  grpc::ServerUnaryReactor* PartnershipService::Method(grpc::CallbackServerContext* ctx,     \
+                                                       const pb::Method##Request* req,       \
+                                                       pb::Method##Response* resp) {         \
+    return ServeUnary(ctx, edge_, #Method, *req, [&](const CallAuth& call) -> absl::Status { \
+      RETURN_IF_ERROR(CheckReady());                                                         \
+      if (call.own_only) RETURN_IF_ERROR(check);                                             \
+      return Do##Method(*req, *resp __VA_ARGS__);                                            \
+    });                                                                                      \
+  }
 GNLC_PARTNERSHIP_RPC(CreatePartner)
 GNLC_PARTNERSHIP_RPC(GetPartner)
-GNLC_PARTNERSHIP_RPC(UpdatePartner)
+GNLC_PARTNERSHIP_OWN_RPC(UpdatePartner, CheckOwnPartner(call, req->partner().name()))
 GNLC_PARTNERSHIP_RPC(ListPartners)
 GNLC_PARTNERSHIP_RPC(CreatePartnership, , absl::FromChrono(ctx->deadline()))
 GNLC_PARTNERSHIP_RPC(GetPartnership)
-GNLC_PARTNERSHIP_RPC(UpdatePartnership, , absl::FromChrono(ctx->deadline()))
+GNLC_PARTNERSHIP_OWN_RPC(UpdatePartnership,
+                         CheckMember(call, req->partnership().name(), MemberNeed::kAny), ,
+                         absl::FromChrono(ctx->deadline()))
 GNLC_PARTNERSHIP_RPC(ListPartnerships)
-GNLC_PARTNERSHIP_RPC(AddPartnershipMember)
-GNLC_PARTNERSHIP_RPC(RemovePartnershipMember)
-GNLC_PARTNERSHIP_RPC(TransitionPartnership)
-GNLC_PARTNERSHIP_RPC(RecordFundingCommitment)
-GNLC_PARTNERSHIP_RPC(RecordDisbursement)
+GNLC_PARTNERSHIP_OWN_RPC(AddPartnershipMember,
+                         CheckMember(call, req->partnership(), MemberNeed::kAny))
+GNLC_PARTNERSHIP_OWN_RPC(RemovePartnershipMember,
+                         CheckMember(call, req->partnership(), MemberNeed::kAny))
+GNLC_PARTNERSHIP_OWN_RPC(TransitionPartnership, CheckMember(call, req->name(), MemberNeed::kAny))
+GNLC_PARTNERSHIP_OWN_RPC(RecordFundingCommitment,
+                         CheckMember(call, req->partnership(), MemberNeed::kFunderOrLead))
+GNLC_PARTNERSHIP_OWN_RPC(RecordDisbursement,
+                         CheckMember(call, req->partnership(), MemberNeed::kFunderOrLead))
 GNLC_PARTNERSHIP_RPC(GetFundingSummary)
 GNLC_PARTNERSHIP_RPC(ListPartnershipPrograms, , absl::FromChrono(ctx->deadline()))
 #undef GNLC_PARTNERSHIP_RPC
+#undef GNLC_PARTNERSHIP_OWN_RPC
 
 }  // namespace gnlc::partnership

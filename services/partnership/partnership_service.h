@@ -68,6 +68,11 @@ class PartnershipService final : public pb::PartnershipService::CallbackService 
 
  private:
   // partner_rpcs.cc
+  // The "own" rules of the permission table for partner admins.
+  enum class MemberNeed { kAny, kFunderOrLead };
+  absl::Status CheckOwnPartner(const CallAuth& call, absl::string_view name);
+  absl::Status CheckMember(const CallAuth& call, absl::string_view name, MemberNeed need);
+
   absl::Status DoCreatePartner(const pb::CreatePartnerRequest& req,
                                pb::CreatePartnerResponse& resp);
   absl::Status DoGetPartner(const pb::GetPartnerRequest& req, pb::GetPartnerResponse& resp);

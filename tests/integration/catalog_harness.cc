@@ -23,13 +23,20 @@ CityConfig TestCity(const std::string& city_id) {
 
 std::unique_ptr<CatalogReplica> CatalogReplica::Start(const std::string& redis_address,
                                                       CatalogService::Clock clock) {
+  return Start(redis_address, TestCity(), std::move(clock));
+}
+
+std::unique_ptr<CatalogReplica> CatalogReplica::Start(const std::string& redis_address,
+                                                      const CityConfig& city,
+                                                      CatalogService::Clock clock) {
   auto r = std::make_unique<CatalogReplica>();
-  ServerOptions options = TestServerOptions("catalog", TestCity(), redis_address);
+  ServerOptions options = TestServerOptions("catalog", city, redis_address);
   r->metrics = std::make_unique<Metrics>("catalog");
   r->pool = std::make_unique<RedisPool>(options.redis);
   r->service = std::make_unique<CatalogService>(options, r->pool.get(), r->metrics.get(), clock);
   r->server = std::make_unique<GnlcServer>(options, r->metrics.get());
   r->server->AddService(r->service.get(), "gnlc.catalog.v1.CatalogService");
+  r->server->AcceptPeers();
   CatalogService* service = r->service.get();
   r->server->SetReadiness([service] { return service->ready(); });
   const absl::Status started = r->server->Start();

@@ -35,9 +35,13 @@ struct CatalogReplica {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<pb::CatalogService::Stub> stub;
 
-  // Starts and waits until health says SERVING (index built).
+  // Starts and waits until health says SERVING (index built). Also
+  // listens for peer cities (server->peer_port()).
   static std::unique_ptr<CatalogReplica> Start(
       const std::string& redis_address, CatalogService::Clock clock = [] { return absl::Now(); });
+  static std::unique_ptr<CatalogReplica> Start(const std::string& redis_address,
+                                               const CityConfig& city,
+                                               CatalogService::Clock clock);
   ~CatalogReplica();
 };
 

@@ -16,33 +16,47 @@ gnlc::type::v1::Money Cny(int64_t units, int32_t nanos) {
   return m;
 }
 
+std::unique_ptr<PartnershipServer> PartnershipServer::Start(const std::string& redis_address,
+                                                            const std::string& catalog_address) {
+  auto r = std::make_unique<PartnershipServer>();
+  ServerOptions options =
+      TestServerOptions("partnership", catalog::testing::TestCity(), redis_address);
+  options.catalog_address = catalog_address;
+  r->metrics = std::make_unique<Metrics>("partnership");
+  r->pool = std::make_unique<RedisPool>(options.redis);
+  r->service = std::make_unique<PartnershipService>(options, r->pool.get(), r->metrics.get());
+  r->server = std::make_unique<GnlcServer>(options, r->metrics.get());
+  r->server->AddService(r->service.get(), "gnlc.partnership.v1.PartnershipService");
+  PartnershipService* service = r->service.get();
+  r->server->SetReadiness([service] { return service->ready(); });
+  const absl::Status started = r->server->Start();
+  EXPECT_TRUE(started.ok()) << started;
+  r->service->StartLoading();
+  auto channel = gnlc::testing::LocalChannel(r->server->port());
+  r->stub = ppb::PartnershipService::NewStub(channel);
+  EXPECT_TRUE(gnlc::testing::WaitForHealth(channel, "gnlc.partnership.v1.PartnershipService",
+                                           grpc::health::v1::HealthCheckResponse::SERVING,
+                                           absl::Seconds(10)));
+  return r;
+}
+
+PartnershipServer::~PartnershipServer() {
+  if (server) server->Shutdown();
+  if (service) service->Stop();
+}
+
 void PartnershipTest::SetUp() {
   auto redis = gnlc::testing::RedisServerProcess::Start();
   ASSERT_TRUE(redis.ok()) << redis.status();
   redis_ = std::move(*redis);
   catalog_ = catalog::testing::CatalogReplica::Start(redis_->address());
-  ServerOptions options =
-      TestServerOptions("partnership", catalog::testing::TestCity(), redis_->address());
-  options.catalog_address = absl::StrCat("127.0.0.1:", catalog_->server->port());
-  metrics_ = std::make_unique<Metrics>("partnership");
-  pool_ = std::make_unique<RedisPool>(options.redis);
-  service_ = std::make_unique<PartnershipService>(options, pool_.get(), metrics_.get());
-  server_ = std::make_unique<GnlcServer>(options, metrics_.get());
-  server_->AddService(service_.get(), "gnlc.partnership.v1.PartnershipService");
-  PartnershipService* service = service_.get();
-  server_->SetReadiness([service] { return service->ready(); });
-  ASSERT_TRUE(server_->Start().ok());
-  service_->StartLoading();
-  auto channel = gnlc::testing::LocalChannel(server_->port());
-  stub_ = ppb::PartnershipService::NewStub(channel);
-  ASSERT_TRUE(gnlc::testing::WaitForHealth(channel, "gnlc.partnership.v1.PartnershipService",
-                                           grpc::health::v1::HealthCheckResponse::SERVING,
-                                           absl::Seconds(10)));
+  partnership_ = PartnershipServer::Start(
+      redis_->address(), absl::StrCat("127.0.0.1:", catalog_->server->port()));
+  stub_ = partnership_->stub.get();
 }
 
 void PartnershipTest::TearDown() {
-  if (server_) server_->Shutdown();
-  if (service_) service_->Stop();
+  partnership_.reset();
   catalog_.reset();
 }
 

@@ -16,6 +16,20 @@ namespace gnlc::partnership::testing {
 
 namespace ppb = gnlc::partnership::v1;
 
+// A partnership server over `redis_address`, reading the catalog at
+// `catalog_address`; waits until SERVING.
+struct PartnershipServer {
+  std::unique_ptr<Metrics> metrics;
+  std::unique_ptr<RedisPool> pool;
+  std::unique_ptr<PartnershipService> service;
+  std::unique_ptr<GnlcServer> server;
+  std::unique_ptr<ppb::PartnershipService::Stub> stub;
+
+  static std::unique_ptr<PartnershipServer> Start(const std::string& redis_address,
+                                                  const std::string& catalog_address);
+  ~PartnershipServer();
+};
+
 class PartnershipTest : public ::testing::Test {
  protected:
   void SetUp() override;
@@ -45,11 +59,8 @@ class PartnershipTest : public ::testing::Test {
 
   std::unique_ptr<gnlc::testing::RedisServerProcess> redis_;
   std::unique_ptr<catalog::testing::CatalogReplica> catalog_;
-  std::unique_ptr<Metrics> metrics_;
-  std::unique_ptr<RedisPool> pool_;
-  std::unique_ptr<PartnershipService> service_;
-  std::unique_ptr<GnlcServer> server_;
-  std::unique_ptr<ppb::PartnershipService::Stub> stub_;
+  std::unique_ptr<PartnershipServer> partnership_;
+  ppb::PartnershipService::Stub* stub_ = nullptr;
 };
 
 gnlc::type::v1::Money Cny(int64_t units, int32_t nanos = 0);

@@ -236,7 +236,7 @@ TEST_F(PartnershipLifecycleTest, EveryChangeIsAnEventOnThePartnershipStream) {
   ASSERT_TRUE(Commit(p.name(), bank, Cny(500)).ok());
   ASSERT_TRUE(Disburse(p.name(), lead, Cny(200)).ok());
 
-  auto reply = pool_->Command({"XRANGE", "par:{0}:events", "-", "+"});
+  auto reply = partnership_->pool->Command({"XRANGE", "par:{0}:events", "-", "+"});
   ASSERT_TRUE(reply.ok());
   std::vector<std::string> seen;
   for (size_t i = 0; i < reply->view().size(); ++i) {

@@ -1,0 +1,547 @@
+// The permission matrix: every RPC of every service, enumerated from the
+// service descriptors (a new RPC without a row here fails), called through
+// its real gRPC interface over TLS as each kind of caller, with the exact
+// code each must get. The expectations are written out here by hand, from
+// the issue's rules, independently of common/auth/permissions.cc.
+//
+// Each call gets fresh objects where it changes them (a learner, an
+// enrollment, a program, a partnership), so the calls do not depend on
+// each other's order and every allowed caller can be expected to succeed.
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/auth/dev_pki.h"
+#include "common/ctl/json_rpc.h"
+#include "common/testing/test_security.h"
+#include "tests/integration/analytics_harness.h"
+#include "tests/integration/partnership_harness.h"
+
+namespace gnlc {
+namespace {
+
+namespace cpb = gnlc::catalog::v1;
+namespace epb = gnlc::enrollment::v1;
+namespace ppb = gnlc::partnership::v1;
+using google::protobuf::util::TimeUtil;
+
+// The callers, in the column order of the expectations below.
+enum Who {
+  kAnonymous,
+  kResidentOwn,
+  kResidentOther,
+  kPartnerMember,
+  kPartnerOther,
+  kAnalyst,
+  kCityAdmin,
+  kService,
+  kPeerCity,
+  kCallers
+};
+constexpr const char* kWhoNames[kCallers] = {"anonymous",
+                                             "resident(own)",
+                                             "resident(other's)",
+                                             "partner_admin(member)",
+                                             "partner_admin(not member)",
+                                             "analyst",
+                                             "city_admin",
+                                             "service(enrollment)",
+                                             "peer city"};
+
+// O OK, U UNAUTHENTICATED, P PERMISSION_DENIED, N NOT_FOUND, A ALREADY_EXISTS,
+// - no such port (peer cities reach only catalog and analytics).
+grpc::StatusCode CodeOf(char c) {
+  switch (c) {
+    case 'O':
+      return grpc::StatusCode::OK;
+    case 'U':
+      return grpc::StatusCode::UNAUTHENTICATED;
+    case 'P':
+      return grpc::StatusCode::PERMISSION_DENIED;
+    case 'N':
+      return grpc::StatusCode::NOT_FOUND;
+    case 'A':
+      return grpc::StatusCode::ALREADY_EXISTS;
+  }
+  ADD_FAILURE() << "bad expectation " << c;
+  return grpc::StatusCode::UNKNOWN;
+}
+
+google::protobuf::Timestamp At(absl::Time t) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+std::string Json(const google::protobuf::Message& m) {
+  std::string out;
+  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(m, &out).ok());
+  return out;
+}
+
+// What one call works on, made fresh for it.
+struct Fresh {
+  std::string learner;      // resident "own"'s learner, consents to share progress
+  std::string enrollment;   // its confirmed enrollment in the delivered offering
+  std::string completed;    // its completed enrollment (skills program)
+  std::string program;      // a program of its own, with...
+  std::string offering;     // ...an offering of its own
+  std::string partnership;  // P1 lead, P4 funder, P3 member; active, with a commitment
+  std::string subject;      // the own resident's token subject
+};
+
+class PermissionMatrixTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto redis = gnlc::testing::RedisServerProcess::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = std::move(*redis);
+    CityConfig city = catalog::testing::TestCity();
+    city.add_peers()->set_city_id("suzhou");
+    catalog_ = catalog::testing::CatalogReplica::Start(redis_->address(), city,
+                                                       [] { return absl::Now(); });
+    const std::string catalog_address = absl::StrCat("127.0.0.1:", catalog_->server->port());
+    enrollment_ = enrollment::testing::EnrollmentServer::Start(redis_->address(), catalog_address);
+    partnership_ =
+        partnership::testing::PartnershipServer::Start(redis_->address(), catalog_address);
+    analytics_ = analytics::testing::AnalyticsServer::Start(redis_->address(), city);
+    ports_ = {{"catalog", catalog_->server->port()},
+              {"enrollment", enrollment_->server->port()},
+              {"partnership", partnership_->server->port()},
+              {"analytics", analytics_->server->port()}};
+    peer_ports_ = {{"catalog", catalog_->server->peer_port()},
+                   {"analytics", analytics_->server->peer_port()}};
+    MakeWorld();
+  }
+
+  // Shared objects: a skills program delivered by a partnership of P1 and
+  // P4 (P2 is in none), with offerings open for enrollment.
+  void MakeWorld() {
+    p1_ = CreatePartner("p1");
+    p2_ = CreatePartner("p2");
+    p3_ = CreatePartner("p3");
+    p4_ = CreatePartner("p4");
+    cpb::Program program =
+        catalog::testing::NewProgram("技能", "Skills", gnlc::type::v1::PROGRAM_KIND_SKILL_TRAINING);
+    program = catalog::testing::MustCreateProgram(*catalog_->stub, program);
+    program_ = program.name();
+    offering_ = NewOffering(program_, absl::Hours(48));
+    second_offering_ = NewOffering(program_, absl::Hours(48));
+    completion_offering_ = NewOffering(program_, absl::Hours(48));
+    ppb::CreatePartnershipRequest req;
+    req.set_parent("cities/nanjing");
+    *req.mutable_partnership() = PartnershipWith({p1_, p4_});
+    req.mutable_partnership()->add_programs(program_);
+    ppb::CreatePartnershipResponse resp;
+    ASSERT_TRUE(
+        partnership_->stub->CreatePartnership(catalog::testing::Ctx().get(), req, &resp).ok());
+    delivering_ = resp.partnership().name();
+  }
+
+  std::string CreatePartner(const std::string& label) {
+    ppb::CreatePartnerRequest req;
+    req.set_parent("cities/nanjing");
+    req.mutable_partner()->set_type(ppb::ORGANISATION_TYPE_NGO);
+    req.mutable_partner()->mutable_display_name()->set_en("Partner " + label);
+    req.mutable_partner()->set_home_city("nanjing");
+    ppb::CreatePartnerResponse resp;
+    const grpc::Status s =
+        partnership_->stub->CreatePartner(catalog::testing::Ctx().get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.partner().name();
+  }
+
+  ppb::Partnership PartnershipWith(const std::vector<std::string>& lead_then_funder) {
+    ppb::Partnership p;
+    p.set_model(ppb::PARTNERSHIP_MODEL_FUNDING_POOL);
+    p.mutable_title()->set_en("Matrix partnership");
+    p.add_sdg_goals(4);
+    *p.mutable_start_time() = At(absl::Now());
+    auto* lead = p.add_members();
+    lead->set_partner(lead_then_funder[0]);
+    lead->set_role(ppb::MEMBER_ROLE_LEAD);
+    auto* funder = p.add_members();
+    funder->set_partner(lead_then_funder[1]);
+    funder->set_role(ppb::MEMBER_ROLE_FUNDER);
+    return p;
+  }
+
+  // An offering of `program` starting `starts_in` from now, open for
+  // enrollment now.
+  std::string NewOffering(const std::string& program, absl::Duration starts_in) {
+    const absl::Time now = absl::Now();
+    cpb::Offering o = catalog::testing::NewOffering(now, starts_in, 32.05, 118.78, "gulou", 500);
+    *o.mutable_enrollment_open_time() = At(now - absl::Hours(1));
+    *o.mutable_enrollment_close_time() = At(now + starts_in);
+    *o.mutable_end_time() = At(now + starts_in + absl::Hours(24 * 5));
+    return catalog::testing::MustCreateOffering(*catalog_->stub, program, o).name();
+  }
+
+  Fresh MakeFresh(int n) {
+    Fresh f;
+    auto& es = *enrollment_->stub;
+    auto ctx = [] { return catalog::testing::Ctx(); };
+    f.subject = absl::StrCat("resident-", n);
+    epb::CreateLearnerRequest lr;
+    lr.set_parent("cities/nanjing");
+    lr.mutable_learner()->set_external_subject(f.subject);
+    lr.mutable_learner()->set_district("gulou");
+    lr.mutable_learner()->set_age_band(gnlc::type::v1::AGE_BAND_ADULT);
+    lr.mutable_learner()->mutable_consents()->set_share_progress_with_provider(true);
+    epb::CreateLearnerResponse lresp;
+    EXPECT_TRUE(es.CreateLearner(ctx().get(), lr, &lresp).ok());
+    f.learner = lresp.learner().name();
+    auto enroll = [&](const std::string& offering) {
+      epb::CreateEnrollmentRequest er;
+      er.set_parent("cities/nanjing");
+      er.set_learner(f.learner);
+      er.set_offering(offering);
+      epb::CreateEnrollmentResponse eresp;
+      const grpc::Status s = es.CreateEnrollment(ctx().get(), er, &eresp);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      return eresp.enrollment().name();
+    };
+    f.enrollment = enroll(offering_);
+    f.completed = enroll(completion_offering_);
+    epb::CompleteEnrollmentRequest cr;
+    cr.set_name(f.completed);
+    cr.mutable_completion()->set_outcome(epb::COMPLETION_OUTCOME_PASSED);
+    cr.mutable_completion()->set_hours(10);
+    epb::CompleteEnrollmentResponse cresp;
+    const grpc::Status completed = es.CompleteEnrollment(ctx().get(), cr, &cresp);
+    EXPECT_TRUE(completed.ok()) << completed.error_message();
+
+    cpb::Program program = catalog::testing::MustCreateProgram(
+        *catalog_->stub, catalog::testing::NewProgram("新课", "Fresh course"));
+    f.program = program.name();
+    f.offering = NewOffering(f.program, absl::Hours(72));
+
+    auto& ps = *partnership_->stub;
+    ppb::CreatePartnershipRequest pr;
+    pr.set_parent("cities/nanjing");
+    *pr.mutable_partnership() = PartnershipWith({p1_, p4_});
+    ppb::CreatePartnershipResponse presp;
+    EXPECT_TRUE(ps.CreatePartnership(ctx().get(), pr, &presp).ok());
+    f.partnership = presp.partnership().name();
+    ppb::AddPartnershipMemberRequest ar;
+    ar.set_partnership(f.partnership);
+    ar.mutable_member()->set_partner(p3_);
+    ar.mutable_member()->set_role(ppb::MEMBER_ROLE_MEMBER);
+    ppb::AddPartnershipMemberResponse aresp;
+    EXPECT_TRUE(ps.AddPartnershipMember(ctx().get(), ar, &aresp).ok());
+    ppb::TransitionPartnershipRequest tr;
+    tr.set_name(f.partnership);
+    tr.set_to_state(ppb::PARTNERSHIP_STATE_ACTIVE);
+    tr.set_actor("matrix");
+    ppb::TransitionPartnershipResponse tresp;
+    EXPECT_TRUE(ps.TransitionPartnership(ctx().get(), tr, &tresp).ok());
+    ppb::RecordFundingCommitmentRequest fr;
+    fr.set_partnership(f.partnership);
+    fr.mutable_commitment()->set_funder(p4_);
+    *fr.mutable_commitment()->mutable_amount() = partnership::testing::Cny(1000);
+    ppb::RecordFundingCommitmentResponse fresp;
+    const grpc::Status committed = ps.RecordFundingCommitment(ctx().get(), fr, &fresp);
+    EXPECT_TRUE(committed.ok()) << committed.error_message();
+    return f;
+  }
+
+  std::string Token(Who who, const Fresh& f) {
+    auto token = [](const std::string& role, const std::string& sub,
+                    const std::string& partner = "") {
+      return gnlc::testing::TestToken(
+          "nanjing", {.role = role, .subject = sub, .partner = partner, .ttl = absl::Hours(1)});
+    };
+    auto id = [](const std::string& name) { return name.substr(name.rfind('/') + 1); };
+    switch (who) {
+      case kResidentOwn:
+        return token("resident", f.subject);
+      case kResidentOther:
+        return token("resident", "someone-else");
+      case kPartnerMember:
+        return token("partner_admin", "staff-1", id(p1_));
+      case kPartnerOther:
+        return token("partner_admin", "staff-2", id(p2_));
+      case kAnalyst:
+        return token("analyst", "analyst-1");
+      case kCityAdmin:
+        return token("city_admin", "admin-1");
+      case kService:
+        return token("service", "enrollment");
+      default:
+        return "";
+    }
+  }
+
+  std::unique_ptr<gnlc::testing::RedisServerProcess> redis_;
+  std::unique_ptr<catalog::testing::CatalogReplica> catalog_;
+  std::unique_ptr<enrollment::testing::EnrollmentServer> enrollment_;
+  std::unique_ptr<partnership::testing::PartnershipServer> partnership_;
+  std::unique_ptr<analytics::testing::AnalyticsServer> analytics_;
+  std::map<std::string, int> ports_, peer_ports_;
+  std::string p1_, p2_, p3_, p4_, program_, offering_, second_offering_, completion_offering_,
+      delivering_;
+};
+
+// A row: the method ("catalog.GetProgram"), what the request is, the
+// expected code per caller (columns as in Who), and the request.
+struct Row {
+  std::string method;
+  std::string variant;
+  std::string expect;
+  std::function<std::string(const Fresh&)> request;
+};
+
+TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
+  const std::string city = R"("parent":"cities/nanjing")";
+  const std::string year =
+      absl::StrCat(R"("period":{"kind":"PERIOD_KIND_YEAR","year":)",
+                   absl::FormatTime("%Y", absl::Now(), absl::UTCTimeZone()), "}");
+  auto quoted = [](const std::string& s) { return absl::StrCat("\"", s, "\""); };
+  // Columns: anon, res(own), res(other's), partner(member), partner(not),
+  //          analyst, city_admin, service, peer city.
+  const std::vector<Row> rows = {
+      // --- catalog: the public catalog is for everyone; changes for the city.
+      {"catalog.CreateProgram", "", "UPPPPPOPP",
+       [&](const Fresh&) {
+         cpb::CreateProgramRequest r;
+         r.set_parent("cities/nanjing");
+         *r.mutable_program() = catalog::testing::NewProgram("矩阵", "Matrix");
+         return Json(r);
+       }},
+      {"catalog.GetProgram", "", "OOOOOOOOP",
+       [&](const Fresh&) { return absl::StrCat(R"({"name":)", quoted(program_), "}"); }},
+      {"catalog.UpdateProgram", "", "UPPPPPOPP",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"program":{"name":)", quoted(f.program),
+                             R"(,"title":{"zh":"新名","en":"New name"}},"updateMask":"title"})");
+       }},
+      {"catalog.DeleteProgram", "", "UPPPPPOPP",
+       [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.program), "}"); }},
+      {"catalog.ListPrograms", "", "OOOOOOOOP", [&](const Fresh&) { return "{" + city + "}"; }},
+      {"catalog.SearchPrograms", "", "OOOOOOOOP",
+       [&](const Fresh&) { return "{" + city + R"(,"query":"skills"})"; }},
+      {"catalog.CreateOffering", "", "UPPPPPOPP",
+       [&](const Fresh& f) {
+         cpb::CreateOfferingRequest r;
+         r.set_parent(f.program);
+         *r.mutable_offering() =
+             catalog::testing::NewOffering(absl::Now(), absl::Hours(96), 32.05, 118.78, "gulou");
+         return Json(r);
+       }},
+      {"catalog.GetOffering", "", "OOOOOOOOP",
+       [&](const Fresh&) { return absl::StrCat(R"({"name":)", quoted(offering_), "}"); }},
+      {"catalog.UpdateOffering", "", "UPPPPPOPP",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"offering":{"name":)", quoted(f.offering),
+                             R"(,"capacity":{"seats":40}},"updateMask":"capacity"})");
+       }},
+      {"catalog.CancelOffering", "", "UPPPPPOPP",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"name":)", quoted(f.offering), R"(,"reason":{"en":"matrix"}})");
+       }},
+      {"catalog.ListOfferings", "", "OOOOOOOOP",
+       [&](const Fresh&) { return absl::StrCat(R"({"parent":)", quoted(program_), "}"); }},
+      {"catalog.BatchGetOfferings", "", "OOOOOOOOP",
+       [&](const Fresh&) { return absl::StrCat(R"({"names":[)", quoted(offering_), "]}"); }},
+      {"catalog.ListProgramChanges", "", "UPPPPPOPO",
+       [&](const Fresh&) { return "{" + city + "}"; }},
+
+      // --- enrollment: a resident's own records; rosters for the city and
+      // the delivering partner; no peer port.
+      {"enrollment.CreateLearner", "(own subject already has one)", "UAOPPPOP-",
+       [&](const Fresh&) {
+         return "{" + city + R"(,"learner":{"district":"gulou","ageBand":"AGE_BAND_ADULT"}})";
+       }},
+      {"enrollment.GetLearner", "", "UONPPPOP-",
+       [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
+      {"enrollment.UpdateLearner", "", "UONPPPOP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"learner":{"name":)", quoted(f.learner),
+                             R"(,"district":"xuanwu"},"updateMask":"district"})");
+       }},
+      {"enrollment.CreateEnrollment", "", "UONPPPOP-",
+       [&](const Fresh& f) {
+         return absl::StrCat("{", city, R"(,"learner":)", quoted(f.learner), R"(,"offering":)",
+                             quoted(second_offering_), "}");
+       }},
+      {"enrollment.GetEnrollment", "", "UONONPOP-",
+       [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.enrollment), "}"); }},
+      {"enrollment.CancelEnrollment", "", "UONPPPOP-",
+       [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.enrollment), "}"); }},
+      {"enrollment.ListEnrollments", "(a learner's)", "UONPPPOP-",
+       [&](const Fresh& f) { return absl::StrCat(R"({"learner":)", quoted(f.learner), "}"); }},
+      {"enrollment.ListEnrollments", "(an offering's roster)", "UPPOPPOP-",
+       [&](const Fresh&) { return absl::StrCat(R"({"offering":)", quoted(offering_), "}"); }},
+      {"enrollment.CompleteEnrollment", "", "UPPONPOP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"name":)", quoted(f.enrollment),
+                             R"(,"completion":{"outcome":"COMPLETION_OUTCOME_PASSED","hours":8}})");
+       }},
+      {"enrollment.GetOfferingSeats", "", "UOOOOOOP-",
+       [&](const Fresh&) { return absl::StrCat(R"({"offering":)", quoted(offering_), "}"); }},
+      {"enrollment.RecordEmploymentOutcome", "", "UPPONPOP-",
+       [&](const Fresh& f) {
+         epb::RecordEmploymentOutcomeRequest r;
+         r.set_enrollment(f.completed);
+         r.mutable_outcome()->set_employed(true);
+         *r.mutable_outcome()->mutable_employed_since() = At(absl::Now() - absl::Hours(24));
+         return Json(r);
+       }},
+      {"enrollment.SubmitFeedback", "", "UONPPPOP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"enrollment":)", quoted(f.completed),
+                             R"(,"feedback":{"rating":5}})");
+       }},
+      {"enrollment.ExportLearnerData", "", "UONPPPOP-",
+       [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
+      {"enrollment.EraseLearner", "", "UONPPPOP-",
+       [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
+
+      // --- partnership: staff and partners read; a partner changes only
+      // what it is a member of; no peer port.
+      {"partnership.CreatePartner", "", "UPPPPPOP-",
+       [&](const Fresh&) {
+         return "{" + city +
+                R"(,"partner":{"type":"ORGANISATION_TYPE_NGO","displayName":{"en":"New"},"homeCity":"nanjing"}})";
+       }},
+      {"partnership.GetPartner", "", "UPPOOOOP-",
+       [&](const Fresh&) { return absl::StrCat(R"({"name":)", quoted(p1_), "}"); }},
+      {"partnership.UpdatePartner", "(P1's record)", "UPPOPPOP-",
+       [&](const Fresh&) {
+         return absl::StrCat(R"({"partner":{"name":)", quoted(p1_),
+                             R"(,"website":"https://p1.example.org"},"updateMask":"website"})");
+       }},
+      {"partnership.ListPartners", "", "UPPOOOOP-", [&](const Fresh&) { return "{" + city + "}"; }},
+      {"partnership.CreatePartnership", "", "UPPPPPOP-",
+       [&](const Fresh&) {
+         ppb::CreatePartnershipRequest r;
+         r.set_parent("cities/nanjing");
+         *r.mutable_partnership() = PartnershipWith({p1_, p4_});
+         return Json(r);
+       }},
+      {"partnership.GetPartnership", "", "UPPOOOOP-",
+       [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.partnership), "}"); }},
+      {"partnership.UpdatePartnership", "", "UPPOPPOP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"partnership":{"name":)", quoted(f.partnership),
+                             R"(,"title":{"en":"Renamed"}},"updateMask":"title"})");
+       }},
+      {"partnership.ListPartnerships", "", "UPPOOOOP-",
+       [&](const Fresh&) { return "{" + city + "}"; }},
+      {"partnership.AddPartnershipMember", "", "UPPOPPOP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"partnership":)", quoted(f.partnership),
+                             R"(,"member":{"partner":)", quoted(p2_),
+                             R"(,"role":"MEMBER_ROLE_MEMBER"}})");
+       }},
+      {"partnership.RemovePartnershipMember", "", "UPPOPPOP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"partnership":)", quoted(f.partnership), R"(,"partner":)",
+                             quoted(p3_), "}");
+       }},
+      {"partnership.TransitionPartnership", "", "UPPOPPOP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"name":)", quoted(f.partnership),
+                             R"(,"toState":"PARTNERSHIP_STATE_CONCLUDED","actor":"matrix"})");
+       }},
+      {"partnership.RecordFundingCommitment", "(P1 is lead)", "UPPOPPOP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"partnership":)", quoted(f.partnership),
+                             R"(,"commitment":{"funder":)", quoted(p4_),
+                             R"(,"amount":{"currencyCode":"CNY","units":"100"}}})");
+       }},
+      {"partnership.RecordDisbursement", "(P1 is lead)", "UPPOPPOP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"partnership":)", quoted(f.partnership),
+                             R"(,"disbursement":{"recipientPartner":)", quoted(p3_),
+                             R"(,"amount":{"currencyCode":"CNY","units":"10"}}})");
+       }},
+      {"partnership.GetFundingSummary", "", "UPPOOOOP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"partnership":)", quoted(f.partnership), "}");
+       }},
+      {"partnership.ListPartnershipPrograms", "", "UPPOOOOP-",
+       [&](const Fresh&) { return absl::StrCat(R"({"partnership":)", quoted(delivering_), "}"); }},
+
+      // --- analytics: analysts and the city; peers only the scorecard.
+      {"analytics.GetScorecard", "", "UPPPPOOPO",
+       [&](const Fresh&) { return "{" + city + "," + year + "}"; }},
+      {"analytics.GetIndicatorSeries", "", "UPPPPOOPP",
+       [&](const Fresh&) {
+         const std::string y = absl::FormatTime("%Y", absl::Now(), absl::UTCTimeZone());
+         return "{" + city +
+                absl::StrCat(R"(,"indicator":"INDICATOR_PARTICIPATION_RATE",)",
+                             R"("fromPeriod":{"kind":"PERIOD_KIND_YEAR","year":)", y, "},",
+                             R"("toPeriod":{"kind":"PERIOD_KIND_YEAR","year":)", y, "}}");
+       }},
+      {"analytics.GetBreakdown", "", "UPPPPOOPP",
+       [&](const Fresh&) {
+         return "{" + city + R"(,"indicator":"INDICATOR_PARTICIPATION_RATE",)" + year +
+                R"(,"dimension":"DIMENSION_DISTRICT"})";
+       }},
+      {"analytics.SetTarget", "", "UPPPPPOPP",
+       [&](const Fresh&) {
+         const int y = absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()).year();
+         return "{" + city +
+                absl::StrCat(R"(,"target":{"indicator":"INDICATOR_SATISFACTION",)",
+                             R"("baselineValue":0.7,"targetValue":0.8,)",
+                             R"("baselinePeriod":{"kind":"PERIOD_KIND_YEAR","year":)", y, "},",
+                             R"("deadline":")", y + 3, R"(-12-31T00:00:00Z"}})");
+       }},
+      {"analytics.ListTargets", "", "UPPPPOOPP", [&](const Fresh&) { return "{" + city + "}"; }},
+      {"analytics.CompareCities", "", "UPPPPOOPP",
+       [&](const Fresh&) { return "{" + city + R"(,"timeoutMs":200})"; }},
+  };
+
+  // Every RPC of the contract has a row (and every row an RPC).
+  std::set<std::string> covered;
+  for (const Row& row : rows) {
+    auto full = ctl::ResolveMethod(row.method);
+    ASSERT_TRUE(full.ok()) << row.method;
+    covered.insert(*full);
+  }
+  for (const std::string& method : ctl::ListMethods()) {
+    if (method.rfind("gnlc.", 0) != 0) continue;  // health, reflection
+    EXPECT_TRUE(covered.contains(method)) << method << " has no row in the permission matrix";
+  }
+
+  const auth::CertAndKey suzhou{
+      auth::ReadFileToString(gnlc::testing::TestPkiDir() + "/suzhou/federation/city.crt")
+          .value_or(""),
+      auth::ReadFileToString(gnlc::testing::TestPkiDir() + "/suzhou/federation/city.key")
+          .value_or("")};
+  int n = 0;
+  for (const Row& row : rows) {
+    ASSERT_EQ(row.expect.size(), static_cast<size_t>(kCallers)) << row.method;
+    const std::string full_method = *ctl::ResolveMethod(row.method);
+    const std::string service = ctl::ServiceKey(full_method);
+    for (int who = 0; who < kCallers; ++who) {
+      SCOPED_TRACE(absl::StrCat(row.method, row.variant, " as ", kWhoNames[who]));
+      const Fresh fresh = MakeFresh(++n);
+      std::shared_ptr<grpc::Channel> channel;
+      if (who == kPeerCity) {
+        if (row.expect[who] == '-') {
+          EXPECT_FALSE(peer_ports_.contains(service)) << service << " listens for peers";
+          continue;
+        }
+        channel = gnlc::testing::PeerChannel(peer_ports_.at(service), suzhou);
+      } else {
+        channel = gnlc::testing::SecureChannel(ports_.at(service), "nanjing",
+                                               Token(static_cast<Who>(who), fresh));
+      }
+      auto result = ctl::CallJson(*channel, full_method, row.request(fresh), absl::Seconds(5));
+      const grpc::StatusCode got = result.ok()
+                                       ? grpc::StatusCode::OK
+                                       : static_cast<grpc::StatusCode>(result.status().code());
+      EXPECT_EQ(got, CodeOf(row.expect[who]))
+          << (result.ok() ? "OK" : std::string(result.status().message()));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gnlc
