@@ -90,13 +90,10 @@ absl::StatusOr<Json> TokenVerifier::Verify(absl::string_view token, absl::Time n
 absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifySignature(absl::string_view token,
                                                                        absl::Time now) const {
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
-  if (parts.size() != 3 || parts[0].empty() || parts[1].empty() || parts[2].empty()) {
-    return Malformed();
-  }
+  if (parts.size() != 3 || parts[0].empty() || parts[1].empty()) return Malformed();
   const Json header = Segment(parts[0]);
   Json claims = Segment(parts[1]);
-  auto signature = Base64UrlDecode(parts[2]);
-  if (!header.is_object() || !claims.is_object() || !signature) return Malformed();
+  if (!header.is_object() || !claims.is_object()) return Malformed();
 
   // The algorithm is only ever one the key's type allows (checked again in
   // Verify): "none", HS256 with a public key as secret and friends fail here.
@@ -107,6 +104,8 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifySignature(absl::str
   if (header.contains("crit")) {
     return Unauthenticated("TOKEN_INVALID", "the token has critical header parameters");
   }
+  auto signature = Base64UrlDecode(parts[2]);
+  if (!signature || signature->empty()) return Malformed();
   auto kid_it = header.find("kid");
   if (kid_it == header.end() || !kid_it->is_string()) {
     return Unauthenticated("TOKEN_UNKNOWN_KEY", "the token's header names no key (kid)");

@@ -7,6 +7,7 @@
 // Each call gets fresh objects where it changes them (a learner, an
 // enrollment, a program, a partnership), so the calls do not depend on
 // each other's order and every allowed caller can be expected to succeed.
+#include <gmock/gmock.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
@@ -19,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth/dev_pki.h"
 #include "common/ctl/json_rpc.h"
+#include "common/status/errors.h"
 #include "common/testing/test_security.h"
 #include "tests/integration/analytics_harness.h"
 #include "tests/integration/partnership_harness.h"
@@ -247,6 +249,11 @@ class PermissionMatrixTest : public ::testing::Test {
     const grpc::Status committed = ps.RecordFundingCommitment(ctx().get(), fr, &fresp);
     EXPECT_TRUE(committed.ok()) << committed.error_message();
     return f;
+  }
+
+  static std::string ResidentToken(const std::string& subject) {
+    return gnlc::testing::TestToken(
+        "nanjing", {.role = "resident", .subject = subject, .partner = "", .ttl = absl::Hours(1)});
   }
 
   std::string Token(Who who, const Fresh& f) {
@@ -541,6 +548,68 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
           << (result.ok() ? "OK" : std::string(result.status().message()));
     }
   }
+}
+
+TEST_F(PermissionMatrixTest, ResidentRegistersOnlyUnderTheirOwnSubject) {
+  auto channel = gnlc::testing::SecureChannel(ports_.at("enrollment"), "nanjing",
+                                              ResidentToken("resident-new"));
+  const std::string other = R"({"parent":"cities/nanjing","learner":{"district":"gulou",)"
+                            R"("ageBand":"AGE_BAND_ADULT","externalSubject":"resident-1"}})";
+  auto refused = ctl::CallJson(*channel, "gnlc.enrollment.v1.EnrollmentService.CreateLearner",
+                               other, absl::Seconds(5));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ErrorReason(refused.status()), "SUBJECT_MISMATCH");
+  // Left empty, it becomes the token's subject.
+  auto created = ctl::CallJson(*channel, "gnlc.enrollment.v1.EnrollmentService.CreateLearner",
+                               R"({"parent":"cities/nanjing","learner":{"district":"gulou",)"
+                               R"("ageBand":"AGE_BAND_ADULT"}})",
+                               absl::Seconds(5));
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_NE(created->find("\"external_subject\": \"resident-new\""), std::string::npos) << *created;
+}
+
+TEST_F(PermissionMatrixTest, PartnerRosterLeavesOutLearnersWithoutConsentAndSaysHowMany) {
+  // Three learners in the delivered offering: two consented to share
+  // progress with the provider, one did not.
+  auto& es = *enrollment_->stub;
+  std::vector<std::string> consenting;
+  for (int i = 0; i < 3; ++i) {
+    epb::CreateLearnerRequest lr;
+    lr.set_parent("cities/nanjing");
+    lr.mutable_learner()->set_district("gulou");
+    lr.mutable_learner()->set_age_band(gnlc::type::v1::AGE_BAND_ADULT);
+    lr.mutable_learner()->mutable_consents()->set_share_progress_with_provider(i < 2);
+    epb::CreateLearnerResponse lresp;
+    ASSERT_TRUE(es.CreateLearner(catalog::testing::Ctx().get(), lr, &lresp).ok());
+    epb::CreateEnrollmentRequest er;
+    er.set_parent("cities/nanjing");
+    er.set_learner(lresp.learner().name());
+    er.set_offering(offering_);
+    epb::CreateEnrollmentResponse eresp;
+    ASSERT_TRUE(es.CreateEnrollment(catalog::testing::Ctx().get(), er, &eresp).ok());
+    if (i < 2) consenting.push_back(eresp.enrollment().name());
+  }
+  auto roster = [&](Who who) {
+    auto channel =
+        gnlc::testing::SecureChannel(ports_.at("enrollment"), "nanjing", Token(who, Fresh{}));
+    auto stub = epb::EnrollmentService::NewStub(channel);
+    grpc::ClientContext ctx;
+    epb::ListEnrollmentsRequest req;
+    req.set_offering(offering_);
+    epb::ListEnrollmentsResponse resp;
+    const grpc::Status s = stub->ListEnrollments(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  };
+  const epb::ListEnrollmentsResponse partner = roster(kPartnerMember);
+  std::vector<std::string> seen;
+  for (const auto& e : partner.enrollments()) seen.push_back(e.name());
+  EXPECT_THAT(seen, ::testing::UnorderedElementsAreArray(consenting));
+  EXPECT_EQ(partner.omitted_without_consent(), 1);
+  const epb::ListEnrollmentsResponse admin = roster(kCityAdmin);
+  EXPECT_EQ(admin.enrollments_size(), 3);
+  EXPECT_EQ(admin.omitted_without_consent(), 0);
 }
 
 }  // namespace
