@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "common/ctl/client_channel.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/ctl/client_channel.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "gnlc/enrollment/v1/enrollment_service.grpc.pb.h"
 #include "google/protobuf/util/time_util.h"
@@ -75,10 +75,9 @@ int main(int argc, char** argv) {
   if (catalog_addr.empty() || enrollment_addr.empty() || out.empty()) {
     return Fail("usage: --catalog=HOST:PORT --enrollment=HOST:PORT --out=DIR");
   }
-  auto catalog = cpb::CatalogService::NewStub(
-      gnlc::ctl::ClientChannel(catalog_addr, security));
-  auto enrollment = epb::EnrollmentService::NewStub(
-      gnlc::ctl::ClientChannel(enrollment_addr, security));
+  auto catalog = cpb::CatalogService::NewStub(gnlc::ctl::ClientChannel(catalog_addr, security));
+  auto enrollment =
+      epb::EnrollmentService::NewStub(gnlc::ctl::ClientChannel(enrollment_addr, security));
   const absl::Time start = absl::Now();
 
   // Offerings: `offerings` spread ones, 2 hot ones, 50 for the listed learner.

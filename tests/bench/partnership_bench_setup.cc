@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "common/ctl/client_channel.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/ctl/client_channel.h"
 #include "gnlc/partnership/v1/partnership_service.grpc.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "tests/bench/bench_setup.h"
@@ -66,8 +66,7 @@ int main(int argc, char** argv) {
       return Fail("unknown argument " + a);
   }
   if (addr.empty() || out.empty()) return Fail("usage: --partnership=HOST:PORT --out=DIR");
-  auto stub = pb::PartnershipService::NewStub(
-      gnlc::ctl::ClientChannel(addr, security));
+  auto stub = pb::PartnershipService::NewStub(gnlc::ctl::ClientChannel(addr, security));
   const absl::Time start = absl::Now();
   std::vector<std::string> partner_names(partners);
   if (!Parallel(partners, [&](int i) {

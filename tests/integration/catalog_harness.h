@@ -40,8 +40,7 @@ struct CatalogReplica {
   static std::unique_ptr<CatalogReplica> Start(
       const std::string& redis_address, CatalogService::Clock clock = [] { return absl::Now(); });
   static std::unique_ptr<CatalogReplica> Start(const std::string& redis_address,
-                                               const CityConfig& city,
-                                               CatalogService::Clock clock);
+                                               const CityConfig& city, CatalogService::Clock clock);
   ~CatalogReplica();
 };
 

@@ -50,8 +50,8 @@ void PartnershipTest::SetUp() {
   ASSERT_TRUE(redis.ok()) << redis.status();
   redis_ = std::move(*redis);
   catalog_ = catalog::testing::CatalogReplica::Start(redis_->address());
-  partnership_ = PartnershipServer::Start(
-      redis_->address(), absl::StrCat("127.0.0.1:", catalog_->server->port()));
+  partnership_ = PartnershipServer::Start(redis_->address(),
+                                          absl::StrCat("127.0.0.1:", catalog_->server->port()));
   stub_ = partnership_->stub.get();
 }
 
