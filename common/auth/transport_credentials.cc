@@ -49,8 +49,9 @@ absl::Status CheckSecuritySettings(const CityConfig& city, absl::string_view ser
     if (i.issuer().empty()) return absl::InvalidArgumentError("auth.issuers[].issuer is empty");
     if (auto s = NeedFile("auth.issuers[].jwks_file", i.jwks_file()); !s.ok()) return s;
   }
+  // Only the catalog and analytics talk to peer cities.
   const auto& f = city.federation();
-  if (!f.network_ca_file().empty()) {
+  if (!f.network_ca_file().empty() && (service == "catalog" || service == "analytics")) {
     if (auto s = NeedFile("federation.network_ca_file", f.network_ca_file()); !s.ok()) return s;
     if (auto s = NeedFile("federation.city_cert_file", f.city_cert_file()); !s.ok()) return s;
     if (auto s = NeedFile("federation.city_key_file", f.city_key_file()); !s.ok()) return s;

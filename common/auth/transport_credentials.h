@@ -24,7 +24,8 @@
 namespace gnlc::auth {
 
 // Checks at start that what the config names exists: certificate and key
-// unless insecure_plaintext; an audience and at least one issuer. The
+// unless insecure_plaintext; an audience and at least one issuer; for the
+// catalog and analytics, the federation files when federation is set. The
 // message names the missing setting.
 absl::Status CheckSecuritySettings(const CityConfig& city, absl::string_view service);
 

@@ -122,9 +122,6 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
                               : std::filesystem::path(values["config"]).parent_path().string();
     ResolveSecretPaths(o.city, secrets, o.service);
   }
-  if (absl::Status s = auth::CheckSecuritySettings(o.city, o.service); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(values["config"], ": ", s.message()));
-  }
   if (values.contains("listen")) o.listen_host = values["listen"];
   if (values.contains("admin_listen")) o.admin_host = values["admin_listen"];
   if (values.contains("port")) RETURN_IF_ERROR(ParsePort("port", values["port"], o.port));
@@ -167,6 +164,10 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
           absl::StrCat("redis.password_env names $", r.password_env(), ", which is not set"));
     }
     o.redis.password = pw;
+  }
+  // Last, so a bad flag is named before a missing certificate file.
+  if (absl::Status s = auth::CheckSecuritySettings(o.city, o.service); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(values["config"], ": ", s.message()));
   }
   if (const char* secret = std::getenv("GNLC_PAGE_TOKEN_SECRET"); secret != nullptr) {
     o.page_token_secret = secret;

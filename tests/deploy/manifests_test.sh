@@ -3,7 +3,10 @@
 # - each city overlay renders with kustomize (kubectl, offline) and carries
 #   the city's namespace, its config, the gRPC readiness probe and Redis AOF;
 # - the Dockerfile copies only paths that exist and builds targets that exist;
-# - each overlay's city.json is a valid CityConfig for the same city.
+# - each overlay's city.json is a valid CityConfig for the same city, with
+#   TLS, an identity provider and federation certificates configured;
+# - every service mounts its certificate and token; catalog and analytics
+#   the city certificate and a peer port.
 # Usage (from CTest): manifests_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src="$1"
@@ -15,15 +18,20 @@ if command -v kubectl >/dev/null; then
     out=$(kubectl kustomize "$src/deploy/k8s/overlays/$city") || fail "$city overlay does not render"
     grep -q "namespace: gnlc-$city" <<<"$out" || fail "$city: namespace missing"
     grep -q "\"cityId\": \"$city\"" <<<"$out" || fail "$city: config map lacks the city's config"
-    grep -q "service: gnlc.catalog.v1.CatalogService" <<<"$out" || fail "$city: no gRPC readiness probe"
+
     grep -q "appendonly yes" <<<"$out" || fail "$city: Redis without AOF"
+    [ "$(grep -c "path: /healthz" <<<"$out")" -ge 4 ] || fail "$city: not every service has a readiness probe"
+    for svc in catalog enrollment partnership analytics; do
+      grep -q "secretName: $svc-tls" <<<"$out" || fail "$city: $svc has no TLS certificate mounted"
+      grep -q "secretName: $svc-token" <<<"$out" || fail "$city: $svc has no service token mounted"
+    done
+    [ "$(grep -c "secretName: gnlc-city-tls" <<<"$out")" = 2 ] || fail "$city: catalog and analytics need the city certificate"
+    [ "$(grep -c -- "--peer_port=50052" <<<"$out")" = 2 ] || fail "$city: catalog and analytics need a peer port"
+    grep -q "GNLC_SECRETS_DIR" <<<"$out" || fail "$city: no secrets folder"
     grep -q "registry.$city.example/gnlc/catalog" <<<"$out" || fail "$city: image not patched"
-    grep -q "service: gnlc.enrollment.v1.EnrollmentService" <<<"$out" || fail "$city: no enrollment probe"
     grep -q -- "--catalog=catalog:50051" <<<"$out" || fail "$city: enrollment does not know the catalog"
     grep -q "registry.$city.example/gnlc/enrollment" <<<"$out" || fail "$city: enrollment image not patched"
-    grep -q "service: gnlc.partnership.v1.PartnershipService" <<<"$out" || fail "$city: no partnership probe"
     grep -q "registry.$city.example/gnlc/partnership" <<<"$out" || fail "$city: partnership image not patched"
-    grep -q "service: gnlc.analytics.v1.AnalyticsService" <<<"$out" || fail "$city: no analytics probe"
     grep -q "registry.$city.example/gnlc/analytics" <<<"$out" || fail "$city: analytics image not patched"
   done
 else
@@ -44,6 +52,10 @@ for city in nanjing suzhou; do
   # on a bad one before binding anything.
   cfg="$src/deploy/k8s/overlays/$city/city.json"
   grep -q "\"cityId\": \"$city\"" "$cfg" || fail "$cfg is not $city's"
+  for key in '"certFile"' '"jwksFile"' "\"audience\": \"gnlc:$city\"" '"networkCaFile"'; do
+    grep -q "$key" "$cfg" || fail "$cfg lacks $key"
+  done
+  grep -q '"insecurePlaintext": true' "$cfg" && fail "$cfg turns TLS off"
   if "$build/services/catalog/gnlc-catalog" --config="$cfg" --port=-1 2>"$build/manifests_$city.err"; then
     fail "catalog accepted --port=-1"
   fi

@@ -110,6 +110,9 @@ struct TokenCase {
   std::string reason;
 };
 
+// gtest prints a case by its name, not its bytes.
+void PrintTo(const TokenCase& c, std::ostream* os) { *os << c.name; }
+
 std::vector<std::string> Bearer(const std::string& token) { return {"Bearer " + token}; }
 
 class TokenNegativeTest : public SecurityTest, public ::testing::WithParamInterface<TokenCase> {};
