@@ -176,8 +176,12 @@ int main(int argc, char** argv) {
   }
   auto security = Security(f);
   if (!security.ok()) return Usage(std::string(security.status().message()));
+  // Over TLS the token travels as call credentials; plaintext carries
+  // none, so there it is added to the call itself.
+  const std::string plaintext_token = security->plaintext ? security->token : "";
   auto channel = gnlc::ctl::ClientChannel(addr, *security);
-  auto response = gnlc::ctl::CallJson(*channel, *method, request, absl::Milliseconds(f.timeout_ms));
+  auto response = gnlc::ctl::CallJson(*channel, *method, request, absl::Milliseconds(f.timeout_ms),
+                                      plaintext_token);
   if (!response.ok()) {
     std::string metadata;
     for (const auto& [k, v] : gnlc::ErrorMetadataOf(response.status())) {

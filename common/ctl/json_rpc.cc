@@ -93,7 +93,8 @@ std::string ServiceKey(absl::string_view full_method) {
 }
 
 absl::StatusOr<std::string> CallJson(grpc::Channel& channel, absl::string_view method,
-                                     absl::string_view request_json, absl::Duration timeout) {
+                                     absl::string_view request_json, absl::Duration timeout,
+                                     const std::string& bearer_token) {
   const MethodDescriptor* m = FindMethod(method);
   if (m == nullptr) return absl::NotFoundError(absl::StrCat("no method '", method, "'"));
   google::protobuf::DynamicMessageFactory factory;
@@ -113,6 +114,7 @@ absl::StatusOr<std::string> CallJson(grpc::Channel& channel, absl::string_view m
   grpc::GenericStub stub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
+  if (!bearer_token.empty()) ctx.AddMetadata("authorization", "Bearer " + bearer_token);
   std::promise<grpc::Status> done;
   const std::string path = absl::StrCat("/", m->service()->full_name(), "/", m->name());
   stub.UnaryCall(&ctx, path, grpc::StubOptions(), &send, &receive,

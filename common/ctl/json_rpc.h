@@ -33,8 +33,11 @@ std::string ServiceKey(absl::string_view full_method);
 
 // Calls the method with `request_json`; returns the response as JSON. A
 // failed call returns its status (with the server's ErrorInfo).
+// `bearer_token`, if given, is sent as `authorization: Bearer ...` on this
+// call (for plaintext channels, which carry no call credentials).
 absl::StatusOr<std::string> CallJson(grpc::Channel& channel, absl::string_view method,
-                                     absl::string_view request_json, absl::Duration timeout);
+                                     absl::string_view request_json, absl::Duration timeout,
+                                     const std::string& bearer_token = "");
 
 // The address of `service` in `city` from a network.json written by
 // deploy/local/up.sh: {"nanjing": {"catalog": "127.0.0.1:PORT", ...}, ...}.

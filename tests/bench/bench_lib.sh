@@ -45,7 +45,11 @@ start() {  # start SERVICE [FLAGS...]; sets ${SERVICE}_port and ${SERVICE}_pid
   pids+=($!)
   names+=("$svc")
   printf -v "${svc}_pid" '%s' "$!"
-  until [ -s "$work/$svc.ports" ]; do sleep 0.05; done
+  local pid=$!
+  until [ -s "$work/$svc.ports" ]; do  # a server that cannot start says why
+    kill -0 "$pid" 2>/dev/null || { cat "$work/$svc.log"; exit 1; }
+    sleep 0.05
+  done
   local port
   port=$(cut -d' ' -f1 "$work/$svc.ports")
   until "$ctl" --addr=127.0.0.1:$port grpc.health.v1.Health.Check '{}' 2>/dev/null \
@@ -57,10 +61,18 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 run() {  # run PORT LABEL METHOD FILE INFLIGHT [gnlc-load flags]; also CPU used per process meanwhile
   local before=() after=() p i line="    cpu s (incl. echo phase):"
   for p in "$redis_pid" "${pids[@]}"; do before+=("$(ticks "$p")"); done
-  "$load" --target=127.0.0.1:$1 --method="$3" --requests="$work/$4.jsonl" \
-    --inflight="$5" --seconds="$secs" --echo --label="$2" "${tls_args[@]}" "${@:6}" | grep -v '^RESULT'
+  local out qps
+  out=$("$load" --target=127.0.0.1:$1 --method="$3" --requests="$work/$4.jsonl" \
+    --inflight="$5" --seconds="$secs" --echo --label="$2" "${tls_args[@]}" "${@:6}")
+  grep -v '^RESULT' <<<"$out"
+  qps=$(grep -o '^RESULT.* qps=[0-9]*' <<<"$out" | grep -o '[0-9]*$')
   for p in "$redis_pid" "${pids[@]}"; do after+=("$(ticks "$p")"); done
-  local all=(redis "${names[@]}")
-  for i in "${!all[@]}"; do line+=" ${all[$i]}=$(((${after[$i]} - ${before[$i]})))"; done
+  local all=(redis "${names[@]}") per="    cpu µs per call (the 1 s warm-up at the same rate counted):"
+  for i in "${!all[@]}"; do
+    local used=$((${after[$i]} - ${before[$i]}))
+    line+=" ${all[$i]}=$used"
+    [ "${qps:-0}" -gt 0 ] && per+=" ${all[$i]}=$((used * 10000 / (qps * (secs + 1))))"
+  done
   echo "$line (1/100 s)"
+  echo "$per"
 }

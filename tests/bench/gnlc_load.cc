@@ -48,8 +48,10 @@ namespace {
 
 struct Flags {
   std::string target, method, requests, label;
-  // TLS (verified with ca_file) unless plaintext; a bearer token if given.
+  // TLS (verified with ca_file) unless plaintext.
   gnlc::ctl::ClientSecurity security{.plaintext = true, .ca_file = "", .token = ""};
+  // "Bearer TOKEN" on every call, if a token was given.
+  std::string bearer;
   // The echo server's certificate and key: the ceiling is measured over TLS
   // when given (signed by --ca, for 127.0.0.1).
   std::string echo_cert, echo_key;
@@ -104,6 +106,8 @@ Result Drive(const std::vector<std::shared_ptr<grpc::Channel>>& channels, const 
     grpc::Slice slice(body);
     call->request = grpc::ByteBuffer(&slice, 1);
     call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    // As metadata rather than call credentials: plaintext runs carry it too.
+    if (!f.bearer.empty()) call->ctx.AddMetadata("authorization", f.bearer);
     call->start = absl::Now();
     stubs[lane % stubs.size()]->UnaryCall(
         &call->ctx, path, grpc::StubOptions(), &call->request, &call->response,
@@ -206,9 +210,10 @@ int main(int argc, char** argv) {
     else if (absl::StartsWith(a, "--ca=")) {
       f.security.plaintext = false;
       f.security.ca_file = value("--ca=");
-    } else if (absl::StartsWith(a, "--token_file="))
-      f.security.token = std::string(absl::StripAsciiWhitespace(ReadFile(value("--token_file="))));
-    else if (absl::StartsWith(a, "--echo_cert="))
+    } else if (absl::StartsWith(a, "--token_file=")) {
+      const std::string token(absl::StripAsciiWhitespace(ReadFile(value("--token_file="))));
+      f.bearer = token.empty() ? "" : "Bearer " + token;
+    } else if (absl::StartsWith(a, "--echo_cert="))
       f.echo_cert = value("--echo_cert=");
     else if (absl::StartsWith(a, "--echo_key="))
       f.echo_key = value("--echo_key=");

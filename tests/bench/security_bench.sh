@@ -5,7 +5,8 @@
 # from the same config with tls.insecure_plaintext; each run next to the echo
 # ceiling over the same transport (echo over TLS for the TLS runs).
 #   GetProgram:        TLS + a resident's token   vs  plaintext, anonymous
-#                      (the public catalog: no TLS and no token at all)
+#                      (the public catalog: no TLS and no token at all);
+#                      TLS, anonymous between them splits the two costs
 #   CreateEnrollment:  TLS + a city_admin token   vs  plaintext + the same token
 #                      (a write always needs a token, so the plaintext run
 #                      still verifies one; gnlc-token-bench gives that cost)
@@ -40,14 +41,16 @@ echo "== TLS and a token verified per call ($secs s each after 1 s warm-up; echo
 for inflight in 16 64; do
   run $catalog_port GetProgram/tls+resident catalog.GetProgram get $inflight \
     --token_file="$work/resident.token"
+  run $catalog_port GetProgram/tls+anonymous catalog.GetProgram get $inflight --token_file=/dev/null
 done
 for inflight in 16 64; do
   run $enrollment_port CreateEnrollment/tls+admin enrollment.CreateEnrollment "enroll-tls-$inflight" $inflight
 done
 
 stop_all
-sed 's|"tls": {[^}]*}|"tls": {"insecurePlaintext": true}|' "$root/deploy/cities/nanjing.json" \
+sed 's|^  "tls": .*$|  "tls": {"insecurePlaintext": true},|' "$root/deploy/cities/nanjing.json" \
   >"$work/nanjing-plaintext.json"
+grep -q '"insecurePlaintext": true' "$work/nanjing-plaintext.json" || { echo "no plaintext config"; exit 1; }
 export GNLC_BENCH_CONFIG="$work/nanjing-plaintext.json"
 tls_args=(--token_file="$work/admin.token")  # no --ca: plaintext, echo plaintext too
 ctl_plain() { "$ctl" --plaintext "$@"; }
@@ -58,7 +61,11 @@ start_plain() {  # like start, but health over plaintext
     --redis=127.0.0.1:$rport --port_file="$work/$svc.ports" "$@" >"$work/$svc.log" 2>&1 &
   pids+=($!)
   names+=("$svc")
-  until [ -s "$work/$svc.ports" ]; do sleep 0.05; done
+  local pid=$!
+  until [ -s "$work/$svc.ports" ]; do
+    kill -0 "$pid" 2>/dev/null || { cat "$work/$svc.log"; exit 1; }
+    sleep 0.05
+  done
   local port
   port=$(cut -d' ' -f1 "$work/$svc.ports")
   until ctl_plain --addr=127.0.0.1:$port grpc.health.v1.Health.Check '{}' 2>/dev/null \
