@@ -70,7 +70,7 @@ absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase
   }
   auto claims = verifier_.Verify(value.substr(kBearer.size()), now);
   if (!claims.ok()) return claims.status();
-  return CallerFromClaims(*claims);
+  return CallerFromClaims(**claims);
 }
 
 }  // namespace gnlc::auth

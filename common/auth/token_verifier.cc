@@ -64,7 +64,8 @@ TokenVerifier::TokenVerifier(std::string audience, const std::vector<Issuer>& is
   }
 }
 
-absl::StatusOr<Json> TokenVerifier::Verify(absl::string_view token, absl::Time now) const {
+absl::StatusOr<std::shared_ptr<const Json>> TokenVerifier::Verify(absl::string_view token,
+                                                                  absl::Time now) const {
   if (token.empty() || token.size() > kMaxTokenBytes) return Malformed();
   Shard& shard = shards_[absl::HashOf(token) % kShards];
   std::optional<Verified> known;
@@ -146,7 +147,8 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifySignature(absl::str
   return v;
 }
 
-absl::StatusOr<Json> TokenVerifier::CheckClaims(const Verified& v, absl::Time now) const {
+absl::StatusOr<std::shared_ptr<const Json>> TokenVerifier::CheckClaims(const Verified& v,
+                                                                       absl::Time now) const {
   if (now >= *v.exp + max_skew_) return Unauthenticated("TOKEN_EXPIRED", "the token has expired");
   if (v.nbf && now + max_skew_ < *v.nbf) {
     return Unauthenticated("TOKEN_NOT_YET_VALID", "the token is not valid yet (nbf)");
@@ -155,7 +157,7 @@ absl::StatusOr<Json> TokenVerifier::CheckClaims(const Verified& v, absl::Time no
   if (aud == v.claims->end() || !AudienceMatches(*aud, audience_)) {
     return Unauthenticated("TOKEN_WRONG_AUDIENCE", "the token is not meant for this city (aud)");
   }
-  return *v.claims;
+  return v.claims;
 }
 
 }  // namespace gnlc::auth
