@@ -1,5 +1,5 @@
-// Helpers of the benchmark set-up tools: calls with a deadline, and a loop
-// spread over client threads.
+// Helpers of the benchmark set-up tools: calls with a deadline, a loop
+// spread over client threads, and the TLS and token flags.
 #ifndef GNLC_TESTS_BENCH_BENCH_SETUP_H_
 #define GNLC_TESTS_BENCH_BENCH_SETUP_H_
 
@@ -7,11 +7,30 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "common/ctl/client_channel.h"
+
 namespace gnlc::bench {
+
+// --ca=FILE (TLS roots) and --token_file=FILE (a city_admin token): true
+// when `arg` was one of them.
+inline bool ParseSecurityFlag(const std::string& arg, ctl::ClientSecurity& security) {
+  if (arg.rfind("--ca=", 0) == 0) {
+    security.ca_file = arg.substr(5);
+    return true;
+  }
+  if (arg.rfind("--token_file=", 0) == 0) {
+    std::ifstream in(arg.substr(13));
+    in >> security.token;
+    return true;
+  }
+  return false;
+}
 
 // One call with a 10 s deadline.
 inline grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext*)>& rpc) {

@@ -55,12 +55,9 @@ int main(int argc, char** argv) {
       partners = std::atoi(a.c_str() + 11);
     else if (absl::StartsWith(a, "--partnerships="))
       partnerships = std::atoi(a.c_str() + 15);
-    else if (absl::StartsWith(a, "--ca="))
-      security.ca_file = a.substr(5);
-    else if (absl::StartsWith(a, "--token_file=")) {
-      std::ifstream in(a.substr(13));
-      in >> security.token;
-    } else if (absl::StartsWith(a, "--out="))
+    else if (gnlc::bench::ParseSecurityFlag(a, security))
+      continue;
+    else if (absl::StartsWith(a, "--out="))
       out = a.substr(6);
     else
       return Fail("unknown argument " + a);
