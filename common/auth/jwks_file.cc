@@ -1,7 +1,5 @@
 #include "common/auth/jwks_file.h"
 
-#include <sys/stat.h>
-
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -53,15 +51,14 @@ void JwksFile::MaybeReload() const {
     if (now < next_check_) return;
     next_check_ = now + check_every_;
   }
-  struct stat st {};
-  if (::stat(path_.c_str(), &st) != 0) {
+  const std::optional<FileStamp> stamp = StampOf(path_);
+  if (!stamp) {
     LogJson("error", "jwks unreadable", {{"file", path_}});
     return;
   }
-  const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   {
     absl::MutexLock lock(&mu_);
-    if (mtime == seen_mtime_ns_ && st.st_size == seen_size_) return;
+    if (*stamp == seen_) return;
   }
   std::ifstream in(path_, std::ios::binary);
   std::ostringstream text;
@@ -74,8 +71,7 @@ void JwksFile::MaybeReload() const {
   }
   auto keys = std::make_shared<const KeySet>(std::move(*parsed));
   absl::MutexLock lock(&mu_);
-  seen_mtime_ns_ = mtime;
-  seen_size_ = st.st_size;
+  seen_ = *stamp;
   keys_ = std::move(keys);
   LogJson("info", "jwks loaded", {{"file", path_}, {"keys", std::to_string(keys_->size())}});
 }

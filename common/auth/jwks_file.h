@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/auth/file_stamp.h"
 #include "common/auth/jws.h"
 
 namespace gnlc::auth {
@@ -48,8 +49,7 @@ class JwksFile final {
   mutable absl::Mutex mu_;
   mutable std::shared_ptr<const KeySet> keys_ ABSL_GUARDED_BY(mu_);
   mutable absl::Time next_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-  mutable int64_t seen_mtime_ns_ ABSL_GUARDED_BY(mu_) = -1;
-  mutable int64_t seen_size_ ABSL_GUARDED_BY(mu_) = -1;
+  mutable FileStamp seen_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace gnlc::auth

@@ -2,7 +2,6 @@
 
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -110,19 +109,15 @@ void ServiceToken::Apply(grpc::ClientContext& ctx) const {
   const absl::Time now = absl::Now();
   if (now >= next_check_) {
     next_check_ = now + absl::Seconds(1);
-    struct stat st {};
-    if (::stat(path_.c_str(), &st) == 0) {
-      const int64_t mtime =
-          static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-      if (mtime != seen_mtime_ns_) {
-        std::ifstream in(path_);
-        std::ostringstream text;
-        text << in.rdbuf();
-        const std::string token(absl::StripAsciiWhitespace(text.str()));
-        if (!token.empty()) {
-          bearer_ = absl::StrCat("Bearer ", token);
-          seen_mtime_ns_ = mtime;
-        }
+    const std::optional<FileStamp> stamp = StampOf(path_);
+    if (stamp && *stamp != seen_) {
+      std::ifstream in(path_);
+      std::ostringstream text;
+      text << in.rdbuf();
+      const std::string token(absl::StripAsciiWhitespace(text.str()));
+      if (!token.empty()) {
+        bearer_ = absl::StrCat("Bearer ", token);
+        seen_ = *stamp;
       }
     }
   }

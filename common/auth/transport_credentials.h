@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/auth/file_stamp.h"
 #include "common/config/city_config.h"
 
 namespace gnlc::auth {
@@ -58,7 +59,7 @@ class ServiceToken final {
   mutable absl::Mutex mu_;
   mutable std::string bearer_ ABSL_GUARDED_BY(mu_);
   mutable absl::Time next_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-  mutable int64_t seen_mtime_ns_ ABSL_GUARDED_BY(mu_) = -1;
+  mutable FileStamp seen_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace gnlc::auth
