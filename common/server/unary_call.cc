@@ -1,5 +1,6 @@
 #include "common/server/unary_call.h"
 
+#include <grpcpp/impl/codegen/proto_utils.h>
 #include <openssl/sha.h>
 
 #include "absl/strings/escaping.h"
@@ -7,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "common/server/logging.h"
 #include "common/status/errors.h"
+#include "common/validation/wire_utf8.h"
 
 namespace gnlc {
 namespace {
@@ -61,10 +63,13 @@ bool ShouldAudit(const auth::MethodPolicy* policy, const CallAuth& call,
 
 }  // namespace
 
-RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string domain,
-                    std::string service) {
-  return RpcEdge{metrics, std::move(domain), std::move(service), options.log_requests,
-                 std::make_shared<auth::Authenticator>(options.city, options.jwks_check_every)};
+RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string domain) {
+  RpcEdge edge;
+  edge.metrics = metrics;
+  edge.domain = std::move(domain);
+  edge.log_requests = options.log_requests;
+  edge.authn = std::make_shared<auth::Authenticator>(options.city, options.jwks_check_every);
+  return edge;
 }
 
 absl::Status AuthorizeCall(const grpc::CallbackServerContext& ctx, const RpcEdge& edge,
@@ -89,9 +94,49 @@ absl::Status AuthorizeCall(const grpc::CallbackServerContext& ctx, const RpcEdge
   return absl::OkStatus();
 }
 
+void ServiceSetupError(absl::string_view message) {
+  LogJson("error", "service_setup", {{"detail", std::string(message)}});
+  std::abort();
+}
+
 absl::Status DeniedUncheckedOwnership() {
   return Denied(MakeError(absl::StatusCode::kPermissionDenied, "PERMISSION_DENIED",
                           "this method is not available to this caller"));
+}
+
+absl::Status ParseRequest(const grpc::ByteBuffer& in, google::protobuf::Message& request) {
+  grpc::Slice flat;
+  const bool read = in.DumpToSingleSlice(&flat).ok();
+  const absl::string_view bytes(reinterpret_cast<const char*>(flat.begin()), flat.size());
+  if (read && request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::OkStatus();
+  }
+  const std::string type(request.GetDescriptor()->name());
+  const std::string field = read ? FindInvalidUtf8Field(*request.GetDescriptor(), bytes) : "";
+  if (!field.empty()) {
+    return InvalidArgument("MALFORMED_REQUEST",
+                           absl::StrCat("the request's field '", field,
+                                        "' is not valid UTF-8: string fields must be UTF-8 text"),
+                           {{"field", field}});
+  }
+  return InvalidArgument("MALFORMED_REQUEST",
+                         absl::StrCat("the request is not a valid ", type,
+                                      " message: send the serialized protobuf of this method's "
+                                      "request type"));
+}
+
+absl::Status SerializeResponse(const google::protobuf::Message& response, size_t max_bytes,
+                               grpc::ByteBuffer& out) {
+  const size_t size = response.ByteSizeLong();
+  if (size > max_bytes) {
+    return absl::InternalError(absl::StrCat("a ", response.GetDescriptor()->name(), " of ", size,
+                                            " bytes is over the ", max_bytes, " byte limit"));
+  }
+  bool own_buffer = false;
+  grpc::Status serialized =
+      grpc::SerializationTraits<google::protobuf::Message>::Serialize(response, &out, &own_buffer);
+  if (!serialized.ok()) return absl::InternalError("a response failed to serialize");
+  return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* ctx, const RpcEdge& edge,

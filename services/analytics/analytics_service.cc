@@ -29,18 +29,18 @@ absl::TimeZone CityTimeZone(const CityConfig& city) {
 
 AnalyticsService::AnalyticsService(const ServerOptions& options, RedisPool* pool, Metrics* metrics,
                                    Clock clock, absl::Duration cache_max_age)
-    : options_(options),
+    : UnaryService(MakeRpcEdge(options, metrics, "analytics.gnlc.org")),
+      options_(options),
       city_(options.city.city_id()),
       tz_(CityTimeZone(options.city)),
       facts_(FactsOf(options.city)),
-      edge_(MakeRpcEdge(options, metrics, "analytics.gnlc.org",
-                        "gnlc.analytics.v1.AnalyticsService")),
       clock_(std::move(clock)),
       store_(pool),
       ingester_(options.redis, pool, tz_, &metrics->registry()),
       cache_(cache_max_age),
       peers_(options.city) {
   ingester_.OnApplied([this] { cache_.Invalidate(); });
+  ServeRpcs();
 }
 
 AnalyticsService::~AnalyticsService() { Stop(); }
@@ -206,61 +206,64 @@ std::vector<pb::CityScorecard> AnalyticsService::Compare(const pb::Period& perio
 
 // --- RPCs ---
 
-grpc::ServerUnaryReactor* AnalyticsService::GetScorecard(grpc::CallbackServerContext* ctx,
-                                                         const pb::GetScorecardRequest* req,
-                                                         pb::GetScorecardResponse* resp) {
-  return ServeUnary(ctx, edge_, "GetScorecard", *req, [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
-    ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req->period(), "period"));
-    ASSIGN_OR_RETURN(auto card, Scorecard(period));
-    resp->CopyFrom(*card);
-    return absl::OkStatus();
-  });
+// Each hands its logic to the common edge (parsing, permissions, status
+// mapping, metrics, logs).
+void AnalyticsService::ServeRpcs() {
+#define GNLC_ANALYTICS_RPC(Method)                                                              \
+  Serve<pb::Method##Request, pb::Method##Response>(                                             \
+      #Method, [this](grpc::CallbackServerContext*, const pb::Method##Request& req,             \
+                      pb::Method##Response& resp) { return Do##Method(req, resp); })
+  GNLC_ANALYTICS_RPC(GetScorecard);
+  GNLC_ANALYTICS_RPC(GetIndicatorSeries);
+  GNLC_ANALYTICS_RPC(GetBreakdown);
+  GNLC_ANALYTICS_RPC(SetTarget);
+  GNLC_ANALYTICS_RPC(ListTargets);
+#undef GNLC_ANALYTICS_RPC
+  Serve<pb::CompareCitiesRequest, pb::CompareCitiesResponse>(
+      "CompareCities", [this](grpc::CallbackServerContext* ctx, const pb::CompareCitiesRequest& req,
+                              pb::CompareCitiesResponse& resp) {
+        return DoCompareCities(ctx, req, resp);
+      });
+  CheckAllServed();
 }
 
-grpc::ServerUnaryReactor* AnalyticsService::GetIndicatorSeries(
-    grpc::CallbackServerContext* ctx, const pb::GetIndicatorSeriesRequest* req,
-    pb::GetIndicatorSeriesResponse* resp) {
-  return ServeUnary(ctx, edge_, "GetIndicatorSeries", *req, [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
-    ASSIGN_OR_RETURN(const IndicatorInfo* info, ValidateIndicator(req->indicator(), "indicator"));
-    ASSIGN_OR_RETURN(pb::Period from, ValidatePeriod(req->from_period(), "from_period"));
-    ASSIGN_OR_RETURN(pb::Period to, ValidatePeriod(req->to_period(), "to_period"));
-    ASSIGN_OR_RETURN(std::vector<pb::Period> periods, PeriodRange(from, to, kMaxSeriesPeriods));
-    const absl::Time now = clock_();
-    const std::string key =
-        absl::StrCat("series/", info->slug, "/", PeriodKey(from), "/", PeriodKey(to));
-    if (auto hit = cache_.Get(key, now)) {
-      resp->CopyFrom(*hit);
-      return absl::OkStatus();
-    }
-    ASSIGN_OR_RETURN(std::vector<pb::SeriesPoint> points, Series(info->indicator, periods));
-    auto answer = std::make_shared<pb::GetIndicatorSeriesResponse>();
-    for (auto& p : points) *answer->add_points() = std::move(p);
-    resp->CopyFrom(*answer);
-    cache_.Put(key, std::move(answer), now);
-    return absl::OkStatus();
-  });
+absl::Status AnalyticsService::DoGetScorecard(const pb::GetScorecardRequest& req, pb::GetScorecardResponse& resp) {
+  RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
+  ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req.period(), "period"));
+  ASSIGN_OR_RETURN(auto card, Scorecard(period));
+  resp.CopyFrom(*card);
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AnalyticsService::GetBreakdown(grpc::CallbackServerContext* ctx,
-                                                         const pb::GetBreakdownRequest* req,
-                                                         pb::GetBreakdownResponse* resp) {
-  return ServeUnary(ctx, edge_, "GetBreakdown", *req, [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
-    ASSIGN_OR_RETURN(const IndicatorInfo* info, ValidateIndicator(req->indicator(), "indicator"));
-    ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req->period(), "period"));
-    ASSIGN_OR_RETURN(std::vector<pb::BreakdownRow> rows,
-                     Breakdown(info->indicator, period, req->dimension()));
-    for (auto& r : rows) *resp->add_rows() = std::move(r);
+absl::Status AnalyticsService::DoGetIndicatorSeries(const pb::GetIndicatorSeriesRequest& req, pb::GetIndicatorSeriesResponse& resp) {
+  RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
+  ASSIGN_OR_RETURN(const IndicatorInfo* info, ValidateIndicator(req.indicator(), "indicator"));
+  ASSIGN_OR_RETURN(pb::Period from, ValidatePeriod(req.from_period(), "from_period"));
+  ASSIGN_OR_RETURN(pb::Period to, ValidatePeriod(req.to_period(), "to_period"));
+  ASSIGN_OR_RETURN(std::vector<pb::Period> periods, PeriodRange(from, to, kMaxSeriesPeriods));
+  const absl::Time now = clock_();
+  const std::string key =
+      absl::StrCat("series/", info->slug, "/", PeriodKey(from), "/", PeriodKey(to));
+  if (auto hit = cache_.Get(key, now)) {
+    resp.CopyFrom(*hit);
     return absl::OkStatus();
-  });
+  }
+  ASSIGN_OR_RETURN(std::vector<pb::SeriesPoint> points, Series(info->indicator, periods));
+  auto answer = std::make_shared<pb::GetIndicatorSeriesResponse>();
+  for (auto& p : points) *answer->add_points() = std::move(p);
+  resp.CopyFrom(*answer);
+  cache_.Put(key, std::move(answer), now);
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AnalyticsService::SetTarget(grpc::CallbackServerContext* ctx,
-                                                      const pb::SetTargetRequest* req,
-                                                      pb::SetTargetResponse* resp) {
-  return ServeUnary(ctx, edge_, "SetTarget", *req, [&] { return DoSetTarget(*req, *resp); });
+absl::Status AnalyticsService::DoGetBreakdown(const pb::GetBreakdownRequest& req, pb::GetBreakdownResponse& resp) {
+  RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
+  ASSIGN_OR_RETURN(const IndicatorInfo* info, ValidateIndicator(req.indicator(), "indicator"));
+  ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req.period(), "period"));
+  ASSIGN_OR_RETURN(std::vector<pb::BreakdownRow> rows,
+                   Breakdown(info->indicator, period, req.dimension()));
+  for (auto& r : rows) *resp.add_rows() = std::move(r);
+  return absl::OkStatus();
 }
 
 absl::Status AnalyticsService::DoSetTarget(const pb::SetTargetRequest& req,
@@ -298,35 +301,27 @@ absl::Status AnalyticsService::DoSetTarget(const pb::SetTargetRequest& req,
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AnalyticsService::ListTargets(grpc::CallbackServerContext* ctx,
-                                                        const pb::ListTargetsRequest* req,
-                                                        pb::ListTargetsResponse* resp) {
-  return ServeUnary(ctx, edge_, "ListTargets", *req, [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
-    ASSIGN_OR_RETURN(std::vector<pb::Target> targets, store_.ListTargets());
-    for (auto& t : targets) *resp->add_targets() = std::move(t);
-    return absl::OkStatus();
-  });
+absl::Status AnalyticsService::DoListTargets(const pb::ListTargetsRequest& req, pb::ListTargetsResponse& resp) {
+  RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
+  ASSIGN_OR_RETURN(std::vector<pb::Target> targets, store_.ListTargets());
+  for (auto& t : targets) *resp.add_targets() = std::move(t);
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AnalyticsService::CompareCities(grpc::CallbackServerContext* ctx,
-                                                          const pb::CompareCitiesRequest* req,
-                                                          pb::CompareCitiesResponse* resp) {
-  return ServeUnary(ctx, edge_, "CompareCities", *req, [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckCityParent(req->parent(), city_));
-    ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req->period(), "period"));
-    if (req->timeout_ms() < 0 || req->timeout_ms() > 10000) {
-      return InvalidArgument("INVALID_TIMEOUT", "timeout_ms must be between 0 and 10000",
-                             {{"field", "timeout_ms"}});
-    }
-    absl::Duration timeout =
-        req->timeout_ms() == 0 ? kDefaultPeerTimeout : absl::Milliseconds(req->timeout_ms());
-    // Never past the caller's own deadline.
-    const absl::Time caller = absl::FromChrono(ctx->deadline());
-    timeout = std::max(absl::ZeroDuration(), std::min(timeout, caller - absl::Now()));
-    for (auto& card : Compare(period, timeout)) *resp->add_cities() = std::move(card);
-    return absl::OkStatus();
-  });
+absl::Status AnalyticsService::DoCompareCities(grpc::CallbackServerContext* ctx, const pb::CompareCitiesRequest& req, pb::CompareCitiesResponse& resp) {
+  RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
+  ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req.period(), "period"));
+  if (req.timeout_ms() < 0 || req.timeout_ms() > 10000) {
+    return InvalidArgument("INVALID_TIMEOUT", "timeout_ms must be between 0 and 10000",
+                           {{"field", "timeout_ms"}});
+  }
+  absl::Duration timeout =
+      req.timeout_ms() == 0 ? kDefaultPeerTimeout : absl::Milliseconds(req.timeout_ms());
+  // Never past the caller's own deadline.
+  const absl::Time caller = absl::FromChrono(ctx->deadline());
+  timeout = std::max(absl::ZeroDuration(), std::min(timeout, caller - absl::Now()));
+  for (auto& card : Compare(period, timeout)) *resp.add_cities() = std::move(card);
+  return absl::OkStatus();
 }
 
 }  // namespace gnlc::analytics

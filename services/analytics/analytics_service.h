@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "common/server/server_options.h"
-#include "common/server/unary_call.h"
+#include "common/server/unary_service.h"
 #include "gnlc/analytics/v1/analytics_service.grpc.pb.h"
 #include "services/analytics/analytics_store.h"
 #include "services/analytics/answer_cache.h"
@@ -26,7 +26,7 @@
 
 namespace gnlc::analytics {
 
-class AnalyticsService final : public pb::AnalyticsService::CallbackService {
+class AnalyticsService final : public UnaryService<pb::AnalyticsService> {
  public:
   using Clock = std::function<absl::Time()>;
 
@@ -55,20 +55,19 @@ class AnalyticsService final : public pb::AnalyticsService::CallbackService {
   const CityConfig& city() const { return options_.city; }
   absl::TimeZone time_zone() const { return tz_; }
 
-#define GNLC_ANALYTICS_RPC_DECL(Method)                                                        \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,                           \
-                                   const pb::Method##Request* req, pb::Method##Response* resp) \
-      override;
-  GNLC_ANALYTICS_RPC_DECL(GetScorecard)
-  GNLC_ANALYTICS_RPC_DECL(GetIndicatorSeries)
-  GNLC_ANALYTICS_RPC_DECL(GetBreakdown)
-  GNLC_ANALYTICS_RPC_DECL(SetTarget)
-  GNLC_ANALYTICS_RPC_DECL(ListTargets)
-  GNLC_ANALYTICS_RPC_DECL(CompareCities)
-#undef GNLC_ANALYTICS_RPC_DECL
 
  private:
+  // Registers every RPC with the common edge (constructor).
+  void ServeRpcs();
+  absl::Status DoGetScorecard(const pb::GetScorecardRequest& req, pb::GetScorecardResponse& resp);
+  absl::Status DoGetIndicatorSeries(const pb::GetIndicatorSeriesRequest& req,
+                                    pb::GetIndicatorSeriesResponse& resp);
+  absl::Status DoGetBreakdown(const pb::GetBreakdownRequest& req, pb::GetBreakdownResponse& resp);
   absl::Status DoSetTarget(const pb::SetTargetRequest& req, pb::SetTargetResponse& resp);
+  absl::Status DoListTargets(const pb::ListTargetsRequest& req, pb::ListTargetsResponse& resp);
+  absl::Status DoCompareCities(grpc::CallbackServerContext* ctx,
+                               const pb::CompareCitiesRequest& req,
+                               pb::CompareCitiesResponse& resp);
   // The period a request names, or the current month when it names none.
   absl::StatusOr<pb::Period> RequestPeriod(const pb::Period& p, absl::string_view field) const;
   // The baseline of PARTICIPATION_GROWTH for `period` (see analytics.proto).
@@ -82,7 +81,6 @@ class AnalyticsService final : public pb::AnalyticsService::CallbackService {
   const std::string city_;
   absl::TimeZone tz_;
   CityFacts facts_;
-  RpcEdge edge_;
   Clock clock_;
   AnalyticsStore store_;
   Ingester ingester_;

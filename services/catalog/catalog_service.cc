@@ -25,14 +25,16 @@ size_t SearchCacheEntries() {
 
 CatalogService::CatalogService(const ServerOptions& options, RedisPool* pool, Metrics* metrics,
                                Clock clock)
-    : options_(options),
+    : UnaryService(MakeRpcEdge(options, metrics, "catalog.gnlc.org")),
+      options_(options),
       city_(options.city.city_id()),
-      edge_(MakeRpcEdge(options, metrics, "catalog.gnlc.org", "gnlc.catalog.v1.CatalogService")),
       clock_(std::move(clock)),
       store_(pool),
       search_cache_(SearchCacheEntries()),
       catalog_metrics_(RegisterMetrics(metrics)),
-      tokens_(options.page_token_secret) {}
+      tokens_(options.page_token_secret) {
+  ServeRpcs();
+}
 
 CatalogService::CatalogMetrics CatalogService::RegisterMetrics(Metrics* metrics) {
   CatalogMetrics m;
@@ -150,28 +152,29 @@ absl::Status CatalogService::CheckReady() const {
   return Unavailable("INDEX_LOADING", "the catalog is starting up, retry in a moment");
 }
 
-// The RPCs: each hands its logic to the common edge (status mapping, metrics,
-// logs). The logic lives in program_rpcs.cc, offering_rpcs.cc,
-// search_rpc.cc and change_feed_rpc.cc.
-#define GNLC_CATALOG_RPC(Method)                                                           \
-  grpc::ServerUnaryReactor* CatalogService::Method(grpc::CallbackServerContext* ctx,       \
-                                                   const pb::Method##Request* req,         \
-                                                   pb::Method##Response* resp) {           \
-    return ServeUnary(ctx, edge_, #Method, *req, [&] { return Do##Method(*req, *resp); }); \
-  }
-GNLC_CATALOG_RPC(CreateProgram)
-GNLC_CATALOG_RPC(GetProgram)
-GNLC_CATALOG_RPC(UpdateProgram)
-GNLC_CATALOG_RPC(DeleteProgram)
-GNLC_CATALOG_RPC(ListPrograms)
-GNLC_CATALOG_RPC(SearchPrograms)
-GNLC_CATALOG_RPC(CreateOffering)
-GNLC_CATALOG_RPC(GetOffering)
-GNLC_CATALOG_RPC(UpdateOffering)
-GNLC_CATALOG_RPC(CancelOffering)
-GNLC_CATALOG_RPC(ListOfferings)
-GNLC_CATALOG_RPC(BatchGetOfferings)
-GNLC_CATALOG_RPC(ListProgramChanges)
+// The RPCs: each hands its logic to the common edge (parsing, permissions,
+// status mapping, metrics, logs). The logic lives in program_rpcs.cc,
+// offering_rpcs.cc, search_rpc.cc and change_feed_rpc.cc.
+void CatalogService::ServeRpcs() {
+#define GNLC_CATALOG_RPC(Method)                                                                \
+  Serve<pb::Method##Request, pb::Method##Response>(                                             \
+      #Method, [this](grpc::CallbackServerContext*, const pb::Method##Request& req,             \
+                      pb::Method##Response& resp) { return Do##Method(req, resp); })
+  GNLC_CATALOG_RPC(CreateProgram);
+  GNLC_CATALOG_RPC(GetProgram);
+  GNLC_CATALOG_RPC(UpdateProgram);
+  GNLC_CATALOG_RPC(DeleteProgram);
+  GNLC_CATALOG_RPC(ListPrograms);
+  GNLC_CATALOG_RPC(SearchPrograms);
+  GNLC_CATALOG_RPC(CreateOffering);
+  GNLC_CATALOG_RPC(GetOffering);
+  GNLC_CATALOG_RPC(UpdateOffering);
+  GNLC_CATALOG_RPC(CancelOffering);
+  GNLC_CATALOG_RPC(ListOfferings);
+  GNLC_CATALOG_RPC(BatchGetOfferings);
+  GNLC_CATALOG_RPC(ListProgramChanges);
 #undef GNLC_CATALOG_RPC
+  CheckAllServed();
+}
 
 }  // namespace gnlc::catalog

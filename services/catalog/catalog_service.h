@@ -25,7 +25,7 @@
 #include "common/names/resource_names.h"
 #include "common/paging/page_token.h"
 #include "common/server/server_options.h"
-#include "common/server/unary_call.h"
+#include "common/server/unary_service.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "services/catalog/catalog_store.h"
 #include "services/catalog/search_cache.h"
@@ -35,7 +35,7 @@ namespace gnlc::catalog {
 
 namespace pb = gnlc::catalog::v1;
 
-class CatalogService final : public pb::CatalogService::CallbackService {
+class CatalogService final : public UnaryService<pb::CatalogService> {
  public:
   using Clock = std::function<absl::Time()>;
 
@@ -52,47 +52,10 @@ class CatalogService final : public pb::CatalogService::CallbackService {
   bool ready() const { return ready_.load(); }
   const SearchIndex& index() const { return index_; }
 
-  grpc::ServerUnaryReactor* CreateProgram(grpc::CallbackServerContext* ctx,
-                                          const pb::CreateProgramRequest* req,
-                                          pb::CreateProgramResponse* resp) override;
-  grpc::ServerUnaryReactor* GetProgram(grpc::CallbackServerContext* ctx,
-                                       const pb::GetProgramRequest* req,
-                                       pb::GetProgramResponse* resp) override;
-  grpc::ServerUnaryReactor* UpdateProgram(grpc::CallbackServerContext* ctx,
-                                          const pb::UpdateProgramRequest* req,
-                                          pb::UpdateProgramResponse* resp) override;
-  grpc::ServerUnaryReactor* DeleteProgram(grpc::CallbackServerContext* ctx,
-                                          const pb::DeleteProgramRequest* req,
-                                          pb::DeleteProgramResponse* resp) override;
-  grpc::ServerUnaryReactor* ListPrograms(grpc::CallbackServerContext* ctx,
-                                         const pb::ListProgramsRequest* req,
-                                         pb::ListProgramsResponse* resp) override;
-  grpc::ServerUnaryReactor* SearchPrograms(grpc::CallbackServerContext* ctx,
-                                           const pb::SearchProgramsRequest* req,
-                                           pb::SearchProgramsResponse* resp) override;
-  grpc::ServerUnaryReactor* CreateOffering(grpc::CallbackServerContext* ctx,
-                                           const pb::CreateOfferingRequest* req,
-                                           pb::CreateOfferingResponse* resp) override;
-  grpc::ServerUnaryReactor* GetOffering(grpc::CallbackServerContext* ctx,
-                                        const pb::GetOfferingRequest* req,
-                                        pb::GetOfferingResponse* resp) override;
-  grpc::ServerUnaryReactor* UpdateOffering(grpc::CallbackServerContext* ctx,
-                                           const pb::UpdateOfferingRequest* req,
-                                           pb::UpdateOfferingResponse* resp) override;
-  grpc::ServerUnaryReactor* CancelOffering(grpc::CallbackServerContext* ctx,
-                                           const pb::CancelOfferingRequest* req,
-                                           pb::CancelOfferingResponse* resp) override;
-  grpc::ServerUnaryReactor* ListOfferings(grpc::CallbackServerContext* ctx,
-                                          const pb::ListOfferingsRequest* req,
-                                          pb::ListOfferingsResponse* resp) override;
-  grpc::ServerUnaryReactor* BatchGetOfferings(grpc::CallbackServerContext* ctx,
-                                              const pb::BatchGetOfferingsRequest* req,
-                                              pb::BatchGetOfferingsResponse* resp) override;
-  grpc::ServerUnaryReactor* ListProgramChanges(grpc::CallbackServerContext* ctx,
-                                               const pb::ListProgramChangesRequest* req,
-                                               pb::ListProgramChangesResponse* resp) override;
 
  private:
+  // Registers every RPC with the common edge (constructor).
+  void ServeRpcs();
   absl::Status DoCreateProgram(const pb::CreateProgramRequest& req,
                                pb::CreateProgramResponse& resp);
   absl::Status DoGetProgram(const pb::GetProgramRequest& req, pb::GetProgramResponse& resp);
@@ -142,7 +105,6 @@ class CatalogService final : public pb::CatalogService::CallbackService {
 
   const ServerOptions options_;
   const std::string city_;
-  RpcEdge edge_;
   Clock clock_;
   CatalogStore store_;
   SearchIndex index_;

@@ -22,17 +22,18 @@ absl::Duration AofRewriteInterval() {
 
 EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* pool,
                                      Metrics* metrics, Clock clock)
-    : options_(options),
+    : UnaryService(MakeRpcEdge(options, metrics, "enrollment.gnlc.org")),
+      options_(options),
       city_(options.city.city_id()),
-      edge_(MakeRpcEdge(options, metrics, "enrollment.gnlc.org",
-                        "gnlc.enrollment.v1.EnrollmentService")),
       clock_(std::move(clock)),
       store_(pool, city_, clock_),
       catalog_(options.catalog_address, options.city),
       tokens_(options.page_token_secret),
       partner_programs_(city_),
       pool_(pool),
-      aof_rewrite_interval_(AofRewriteInterval()) {}
+      aof_rewrite_interval_(AofRewriteInterval()) {
+  ServeRpcs();
+}
 
 EnrollmentService::~EnrollmentService() { Stop(); }
 
@@ -127,38 +128,40 @@ absl::Status EnrollmentService::ChangeEnrollment(
   return Aborted("CONCURRENT_UPDATE", "the enrollment keeps changing: retry");
 }
 
-// The RPCs: each hands its logic to the common edge (status mapping,
-// metrics, logs). The logic lives in learner_rpcs.cc, enrollment_rpcs.cc and
-// outcome_rpcs.cc.
-#define GNLC_ENROLLMENT_RPC(Method, ...)                                                \
-  grpc::ServerUnaryReactor* EnrollmentService::Method(grpc::CallbackServerContext* ctx, \
-                                                      const pb::Method##Request* req,   \
-                                                      pb::Method##Response* resp) {     \
-    return ServeUnary(ctx, edge_, #Method, *req, [&](const CallAuth& call) {            \
-      return Do##Method(call, *req, *resp __VA_ARGS__);                                 \
-    });                                                                                 \
-  }
-#define GNLC_ENROLLMENT_PUBLIC_RPC(Method, ...)                                         \
-  grpc::ServerUnaryReactor* EnrollmentService::Method(grpc::CallbackServerContext* ctx, \
-                                                      const pb::Method##Request* req,   \
-                                                      pb::Method##Response* resp) {     \
-    return ServeUnary(ctx, edge_, #Method, *req,                                        \
-                      [&] { return Do##Method(*req, *resp __VA_ARGS__); });             \
-  }
-GNLC_ENROLLMENT_RPC(CreateLearner)
-GNLC_ENROLLMENT_RPC(GetLearner)
-GNLC_ENROLLMENT_RPC(UpdateLearner)
-GNLC_ENROLLMENT_RPC(CreateEnrollment, , absl::FromChrono(ctx->deadline()))
-GNLC_ENROLLMENT_RPC(GetEnrollment)
-GNLC_ENROLLMENT_RPC(CancelEnrollment)
-GNLC_ENROLLMENT_RPC(ListEnrollments)
-GNLC_ENROLLMENT_RPC(CompleteEnrollment)
-GNLC_ENROLLMENT_PUBLIC_RPC(GetOfferingSeats, , absl::FromChrono(ctx->deadline()))
-GNLC_ENROLLMENT_RPC(RecordEmploymentOutcome)
-GNLC_ENROLLMENT_RPC(SubmitFeedback)
-GNLC_ENROLLMENT_RPC(ExportLearnerData)
-GNLC_ENROLLMENT_RPC(EraseLearner)
+// The RPCs: each hands its logic to the common edge (parsing, permissions,
+// status mapping, metrics, logs). The logic lives in learner_rpcs.cc,
+// enrollment_rpcs.cc and outcome_rpcs.cc.
+void EnrollmentService::ServeRpcs() {
+#define GNLC_ENROLLMENT_RPC(Method, ...)                                                    \
+  Serve<pb::Method##Request, pb::Method##Response>(                                         \
+      #Method, [this](grpc::CallbackServerContext* ctx, const CallAuth& call,               \
+                      const pb::Method##Request& req, pb::Method##Response& resp) {         \
+        (void)ctx;                                                                          \
+        return Do##Method(call, req, resp __VA_ARGS__);                                     \
+      })
+#define GNLC_ENROLLMENT_PUBLIC_RPC(Method, ...)                                             \
+  Serve<pb::Method##Request, pb::Method##Response>(                                         \
+      #Method, [this](grpc::CallbackServerContext* ctx, const pb::Method##Request& req,     \
+                      pb::Method##Response& resp) {                                         \
+        (void)ctx;                                                                          \
+        return Do##Method(req, resp __VA_ARGS__);                                           \
+      })
+  GNLC_ENROLLMENT_RPC(CreateLearner);
+  GNLC_ENROLLMENT_RPC(GetLearner);
+  GNLC_ENROLLMENT_RPC(UpdateLearner);
+  GNLC_ENROLLMENT_RPC(CreateEnrollment, , absl::FromChrono(ctx->deadline()));
+  GNLC_ENROLLMENT_RPC(GetEnrollment);
+  GNLC_ENROLLMENT_RPC(CancelEnrollment);
+  GNLC_ENROLLMENT_RPC(ListEnrollments);
+  GNLC_ENROLLMENT_RPC(CompleteEnrollment);
+  GNLC_ENROLLMENT_PUBLIC_RPC(GetOfferingSeats, , absl::FromChrono(ctx->deadline()));
+  GNLC_ENROLLMENT_RPC(RecordEmploymentOutcome);
+  GNLC_ENROLLMENT_RPC(SubmitFeedback);
+  GNLC_ENROLLMENT_RPC(ExportLearnerData);
+  GNLC_ENROLLMENT_RPC(EraseLearner);
 #undef GNLC_ENROLLMENT_RPC
 #undef GNLC_ENROLLMENT_PUBLIC_RPC
+  CheckAllServed();
+}
 
 }  // namespace gnlc::enrollment

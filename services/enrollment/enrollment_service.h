@@ -20,7 +20,7 @@
 #include "common/names/resource_names.h"
 #include "common/paging/page_token.h"
 #include "common/server/server_options.h"
-#include "common/server/unary_call.h"
+#include "common/server/unary_service.h"
 #include "common/time/proto_time.h"
 #include "gnlc/enrollment/v1/enrollment_service.grpc.pb.h"
 #include "services/catalog/catalog_client.h"
@@ -29,7 +29,7 @@
 
 namespace gnlc::enrollment {
 
-class EnrollmentService final : public pb::EnrollmentService::CallbackService {
+class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
  public:
   using Clock = std::function<absl::Time()>;
 
@@ -43,26 +43,10 @@ class EnrollmentService final : public pb::EnrollmentService::CallbackService {
   void StartFollowingCatalog();
   void Stop();
 
-#define GNLC_ENROLLMENT_RPC_DECL(Method)                                                       \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,                           \
-                                   const pb::Method##Request* req, pb::Method##Response* resp) \
-      override;
-  GNLC_ENROLLMENT_RPC_DECL(CreateLearner)
-  GNLC_ENROLLMENT_RPC_DECL(GetLearner)
-  GNLC_ENROLLMENT_RPC_DECL(UpdateLearner)
-  GNLC_ENROLLMENT_RPC_DECL(CreateEnrollment)
-  GNLC_ENROLLMENT_RPC_DECL(GetEnrollment)
-  GNLC_ENROLLMENT_RPC_DECL(CancelEnrollment)
-  GNLC_ENROLLMENT_RPC_DECL(ListEnrollments)
-  GNLC_ENROLLMENT_RPC_DECL(CompleteEnrollment)
-  GNLC_ENROLLMENT_RPC_DECL(GetOfferingSeats)
-  GNLC_ENROLLMENT_RPC_DECL(RecordEmploymentOutcome)
-  GNLC_ENROLLMENT_RPC_DECL(SubmitFeedback)
-  GNLC_ENROLLMENT_RPC_DECL(ExportLearnerData)
-  GNLC_ENROLLMENT_RPC_DECL(EraseLearner)
-#undef GNLC_ENROLLMENT_RPC_DECL
 
  private:
+  // Registers every RPC with the common edge (constructor).
+  void ServeRpcs();
   // learner_rpcs.cc
   absl::Status DoCreateLearner(const CallAuth& call, const pb::CreateLearnerRequest& req,
                                pb::CreateLearnerResponse& resp);
@@ -118,7 +102,6 @@ class EnrollmentService final : public pb::EnrollmentService::CallbackService {
 
   const ServerOptions options_;
   const std::string city_;
-  RpcEdge edge_;
   Clock clock_;
   EnrollmentStore store_;
   catalog::CatalogClient catalog_;

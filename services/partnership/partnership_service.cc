@@ -12,14 +12,15 @@ namespace gnlc::partnership {
 
 PartnershipService::PartnershipService(const ServerOptions& options, RedisPool* pool,
                                        Metrics* metrics, Clock clock)
-    : options_(options),
+    : UnaryService(MakeRpcEdge(options, metrics, "partnership.gnlc.org")),
+      options_(options),
       city_(options.city.city_id()),
-      edge_(MakeRpcEdge(options, metrics, "partnership.gnlc.org",
-                        "gnlc.partnership.v1.PartnershipService")),
       clock_(std::move(clock)),
       store_(pool),
       catalog_(options.catalog_address, options.city),
-      tokens_(options.page_token_secret) {}
+      tokens_(options.page_token_secret) {
+  ServeRpcs();
+}
 
 PartnershipService::~PartnershipService() { Stop(); }
 
@@ -131,52 +132,54 @@ absl::Status PartnershipService::CheckMember(const CallAuth& call, absl::string_
                     : "a partner admin records funding only as the partnership's funder or lead"));
 }
 
-// The RPCs: each hands its logic to the common edge (status mapping,
-// metrics, logs). The logic lives in partner_rpcs.cc, partnership_rpcs.cc
-// and funding_rpcs.cc.
-#define GNLC_PARTNERSHIP_RPC(Method, ...)                                                \
-  grpc::ServerUnaryReactor* PartnershipService::Method(grpc::CallbackServerContext* ctx, \
-                                                       const pb::Method##Request* req,   \
-                                                       pb::Method##Response* resp) {     \
-    return ServeUnary(ctx, edge_, #Method, *req, [&]() -> absl::Status {                 \
-      RETURN_IF_ERROR(CheckReady());                                                     \
-      return Do##Method(*req, *resp __VA_ARGS__);                                        \
-    });                                                                                  \
-  }
+// The RPCs: each hands its logic to the common edge (parsing, permissions,
+// status mapping, metrics, logs). The logic lives in partner_rpcs.cc,
+// partnership_rpcs.cc and funding_rpcs.cc.
+void PartnershipService::ServeRpcs() {
+#define GNLC_PARTNERSHIP_RPC(Method, ...)                                                   \
+  Serve<pb::Method##Request, pb::Method##Response>(                                         \
+      #Method, [this](grpc::CallbackServerContext* ctx, const pb::Method##Request& req,     \
+                      pb::Method##Response& resp) -> absl::Status {                         \
+        (void)ctx;                                                                          \
+        RETURN_IF_ERROR(CheckReady());                                                      \
+        return Do##Method(req, resp __VA_ARGS__);                                           \
+      })
 // A method whose table row says "own" for partner admins: `check` (using
 // `call` and `req`) runs first and refuses anything not theirs.
-#define GNLC_PARTNERSHIP_OWN_RPC(Method, check, ...)                                         \
-  grpc::ServerUnaryReactor* PartnershipService::Method(grpc::CallbackServerContext* ctx,     \
-                                                       const pb::Method##Request* req,       \
-                                                       pb::Method##Response* resp) {         \
-    return ServeUnary(ctx, edge_, #Method, *req, [&](const CallAuth& call) -> absl::Status { \
-      RETURN_IF_ERROR(CheckReady());                                                         \
-      if (call.own_only) RETURN_IF_ERROR(check);                                             \
-      return Do##Method(*req, *resp __VA_ARGS__);                                            \
-    });                                                                                      \
-  }
-GNLC_PARTNERSHIP_RPC(CreatePartner)
-GNLC_PARTNERSHIP_RPC(GetPartner)
-GNLC_PARTNERSHIP_OWN_RPC(UpdatePartner, CheckOwnPartner(call, req->partner().name()))
-GNLC_PARTNERSHIP_RPC(ListPartners)
-GNLC_PARTNERSHIP_RPC(CreatePartnership, , absl::FromChrono(ctx->deadline()))
-GNLC_PARTNERSHIP_RPC(GetPartnership)
-GNLC_PARTNERSHIP_OWN_RPC(UpdatePartnership,
-                         CheckMember(call, req->partnership().name(), MemberNeed::kAny), ,
-                         absl::FromChrono(ctx->deadline()))
-GNLC_PARTNERSHIP_RPC(ListPartnerships)
-GNLC_PARTNERSHIP_OWN_RPC(AddPartnershipMember,
-                         CheckMember(call, req->partnership(), MemberNeed::kAny))
-GNLC_PARTNERSHIP_OWN_RPC(RemovePartnershipMember,
-                         CheckMember(call, req->partnership(), MemberNeed::kAny))
-GNLC_PARTNERSHIP_OWN_RPC(TransitionPartnership, CheckMember(call, req->name(), MemberNeed::kAny))
-GNLC_PARTNERSHIP_OWN_RPC(RecordFundingCommitment,
-                         CheckMember(call, req->partnership(), MemberNeed::kFunderOrLead))
-GNLC_PARTNERSHIP_OWN_RPC(RecordDisbursement,
-                         CheckMember(call, req->partnership(), MemberNeed::kFunderOrLead))
-GNLC_PARTNERSHIP_RPC(GetFundingSummary)
-GNLC_PARTNERSHIP_RPC(ListPartnershipPrograms, , absl::FromChrono(ctx->deadline()))
+#define GNLC_PARTNERSHIP_OWN_RPC(Method, check, ...)                                        \
+  Serve<pb::Method##Request, pb::Method##Response>(                                         \
+      #Method, [this](grpc::CallbackServerContext* ctx, const CallAuth& call,               \
+                      const pb::Method##Request& req,                                       \
+                      pb::Method##Response& resp) -> absl::Status {                         \
+        (void)ctx;                                                                          \
+        RETURN_IF_ERROR(CheckReady());                                                      \
+        if (call.own_only) RETURN_IF_ERROR(check);                                          \
+        return Do##Method(req, resp __VA_ARGS__);                                           \
+      })
+  GNLC_PARTNERSHIP_RPC(CreatePartner);
+  GNLC_PARTNERSHIP_RPC(GetPartner);
+  GNLC_PARTNERSHIP_OWN_RPC(UpdatePartner, CheckOwnPartner(call, req.partner().name()));
+  GNLC_PARTNERSHIP_RPC(ListPartners);
+  GNLC_PARTNERSHIP_RPC(CreatePartnership, , absl::FromChrono(ctx->deadline()));
+  GNLC_PARTNERSHIP_RPC(GetPartnership);
+  GNLC_PARTNERSHIP_OWN_RPC(UpdatePartnership,
+                           CheckMember(call, req.partnership().name(), MemberNeed::kAny), ,
+                           absl::FromChrono(ctx->deadline()));
+  GNLC_PARTNERSHIP_RPC(ListPartnerships);
+  GNLC_PARTNERSHIP_OWN_RPC(AddPartnershipMember,
+                           CheckMember(call, req.partnership(), MemberNeed::kAny));
+  GNLC_PARTNERSHIP_OWN_RPC(RemovePartnershipMember,
+                           CheckMember(call, req.partnership(), MemberNeed::kAny));
+  GNLC_PARTNERSHIP_OWN_RPC(TransitionPartnership, CheckMember(call, req.name(), MemberNeed::kAny));
+  GNLC_PARTNERSHIP_OWN_RPC(RecordFundingCommitment,
+                           CheckMember(call, req.partnership(), MemberNeed::kFunderOrLead));
+  GNLC_PARTNERSHIP_OWN_RPC(RecordDisbursement,
+                           CheckMember(call, req.partnership(), MemberNeed::kFunderOrLead));
+  GNLC_PARTNERSHIP_RPC(GetFundingSummary);
+  GNLC_PARTNERSHIP_RPC(ListPartnershipPrograms, , absl::FromChrono(ctx->deadline()));
 #undef GNLC_PARTNERSHIP_RPC
 #undef GNLC_PARTNERSHIP_OWN_RPC
+  CheckAllServed();
+}
 
 }  // namespace gnlc::partnership

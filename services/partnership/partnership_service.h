@@ -20,7 +20,7 @@
 #include "common/events/stream_follower.h"
 #include "common/paging/page_token.h"
 #include "common/server/server_options.h"
-#include "common/server/unary_call.h"
+#include "common/server/unary_service.h"
 #include "common/time/proto_time.h"
 #include "gnlc/partnership/v1/partnership_service.grpc.pb.h"
 #include "services/catalog/catalog_client.h"
@@ -30,7 +30,7 @@
 
 namespace gnlc::partnership {
 
-class PartnershipService final : public pb::PartnershipService::CallbackService {
+class PartnershipService final : public UnaryService<pb::PartnershipService> {
  public:
   using Clock = std::function<absl::Time()>;
 
@@ -45,28 +45,10 @@ class PartnershipService final : public pb::PartnershipService::CallbackService 
   void Stop();
   bool ready() const { return ready_.load(); }
 
-#define GNLC_PARTNERSHIP_RPC_DECL(Method)                                                      \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,                           \
-                                   const pb::Method##Request* req, pb::Method##Response* resp) \
-      override;
-  GNLC_PARTNERSHIP_RPC_DECL(CreatePartner)
-  GNLC_PARTNERSHIP_RPC_DECL(GetPartner)
-  GNLC_PARTNERSHIP_RPC_DECL(UpdatePartner)
-  GNLC_PARTNERSHIP_RPC_DECL(ListPartners)
-  GNLC_PARTNERSHIP_RPC_DECL(CreatePartnership)
-  GNLC_PARTNERSHIP_RPC_DECL(GetPartnership)
-  GNLC_PARTNERSHIP_RPC_DECL(UpdatePartnership)
-  GNLC_PARTNERSHIP_RPC_DECL(ListPartnerships)
-  GNLC_PARTNERSHIP_RPC_DECL(AddPartnershipMember)
-  GNLC_PARTNERSHIP_RPC_DECL(RemovePartnershipMember)
-  GNLC_PARTNERSHIP_RPC_DECL(TransitionPartnership)
-  GNLC_PARTNERSHIP_RPC_DECL(RecordFundingCommitment)
-  GNLC_PARTNERSHIP_RPC_DECL(RecordDisbursement)
-  GNLC_PARTNERSHIP_RPC_DECL(GetFundingSummary)
-  GNLC_PARTNERSHIP_RPC_DECL(ListPartnershipPrograms)
-#undef GNLC_PARTNERSHIP_RPC_DECL
 
  private:
+  // Registers every RPC with the common edge (constructor).
+  void ServeRpcs();
   // partner_rpcs.cc
   // The "own" rules of the permission table for partner admins.
   enum class MemberNeed { kAny, kFunderOrLead };
@@ -123,7 +105,6 @@ class PartnershipService final : public pb::PartnershipService::CallbackService 
 
   const ServerOptions options_;
   const std::string city_;
-  RpcEdge edge_;
   Clock clock_;
   PartnershipStore store_;
   Directory directory_;
