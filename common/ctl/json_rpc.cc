@@ -92,6 +92,27 @@ std::string ServiceKey(absl::string_view full_method) {
   return f.size() >= 2 ? f[1] : std::string();  // gnlc.<key>.v1.Service.Method
 }
 
+grpc::Status CallRaw(grpc::Channel& channel, const std::string& path, absl::string_view request,
+                     absl::Duration timeout, const std::string& bearer_token,
+                     std::string& response) {
+  grpc::Slice slice(request.data(), request.size());
+  grpc::ByteBuffer send(&slice, 1), receive;
+  grpc::GenericStub stub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
+  if (!bearer_token.empty()) ctx.AddMetadata("authorization", "Bearer " + bearer_token);
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&ctx, path, grpc::StubOptions(), &send, &receive,
+                 [&done](grpc::Status s) { done.set_value(std::move(s)); });
+  grpc::Status status = done.get_future().get();
+  response.clear();
+  if (!status.ok()) return status;
+  std::vector<grpc::Slice> slices;
+  (void)receive.Dump(&slices);
+  for (const auto& s : slices) response.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return status;
+}
+
 absl::StatusOr<std::string> CallJson(grpc::Channel& channel, absl::string_view method,
                                      absl::string_view request_json, absl::Duration timeout,
                                      const std::string& bearer_token) {
@@ -108,23 +129,11 @@ absl::StatusOr<std::string> CallJson(grpc::Channel& channel, absl::string_view m
                                                    m->input_type()->full_name(), ": ",
                                                    std::string(parsed.message())));
   }
-  const std::string bytes = request->SerializeAsString();
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer send(&slice, 1), receive;
-  grpc::GenericStub stub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
-  if (!bearer_token.empty()) ctx.AddMetadata("authorization", "Bearer " + bearer_token);
-  std::promise<grpc::Status> done;
   const std::string path = absl::StrCat("/", m->service()->full_name(), "/", m->name());
-  stub.UnaryCall(&ctx, path, grpc::StubOptions(), &send, &receive,
-                 [&done](grpc::Status s) { done.set_value(std::move(s)); });
-  grpc::Status status = done.get_future().get();
-  if (!status.ok()) return FromGrpcStatus(status);
-  std::vector<grpc::Slice> slices;
-  (void)receive.Dump(&slices);
   std::string out_bytes;
-  for (const auto& s : slices) out_bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  grpc::Status status =
+      CallRaw(channel, path, request->SerializeAsString(), timeout, bearer_token, out_bytes);
+  if (!status.ok()) return FromGrpcStatus(status);
   if (!response->ParseFromString(out_bytes)) return absl::DataLossError("unparsable response");
   std::string json;
   google::protobuf::util::JsonPrintOptions print;

@@ -39,6 +39,14 @@ absl::StatusOr<std::string> CallJson(grpc::Channel& channel, absl::string_view m
                                      absl::string_view request_json, absl::Duration timeout,
                                      const std::string& bearer_token = "");
 
+// Sends `request` as it is (no check that it parses) to `path`
+// ("/gnlc.catalog.v1.CatalogService/GetProgram"); `response` gets the reply's
+// bytes. For tools and tests that must send what a client library never
+// would.
+grpc::Status CallRaw(grpc::Channel& channel, const std::string& path, absl::string_view request,
+                     absl::Duration timeout, const std::string& bearer_token,
+                     std::string& response);
+
 // The address of `service` in `city` from a network.json written by
 // deploy/local/up.sh: {"nanjing": {"catalog": "127.0.0.1:PORT", ...}, ...}.
 absl::StatusOr<std::string> AddressFromNetworkFile(const std::string& path, absl::string_view city,

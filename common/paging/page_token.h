@@ -24,6 +24,28 @@ namespace gnlc {
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 500;
 
+// What one page of any list may carry, so that a response stays well below
+// gRPC's 4 MiB message limit however large its records are (500 programs
+// with long descriptions would not): a page takes items until the next would
+// pass this, and is then cut short with a token for the rest.
+inline constexpr size_t kMaxPageBytes = 1 << 20;
+
+class PageBytes {
+ public:
+  explicit PageBytes(size_t max_bytes = kMaxPageBytes) : max_(max_bytes) {}
+  // True if an item of `bytes` still fits; the first item always does (a
+  // page never comes back empty while items remain).
+  bool Take(size_t bytes) {
+    if (used_ > 0 && used_ + bytes > max_) return false;
+    used_ += bytes;
+    return true;
+  }
+
+ private:
+  size_t max_;
+  size_t used_ = 0;
+};
+
 // 0 means `default_size`; above `max_size` is clamped; negative is
 // INVALID_ARGUMENT.
 absl::StatusOr<int> EffectivePageSize(int32_t requested, int default_size = kDefaultPageSize,

@@ -23,8 +23,7 @@ namespace gnlc {
 // The dotted path of the first `string` field of `type` (nested messages and
 // map entries included) whose value in `bytes` is not valid UTF-8, or ""
 // when there is none or the bytes stop making sense before one is found.
-std::string FindInvalidUtf8Field(const google::protobuf::Descriptor& type,
-                                 absl::string_view bytes);
+std::string FindInvalidUtf8Field(const google::protobuf::Descriptor& type, absl::string_view bytes);
 
 }  // namespace gnlc
 

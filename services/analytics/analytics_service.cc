@@ -209,9 +209,9 @@ std::vector<pb::CityScorecard> AnalyticsService::Compare(const pb::Period& perio
 // Each hands its logic to the common edge (parsing, permissions, status
 // mapping, metrics, logs).
 void AnalyticsService::ServeRpcs() {
-#define GNLC_ANALYTICS_RPC(Method)                                                              \
-  Serve<pb::Method##Request, pb::Method##Response>(                                             \
-      #Method, [this](grpc::CallbackServerContext*, const pb::Method##Request& req,             \
+#define GNLC_ANALYTICS_RPC(Method)                                                  \
+  Serve<pb::Method##Request, pb::Method##Response>(                                 \
+      #Method, [this](grpc::CallbackServerContext*, const pb::Method##Request& req, \
                       pb::Method##Response& resp) { return Do##Method(req, resp); })
   GNLC_ANALYTICS_RPC(GetScorecard);
   GNLC_ANALYTICS_RPC(GetIndicatorSeries);
@@ -220,14 +220,14 @@ void AnalyticsService::ServeRpcs() {
   GNLC_ANALYTICS_RPC(ListTargets);
 #undef GNLC_ANALYTICS_RPC
   Serve<pb::CompareCitiesRequest, pb::CompareCitiesResponse>(
-      "CompareCities", [this](grpc::CallbackServerContext* ctx, const pb::CompareCitiesRequest& req,
-                              pb::CompareCitiesResponse& resp) {
-        return DoCompareCities(ctx, req, resp);
-      });
+      "CompareCities",
+      [this](grpc::CallbackServerContext* ctx, const pb::CompareCitiesRequest& req,
+             pb::CompareCitiesResponse& resp) { return DoCompareCities(ctx, req, resp); });
   CheckAllServed();
 }
 
-absl::Status AnalyticsService::DoGetScorecard(const pb::GetScorecardRequest& req, pb::GetScorecardResponse& resp) {
+absl::Status AnalyticsService::DoGetScorecard(const pb::GetScorecardRequest& req,
+                                              pb::GetScorecardResponse& resp) {
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req.period(), "period"));
   ASSIGN_OR_RETURN(auto card, Scorecard(period));
@@ -235,7 +235,8 @@ absl::Status AnalyticsService::DoGetScorecard(const pb::GetScorecardRequest& req
   return absl::OkStatus();
 }
 
-absl::Status AnalyticsService::DoGetIndicatorSeries(const pb::GetIndicatorSeriesRequest& req, pb::GetIndicatorSeriesResponse& resp) {
+absl::Status AnalyticsService::DoGetIndicatorSeries(const pb::GetIndicatorSeriesRequest& req,
+                                                    pb::GetIndicatorSeriesResponse& resp) {
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   ASSIGN_OR_RETURN(const IndicatorInfo* info, ValidateIndicator(req.indicator(), "indicator"));
   ASSIGN_OR_RETURN(pb::Period from, ValidatePeriod(req.from_period(), "from_period"));
@@ -256,7 +257,8 @@ absl::Status AnalyticsService::DoGetIndicatorSeries(const pb::GetIndicatorSeries
   return absl::OkStatus();
 }
 
-absl::Status AnalyticsService::DoGetBreakdown(const pb::GetBreakdownRequest& req, pb::GetBreakdownResponse& resp) {
+absl::Status AnalyticsService::DoGetBreakdown(const pb::GetBreakdownRequest& req,
+                                              pb::GetBreakdownResponse& resp) {
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   ASSIGN_OR_RETURN(const IndicatorInfo* info, ValidateIndicator(req.indicator(), "indicator"));
   ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req.period(), "period"));
@@ -301,14 +303,17 @@ absl::Status AnalyticsService::DoSetTarget(const pb::SetTargetRequest& req,
   return absl::OkStatus();
 }
 
-absl::Status AnalyticsService::DoListTargets(const pb::ListTargetsRequest& req, pb::ListTargetsResponse& resp) {
+absl::Status AnalyticsService::DoListTargets(const pb::ListTargetsRequest& req,
+                                             pb::ListTargetsResponse& resp) {
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   ASSIGN_OR_RETURN(std::vector<pb::Target> targets, store_.ListTargets());
   for (auto& t : targets) *resp.add_targets() = std::move(t);
   return absl::OkStatus();
 }
 
-absl::Status AnalyticsService::DoCompareCities(grpc::CallbackServerContext* ctx, const pb::CompareCitiesRequest& req, pb::CompareCitiesResponse& resp) {
+absl::Status AnalyticsService::DoCompareCities(grpc::CallbackServerContext* ctx,
+                                               const pb::CompareCitiesRequest& req,
+                                               pb::CompareCitiesResponse& resp) {
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req.period(), "period"));
   if (req.timeout_ms() < 0 || req.timeout_ms() > 10000) {

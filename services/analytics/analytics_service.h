@@ -55,7 +55,6 @@ class AnalyticsService final : public UnaryService<pb::AnalyticsService> {
   const CityConfig& city() const { return options_.city; }
   absl::TimeZone time_zone() const { return tz_; }
 
-
  private:
   // Registers every RPC with the common edge (constructor).
   void ServeRpcs();

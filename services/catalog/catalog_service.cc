@@ -156,16 +156,21 @@ absl::Status CatalogService::CheckReady() const {
 // status mapping, metrics, logs). The logic lives in program_rpcs.cc,
 // offering_rpcs.cc, search_rpc.cc and change_feed_rpc.cc.
 void CatalogService::ServeRpcs() {
-#define GNLC_CATALOG_RPC(Method)                                                                \
-  Serve<pb::Method##Request, pb::Method##Response>(                                             \
-      #Method, [this](grpc::CallbackServerContext*, const pb::Method##Request& req,             \
+#define GNLC_CATALOG_RPC(Method)                                                    \
+  Serve<pb::Method##Request, pb::Method##Response>(                                 \
+      #Method, [this](grpc::CallbackServerContext*, const pb::Method##Request& req, \
                       pb::Method##Response& resp) { return Do##Method(req, resp); })
   GNLC_CATALOG_RPC(CreateProgram);
   GNLC_CATALOG_RPC(GetProgram);
   GNLC_CATALOG_RPC(UpdateProgram);
   GNLC_CATALOG_RPC(DeleteProgram);
   GNLC_CATALOG_RPC(ListPrograms);
-  GNLC_CATALOG_RPC(SearchPrograms);
+  Serve<pb::SearchProgramsRequest, pb::SearchProgramsResponse>(
+      "SearchPrograms",
+      [this](grpc::CallbackServerContext* ctx, const pb::SearchProgramsRequest& req,
+             pb::SearchProgramsResponse& resp) {
+        return DoSearchPrograms(req, resp, absl::FromChrono(ctx->deadline()));
+      });
   GNLC_CATALOG_RPC(CreateOffering);
   GNLC_CATALOG_RPC(GetOffering);
   GNLC_CATALOG_RPC(UpdateOffering);

@@ -52,7 +52,6 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
   bool ready() const { return ready_.load(); }
   const SearchIndex& index() const { return index_; }
 
-
  private:
   // Registers every RPC with the common edge (constructor).
   void ServeRpcs();
@@ -65,7 +64,8 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
                                pb::DeleteProgramResponse& resp);
   absl::Status DoListPrograms(const pb::ListProgramsRequest& req, pb::ListProgramsResponse& resp);
   absl::Status DoSearchPrograms(const pb::SearchProgramsRequest& req,
-                                pb::SearchProgramsResponse& resp);
+                                pb::SearchProgramsResponse& resp,
+                                absl::Time deadline = absl::InfiniteFuture());
   absl::Status DoCreateOffering(const pb::CreateOfferingRequest& req,
                                 pb::CreateOfferingResponse& resp);
   absl::Status DoGetOffering(const pb::GetOfferingRequest& req, pb::GetOfferingResponse& resp);

@@ -46,6 +46,14 @@ absl::Status CatalogService::DoListProgramChanges(const pb::ListProgramChangesRe
   ASSIGN_OR_RETURN(std::vector<StoredChange> changes, store_.ListChanges(after, page_size + 1));
   resp.set_has_more(static_cast<int>(changes.size()) > page_size);
   if (resp.has_more()) changes.resize(page_size);
+  PageBytes budget;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    if (!budget.Take(changes[i].record.size() + 64)) {
+      changes.resize(i);
+      resp.set_has_more(true);
+      break;
+    }
+  }
   int64_t last = after;
   for (const StoredChange& c : changes) {
     pb::ProgramChange* out = resp.add_changes();

@@ -160,8 +160,15 @@ absl::Status CatalogService::DoListPrograms(const pb::ListProgramsRequest& req,
   ASSIGN_OR_RETURN(std::string position, tokens_.Decode(req.page_token(), fingerprint));
   ASSIGN_OR_RETURN(std::optional<SearchCursor> after, DecodeCursor(position));
   bool more = false;
-  const auto views =
-      index_.ListPrograms(req.state(), req.kind(), after, page_size, NowSeconds(), more);
+  auto views = index_.ListPrograms(req.state(), req.kind(), after, page_size, NowSeconds(), more);
+  PageBytes budget;
+  for (size_t i = 0; i < views.size(); ++i) {
+    if (!budget.Take(views[i].program.size() + 64)) {
+      views.resize(i);
+      more = true;
+      break;
+    }
+  }
   for (const ProgramView& v : views) *resp.add_programs() = ProgramFromView(v);
   if (more && !views.empty()) {
     const Program& last = resp.programs(resp.programs_size() - 1);

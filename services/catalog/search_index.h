@@ -50,6 +50,8 @@ struct SearchQuery {
   v1::SearchOrder order = v1::SEARCH_ORDER_RELEVANCE;
   int page_size = 50;
   std::optional<SearchCursor> after;
+  // The search stops (SearchPage::timed_out) once the clock passes this.
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 struct SearchHit {
@@ -67,6 +69,8 @@ struct SearchPage {
   std::vector<SearchHit> hits;
   int32_t total = 0;
   bool more = false;
+  // The query's deadline passed before it was done: nothing else is set.
+  bool timed_out = false;
   // The same query gives the same page while the index is at `generation`
   // and the clock is before `valid_until` (unix seconds): the first moment
   // an evaluated program's availability can change.

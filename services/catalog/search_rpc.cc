@@ -16,9 +16,13 @@
 namespace gnlc::catalog {
 namespace {
 
+// The bounds of one search's work (documented in catalog_service.proto).
 constexpr size_t kMaxQueryChars = 200;
+constexpr size_t kMaxQueryTerms = 32;
 constexpr int kMaxFilterValues = 20;
-constexpr double kMaxRadiusM = 100000;
+constexpr double kMaxRadiusM = 50000;
+// However long the caller would wait.
+constexpr absl::Duration kMaxSearchTime = absl::Seconds(2);
 
 absl::Status Bad(absl::string_view field, absl::string_view message) {
   return InvalidArgument("INVALID_FIELD", absl::StrCat(field, ": ", message),
@@ -51,6 +55,12 @@ absl::StatusOr<SearchQuery> ParseQuery(const pb::SearchProgramsRequest& req) {
   SearchQuery q;
   RETURN_IF_ERROR(ValidateText("query", req.query(), kMaxQueryChars));
   q.terms = QueryTerms(req.query());
+  if (q.terms.size() > kMaxQueryTerms) {
+    return Bad("query",
+               absl::StrCat("has ", q.terms.size(), " search terms; at most ", kMaxQueryTerms,
+                            " (a Chinese phrase counts one per pair "
+                            "of characters)"));
+  }
   RETURN_IF_ERROR(CopyEnums("kinds", req.kinds(), gnlc::type::v1::ProgramKind_IsValid, q.kinds));
   RETURN_IF_ERROR(
       CopyEnums("age_bands", req.age_bands(), gnlc::type::v1::AgeBand_IsValid, q.age_bands));
@@ -78,7 +88,7 @@ absl::StatusOr<SearchQuery> ParseQuery(const pb::SearchProgramsRequest& req) {
     }
     const double r = req.near().radius_meters();
     if (!std::isfinite(r) || r < 1 || r > kMaxRadiusM) {
-      return Bad("near.radius_meters", "must be between 1 and 100000");
+      return Bad("near.radius_meters", "must be between 1 and 50000 (50 km)");
     }
     q.has_geo = true;
     q.lat = c.latitude();
@@ -121,13 +131,15 @@ void AddFacets(const std::map<std::string, int32_t>& counts,
 }  // namespace
 
 absl::Status CatalogService::DoSearchPrograms(const pb::SearchProgramsRequest& req,
-                                              pb::SearchProgramsResponse& resp) {
+                                              pb::SearchProgramsResponse& resp,
+                                              absl::Time deadline) {
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   ASSIGN_OR_RETURN(SearchQuery query, ParseQuery(req));
   RETURN_IF_ERROR(CheckReady());
   const uint64_t fingerprint = RequestFingerprint(req);
   ASSIGN_OR_RETURN(std::string position, tokens_.Decode(req.page_token(), fingerprint));
   ASSIGN_OR_RETURN(query.after, DecodeCursor(position));
+  query.deadline = std::min(deadline, absl::Now() + kMaxSearchTime);
   const int64_t now = NowSeconds();
   std::string key;
   if (search_cache_.enabled()) {
@@ -140,6 +152,18 @@ absl::Status CatalogService::DoSearchPrograms(const pb::SearchProgramsRequest& r
     if (catalog_metrics_.cache_misses != nullptr) catalog_metrics_.cache_misses->Increment();
   }
   SearchPage page = index_.Search(query, now);
+  if (page.timed_out) {
+    return MakeError(absl::StatusCode::kDeadlineExceeded, "SEARCH_TOO_SLOW",
+                     "the search took longer than allowed: narrow it with fewer terms or filters");
+  }
+  PageBytes budget;
+  for (size_t i = 0; i < page.hits.size(); ++i) {
+    if (!budget.Take(page.hits[i].program.size() + 64)) {
+      page.hits.resize(i);
+      page.more = true;
+      break;
+    }
+  }
   for (SearchHit& hit : page.hits) {
     pb::SearchResult* r = resp.add_results();
     r->mutable_program()->ParseFromString(hit.program);

@@ -132,19 +132,19 @@ absl::Status EnrollmentService::ChangeEnrollment(
 // status mapping, metrics, logs). The logic lives in learner_rpcs.cc,
 // enrollment_rpcs.cc and outcome_rpcs.cc.
 void EnrollmentService::ServeRpcs() {
-#define GNLC_ENROLLMENT_RPC(Method, ...)                                                    \
-  Serve<pb::Method##Request, pb::Method##Response>(                                         \
-      #Method, [this](grpc::CallbackServerContext* ctx, const CallAuth& call,               \
-                      const pb::Method##Request& req, pb::Method##Response& resp) {         \
-        (void)ctx;                                                                          \
-        return Do##Method(call, req, resp __VA_ARGS__);                                     \
+#define GNLC_ENROLLMENT_RPC(Method, ...)                                            \
+  Serve<pb::Method##Request, pb::Method##Response>(                                 \
+      #Method, [this](grpc::CallbackServerContext* ctx, const CallAuth& call,       \
+                      const pb::Method##Request& req, pb::Method##Response& resp) { \
+        (void)ctx;                                                                  \
+        return Do##Method(call, req, resp __VA_ARGS__);                             \
       })
-#define GNLC_ENROLLMENT_PUBLIC_RPC(Method, ...)                                             \
-  Serve<pb::Method##Request, pb::Method##Response>(                                         \
-      #Method, [this](grpc::CallbackServerContext* ctx, const pb::Method##Request& req,     \
-                      pb::Method##Response& resp) {                                         \
-        (void)ctx;                                                                          \
-        return Do##Method(req, resp __VA_ARGS__);                                           \
+#define GNLC_ENROLLMENT_PUBLIC_RPC(Method, ...)                                         \
+  Serve<pb::Method##Request, pb::Method##Response>(                                     \
+      #Method, [this](grpc::CallbackServerContext* ctx, const pb::Method##Request& req, \
+                      pb::Method##Response& resp) {                                     \
+        (void)ctx;                                                                      \
+        return Do##Method(req, resp __VA_ARGS__);                                       \
       })
   GNLC_ENROLLMENT_RPC(CreateLearner);
   GNLC_ENROLLMENT_RPC(GetLearner);

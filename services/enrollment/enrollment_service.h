@@ -43,7 +43,6 @@ class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
   void StartFollowingCatalog();
   void Stop();
 
-
  private:
   // Registers every RPC with the common edge (constructor).
   void ServeRpcs();

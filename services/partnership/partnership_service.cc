@@ -136,25 +136,26 @@ absl::Status PartnershipService::CheckMember(const CallAuth& call, absl::string_
 // status mapping, metrics, logs). The logic lives in partner_rpcs.cc,
 // partnership_rpcs.cc and funding_rpcs.cc.
 void PartnershipService::ServeRpcs() {
-#define GNLC_PARTNERSHIP_RPC(Method, ...)                                                   \
-  Serve<pb::Method##Request, pb::Method##Response>(                                         \
-      #Method, [this](grpc::CallbackServerContext* ctx, const pb::Method##Request& req,     \
-                      pb::Method##Response& resp) -> absl::Status {                         \
-        (void)ctx;                                                                          \
-        RETURN_IF_ERROR(CheckReady());                                                      \
-        return Do##Method(req, resp __VA_ARGS__);                                           \
+#define GNLC_PARTNERSHIP_RPC(Method, ...)                                      \
+  Serve<pb::Method##Request, pb::Method##Response>(                            \
+      #Method,                                                                 \
+      [this](grpc::CallbackServerContext* ctx, const pb::Method##Request& req, \
+             pb::Method##Response& resp) -> absl::Status {                     \
+        (void)ctx;                                                             \
+        RETURN_IF_ERROR(CheckReady());                                         \
+        return Do##Method(req, resp __VA_ARGS__);                              \
       })
 // A method whose table row says "own" for partner admins: `check` (using
 // `call` and `req`) runs first and refuses anything not theirs.
-#define GNLC_PARTNERSHIP_OWN_RPC(Method, check, ...)                                        \
-  Serve<pb::Method##Request, pb::Method##Response>(                                         \
-      #Method, [this](grpc::CallbackServerContext* ctx, const CallAuth& call,               \
-                      const pb::Method##Request& req,                                       \
-                      pb::Method##Response& resp) -> absl::Status {                         \
-        (void)ctx;                                                                          \
-        RETURN_IF_ERROR(CheckReady());                                                      \
-        if (call.own_only) RETURN_IF_ERROR(check);                                          \
-        return Do##Method(req, resp __VA_ARGS__);                                           \
+#define GNLC_PARTNERSHIP_OWN_RPC(Method, check, ...)                                       \
+  Serve<pb::Method##Request, pb::Method##Response>(                                        \
+      #Method,                                                                             \
+      [this](grpc::CallbackServerContext* ctx, const CallAuth& call,                       \
+             const pb::Method##Request& req, pb::Method##Response& resp) -> absl::Status { \
+        (void)ctx;                                                                         \
+        RETURN_IF_ERROR(CheckReady());                                                     \
+        if (call.own_only) RETURN_IF_ERROR(check);                                         \
+        return Do##Method(req, resp __VA_ARGS__);                                          \
       })
   GNLC_PARTNERSHIP_RPC(CreatePartner);
   GNLC_PARTNERSHIP_RPC(GetPartner);

@@ -45,7 +45,6 @@ class PartnershipService final : public UnaryService<pb::PartnershipService> {
   void Stop();
   bool ready() const { return ready_.load(); }
 
-
  private:
   // Registers every RPC with the common edge (constructor).
   void ServeRpcs();

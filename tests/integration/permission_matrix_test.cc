@@ -22,8 +22,7 @@
 #include "common/ctl/json_rpc.h"
 #include "common/status/errors.h"
 #include "common/testing/test_security.h"
-#include "tests/integration/analytics_harness.h"
-#include "tests/integration/partnership_harness.h"
+#include "tests/integration/city_harness.h"
 
 namespace gnlc {
 namespace {
@@ -99,24 +98,14 @@ struct Fresh {
 class PermissionMatrixTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto redis = gnlc::testing::RedisServerProcess::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    redis_ = std::move(*redis);
-    CityConfig city = catalog::testing::TestCity();
-    city.add_peers()->set_city_id("suzhou");
-    catalog_ = catalog::testing::CatalogReplica::Start(redis_->address(), city,
-                                                       [] { return absl::Now(); });
-    const std::string catalog_address = absl::StrCat("127.0.0.1:", catalog_->server->port());
-    enrollment_ = enrollment::testing::EnrollmentServer::Start(redis_->address(), catalog_address);
-    partnership_ =
-        partnership::testing::PartnershipServer::Start(redis_->address(), catalog_address);
-    analytics_ = analytics::testing::AnalyticsServer::Start(redis_->address(), city);
-    ports_ = {{"catalog", catalog_->server->port()},
-              {"enrollment", enrollment_->server->port()},
-              {"partnership", partnership_->server->port()},
-              {"analytics", analytics_->server->port()}};
-    peer_ports_ = {{"catalog", catalog_->server->peer_port()},
-                   {"analytics", analytics_->server->peer_port()}};
+    city_ = gnlc::testing::WholeCity::Start();
+    ASSERT_NE(city_, nullptr);
+    catalog_ = city_->catalog.get();
+    enrollment_ = city_->enrollment.get();
+    partnership_ = city_->partnership.get();
+    analytics_ = city_->analytics.get();
+    ports_ = city_->ports;
+    peer_ports_ = city_->peer_ports;
     MakeWorld();
   }
 
@@ -283,11 +272,11 @@ class PermissionMatrixTest : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<gnlc::testing::RedisServerProcess> redis_;
-  std::unique_ptr<catalog::testing::CatalogReplica> catalog_;
-  std::unique_ptr<enrollment::testing::EnrollmentServer> enrollment_;
-  std::unique_ptr<partnership::testing::PartnershipServer> partnership_;
-  std::unique_ptr<analytics::testing::AnalyticsServer> analytics_;
+  std::unique_ptr<gnlc::testing::WholeCity> city_;
+  catalog::testing::CatalogReplica* catalog_ = nullptr;
+  enrollment::testing::EnrollmentServer* enrollment_ = nullptr;
+  partnership::testing::PartnershipServer* partnership_ = nullptr;
+  analytics::testing::AnalyticsServer* analytics_ = nullptr;
   std::map<std::string, int> ports_, peer_ports_;
   std::string p1_, p2_, p3_, p4_, program_, offering_, second_offering_, completion_offering_,
       delivering_;

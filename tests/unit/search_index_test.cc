@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+#include "services/catalog/text_tokenizer.h"
+
 namespace gnlc::catalog {
 namespace {
 
@@ -121,6 +124,29 @@ TEST(SearchIndex, PageIsValidUntilTheNextAvailabilityBoundaryAndGenerationMovesO
   SearchQuery other;
   other.terms = {"weaving"};  // evaluates nothing: valid until a write
   EXPECT_EQ(index.Search(other, kT0).valid_until, INT64_MAX);
+}
+
+}  // namespace
+}  // namespace gnlc::catalog
+
+namespace gnlc::catalog {
+namespace {
+
+TEST(SearchIndex, ASearchPastItsDeadlineStopsAndSaysSo) {
+  SearchIndex index;
+  for (int i = 0; i < 10000; ++i) {
+    index.UpsertProgram(MakeProgram(absl::StrCat("p", i), "1", "Pottery"));
+  }
+  SearchQuery q;
+  q.terms = QueryTerms("pottery");
+  q.page_size = 10;
+  const SearchPage in_time = index.Search(q, 0);
+  EXPECT_FALSE(in_time.timed_out);
+  EXPECT_EQ(in_time.total, 10000);
+  q.deadline = absl::Now() - absl::Seconds(1);
+  const SearchPage late = index.Search(q, 0);
+  EXPECT_TRUE(late.timed_out);
+  EXPECT_TRUE(late.hits.empty());
 }
 
 }  // namespace
