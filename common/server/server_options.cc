@@ -11,6 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/auth/caller.h"
 #include "common/auth/transport_credentials.h"
 #include "common/status/status_macros.h"
 
@@ -20,7 +21,7 @@ namespace {
 constexpr const char* kFlags[] = {"config",      "listen",       "port",      "admin_listen",
                                   "admin_port",  "redis",        "port_file", "drain_ms",
                                   "grace_ms",    "log_requests", "catalog",   "peer_analytics",
-                                  "secrets_dir", "peer_port"};
+                                  "secrets_dir", "peer_port",    "rate_limits"};
 
 absl::Status BadFlag(absl::string_view flag, absl::string_view value, absl::string_view want) {
   return absl::InvalidArgumentError(absl::StrCat("--", flag, "='", value, "': expected ", want));
@@ -140,6 +141,22 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
     RETURN_IF_ERROR(ParseMillis("drain_ms", values["drain_ms"], o.drain));
   if (values.contains("grace_ms"))
     RETURN_IF_ERROR(ParseMillis("grace_ms", values["grace_ms"], o.grace));
+  if (values.contains("rate_limits")) {
+    const std::string& v = values["rate_limits"];
+    if (v != "on" && v != "off") return BadFlag("rate_limits", v, "on or off");
+    if (v == "off") o.city.mutable_rate_limits()->set_disabled(true);
+  }
+  for (const std::string& role : o.city.rate_limits().exempt_roles()) {
+    bool known = false;
+    for (int r = 0; r <= static_cast<int>(auth::Role::kPeerCity); ++r) {
+      known = known || role == auth::RoleName(static_cast<auth::Role>(r));
+    }
+    if (!known) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          values["config"], ": rate_limits.exempt_roles names '", role,
+          "', which is not a role (resident, partner_admin, analyst, city_admin, peer_city)"));
+    }
+  }
   if (values.contains("log_requests")) {
     if (!absl::SimpleAtob(values["log_requests"], &o.log_requests)) {
       return BadFlag("log_requests", values["log_requests"], "true or false");

@@ -22,6 +22,8 @@
 //   --peer_port=N        the mutual-TLS port for peer cities (catalog and
 //                        analytics, when the config has federation), 0
 //                        picks a free one                   default 0
+//   --rate_limits=on|off each caller's fair share (config rate_limits)
+//                        default on
 // The page-token secret comes from GNLC_PAGE_TOKEN_SECRET (shared by the
 // replicas of a service); the Redis password from the variable the config
 // names.

@@ -78,6 +78,28 @@ RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string 
   google::protobuf::SetLogHandler(&ProtobufLog);
   RpcEdge edge;
   edge.metrics = metrics;
+  if (auto limits = LimitsFromConfig(options.city.rate_limits())) {
+    edge.limiter = std::make_shared<RateLimiter>(*limits);
+  }
+  // The city's own services are trusted infrastructure: the residents
+  // behind them were counted where they came in.
+  edge.unlimited_roles = {Role::kService};
+  for (const std::string& name : options.city.rate_limits().exempt_roles()) {
+    for (int r = 0; r <= static_cast<int>(Role::kPeerCity); ++r) {
+      if (name == auth::RoleName(static_cast<Role>(r))) {
+        edge.unlimited_roles.push_back(static_cast<Role>(r));
+      }
+    }
+  }
+  if (metrics != nullptr) {
+    auto& family = prometheus::BuildCounter()
+                       .Name("gnlc_rate_limited_total")
+                       .Help("Calls refused because their caller was over its fair share")
+                       .Register(metrics->registry());
+    for (size_t c = 0; c < kRateClasses; ++c) {
+      edge.limited[c] = &family.Add({{"class", RateClassName(static_cast<RateClass>(c))}});
+    }
+  }
   edge.domain = std::move(domain);
   edge.log_requests = options.log_requests;
   edge.authn = std::make_shared<auth::Authenticator>(options.city, options.jwks_check_every);
@@ -109,6 +131,47 @@ absl::Status AuthorizeCall(const grpc::CallbackServerContext& ctx, const RpcEdge
 void ServiceSetupError(absl::string_view message) {
   LogJson("error", "service_setup", {{"detail", std::string(message)}});
   std::abort();
+}
+
+absl::Status AdmitCall(const grpc::CallbackServerContext& ctx, const RpcEdge& edge,
+                       absl::string_view method, absl::Time now, const CallAuth& call) {
+  if (edge.limiter == nullptr || call.policy == nullptr) return absl::OkStatus();
+  const auth::Caller& caller = call.caller;
+  for (Role unlimited : edge.unlimited_roles) {
+    if (caller.role == unlimited) return absl::OkStatus();
+  }
+  RateClass rate_class = RateClass::kRead;
+  switch (call.policy->kind) {
+    case auth::CallKind::kRead:
+      rate_class = absl::StartsWith(method, "Search") ? RateClass::kSearch : RateClass::kRead;
+      break;
+    case auth::CallKind::kChange:
+      rate_class = RateClass::kWrite;
+      break;
+    case auth::CallKind::kDataRights:
+      rate_class = RateClass::kDataRights;
+      break;
+  }
+  std::string key;
+  if (caller.role == Role::kPeerCity) {
+    key = absl::StrCat("peer:", caller.peer_city);
+  } else if (caller.role == Role::kAnonymous) {
+    // "ipv4:10.0.0.7:53211" -> "ip:ipv4:10.0.0.7": the address, not the
+    // connection, so reconnecting does not refill the bucket.
+    const std::string peer = ctx.peer();
+    key = absl::StrCat("ip:", absl::string_view(peer).substr(0, peer.rfind(':')));
+  } else {
+    key = absl::StrCat(auth::RoleName(caller.role), ":", caller.subject);
+  }
+  auto wait = edge.limiter->Admit(rate_class, key, now);
+  if (!wait) return absl::OkStatus();
+  if (auto* counter = edge.limited[static_cast<size_t>(rate_class)]) counter->Increment();
+  return WithRetryDelay(
+      MakeError(absl::StatusCode::kResourceExhausted, "RATE_LIMITED",
+                absl::StrCat("too many ", RateClassName(rate_class),
+                             " calls from this caller: retry after the delay in RetryInfo"),
+                {{"class", RateClassName(rate_class)}}),
+      *wait);
 }
 
 absl::Status DeniedUncheckedOwnership() {
@@ -171,6 +234,11 @@ grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* ctx, const Rpc
               {"resource", ResourceOf(request)},
               {"code", absl::StatusCodeToString(status.code())},
               {"denied", IsDenied(status) ? "true" : "false"}});
+  }
+  // gRFC A6: a client with a retry policy waits this long before retrying.
+  if (auto delay = RetryDelayOf(status)) {
+    ctx->AddTrailingMetadata("grpc-retry-pushback-ms",
+                             absl::StrCat(absl::ToInt64Milliseconds(*delay)));
   }
   reactor->Finish(std::move(wire));
   return reactor;

@@ -22,10 +22,12 @@
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/server_callback.h>
 
+#include <array>
 #include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -33,6 +35,7 @@
 #include "common/auth/authenticator.h"
 #include "common/auth/permissions.h"
 #include "common/server/metrics.h"
+#include "common/server/rate_limiter.h"
 #include "common/server/server_options.h"
 #include "common/status/grpc_status.h"
 
@@ -45,6 +48,12 @@ struct RpcEdge {
   std::string service;  // full service name, e.g. "gnlc.catalog.v1.CatalogService"
   bool log_requests = false;
   std::shared_ptr<const auth::Authenticator> authn;
+  // Each caller's fair share; nullptr when the config turns limits off.
+  std::shared_ptr<RateLimiter> limiter;
+  // Roles the limiter lets through: "service" and the config's exempt_roles.
+  std::vector<auth::Role> unlimited_roles;
+  // Calls refused by the limiter, per class (nullptr without metrics).
+  std::array<prometheus::Counter*, kRateClasses> limited{};
   // A response above this is a bug in a handler's paging (the client's
   // default receive limit is 4 MiB).
   size_t max_response_bytes = 4 << 20;
@@ -66,6 +75,11 @@ struct CallAuth {
 // Authenticates and checks the table; fills `call` when allowed.
 absl::Status AuthorizeCall(const grpc::CallbackServerContext& ctx, const RpcEdge& edge,
                            absl::string_view method, absl::Time now, CallAuth& call);
+
+// Takes a token of the caller's fair share: RESOURCE_EXHAUSTED
+// (RATE_LIMITED, with RetryInfo) when there is none.
+absl::Status AdmitCall(const grpc::CallbackServerContext& ctx, const RpcEdge& edge,
+                       absl::string_view method, absl::Time now, const CallAuth& call);
 
 // For a handler that cannot check ownership but was asked to.
 absl::Status DeniedUncheckedOwnership();
@@ -89,7 +103,8 @@ grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* ctx, const Rpc
 void LogCall(const grpc::CallbackServerContext& ctx, absl::string_view method,
              const absl::Status& status, absl::Duration elapsed);
 
-// One call of `method`. `fn(ctx, call, req, resp)` is given the caller; a
+// One call of `method`: who is calling and may they, their fair share,
+// then the request's bytes, then the logic. `fn(ctx, call, req, resp)` is given the caller; a
 // handler `fn(ctx, req, resp)` that does not take it is never run for an
 // "own" caller (it cannot check ownership, so the call fails closed).
 template <typename Request, typename Response, typename Fn>
@@ -101,6 +116,7 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const Rpc
   Request request;
   Response response;
   absl::Status status = AuthorizeCall(*ctx, edge, method, start, call);
+  if (status.ok()) status = AdmitCall(*ctx, edge, method, start, call);
   if (status.ok()) status = ParseRequest(in, request);
   if (status.ok()) {
     if constexpr (std::is_invocable_v<Fn&, grpc::CallbackServerContext*, const CallAuth&,

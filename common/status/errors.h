@@ -9,10 +9,12 @@
 #define GNLC_COMMON_STATUS_ERRORS_H_
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace gnlc {
 
@@ -56,6 +58,13 @@ inline absl::Status RequestIdReused() {
 // same as for a name that does not exist).
 absl::Status Denied(absl::Status status);
 bool IsDenied(const absl::Status& status);
+
+// `status` carrying a google.rpc.RetryInfo: the caller may retry after
+// `delay` (rate limits; the gRPC edge sends it in the details).
+absl::Status WithRetryDelay(absl::Status status, absl::Duration delay);
+// The delay attached by WithRetryDelay (or a server's RetryInfo, through
+// FromGrpcStatus).
+std::optional<absl::Duration> RetryDelayOf(const absl::Status& status);
 
 // The reason attached by MakeError, or "" when there is none.
 std::string ErrorReason(const absl::Status& status);

@@ -28,6 +28,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view domain) 
   rich.set_code(static_cast<int>(status.code()));
   rich.set_message(message);
   rich.add_details()->PackFrom(info);
+  if (auto delay = RetryDelayOf(status); delay && !internal) {
+    google::rpc::RetryInfo retry;
+    retry.mutable_retry_delay()->set_seconds(absl::ToInt64Seconds(*delay));
+    retry.mutable_retry_delay()->set_nanos(
+        static_cast<int32_t>(absl::ToInt64Nanoseconds(*delay % absl::Seconds(1))));
+    rich.add_details()->PackFrom(retry);
+  }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message,
                       rich.SerializeAsString());
 }
@@ -37,13 +44,21 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   const auto code = static_cast<absl::StatusCode>(status.error_code());
   google::rpc::Status rich;
   google::rpc::ErrorInfo info;
+  google::rpc::RetryInfo retry;
+  bool has_retry = false;
   if (rich.ParseFromString(status.error_details())) {
     for (const auto& any : rich.details()) {
-      if (any.UnpackTo(&info)) break;
+      if (any.Is<google::rpc::ErrorInfo>()) any.UnpackTo(&info);
+      if (any.Is<google::rpc::RetryInfo>()) has_retry = any.UnpackTo(&retry);
     }
   }
   ErrorMetadata metadata(info.metadata().begin(), info.metadata().end());
-  return MakeError(code, info.reason(), status.error_message(), metadata);
+  absl::Status out = MakeError(code, info.reason(), status.error_message(), metadata);
+  if (has_retry) {
+    out = WithRetryDelay(std::move(out), absl::Seconds(retry.retry_delay().seconds()) +
+                                             absl::Nanoseconds(retry.retry_delay().nanos()));
+  }
+  return out;
 }
 
 }  // namespace gnlc
