@@ -7,14 +7,17 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/auth/authenticator.h"
 #include "common/auth/base64url.h"
+#include "common/redis/redis_acl.h"
 
 namespace gnlc::auth {
 namespace {
@@ -269,8 +272,28 @@ absl::Status WriteDevPki(const std::string& dir, const std::vector<std::string>&
         return s;
       }
     }
+    if (auto s = WriteDevRedisUsers(dir, city); !s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+absl::Status WriteDevRedisUsers(const std::string& dir, const std::string& city) {
+  std::map<std::string, std::string> passwords;
+  for (const std::string& user : RedisAclUsers()) {
+    const std::string file = CityOf(dir, city, "redis/" + user + ".password");
+    if (!Exists(file)) {
+      unsigned char random[24];
+      if (RAND_bytes(random, sizeof(random)) != 1) return absl::InternalError("no randomness");
+      const std::string password =
+          Base64UrlEncode(absl::string_view(reinterpret_cast<char*>(random), sizeof(random)));
+      if (auto s = WriteFileAtomically(file, password + "\n", true); !s.ok()) return s;
+    }
+    auto password = ReadFileToString(file);
+    if (!password.ok()) return password.status();
+    passwords[user] = std::string(absl::StripTrailingAsciiWhitespace(*password));
+  }
+  // Rewritten each time, so a changed rule reaches an existing network.
+  return WriteFileAtomically(CityOf(dir, city, "redis/users.acl"), RedisAclFile(passwords), true);
 }
 
 absl::StatusOr<DevIssuer> LoadDevIssuer(const std::string& dir, const std::string& city) {

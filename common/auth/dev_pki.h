@@ -73,6 +73,11 @@ const std::vector<std::string>& GnlcServices();
 
 absl::Status WriteDevPki(const std::string& dir, const std::vector<std::string>& cities,
                          absl::Duration token_ttl = absl::Hours(24 * 30));
+// Redis users of `city` (also part of WriteDevPki): a password per user in
+// DIR/CITY/redis/USER.password (kept if present) and DIR/CITY/redis/users.acl
+// for redis-server --aclfile (common/redis/redis_acl.h).
+absl::Status WriteDevRedisUsers(const std::string& dir, const std::string& city);
+
 // The development issuer of `city` written by WriteDevPki.
 absl::StatusOr<DevIssuer> LoadDevIssuer(const std::string& dir, const std::string& city);
 

@@ -71,8 +71,12 @@ absl::Status RedisConnection::EnsureConnected() {
   redisSetTimeout(ctx_, absl::ToTimeval(options_.command_timeout));
   current_timeout_ = options_.command_timeout;
   if (!options_.password.empty()) {
+    // Sent again on every reconnect: hiredis does not remember it.
     auto* r = static_cast<redisReply*>(
-        redisCommand(ctx_, "AUTH %b", options_.password.data(), options_.password.size()));
+        options_.user.empty()
+            ? redisCommand(ctx_, "AUTH %b", options_.password.data(), options_.password.size())
+            : redisCommand(ctx_, "AUTH %b %b", options_.user.data(), options_.user.size(),
+                           options_.password.data(), options_.password.size()));
     const bool ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
     if (r != nullptr) freeReplyObject(r);
     if (!ok) {

@@ -21,6 +21,8 @@ namespace gnlc {
 struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
+  // The ACL user (common/redis/redis_acl.h); empty: the default user.
+  std::string user;
   std::string password;  // empty: no AUTH
   int pool_size = 8;
   absl::Duration connect_timeout = absl::Seconds(1);

@@ -35,8 +35,7 @@ std::optional<RateLimits> LimitsFromConfig(const gnlc::config::v1::RateLimits& c
   limits[static_cast<size_t>(RateClass::kRead)] = WithDefault(config.read(), {200, 400});
   limits[static_cast<size_t>(RateClass::kSearch)] = WithDefault(config.search(), {50, 100});
   limits[static_cast<size_t>(RateClass::kWrite)] = WithDefault(config.write(), {50, 100});
-  limits[static_cast<size_t>(RateClass::kDataRights)] =
-      WithDefault(config.data_rights(), {2, 10});
+  limits[static_cast<size_t>(RateClass::kDataRights)] = WithDefault(config.data_rights(), {2, 10});
   return limits;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -11,6 +12,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "common/auth/caller.h"
 #include "common/auth/transport_credentials.h"
 #include "common/status/status_macros.h"
@@ -18,9 +20,9 @@
 namespace gnlc {
 namespace {
 
-constexpr const char* kFlags[] = {"config",      "listen",       "port",      "admin_listen",
-                                  "admin_port",  "redis",        "port_file", "drain_ms",
-                                  "grace_ms",    "log_requests", "catalog",   "peer_analytics",
+constexpr const char* kFlags[] = {"config",      "listen",       "port",       "admin_listen",
+                                  "admin_port",  "redis",        "port_file",  "drain_ms",
+                                  "grace_ms",    "log_requests", "catalog",    "peer_analytics",
                                   "secrets_dir", "peer_port",    "rate_limits"};
 
 absl::Status BadFlag(absl::string_view flag, absl::string_view value, absl::string_view want) {
@@ -75,8 +77,24 @@ void Resolve(std::string* path, const std::string& dir, absl::string_view servic
 
 }  // namespace
 
+absl::Status ReadRedisCredentials(const CityConfig& city, RedisOptions& redis) {
+  redis.user = city.redis().user();
+  if (city.redis().password_file().empty()) return absl::OkStatus();
+  std::ifstream in(city.redis().password_file());
+  std::string password;
+  if (!in || !std::getline(in, password) || password.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "redis.password_file ", city.redis().password_file(), " cannot be read or is empty"));
+  }
+  redis.password = std::string(absl::StripAsciiWhitespace(password));
+  return absl::OkStatus();
+}
+
 void ResolveSecretPaths(CityConfig& city, const std::string& secrets_dir,
                         absl::string_view service) {
+  Resolve(city.mutable_redis()->mutable_password_file(), secrets_dir, service);
+  *city.mutable_redis()->mutable_user() =
+      absl::StrReplaceAll(city.redis().user(), {{"{service}", service}});
   auto* tls = city.mutable_tls();
   Resolve(tls->mutable_cert_file(), secrets_dir, service);
   Resolve(tls->mutable_key_file(), secrets_dir, service);
@@ -182,6 +200,7 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
     }
     o.redis.password = pw;
   }
+  RETURN_IF_ERROR(ReadRedisCredentials(o.city, o.redis));
   // Last, so a bad flag is named before a missing certificate file.
   if (absl::Status s = auth::CheckSecuritySettings(o.city, o.service); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(values["config"], ": ", s.message()));
@@ -203,6 +222,7 @@ ServerOptions TestServerOptions(std::string service, CityConfig city, std::strin
   ResolveSecretPaths(o.city, "", o.service);
   o.jwks_check_every = absl::Milliseconds(100);
   (void)ParseRedisAddress(redis_address, o.redis);
+  (void)ReadRedisCredentials(o.city, o.redis);
   o.redis.pool_size = 4;
   o.redis.connect_timeout = absl::Milliseconds(300);
   o.redis.command_timeout = absl::Milliseconds(500);

@@ -66,6 +66,10 @@ struct ServerOptions {
 void ResolveSecretPaths(CityConfig& city, const std::string& secrets_dir,
                         absl::string_view service);
 
+// Sets `redis`'s user and password from the city's (resolved) redis
+// settings: the password from password_file when there is one.
+absl::Status ReadRedisCredentials(const CityConfig& city, RedisOptions& redis);
+
 absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
                                                  const char* const* argv);
 

@@ -58,8 +58,8 @@ constexpr absl::string_view kRetryInfoUrl = "type.googleapis.com/google.rpc.Retr
 
 absl::Status WithRetryDelay(absl::Status status, absl::Duration delay) {
   google::rpc::RetryInfo info;
-  const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(
-                                              delay, absl::Milliseconds(1))));
+  const int64_t ms =
+      std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(delay, absl::Milliseconds(1))));
   info.mutable_retry_delay()->set_seconds(ms / 1000);
   info.mutable_retry_delay()->set_nanos(static_cast<int32_t>((ms % 1000) * 1000000));
   status.SetPayload(kRetryInfoUrl, absl::Cord(info.SerializeAsString()));

@@ -12,8 +12,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/auth/dev_pki.h"
 #include "common/redis/redis_connection.h"
+#include "common/testing/test_security.h"
 
 extern char** environ;
 
@@ -35,11 +38,22 @@ int PickFreePort() {
   return port;
 }
 
+RedisOptions TestRedisAdminOptions(const std::string& address, const std::string& city) {
+  RedisOptions options;
+  (void)ParseRedisAddress(address, options);
+  options.user = "admin";
+  auto password =
+      auth::ReadFileToString(absl::StrCat(TestPkiDir(), "/", city, "/redis/admin.password"));
+  if (password.ok()) options.password = std::string(absl::StripAsciiWhitespace(*password));
+  return options;
+}
+
 absl::StatusOr<std::unique_ptr<RedisServerProcess>> RedisServerProcess::Start(
-    std::string appendfsync) {
+    std::string appendfsync, std::string city) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "gnlc-redis-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) return absl::InternalError("mkdtemp failed");
-  std::unique_ptr<RedisServerProcess> p(new RedisServerProcess(tmpl, std::move(appendfsync)));
+  std::unique_ptr<RedisServerProcess> p(
+      new RedisServerProcess(tmpl, std::move(appendfsync), std::move(city)));
   // The port can be taken between PickFreePort and bind: try a few.
   absl::Status last;
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -81,7 +95,10 @@ absl::Status RedisServerProcess::Spawn() {
                                    // Plain commands in the AOF, so tests can
                                    // check what is (not) on disk.
                                    "--aof-use-rdb-preamble", "no", "--save", "", "--daemonize",
-                                   "no", "--logfile", dir_ + "/redis.log"};
+                                   "no", "--logfile", dir_ + "/redis.log",
+                                   // Each service as its own user (redis_acl.h).
+                                   "--aclfile",
+                                   absl::StrCat(TestPkiDir(), "/", city_, "/redis/users.acl")};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -90,8 +107,7 @@ absl::Status RedisServerProcess::Spawn() {
     return absl::FailedPreconditionError("cannot run redis-server: is it installed?");
   }
   pid_ = pid;
-  RedisOptions options;
-  options.port = port_;
+  RedisOptions options = AdminOptions();
   options.connect_timeout = absl::Milliseconds(200);
   options.min_backoff = options.max_backoff = absl::ZeroDuration();
   RedisConnection conn(options);

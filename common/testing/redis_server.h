@@ -1,4 +1,6 @@
-// A real redis-server for tests: own temp dir, free loopback port, AOF on.
+// A real redis-server for tests: own temp dir, free loopback port, AOF on,
+// and the gnlc ACL users of a test city in force (the default user off),
+// so every service under test connects as its own user.
 // Kill() and Restart() simulate crashes; Restart() reuses the port and the
 // AOF, so acknowledged writes must come back.
 //
@@ -14,20 +16,27 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/redis/redis_connection.h"
 
 namespace gnlc::testing {
 
 // A port on 127.0.0.1 that was free a moment ago.
 int PickFreePort();
 
+// The test Redis at `address` as the "admin" user of `city`'s test PKI.
+RedisOptions TestRedisAdminOptions(const std::string& address, const std::string& city = "nanjing");
+
 class RedisServerProcess final {
  public:
+  // The users and passwords are those of `city` in the test PKI.
   static absl::StatusOr<std::unique_ptr<RedisServerProcess>> Start(
-      std::string appendfsync = "everysec");
+      std::string appendfsync = "everysec", std::string city = "nanjing");
   ~RedisServerProcess();
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
+  // Connection options as the "admin" user, for a test's own checks.
+  RedisOptions AdminOptions() const { return TestRedisAdminOptions(address(), city_); }
   const std::string& dir() const { return dir_; }
 
   // Sends `signal` and reaps the process (SIGKILL: a crash, no shutdown save).
@@ -36,12 +45,13 @@ class RedisServerProcess final {
   absl::Status Restart();
 
  private:
-  RedisServerProcess(std::string dir, std::string appendfsync)
-      : dir_(std::move(dir)), appendfsync_(std::move(appendfsync)) {}
+  RedisServerProcess(std::string dir, std::string appendfsync, std::string city)
+      : dir_(std::move(dir)), appendfsync_(std::move(appendfsync)), city_(std::move(city)) {}
   absl::Status Spawn();
 
   std::string dir_;
   std::string appendfsync_;
+  std::string city_;
   int port_ = 0;
   pid_t pid_ = -1;
 };

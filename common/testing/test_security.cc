@@ -61,6 +61,9 @@ void AddTestSecurity(CityConfig& city) {
   f->set_network_ca_file(base + "federation/network-ca.crt");
   f->set_city_cert_file(base + "federation/city.crt");
   f->set_city_key_file(base + "federation/city.key");
+  auto* r = city.mutable_redis();
+  r->set_user("{service}");
+  r->set_password_file(base + "redis/{service}.password");
 }
 
 std::string TestToken(const std::string& city, const auth::TokenSpec& spec) {

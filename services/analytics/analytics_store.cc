@@ -12,13 +12,18 @@ namespace {
 
 constexpr absl::string_view kTargets = "ana:{0}:targets";
 
-// KEYS: stream, applied zset. ARGV: group, n, n padded ids, then the ops of
+// KEYS: applied zset. ARGV: stream, group, n, n padded ids, then the ops of
 // IngestPlan::EncodeOps: flows, distinct adds, ratings, gauges, erasures.
+// The stream is an argument, not a key: analytics may only read another
+// service's stream (XPENDING here), and Redis requires a script's declared
+// keys to be writable by its caller (common/redis/redis_acl.h). It shares
+// the {0} hash slot with every other key, so a cluster still routes it here.
 const RedisScript kApply(R"lua(
 local P = 'ana:{0}:'
-local stream, applied = KEYS[1], KEYS[2]
+local applied = KEYS[1]
 local i = 1
 local function nxt() local v = ARGV[i]; i = i + 1; return v end
+local stream = nxt()
 local group = nxt()
 local n = tonumber(nxt())
 local ids = {}
@@ -186,12 +191,13 @@ absl::StatusOr<std::vector<std::string>> AnalyticsStore::Apply(absl::string_view
                                                                absl::string_view group,
                                                                const IngestPlan& plan) {
   const std::string applied = absl::StrCat("ana:{0}:applied:", stream);
-  std::vector<std::string> args = {std::string(group), absl::StrCat(plan.ids().size())};
+  std::vector<std::string> args = {std::string(stream), std::string(group),
+                                   absl::StrCat(plan.ids().size())};
   args.insert(args.end(), plan.ids().begin(), plan.ids().end());
   std::vector<std::string> ops = plan.EncodeOps();
   args.insert(args.end(), std::make_move_iterator(ops.begin()), std::make_move_iterator(ops.end()));
   std::vector<absl::string_view> argv(args.begin(), args.end());
-  ASSIGN_OR_RETURN(RedisReply reply, kApply.Run(*pool_, {stream, applied}, argv));
+  ASSIGN_OR_RETURN(RedisReply reply, kApply.Run(*pool_, {applied}, argv));
   const ReplyView r = reply.view();
   std::vector<std::string> dups;
   if (r.size() > 0 && r[0].str() == "dup") {

@@ -130,7 +130,7 @@ TEST_F(AnalyticsDashboardTest, TargetsFromTheConfigAndThroughTheApi) {
 
 TEST_F(AnalyticsDashboardTest, ComparisonReportsSlowAndMissingPeersWithinTheDeadline) {
   // Suzhou: its own Redis and analytics.
-  auto suzhou_redis = gnlc::testing::RedisServerProcess::Start();
+  auto suzhou_redis = gnlc::testing::RedisServerProcess::Start("everysec", "suzhou");
   ASSERT_TRUE(suzhou_redis.ok());
   CityConfig suzhou = catalog::testing::TestCity("suzhou");
   suzhou.add_peers()->set_city_id("nanjing");  // accepts Nanjing's certificate

@@ -16,9 +16,7 @@ using ::testing::ElementsAre;
 // (type, resource, flag) of every event in the stream, oldest first; the flag
 // is `created` for upserts and `cancelled` for offering upserts.
 std::vector<std::tuple<std::string, std::string, bool>> StreamEvents(const std::string& address) {
-  RedisOptions options;
-  EXPECT_TRUE(ParseRedisAddress(address, options).ok());
-  RedisPool pool(options);
+  RedisPool pool(gnlc::testing::TestRedisAdminOptions(address));
   auto reply = pool.Command({"XRANGE", kCatalogStream, "-", "+"});
   EXPECT_TRUE(reply.ok()) << reply.status();
   std::vector<std::tuple<std::string, std::string, bool>> out;

@@ -20,9 +20,9 @@ CityConfig TestCity(const std::string& city_id) {
   gnlc::testing::AddTestSecurity(c);
   // Tests call far faster than any person: limits stay on (their code runs
   // on every call) but out of the way; the rate-limit tests set their own.
-  for (auto* limit : {c.mutable_rate_limits()->mutable_read(), c.mutable_rate_limits()->mutable_search(),
-                      c.mutable_rate_limits()->mutable_write(),
-                      c.mutable_rate_limits()->mutable_data_rights()}) {
+  for (auto* limit :
+       {c.mutable_rate_limits()->mutable_read(), c.mutable_rate_limits()->mutable_search(),
+        c.mutable_rate_limits()->mutable_write(), c.mutable_rate_limits()->mutable_data_rights()}) {
     limit->set_per_second(1e6);
     limit->set_burst(1e6);
   }

@@ -57,9 +57,7 @@ void EnrollmentTest::SetUp() {
   redis_ = std::move(*redis);
   catalog_ = catalog::testing::CatalogReplica::Start(redis_->address());
   if (StartEnrollmentInSetUp()) StartEnrollment();
-  RedisOptions options;
-  ASSERT_TRUE(ParseRedisAddress(redis_->address(), options).ok());
-  pool_ = std::make_unique<RedisPool>(options);
+  pool_ = std::make_unique<RedisPool>(redis_->AdminOptions());
 }
 
 void EnrollmentTest::StartEnrollment() {

@@ -18,8 +18,7 @@ namespace {
 constexpr char kStream[] = "test:{0}:events";
 
 RedisOptions OptionsFor(const testing::RedisServerProcess& redis) {
-  RedisOptions o;
-  o.port = redis.port();
+  RedisOptions o = redis.AdminOptions();
   o.connect_timeout = absl::Milliseconds(200);
   o.command_timeout = absl::Milliseconds(500);
   o.min_backoff = absl::Milliseconds(10);

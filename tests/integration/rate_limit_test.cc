@@ -32,7 +32,8 @@ class RateLimitTest : public ::testing::Test {
   std::unique_ptr<pb::CatalogService::Stub> Resident(const std::string& subject) {
     return pb::CatalogService::NewStub(gnlc::testing::SecureChannel(
         catalog_->server->port(), "nanjing",
-        gnlc::testing::TestToken("nanjing", {.role = "resident", .subject = subject, .partner = ""})));
+        gnlc::testing::TestToken("nanjing",
+                                 {.role = "resident", .subject = subject, .partner = ""})));
   }
 
   std::unique_ptr<gnlc::testing::RedisServerProcess> redis_;
@@ -94,7 +95,8 @@ TEST_F(RateLimitTest, AFloodingCallerIsLimitedAndAnotherIsNot) {
 TEST_F(RateLimitTest, TheCitysOwnServicesAreNotLimited) {
   auto service = pb::CatalogService::NewStub(gnlc::testing::SecureChannel(
       catalog_->server->port(), "nanjing",
-      gnlc::testing::TestToken("nanjing", {.role = "service", .subject = "enrollment", .partner = ""})));
+      gnlc::testing::TestToken("nanjing",
+                               {.role = "service", .subject = "enrollment", .partner = ""})));
   pb::ListProgramsRequest req;
   req.set_parent("cities/nanjing");
   for (int i = 0; i < 40; ++i) {

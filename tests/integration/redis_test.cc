@@ -11,8 +11,7 @@ namespace gnlc {
 namespace {
 
 RedisOptions OptionsFor(const testing::RedisServerProcess& redis) {
-  RedisOptions o;
-  o.port = redis.port();
+  RedisOptions o = redis.AdminOptions();
   o.pool_size = 2;
   o.connect_timeout = absl::Milliseconds(200);
   o.command_timeout = absl::Milliseconds(500);

@@ -1,0 +1,81 @@
+#include "common/redis/redis_acl.h"
+
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/events/streams.h"
+
+namespace gnlc {
+namespace {
+
+// Every command but the dangerous ones (FLUSHALL, KEYS, CONFIG, DEBUG, ...).
+constexpr char kCommands[] = "resetkeys resetchannels +@all -@dangerous";
+
+// What a member of a consumer group does to the stream it consumes, and
+// nothing else: its writes (XREADGROUP moves the group's cursor) on that key
+// only.
+std::string ConsumerOf(absl::string_view stream, absl::string_view group) {
+  return absl::StrCat("%R~", stream, " ~", stream, ":applied:", group, ":* (~", stream,
+                      " -@all +xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create)");
+}
+
+std::string Sha256Hex(absl::string_view text) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+}  // namespace
+
+const std::vector<std::string>& RedisAclUsers() {
+  static const auto* users =
+      new std::vector<std::string>{"catalog", "enrollment", "partnership", "analytics", "admin"};
+  return *users;
+}
+
+std::string RedisAclRules(absl::string_view service) {
+  if (service == "catalog") {
+    // Its own keys; the enrollment stream for seats taken (followed, and
+    // consumed as group "catalog").
+    return absl::StrCat(kCommands, " ~cat:* ", ConsumerOf(kEnrollmentStream, "catalog"));
+  }
+  if (service == "enrollment") {
+    // Its own keys; the catalog stream (group "enrollment") for offering
+    // facts; the partnership stream (followed) for who delivers what.
+    // BGREWRITEAOF (a "dangerous" command) after an erasure, so the erased
+    // learner's old writes leave the disk too.
+    return absl::StrCat(kCommands, " +bgrewriteaof ~enr:* %R~", kPartnershipStream, " ",
+                        ConsumerOf(kCatalogStream, "enrollment"));
+  }
+  if (service == "partnership") return absl::StrCat(kCommands, " ~par:*");
+  if (service == "analytics") {
+    // Its own keys; every stream, consumed as group "analytics".
+    return absl::StrCat(kCommands, " ~ana:* ", ConsumerOf(kCatalogStream, "analytics"), " ",
+                        ConsumerOf(kEnrollmentStream, "analytics"), " ",
+                        ConsumerOf(kPartnershipStream, "analytics"));
+  }
+  return "resetkeys resetchannels +@all ~* &*";  // admin
+}
+
+std::string RedisAclFile(const std::map<std::string, std::string>& passwords) {
+  // The default user is locked, not "off": its password is random and
+  // forgotten at once, so no client can be it. Redis 7.0 replays the
+  // MULTI/EXEC blocks of its AOF (every script's effects) as the default
+  // user and re-checks that user's rights at EXEC; with "off" it silently
+  // drops them at restart (redis#14541, fixed only in later Redis).
+  unsigned char lock[32];
+  RAND_bytes(lock, sizeof(lock));
+  std::string out = absl::StrCat("user default on #",
+                                 Sha256Hex(absl::string_view(reinterpret_cast<char*>(lock), 32)),
+                                 " resetkeys ~* &* +@all\n");
+  for (const auto& [user, password] : passwords) {
+    absl::StrAppend(&out, "user ", user, " on #", Sha256Hex(password), " ", RedisAclRules(user),
+                    "\n");
+  }
+  return out;
+}
+
+}  // namespace gnlc
