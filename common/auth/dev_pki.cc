@@ -278,9 +278,13 @@ absl::Status WriteDevPki(const std::string& dir, const std::vector<std::string>&
 }
 
 absl::Status WriteDevRedisUsers(const std::string& dir, const std::string& city) {
+  return WriteRedisUsers(CityOf(dir, city, "redis"));
+}
+
+absl::Status WriteRedisUsers(const std::string& dir) {
   std::map<std::string, std::string> passwords;
   for (const std::string& user : RedisAclUsers()) {
-    const std::string file = CityOf(dir, city, "redis/" + user + ".password");
+    const std::string file = absl::StrCat(dir, "/", user, ".password");
     if (!Exists(file)) {
       unsigned char random[24];
       if (RAND_bytes(random, sizeof(random)) != 1) return absl::InternalError("no randomness");
@@ -293,7 +297,7 @@ absl::Status WriteDevRedisUsers(const std::string& dir, const std::string& city)
     passwords[user] = std::string(absl::StripTrailingAsciiWhitespace(*password));
   }
   // Rewritten each time, so a changed rule reaches an existing network.
-  return WriteFileAtomically(CityOf(dir, city, "redis/users.acl"), RedisAclFile(passwords), true);
+  return WriteFileAtomically(absl::StrCat(dir, "/users.acl"), RedisAclFile(passwords), true);
 }
 
 absl::StatusOr<DevIssuer> LoadDevIssuer(const std::string& dir, const std::string& city) {

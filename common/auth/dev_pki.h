@@ -77,6 +77,8 @@ absl::Status WriteDevPki(const std::string& dir, const std::vector<std::string>&
 // DIR/CITY/redis/USER.password (kept if present) and DIR/CITY/redis/users.acl
 // for redis-server --aclfile (common/redis/redis_acl.h).
 absl::Status WriteDevRedisUsers(const std::string& dir, const std::string& city);
+// The same in DIR itself (gnlcctl redis-users, for a city's real Secrets).
+absl::Status WriteRedisUsers(const std::string& dir);
 
 // The development issuer of `city` written by WriteDevPki.
 absl::StatusOr<DevIssuer> LoadDevIssuer(const std::string& dir, const std::string& city);

@@ -6,6 +6,7 @@
 //   gnlcctl --addr=127.0.0.1:50051 --ca=ca.crt --token_file=t grpc.health.v1.Health.Check '{}'
 //   gnlcctl token --city=nanjing --role=resident --sub=app-user-17
 //   gnlcctl dev-pki --dir=.run/pki --cities=nanjing,suzhou
+//   gnlcctl redis-users --dir=redis-users   # users.acl + a password per service
 //
 // Calls use TLS: the CA is --ca, or the city's development CA under --pki
 // (.run/pki/CITY/tls/ca.crt) when up.sh made one. The token is --token or
@@ -59,7 +60,8 @@ int Usage(const std::string& why) {
                "       gnlcctl list\n"
                "       gnlcctl token [--city=ID] [--pki=DIR] --role=ROLE --sub=SUBJECT\n"
                "               [--partner=ID] [--ttl_seconds=N]   (development issuer only)\n"
-               "       gnlcctl dev-pki [--dir=DIR] --cities=ID[,ID...]\n",
+               "       gnlcctl dev-pki [--dir=DIR] --cities=ID[,ID...]\n"
+               "       gnlcctl redis-users --dir=DIR   (users.acl and USER.password files)\n",
                why.c_str());
   return 2;
 }
@@ -157,6 +159,14 @@ int main(int argc, char** argv) {
     const absl::Status s = gnlc::auth::WriteDevPki(
         f.dir.empty() ? f.pki : f.dir, absl::StrSplit(f.cities, ',', absl::SkipEmpty()));
     if (!s.ok()) std::fprintf(stderr, "gnlcctl dev-pki: %s\n", std::string(s.message()).c_str());
+    return s.ok() ? 0 : 1;
+  }
+  if (f.args.size() == 1 && f.args[0] == "redis-users") {
+    if (f.dir.empty()) return Usage("redis-users needs --dir");
+    const absl::Status s = gnlc::auth::WriteRedisUsers(f.dir);
+    if (!s.ok())
+      std::fprintf(stderr, "gnlcctl redis-users: %s\n", std::string(s.message()).c_str());
+    if (s.ok()) std::printf("wrote %s/users.acl and a password file per user\n", f.dir.c_str());
     return s.ok() ? 0 : 1;
   }
   if (f.args.size() != 2) return Usage("expected a method and a JSON request");

@@ -66,6 +66,11 @@ admin_token() {  # admin_token CITY: a file with a city_admin token for the demo
   echo "$f"
 }
 
+redis_ping() {  # redis_ping CITY PORT, as the city's Redis admin user
+  redis-cli -p "$2" --user admin --pass "$(cat "$pki/$1/redis/admin.password")" --no-auth-warning \
+    ping 2>/dev/null | grep -q PONG
+}
+
 start_redis() {  # start_redis CITY BASE_PORT
   local dir="$run/$1" port
   mkdir -p "$dir/redis"
@@ -75,11 +80,13 @@ start_redis() {  # start_redis CITY BASE_PORT
   else
     port=$(pick_port "$2")
   fi
+  # Each service connects as its own Redis user (users.acl from dev-pki).
   redis-server --port "$port" --bind 127.0.0.1 --protected-mode yes --dir "$dir/redis" \
     --appendonly yes --appendfsync everysec --save "" --daemonize yes \
+    --aclfile "$pki/$1/redis/users.acl" \
     --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
   echo "$port" >"$dir/redis.port"
-  wait_for 10 "redis of $1" redis-cli -p "$port" ping
+  wait_for 10 "redis of $1" redis_ping "$1" "$port"
 }
 
 start_service() {  # start_service CITY SERVICE
@@ -165,7 +172,7 @@ mv "$run/network.json.tmp" "$run/network.json"
 echo
 echo "gnlc network is up (run folder: $run)"
 for city in "${cities[@]}"; do
-  echo "  $city: redis 127.0.0.1:$(cat "$run/$city/redis.port")"
+  echo "  $city: redis 127.0.0.1:$(cat "$run/$city/redis.port")  (users: $pki/$city/redis; as admin: redis-cli -p $(cat "$run/$city/redis.port") --user admin --pass \$(cat $pki/$city/redis/admin.password))"
   for svc in "${services[@]}"; do
     read -r grpc admin peer <"$run/$city/$svc.ports"
     peers=""

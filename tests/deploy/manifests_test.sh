@@ -19,11 +19,15 @@ if command -v kubectl >/dev/null; then
     grep -q "namespace: gnlc-$city" <<<"$out" || fail "$city: namespace missing"
     grep -q "\"cityId\": \"$city\"" <<<"$out" || fail "$city: config map lacks the city's config"
 
-    grep -q "appendonly yes" <<<"$out" || fail "$city: Redis without AOF"
+    grep -A1 -- "- --appendonly" <<<"$out" | grep -q "yes" || fail "$city: Redis without AOF"
+    grep -q -- "- /etc/redis/users.acl" <<<"$out" || fail "$city: Redis without its users (aclfile)"
+    grep -q "requirepass" <<<"$out" && fail "$city: Redis still has one shared password"
+    grep -q "REDIS_PASSWORD" <<<"$out" && fail "$city: a service still gets the shared Redis password"
     [ "$(grep -c "path: /healthz" <<<"$out")" -ge 4 ] || fail "$city: not every service has a readiness probe"
     for svc in catalog enrollment partnership analytics; do
       grep -q "secretName: $svc-tls" <<<"$out" || fail "$city: $svc has no TLS certificate mounted"
       grep -q "secretName: $svc-token" <<<"$out" || fail "$city: $svc has no service token mounted"
+      grep -q "key: $svc.password" <<<"$out" || fail "$city: $svc has no Redis password of its own"
     done
     [ "$(grep -c "secretName: gnlc-city-tls" <<<"$out")" = 2 ] || fail "$city: catalog and analytics need the city certificate"
     [ "$(grep -c -- "--peer_port=50052" <<<"$out")" = 2 ] || fail "$city: catalog and analytics need a peer port"
@@ -52,7 +56,8 @@ for city in nanjing suzhou; do
   # on a bad one before binding anything.
   cfg="$src/deploy/k8s/overlays/$city/city.json"
   grep -q "\"cityId\": \"$city\"" "$cfg" || fail "$cfg is not $city's"
-  for key in '"certFile"' '"jwksFile"' "\"audience\": \"gnlc:$city\"" '"networkCaFile"'; do
+  for key in '"certFile"' '"jwksFile"' "\"audience\": \"gnlc:$city\"" '"networkCaFile"' \
+    '"passwordFile": "redis/{service}.password"'; do
     grep -q "$key" "$cfg" || fail "$cfg lacks $key"
   done
   grep -q '"insecurePlaintext": true' "$cfg" && fail "$cfg turns TLS off"
