@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build needs, checks formatting, builds once, and runs
-# every test (unit, integration, end-to-end) through CTest.
+# every test (unit, integration, end-to-end) through CTest, then every fuzz
+# target for about 20 s (tests/fuzz/run.sh; GNLC_FUZZ_SECONDS=0 skips them).
 # GNLC_SANITIZE=address,undefined builds and tests with sanitizers in
 # build-sanitize/ instead.
 set -euo pipefail
@@ -26,3 +27,8 @@ fi
 cmake -S . -B "$build" -G Ninja "${args[@]}" >/dev/null
 cmake --build "$build" -j"$(nproc)"
 ctest --test-dir "$build" -j2 --output-on-failure --timeout 300
+
+# The fuzz targets need a clang build of their own (libFuzzer, ASan, UBSan).
+if [ "${GNLC_FUZZ_SECONDS:-20}" != 0 ]; then
+  tests/fuzz/run.sh
+fi

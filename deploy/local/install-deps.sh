@@ -12,6 +12,7 @@ packages=(
   prometheus-cpp-dev nlohmann-json3-dev
   libssl-dev curl procps tzdata
   chromium  # the dashboard test renders the page headless
+  clang libfuzzer-14-dev  # the fuzz targets (tests/fuzz)
 )
 
 # Optional: kubectl renders the kustomize overlays in the manifest test. Any

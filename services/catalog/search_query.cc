@@ -107,5 +107,4 @@ absl::StatusOr<SearchQuery> ParseSearchRequest(const pb::SearchProgramsRequest& 
   return q;
 }
 
-
 }  // namespace gnlc::catalog
