@@ -16,11 +16,11 @@ events="${GNLC_BENCH_EVENTS:-1000000}"
 
 echo "== $events enrollment events into enr:{0}:events"
 "$build/tests/gnlc-analytics-bench-events" --count="$events" --learners=100000 |
-  redis-cli -p $rport --pipe | tail -1
+  rcli --pipe | tail -1
 
 caught_up() {
   local info
-  info=$(redis-cli -p $rport xinfo groups 'enr:{0}:events' 2>/dev/null | tr '\n' ' ')
+  info=$(rcli xinfo groups 'enr:{0}:events' 2>/dev/null | tr '\n' ' ')
   [[ "$info" =~ pending\ 0\ .*lag\ 0 ]]
 }
 echo "== ingestion"
@@ -32,7 +32,7 @@ t1=$(date +%s.%N)
 awk -v n="$events" -v a="$t0" -v b="$t1" \
   'BEGIN { printf "ingestion: %d events in %.2f s = %.0f events/s (start-up included)\n", n, b - a, n / (b - a) }'
 echo "analytics RSS: $(($(awk '/VmRSS/ {print $2}' /proc/$analytics_pid/status) / 1024)) MiB;" \
-  "redis used_memory: $(redis-cli -p $rport info memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')"
+  "redis used_memory: $(rcli info memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')"
 
 echo '{"parent":"cities/nanjing","period":{"kind":"PERIOD_KIND_YEAR","year":2026}}' >"$work/scorecard.jsonl"
 echo '{"parent":"cities/nanjing","indicator":"INDICATOR_PARTICIPATION_RATE","from_period":{"kind":"PERIOD_KIND_MONTH","year":2024,"index":1},"to_period":{"kind":"PERIOD_KIND_MONTH","year":2026,"index":12}}' >"$work/series.jsonl"

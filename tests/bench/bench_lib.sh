@@ -2,8 +2,10 @@
 # everysec, real service binaries on loopback with TLS and tokens as in
 # production (a development PKI in the work folder), and gnlc-load runs that
 # also report the CPU each process used; the echo ceiling is measured over
-# TLS too. Sets: root, build, secs, work, load, rport, pids, pki, tls_args;
-# defines start, run.
+# TLS too. Services run as their own Redis users; rate limits are off (one
+# load generator is one caller) unless GNLC_BENCH_RATE_LIMITS=on. Sets: root,
+# build, secs, work, load, rport, pids, pki, tls_args; defines start, run,
+# rcli (redis-cli as Redis's admin user).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${GNLC_BUILD_DIR:-$root/build}"
@@ -14,24 +16,22 @@ pids=()
 names=()
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-  redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
+  [ -n "${rport:-}" ] && rcli shutdown nosave >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-rport=26479
-while ! port_free $rport; do rport=$((rport + 1)); done
-redis-server --port $rport --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync everysec \
-  --save "" --daemonize yes --logfile "$work/redis.log" --pidfile "$work/redis.pid"
-until redis-cli -p $rport ping >/dev/null 2>&1; do sleep 0.05; done
-redis_pid=$(cat "$work/redis.pid")
 
 # Development credentials; gnlcctl finds them through GNLC_RUN_DIR.
 export GNLC_RUN_DIR="$work"
 ctl="$build/common/ctl/gnlcctl"
 pki="$work/pki"
 "$ctl" dev-pki --dir="$pki" --cities=nanjing
+
+# The Redis, with each service as its own user as in production.
+source "$root/tests/bench/bench_redis.sh"
+start_redis 26479 "$work" "$pki/nanjing"
+redis_pid=$(cat "$work/redis.pid")
 "$ctl" token --city=nanjing --role=city_admin --sub=bench --ttl_seconds=7200 >"$work/admin.token"
 tls_args=(--ca="$pki/nanjing/tls/ca.crt" --token_file="$work/admin.token"
   --echo_cert="$pki/nanjing/tls/catalog.crt" --echo_key="$pki/nanjing/tls/catalog.key")
@@ -40,7 +40,8 @@ start() {  # start SERVICE [FLAGS...]; sets ${SERVICE}_port and ${SERVICE}_pid
   local svc="$1"
   shift
   "$build/services/$svc/gnlc-$svc" --config="${GNLC_BENCH_CONFIG:-$root/deploy/cities/nanjing.json}" \
-    --secrets_dir="$pki/nanjing" --redis=127.0.0.1:$rport --port_file="$work/$svc.ports" "$@" \
+    --secrets_dir="$pki/nanjing" --redis=127.0.0.1:$rport --port_file="$work/$svc.ports" \
+    --rate_limits="${GNLC_BENCH_RATE_LIMITS:-off}" "$@" \
     >"$work/$svc.log" 2>&1 &
   pids+=($!)
   names+=("$svc")

@@ -25,27 +25,24 @@ catalog_pid=""
 cleanup() {
   [ -n "$catalog_pid" ] && kill -TERM "$catalog_pid" 2>/dev/null && wait "$catalog_pid" 2>/dev/null
   if [ "$data" = "$work" ]; then
-    redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
+    rcli shutdown nosave >/dev/null 2>&1 || true
   else
-    redis-cli -p "$rport" shutdown >/dev/null 2>&1 || true  # keep the data set
+    rcli shutdown >/dev/null 2>&1 || true  # keep the data set
   fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 # GNLC_BENCH_PERF=1: record a CPU profile of the catalog during the runs.
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-rport=26379
-while ! port_free $rport; do rport=$((rport + 1)); done
-redis-server --port $rport --bind 127.0.0.1 --dir "$data" --appendonly yes --appendfsync everysec \
-  --save "" --daemonize yes --logfile "$work/redis.log" --pidfile "$work/redis.pid"
-until redis-cli -p $rport ping >/dev/null 2>&1; do sleep 0.05; done
-
-# TLS and tokens as in production, with development credentials (gnlcctl
-# finds them through GNLC_RUN_DIR); the echo ceiling is measured over TLS.
+# TLS, tokens and Redis users as in production, with development credentials
+# (gnlcctl finds them through GNLC_RUN_DIR); the echo ceiling is measured
+# over TLS.
 export GNLC_RUN_DIR="$work"
 ctl="$build/common/ctl/gnlcctl"
 "$ctl" dev-pki --dir="$work/pki" --cities=nanjing
+
+source "$root/tests/bench/bench_redis.sh"
+start_redis 26379 "$data" "$work/pki/nanjing"
 "$ctl" token --city=nanjing --role=city_admin --sub=bench --ttl_seconds=7200 >"$work/admin.token"
 tls_args=(--ca="$work/pki/nanjing/tls/ca.crt" --token_file="$work/admin.token")
 echo_args=(--echo_cert="$work/pki/nanjing/tls/catalog.crt" --echo_key="$work/pki/nanjing/tls/catalog.key")
@@ -54,7 +51,7 @@ start_catalog() {
   rm -f "$work/ports"
   "$build/services/catalog/gnlc-catalog" --config="$root/deploy/cities/nanjing.json" \
     --secrets_dir="$work/pki/nanjing" \
-    --redis=127.0.0.1:$rport --port_file="$work/ports" >"$work/catalog.log" 2>&1 &
+    --redis=127.0.0.1:$rport --port_file="$work/ports" --rate_limits=off >"$work/catalog.log" 2>&1 &
   catalog_pid=$!
   until [ -s "$work/ports" ]; do sleep 0.05; done
   port=$(cut -d' ' -f1 "$work/ports")
@@ -63,13 +60,13 @@ start_catalog() {
 }
 
 start_catalog
-if [ "$(redis-cli -p $rport hlen 'cat:{0}:programs')" -eq 0 ]; then
+if [ "$(rcli hlen 'cat:{0}:programs')" -eq 0 ]; then
   echo "== loading $n synthetic programs through CreateProgram/CreateOffering"
   "$build/deploy/demo/gnlc-demo-load" --addr=127.0.0.1:$port --config="$root/deploy/cities/nanjing.json" \
     "${tls_args[@]}" \
     --synthetic="$n" --threads=16
 else
-  echo "== reusing the data set in $data ($(redis-cli -p $rport hlen 'cat:{0}:programs') programs)"
+  echo "== reusing the data set in $data ($(rcli hlen 'cat:{0}:programs') programs)"
 fi
 kill -TERM $catalog_pid; wait $catalog_pid || true
 echo "== restarting the catalog: index build from Redis"
@@ -77,11 +74,11 @@ start_catalog
 grep "index built" "$work/catalog.log" || { cat "$work/catalog.log"; exit 1; }
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$catalog_pid/status)
 echo "catalog RSS after index build: $((rss_kb / 1024)) MiB"
-redis_mem=$(redis-cli -p $rport info memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')
+redis_mem=$(rcli info memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')
 echo "redis used_memory: $redis_mem"
 
 echo "== request files"
-redis-cli -p $rport --raw hkeys 'cat:{0}:programs' | shuf -n 20000 --random-source=<(yes) \
+rcli --raw hkeys 'cat:{0}:programs' | shuf -n 20000 --random-source=<(yes) \
   | sed 's|.*|{"name":"cities/nanjing/programs/&"}|' >"$work/get.jsonl"
 for q in 书法 茶艺 编程 数字素养 太极 陶艺 人工智能 摄影; do
   echo "{\"parent\":\"cities/nanjing\",\"query\":\"$q\",\"page_size\":20}"
@@ -99,7 +96,7 @@ for k in PROGRAM_KIND_WORKSHOP PROGRAM_KIND_COURSE PROGRAM_KIND_SKILL_TRAINING P
     echo "{\"parent\":\"cities/nanjing\",\"kinds\":[\"$k\"],\"districts\":[\"$d\"],\"page_size\":20}"
   done
 done >"$work/search_filter.jsonl"
-max_seq=$(redis-cli -p $rport get 'cat:{0}:seq')
+max_seq=$(rcli get 'cat:{0}:seq')
 awk -v max="$max_seq" 'BEGIN { srand(11); for (i = 0; i < 500; i++) { s = int(rand() * max); printf "%d\n", s } }' \
   | while read -r s; do
       printf '{"parent":"cities/nanjing","cursor":"%s","page_size":1000}\n' "$(printf 'v1:%s' "$s" | base64 -w0 | tr '+/' '-_' | tr -d '=')"

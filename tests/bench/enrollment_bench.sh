@@ -27,12 +27,12 @@ run $enrollment_port CreateEnrollment-spread enrollment.CreateEnrollment spread-
 run $enrollment_port CreateEnrollment-hot enrollment.CreateEnrollment hot-a 16
 run $enrollment_port CreateEnrollment-hot enrollment.CreateEnrollment hot-b 64
 echo "redis time per command during the CreateEnrollment runs (INFO commandstats):"
-redis-cli -p $rport info commandstats | tr -d '\r' | grep -v '^#' \
+rcli info commandstats | tr -d '\r' | grep -v '^#' \
   | awk -F'[:,=]' '$3 > 10000 {printf "    %-22s calls=%-9s usec_per_call=%s\n", $1, $3, $7}'
-redis-cli -p $rport config resetstat >/dev/null
-echo "hot offerings after the runs: $(redis-cli -p $rport --scan --pattern 'enr:{0}:wl:*' | while read -r k; do
-  n=$(redis-cli -p $rport zcard "$k"); [ "$n" -gt 1000 ] && printf '%s waitlisted; ' "$n"; done)"
+rcli config resetstat >/dev/null
+echo "hot offerings after the runs: $(rcli --scan --pattern 'enr:{0}:wl:*' | while read -r k; do
+  n=$(rcli zcard "$k"); [ "$n" -gt 1000 ] && printf '%s waitlisted; ' "$n"; done)"
 for inflight in 16 64; do run $enrollment_port GetOfferingSeats enrollment.GetOfferingSeats seats $inflight; done
 for inflight in 16 64; do run $enrollment_port "ListEnrollments(50)" enrollment.ListEnrollments list $inflight; done
 echo "enrollment RSS: $(($(awk '/VmRSS/ {print $2}' /proc/$enrollment_pid/status) / 1024)) MiB;" \
-  "redis used_memory: $(redis-cli -p $rport info memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')"
+  "redis used_memory: $(rcli info memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')"

@@ -10,6 +10,7 @@
 //             --requests=get.jsonl --inflight=64 --seconds=5 --echo
 //             --ca=ca.crt --token_file=admin.token   # TLS and a token
 //             --echo_cert=svc.crt --echo_key=svc.key # echo over TLS too
+//             --rate=50                              # paced: 50 calls a second
 // Without --ca the calls are plaintext.
 //
 // Output: one human line, and one machine line starting "RESULT" with
@@ -59,6 +60,9 @@ struct Flags {
   double seconds = 5, warmup = 1;
   bool echo = false;
   int channels = 0;  // 0: one per 16 in flight
+  // Calls per second in all (an open loop at a steady pace, as a well-behaved
+  // client); 0: as fast as the calls in flight allow.
+  double rate = 0;
 };
 
 struct Result {
@@ -100,9 +104,14 @@ Result Drive(const std::vector<std::shared_ptr<grpc::Channel>>& channels, const 
     grpc::ByteBuffer request, response;
     absl::Time start;
   };
+  absl::Time paced_from;
   std::function<void(size_t)> issue = [&](size_t lane) {
     auto* call = new Call;
-    const std::string& body = bodies[shared.next.fetch_add(1) % bodies.size()];
+    const uint64_t k = shared.next.fetch_add(1);
+    const std::string& body = bodies[k % bodies.size()];
+    // Paced: call k goes out k/rate seconds after the start (a short wait on
+    // this callback thread, fine at the low rates pacing is for).
+    if (f.rate > 0) absl::SleepFor(paced_from + absl::Seconds(k / f.rate) - absl::Now());
     grpc::Slice slice(body);
     call->request = grpc::ByteBuffer(&slice, 1);
     call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -127,6 +136,7 @@ Result Drive(const std::vector<std::shared_ptr<grpc::Channel>>& channels, const 
         });
   };
   const absl::Time start = absl::Now();
+  paced_from = start;
   shared.record_from = start + absl::Seconds(f.warmup);
   shared.stop_at = shared.record_from + absl::Seconds(f.seconds);
   shared.active = f.inflight;
@@ -203,6 +213,8 @@ int main(int argc, char** argv) {
       f.seconds = std::clamp(std::stod(value("--seconds=")), 0.5, 600.0);
     else if (absl::StartsWith(a, "--warmup="))
       f.warmup = std::clamp(std::stod(value("--warmup=")), 0.0, 60.0);
+    else if (absl::StartsWith(a, "--rate="))
+      f.rate = std::clamp(std::stod(value("--rate=")), 0.0, 1e6);
     else if (absl::StartsWith(a, "--channels="))
       f.channels = std::stoi(value("--channels="));
     else if (a == "--echo")
@@ -224,7 +236,7 @@ int main(int argc, char** argv) {
     return Fail(
         "usage: --target=HOST:PORT --method=SERVICE.METHOD --requests=FILE.jsonl "
         "[--inflight=N] [--seconds=S] [--warmup=S] [--echo] [--label=NAME] [--ca=FILE] "
-        "[--token_file=FILE] [--echo_cert=FILE --echo_key=FILE]");
+        "[--token_file=FILE] [--echo_cert=FILE --echo_key=FILE] [--rate=CALLS_PER_S]");
   }
   if (f.channels <= 0) f.channels = std::max(1, f.inflight / 16);
   auto method = gnlc::ctl::ResolveMethod(f.method);

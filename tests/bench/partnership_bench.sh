@@ -29,4 +29,4 @@ for inflight in 16 64; do
   run $partnership_port RecordDisbursement partnership.RecordDisbursement disburse $inflight
 done
 echo "partnership RSS: $(($(awk '/VmRSS/ {print $2}' /proc/$partnership_pid/status) / 1024)) MiB;" \
-  "redis used_memory: $(redis-cli -p $rport info memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')"
+  "redis used_memory: $(rcli info memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')"

@@ -58,7 +58,8 @@ start_plain() {  # like start, but health over plaintext
   local svc="$1"
   shift
   "$build/services/$svc/gnlc-$svc" --config="$GNLC_BENCH_CONFIG" --secrets_dir="$pki/nanjing" \
-    --redis=127.0.0.1:$rport --port_file="$work/$svc.ports" "$@" >"$work/$svc.log" 2>&1 &
+    --redis=127.0.0.1:$rport --port_file="$work/$svc.ports" --rate_limits=off "$@" \
+    >"$work/$svc.log" 2>&1 &
   pids+=($!)
   names+=("$svc")
   local pid=$!
