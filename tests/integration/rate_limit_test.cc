@@ -92,6 +92,33 @@ TEST_F(RateLimitTest, AFloodingCallerIsLimitedAndAnotherIsNot) {
       << metrics->body;
 }
 
+// Anonymous catalog reads are counted per client address, so opening a new
+// connection does not refill the bucket.
+TEST_F(RateLimitTest, AnonymousReadersShareTheBucketOfTheirAddress) {
+  auto first = pb::CatalogService::NewStub(
+      gnlc::testing::SecureChannel(catalog_->server->port(), "nanjing", ""));
+  pb::ListProgramsRequest req;
+  req.set_parent("cities/nanjing");
+  int limited = 0;
+  for (int i = 0; i < 60; ++i) {
+    grpc::ClientContext ctx;
+    pb::ListProgramsResponse resp;
+    grpc::Status s = first->ListPrograms(&ctx, req, &resp);
+    if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++limited;
+  }
+  ASSERT_GT(limited, 0);
+  // A fresh connection from the same address is still over the limit...
+  auto second = pb::CatalogService::NewStub(
+      gnlc::testing::SecureChannel(catalog_->server->port(), "nanjing", ""));
+  grpc::ClientContext ctx;
+  pb::ListProgramsResponse resp;
+  EXPECT_EQ(second->ListPrograms(&ctx, req, &resp).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // ...and a resident from the same address has a share of their own.
+  grpc::ClientContext resident_ctx;
+  EXPECT_TRUE(Resident("r1")->ListPrograms(&resident_ctx, req, &resp).ok());
+}
+
 TEST_F(RateLimitTest, TheCitysOwnServicesAreNotLimited) {
   auto service = pb::CatalogService::NewStub(gnlc::testing::SecureChannel(
       catalog_->server->port(), "nanjing",
