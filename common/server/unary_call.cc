@@ -62,20 +62,9 @@ bool ShouldAudit(const auth::MethodPolicy* policy, const CallAuth& call,
          (call.caller.role == Role::kCityAdmin || call.caller.role == Role::kPartnerAdmin);
 }
 
-// protobuf's own log lines, as ours. Its note on invalid UTF-8 is dropped:
-// the edge already logs that call as MALFORMED_REQUEST, and a flood of
-// malformed requests must not become a flood of unstructured lines.
-void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line,
-                 const std::string& message) {
-  if (absl::StrContains(message, "invalid UTF-8 data when parsing")) return;
-  LogJson(level >= google::protobuf::LOGLEVEL_ERROR ? "error" : "warn", "protobuf",
-          {{"detail", message}, {"at", absl::StrCat(file, ":", line)}});
-}
-
 }  // namespace
 
 RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string domain) {
-  google::protobuf::SetLogHandler(&ProtobufLog);
   RpcEdge edge;
   edge.metrics = metrics;
   if (auto limits = LimitsFromConfig(options.city.rate_limits())) {
