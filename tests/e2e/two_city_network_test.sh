@@ -7,6 +7,9 @@
 # changes nothing; down.sh leaves no process behind.
 # Usage (from CTest): two_city_network_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
+# Under pipefail, never end a pipeline with `grep -q`: it exits at the first
+# match, the command feeding it dies of SIGPIPE, and the check fails at
+# random. `grep PATTERN >/dev/null` reads to the end.
 src="$1"
 build="$2"
 run="$(mktemp -d /tmp/gnlc-e2e-XXXXXX)"
@@ -23,7 +26,7 @@ for city in nanjing suzhou; do
   for svc in catalog enrollment partnership analytics; do
     addr=$(grep -o "\"$city\": {[^}]*" "$run/network.json" | grep -o "\"$svc\": \"[0-9.:]*\"" | grep -o '127[0-9.:]*')
     [ -n "$addr" ] || fail "no $svc address for $city"
-    "$ctl" --city="$city" --addr="$addr" grpc.health.v1.Health.Check "{}" | grep -q '"SERVING"' \
+    "$ctl" --city="$city" --addr="$addr" grpc.health.v1.Health.Check "{}" | grep '"SERVING"' >/dev/null \
       || fail "$city $svc not SERVING"
   done
   grep -q "^$city: 60 learners; [0-9]* enrollments confirmed, [1-9][0-9]* waitlisted" "$run/up.log" \
@@ -37,22 +40,22 @@ for city in nanjing suzhou; do
   for _ in $(seq 100); do  # ingestion is asynchronous: poll, bounded
     card=$("$ctl" --network="$run/network.json" --city=$city analytics.GetScorecard \
       "{\"parent\":\"cities/$city\",\"period\":{\"kind\":\"PERIOD_KIND_YEAR\",\"year\":$(date -u +%Y)}}")
-    grep -A10 '"INDICATOR_PARTICIPATION_RATE"' <<<"$card" | grep -q '"numerator": "[1-9]' && break
+    grep -A10 '"INDICATOR_PARTICIPATION_RATE"' <<<"$card" | grep '"numerator": "[1-9]' >/dev/null && break
     sleep 0.2
   done
-  grep -A10 '"INDICATOR_PARTICIPATION_RATE"' <<<"$card" | grep -q '"numerator": "[1-9]' \
+  grep -A10 '"INDICATOR_PARTICIPATION_RATE"' <<<"$card" | grep '"numerator": "[1-9]' >/dev/null \
     || fail "$city: analytics counted no participants"
   grep -q '"target_value": 0.7' <<<"$card" || fail "$city: job placement target not set"
   "$ctl" --network="$run/network.json" --city=$city analytics.CompareCities \
-    "{\"parent\":\"cities/$city\"}" | grep -c '"available": true' | grep -q '^2$' \
+    "{\"parent\":\"cities/$city\"}" | grep -c '"available": true' | grep '^2$' >/dev/null \
     || fail "$city: CompareCities does not show both cities"
   admin=$(cut -d' ' -f2 "$run/$city/analytics.ports")
-  curl -fsS "http://127.0.0.1:$admin/dashboard?lang=zh" | grep -q '终身学习参与率' \
+  curl -fsS "http://127.0.0.1:$admin/dashboard?lang=zh" | grep '终身学习参与率' >/dev/null \
     || fail "$city: no dashboard"
 done
 # The Nanjing–Suzhou partnership: in Nanjing, with a Suzhou member, international.
 "$ctl" --network="$run/network.json" --city=nanjing partnership.ListPartnerships \
-  '{"parent":"cities/nanjing","member_city":"suzhou"}' | grep -q '"international": true' \
+  '{"parent":"cities/nanjing","member_city":"suzhou"}' | grep '"international": true' >/dev/null \
   || fail "no international Nanjing–Suzhou partnership"
 # Seats taken by the demo residents reach the catalog (enrollment stream ->
 # catalog): some offering of the senior smartphone course shows seats taken.
@@ -66,7 +69,7 @@ seats_taken() {
 for _ in $(seq 50); do [ "$(seats_taken)" -ge 1 ] && break; sleep 0.1; done  # polls, 5 s at most
 [ "$(seats_taken)" -ge 1 ] || fail "catalog does not show seats taken by enrollments"
 if "$ctl" --network="$run/network.json" --city=suzhou enrollment.GetLearner \
-  '{"name":"cities/nanjing/learners/l1"}' 2>&1 | grep -q '"name"'; then
+  '{"name":"cities/nanjing/learners/l1"}' 2>&1 | grep '"name"' >/dev/null; then
   fail "suzhou answered for a nanjing learner"
 fi
 
@@ -96,10 +99,10 @@ grep -q "UNAUTHENTICATED" <<<"$out" || fail "anonymous roster: $out"
   '{"parent":"cities/nanjing","query":"书法"}' | grep -c '"name": "cities/nanjing/programs/')" -ge 1 ] \
   || fail "anonymous search of the public catalog failed"
 "$ctl" --network="$run/network.json" --city=nanjing --token="$("$ctl" token --city=nanjing --role=resident --sub=e2e-resident)" \
-  enrollment.EraseLearner "{\"name\":\"$learner\"}" | grep -q '"erased": true' || fail "a resident could not erase themself"
+  enrollment.EraseLearner "{\"name\":\"$learner\"}" | grep '"erased": true' >/dev/null || fail "a resident could not erase themself"
 grep '"audit":true' "$run/nanjing/enrollment.log" | grep '"method":"gnlc.enrollment.v1.EnrollmentService/EraseLearner"' \
-  | grep -q '"code":"OK"' || fail "no audit line for the erasure"
-grep '"audit":true' "$run/nanjing/enrollment.log" | grep -q '"denied":"true"' || fail "no audit line for a denial"
+  | grep '"code":"OK"' >/dev/null || fail "no audit line for the erasure"
+grep '"audit":true' "$run/nanjing/enrollment.log" | grep '"denied":"true"' >/dev/null || fail "no audit line for a denial"
 if grep -q "$("$ctl" token --city=nanjing --role=resident --sub=e2e-resident | cut -d. -f1)\." "$run/nanjing/enrollment.log"; then
   fail "a token reached the log"
 fi
