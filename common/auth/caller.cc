@@ -41,6 +41,13 @@ const char* RoleName(Role role) {
   return "unknown";
 }
 
+std::optional<Role> RoleFromName(absl::string_view name) {
+  for (int r = 0; r <= static_cast<int>(Role::kPeerCity); ++r) {
+    if (name == RoleName(static_cast<Role>(r))) return static_cast<Role>(r);
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<Caller> CallerFromClaims(const nlohmann::json& claims) {
   Caller caller;
   caller.subject = StringClaim(claims, "sub");

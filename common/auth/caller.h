@@ -7,6 +7,7 @@
 #define GNLC_COMMON_AUTH_CALLER_H_
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -26,6 +27,8 @@ enum class Role : uint8_t {
 
 // "resident", "partner_admin", ... as in tokens, logs and the README.
 const char* RoleName(Role role);
+// The role RoleName gives `name`, or nullopt for a name of no role.
+std::optional<Role> RoleFromName(absl::string_view name);
 
 struct Caller {
   Role role = Role::kAnonymous;

@@ -297,7 +297,9 @@ absl::Status WriteRedisUsers(const std::string& dir) {
     passwords[user] = std::string(absl::StripTrailingAsciiWhitespace(*password));
   }
   // Rewritten each time, so a changed rule reaches an existing network.
-  return WriteFileAtomically(absl::StrCat(dir, "/users.acl"), RedisAclFile(passwords), true);
+  auto acl = RedisAclFile(passwords);
+  if (!acl.ok()) return acl.status();
+  return WriteFileAtomically(absl::StrCat(dir, "/users.acl"), *acl, true);
 }
 
 absl::StatusOr<DevIssuer> LoadDevIssuer(const std::string& dir, const std::string& city) {

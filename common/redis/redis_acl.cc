@@ -60,14 +60,17 @@ std::string RedisAclRules(absl::string_view service) {
   return "resetkeys resetchannels +@all ~* &*";  // admin
 }
 
-std::string RedisAclFile(const std::map<std::string, std::string>& passwords) {
+absl::StatusOr<std::string> RedisAclFile(const std::map<std::string, std::string>& passwords) {
   // The default user is locked, not "off": its password is random and
   // forgotten at once, so no client can be it. Redis 7.0 replays the
   // MULTI/EXEC blocks of its AOF (every script's effects) as the default
   // user and re-checks that user's rights at EXEC; with "off" it silently
   // drops them at restart (redis#14541, fixed only in later Redis).
   unsigned char lock[32];
-  RAND_bytes(lock, sizeof(lock));
+  // A failed draw would lock it with a guessable password: refuse instead.
+  if (RAND_bytes(lock, sizeof(lock)) != 1) {
+    return absl::InternalError("no randomness for the default user's lock");
+  }
   std::string out = absl::StrCat("user default on #",
                                  Sha256Hex(absl::string_view(reinterpret_cast<char*>(lock), 32)),
                                  " resetkeys ~* &* +@all\n");

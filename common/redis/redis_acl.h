@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace gnlc {
@@ -31,7 +32,7 @@ const std::vector<std::string>& RedisAclUsers();
 // A users.acl file: the default user locked (see the .cc for why not
 // "off"), then one line per user of
 // `passwords` (user -> password), each password stored as its SHA-256.
-std::string RedisAclFile(const std::map<std::string, std::string>& passwords);
+absl::StatusOr<std::string> RedisAclFile(const std::map<std::string, std::string>& passwords);
 
 }  // namespace gnlc
 

@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -14,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "common/auth/caller.h"
+#include "common/auth/dev_pki.h"
 #include "common/auth/transport_credentials.h"
 #include "common/status/status_macros.h"
 
@@ -80,13 +80,12 @@ void Resolve(std::string* path, const std::string& dir, absl::string_view servic
 absl::Status ReadRedisCredentials(const CityConfig& city, RedisOptions& redis) {
   redis.user = city.redis().user();
   if (city.redis().password_file().empty()) return absl::OkStatus();
-  std::ifstream in(city.redis().password_file());
-  std::string password;
-  if (!in || !std::getline(in, password) || password.empty()) {
+  auto password = auth::ReadFileToString(city.redis().password_file());
+  if (!password.ok() || absl::StripAsciiWhitespace(*password).empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "redis.password_file ", city.redis().password_file(), " cannot be read or is empty"));
   }
-  redis.password = std::string(absl::StripAsciiWhitespace(password));
+  redis.password = std::string(absl::StripAsciiWhitespace(*password));
   return absl::OkStatus();
 }
 
@@ -165,11 +164,7 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
     if (v == "off") o.city.mutable_rate_limits()->set_disabled(true);
   }
   for (const std::string& role : o.city.rate_limits().exempt_roles()) {
-    bool known = false;
-    for (int r = 0; r <= static_cast<int>(auth::Role::kPeerCity); ++r) {
-      known = known || role == auth::RoleName(static_cast<auth::Role>(r));
-    }
-    if (!known) {
+    if (!auth::RoleFromName(role)) {
       return absl::InvalidArgumentError(absl::StrCat(
           values["config"], ": rate_limits.exempt_roles names '", role,
           "', which is not a role (resident, partner_admin, analyst, city_admin, peer_city)"));

@@ -74,11 +74,8 @@ RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string 
   // behind them were counted where they came in.
   edge.unlimited_roles = {Role::kService};
   for (const std::string& name : options.city.rate_limits().exempt_roles()) {
-    for (int r = 0; r <= static_cast<int>(Role::kPeerCity); ++r) {
-      if (name == auth::RoleName(static_cast<Role>(r))) {
-        edge.unlimited_roles.push_back(static_cast<Role>(r));
-      }
-    }
+    // Names were checked at start (ParseServerOptions).
+    if (auto role = auth::RoleFromName(name)) edge.unlimited_roles.push_back(*role);
   }
   if (metrics != nullptr) {
     auto& family = prometheus::BuildCounter()

@@ -43,6 +43,19 @@ constexpr int kInputsPerMethod = 240;
 // Stands in for a string value until the bytes are patched to invalid UTF-8.
 constexpr char kMarker[] = "\x01\x02\x03\x04\x05\x06";
 
+// Every method of our four services, from the descriptors.
+std::vector<const google::protobuf::MethodDescriptor*> AllMethods() {
+  std::vector<const google::protobuf::MethodDescriptor*> out;
+  for (const char* name : kServices) {
+    const auto* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    EXPECT_NE(service, nullptr) << name;
+    if (service == nullptr) continue;
+    for (int i = 0; i < service->method_count(); ++i) out.push_back(service->method(i));
+  }
+  return out;
+}
+
 std::string ServiceKey(const std::string& full_name) { return ctl::ServiceKey(full_name + ".X"); }
 
 // A request of `type` with random plausible values: names of this city,
@@ -192,19 +205,13 @@ bool IsCrashLike(grpc::StatusCode code) {
 TEST_F(WireFuzzTest, GarbageIsMalformedRequestOnEveryMethod) {
   // Ten 0xff bytes: a varint tag that never ends.
   const std::string garbage(10, '\xff');
-  int methods = 0;
-  for (const char* name : kServices) {
-    const auto* service =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
-    ASSERT_NE(service, nullptr) << name;
-    for (int i = 0; i < service->method_count(); ++i, ++methods) {
-      const auto& m = *service->method(i);
-      grpc::Status s = Send(m, garbage);
-      EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << m.full_name();
-      EXPECT_EQ(ErrorReason(FromGrpcStatus(s)), "MALFORMED_REQUEST") << m.full_name();
-    }
+  const auto methods = AllMethods();
+  for (const auto* m : methods) {
+    grpc::Status s = Send(*m, garbage);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << m->full_name();
+    EXPECT_EQ(ErrorReason(FromGrpcStatus(s)), "MALFORMED_REQUEST") << m->full_name();
   }
-  EXPECT_GE(methods, 40);
+  EXPECT_GE(methods.size(), 40u);
   // A method that does not exist is still UNIMPLEMENTED.
   std::string response;
   grpc::Status missing =
@@ -221,30 +228,26 @@ TEST_F(WireFuzzTest, GarbageIsMalformedRequestOnEveryMethod) {
 
 TEST_F(WireFuzzTest, InvalidUtf8NamesTheFieldOnEveryMethod) {
   int checked = 0;
-  for (const char* name : kServices) {
-    const auto* service =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
-    for (int i = 0; i < service->method_count(); ++i) {
-      const auto& m = *service->method(i);
-      google::protobuf::DynamicMessageFactory factory;
-      for (int f = 0; f < m.input_type()->field_count(); ++f) {
-        const FieldDescriptor* field = m.input_type()->field(f);
-        if (field->type() != FieldDescriptor::TYPE_STRING) continue;
-        std::unique_ptr<Message> req(factory.GetPrototype(m.input_type())->New());
-        field->is_repeated() ? req->GetReflection()->AddString(req.get(), field, kMarker)
-                             : req->GetReflection()->SetString(req.get(), field, kMarker);
-        std::string bytes = req->SerializeAsString();
-        const size_t at = bytes.find(kMarker);
-        ASSERT_NE(at, std::string::npos);
-        bytes.replace(at, sizeof(kMarker) - 1, "ok\xff\xfe\xc0\xaf");
-        grpc::Status s = Send(m, bytes);
-        const absl::Status status = FromGrpcStatus(s);
-        EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << m.full_name();
-        EXPECT_EQ(ErrorReason(status), "MALFORMED_REQUEST") << m.full_name();
-        EXPECT_EQ(ErrorMetadataOf(status)["field"], field->name()) << m.full_name();
-        EXPECT_EQ(s.error_message().find('\xff'), std::string::npos) << "bytes echoed";
-        ++checked;
-      }
+  for (const auto* method : AllMethods()) {
+    const auto& m = *method;
+    google::protobuf::DynamicMessageFactory factory;
+    for (int f = 0; f < m.input_type()->field_count(); ++f) {
+      const FieldDescriptor* field = m.input_type()->field(f);
+      if (field->type() != FieldDescriptor::TYPE_STRING) continue;
+      std::unique_ptr<Message> req(factory.GetPrototype(m.input_type())->New());
+      field->is_repeated() ? req->GetReflection()->AddString(req.get(), field, kMarker)
+                           : req->GetReflection()->SetString(req.get(), field, kMarker);
+      std::string bytes = req->SerializeAsString();
+      const size_t at = bytes.find(kMarker);
+      ASSERT_NE(at, std::string::npos);
+      bytes.replace(at, sizeof(kMarker) - 1, "ok\xff\xfe\xc0\xaf");
+      grpc::Status s = Send(m, bytes);
+      const absl::Status status = FromGrpcStatus(s);
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << m.full_name();
+      EXPECT_EQ(ErrorReason(status), "MALFORMED_REQUEST") << m.full_name();
+      EXPECT_EQ(ErrorMetadataOf(status)["field"], field->name()) << m.full_name();
+      EXPECT_EQ(s.error_message().find('\xff'), std::string::npos) << "bytes echoed";
+      ++checked;
     }
   }
   EXPECT_GE(checked, 40);
@@ -253,22 +256,18 @@ TEST_F(WireFuzzTest, InvalidUtf8NamesTheFieldOnEveryMethod) {
 TEST_F(WireFuzzTest, MutatedRequestsNeverCrashOrFailInternally) {
   std::mt19937 rng(20261130);
   std::map<grpc::StatusCode, int> codes;
-  for (const char* name : kServices) {
-    const auto* service =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
-    for (int i = 0; i < service->method_count(); ++i) {
-      const auto& m = *service->method(i);
-      google::protobuf::DynamicMessageFactory factory;
-      for (int round = 0; round < kInputsPerMethod; ++round) {
-        std::unique_ptr<Message> req(factory.GetPrototype(m.input_type())->New());
-        FillRandom(*req, rng, 0);
-        const std::string bytes = Mutate(req->SerializeAsString(), round, rng);
-        grpc::Status s = Send(m, bytes);
-        ++codes[s.error_code()];
-        ASSERT_FALSE(IsCrashLike(s.error_code()))
-            << m.full_name() << " round " << round << ": " << s.error_code() << " "
-            << s.error_message() << " for bytes " << absl::CEscape(bytes);
-      }
+  for (const auto* method : AllMethods()) {
+    const auto& m = *method;
+    google::protobuf::DynamicMessageFactory factory;
+    for (int round = 0; round < kInputsPerMethod; ++round) {
+      std::unique_ptr<Message> req(factory.GetPrototype(m.input_type())->New());
+      FillRandom(*req, rng, 0);
+      const std::string bytes = Mutate(req->SerializeAsString(), round, rng);
+      grpc::Status s = Send(m, bytes);
+      ++codes[s.error_code()];
+      ASSERT_FALSE(IsCrashLike(s.error_code()))
+          << m.full_name() << " round " << round << ": " << s.error_code() << " "
+          << s.error_message() << " for bytes " << absl::CEscape(bytes);
     }
   }
   for (const auto& [code, n] : codes) std::cout << "code " << code << ": " << n << "\n";
