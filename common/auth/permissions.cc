@@ -33,6 +33,8 @@ constexpr MethodPolicy kPolicies[] = {
   {"gnlc.catalog.v1.CatalogService/ListOfferings",         R,  A,   A,   A,   A,   A,   kCatalogReaders, D},
   {"gnlc.catalog.v1.CatalogService/BatchGetOfferings",     R,  A,   A,   A,   A,   A,   kCatalogReaders, D},
   {"gnlc.catalog.v1.CatalogService/ListProgramChanges",    R,  D,   D,   D,   D,   A,   "",              A},
+  {"gnlc.catalog.v1.CatalogService/GetFeedDigest",         R,  D,   D,   D,   D,   A,   "",              A},
+  {"gnlc.catalog.v1.CatalogService/ListPeerStatuses",      R,  D,   D,   D,   A,   A,   "",              D},
 
   {"gnlc.enrollment.v1.EnrollmentService/CreateLearner",   C,  D,   O,   D,   D,   A,   "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/GetLearner",      R,  D,   O,   D,   D,   A,   "",              D},

@@ -1,6 +1,7 @@
 #include "common/config/city_config.h"
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "absl/container/flat_hash_set.h"
@@ -56,11 +57,30 @@ absl::Status ValidateCityConfig(const CityConfig& config) {
           absl::StrCat("district '", d.id(), "' needs a positive population"));
     }
   }
+  std::set<std::string> peers;
   for (const auto& p : config.peers()) {
     RETURN_IF_ERROR(ValidateId("peers.city_id", p.city_id()));
     if (p.city_id() == config.city_id()) {
       return absl::InvalidArgumentError("a city cannot be its own peer");
     }
+    if (!peers.insert(p.city_id()).second) {
+      return absl::InvalidArgumentError(absl::StrCat("peer '", p.city_id(), "' is listed twice"));
+    }
+    if (!p.catalog_address().empty() && config.federation().network_ca_file().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("peer '", p.city_id(),
+                       "' has a catalog_address but federation has no certificates to call it"));
+    }
+  }
+  const auto& f = config.federation();
+  if (f.harvest_poll_ms() < 0 || f.harvest_poll_ms() > 60000) {
+    return absl::InvalidArgumentError("federation.harvest_poll_ms must be between 1 and 60000");
+  }
+  if (f.reconcile_interval_seconds() < 0 || f.peer_call_timeout_ms() < 0 ||
+      f.harvest_page_size() < 0 || f.harvest_page_size() > 1000 || f.harvest_lease_ms() < 0) {
+    return absl::InvalidArgumentError(
+        "federation: reconcile_interval_seconds, peer_call_timeout_ms and harvest_lease_ms must "
+        "be positive, harvest_page_size 1 to 1000");
   }
   if (config.redis().pool_size() < 0 || config.redis().pool_size() > 256) {
     return absl::InvalidArgumentError("redis.pool_size must be between 1 and 256");

@@ -13,6 +13,10 @@ inline google::protobuf::Timestamp TimestampFromTime(absl::Time t) {
   return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
 }
 
+inline absl::Time TimeFromTimestamp(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
 }  // namespace gnlc
 
 #endif  // GNLC_COMMON_TIME_PROTO_TIME_H_

@@ -32,7 +32,9 @@ CatalogService::CatalogService(const ServerOptions& options, RedisPool* pool, Me
       store_(pool),
       search_cache_(SearchCacheEntries()),
       catalog_metrics_(RegisterMetrics(metrics)),
-      tokens_(options.page_token_secret) {
+      tokens_(options.page_token_secret),
+      metrics_(metrics),
+      pool_(pool) {
   ServeRpcs();
 }
 
@@ -69,6 +71,7 @@ void CatalogService::UpdateIndexGauges() {
 CatalogService::~CatalogService() { Stop(); }
 
 void CatalogService::StartIndexing() {
+  StartFederation();
   indexer_ = std::thread([this] {
     while (!stop_.HasBeenNotified()) {
       const absl::Status s = BuildIndex();
@@ -141,6 +144,8 @@ absl::Status CatalogService::RecordSeats(const std::vector<Event>& events) {
 
 void CatalogService::Stop() {
   if (!stop_.HasBeenNotified()) stop_.Notify();
+  for (auto& h : harvesters_) h->Stop();
+  for (auto& m : mirrors_) m->Stop();
   if (indexer_.joinable()) indexer_.join();
   if (seats_recorder_ != nullptr) seats_recorder_->Stop();
   if (seats_follower_ != nullptr) seats_follower_->Stop();
@@ -154,7 +159,7 @@ absl::Status CatalogService::CheckReady() const {
 
 // The RPCs: each hands its logic to the common edge (parsing, permissions,
 // status mapping, metrics, logs). The logic lives in program_rpcs.cc,
-// offering_rpcs.cc, search_rpc.cc and change_feed_rpc.cc.
+// offering_rpcs.cc, search_rpc.cc, change_feed_rpc.cc and federation.cc.
 void CatalogService::ServeRpcs() {
 #define GNLC_CATALOG_RPC(Method)                                                    \
   Serve<pb::Method##Request, pb::Method##Response>(                                 \
@@ -178,6 +183,8 @@ void CatalogService::ServeRpcs() {
   GNLC_CATALOG_RPC(ListOfferings);
   GNLC_CATALOG_RPC(BatchGetOfferings);
   GNLC_CATALOG_RPC(ListProgramChanges);
+  GNLC_CATALOG_RPC(GetFeedDigest);
+  GNLC_CATALOG_RPC(ListPeerStatuses);
 #undef GNLC_CATALOG_RPC
   CheckAllServed();
 }

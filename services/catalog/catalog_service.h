@@ -28,6 +28,8 @@
 #include "common/server/unary_service.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "services/catalog/catalog_store.h"
+#include "services/catalog/harvester.h"
+#include "services/catalog/peer_mirror.h"
 #include "services/catalog/search_cache.h"
 #include "services/catalog/search_index.h"
 
@@ -49,7 +51,9 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
   // ready() turns true once the index is built.
   void StartIndexing();
   void Stop();
-  bool ready() const { return ready_.load(); }
+  // The index is built and every peer's mirror loaded from our Redis (not
+  // from the peer: a peer that is down never holds a replica back).
+  bool ready() const;
   const SearchIndex& index() const { return index_; }
 
  private:
@@ -79,6 +83,31 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
                                    pb::BatchGetOfferingsResponse& resp);
   absl::Status DoListProgramChanges(const pb::ListProgramChangesRequest& req,
                                     pb::ListProgramChangesResponse& resp);
+  absl::Status DoGetFeedDigest(const pb::GetFeedDigestRequest& req,
+                               pb::GetFeedDigestResponse& resp);
+  absl::Status DoListPeerStatuses(const pb::ListPeerStatusesRequest& req,
+                                  pb::ListPeerStatusesResponse& resp);
+
+  // Federation (federation.cc). Where a name's records are read from: this
+  // city's index, or the mirror of the peer city the name belongs to.
+  struct ReadSource {
+    std::string city;
+    std::shared_ptr<const SearchIndex> mirror;  // null: this city's index_
+    std::optional<absl::Time> as_of;
+    const SearchIndex& index(const SearchIndex& local) const { return mirror ? *mirror : local; }
+    // Marks a record read from a mirror with its origin and freshness.
+    void Mark(Program& program) const;
+    void Mark(Offering& offering) const;
+  };
+  absl::StatusOr<ReadSource> SourceOf(absl::string_view name) const;
+  // FAILED_PRECONDITION (OWNED_BY_PEER) for a write to a peer city's name.
+  absl::Status RefuseMirrored(absl::string_view name) const;
+  const PeerMirror* MirrorOf(absl::string_view city) const;
+  // The harvesters and mirrors of the configured peers.
+  void StartFederation();
+  // The indexes a search covers, and their combined generation.
+  absl::StatusOr<std::vector<ReadSource>> SearchSources(const pb::SearchProgramsRequest& req) const;
+  uint64_t SearchGeneration(const std::vector<ReadSource>& sources) const;
 
   // Read-modify-write of an offering with the version check in Redis.
   absl::Status WriteOffering(const OfferingRef& ref, absl::string_view etag,
@@ -115,6 +144,10 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
   std::unique_ptr<StreamFollower> follower_;
   std::unique_ptr<StreamFollower> seats_follower_;
   std::unique_ptr<GroupConsumer> seats_recorder_;
+  std::vector<std::unique_ptr<PeerMirror>> mirrors_;
+  std::vector<std::unique_ptr<Harvester>> harvesters_;
+  Metrics* metrics_;
+  RedisPool* pool_;
   absl::Notification stop_;
   std::thread indexer_;
 };

@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/names/resource_names.h"
 #include "common/redis/redis_script.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
@@ -16,6 +17,7 @@ constexpr char kChanges[] = "cat:{0}:changes";
 constexpr char kSeq[] = "cat:{0}:seq";
 constexpr char kTombstones[] = "cat:{0}:tombstones";
 constexpr char kSeats[] = "cat:{0}:seats";
+constexpr char kEpoch[] = "cat:{0}:epoch";
 
 std::string ProgramOfferingsKey(absl::string_view program_id) {
   return absl::StrCat("cat:{0}:po:", program_id);
@@ -80,40 +82,107 @@ return {'OK', tostring(current + 1)}
   return *script;
 }
 
-// KEYS: changes, programs, offerings, tombstones; ARGV: after, limit
+// One entry of the change log as the feed shows it: member, sequence,
+// 'r' and the record (with the offering's reported seats, '' if none) or 't'
+// and the tombstone. KEYS[2..5]: programs, offerings, tombstones, seats.
+constexpr absl::string_view kFeedEntryLua = R"lua(
+local function gnlc_feed_entry(out, member, score)
+  local is_program = string.sub(member, 1, 1) == 'p'
+  local hash = KEYS[3]
+  if is_program then hash = KEYS[2] end
+  local id = string.sub(member, 3)
+  local blob = redis.call('HGET', hash, id)
+  out[#out + 1] = member
+  out[#out + 1] = score
+  if blob then
+    out[#out + 1] = 'r'
+    out[#out + 1] = blob
+    local seats = false
+    if not is_program then seats = redis.call('HGET', KEYS[5], id) end
+    out[#out + 1] = seats or ''
+  else
+    out[#out + 1] = 't'
+    out[#out + 1] = redis.call('HGET', KEYS[4], member) or '0 '
+    out[#out + 1] = ''
+  end
+end
+)lua";
+
+// KEYS: changes, programs, offerings, tombstones, seats, epoch, seq
+// ARGV: after, limit, expected epoch ('' any), a fresh epoch in case the
+//       feed has none yet (first read, or Redis was rebuilt)
+// Returns {epoch, head sequence, 'RESET'} when the cursor is not of this
+// feed, else {epoch, head sequence, head entry (5 values, or none),
+// entries (5 values each)...}.
 const RedisScript& ChangesScript() {
-  static const RedisScript* script = new RedisScript(R"lua(
+  static const RedisScript* script = new RedisScript(absl::StrCat(kFeedEntryLua, R"lua(
+redis.call('SET', KEYS[6], ARGV[4], 'NX')
+local epoch = redis.call('GET', KEYS[6])
+local head = tonumber(redis.call('GET', KEYS[7]) or '0')
+if (ARGV[3] ~= '' and ARGV[3] ~= epoch) or tonumber(ARGV[1]) > head then
+  return {epoch, tostring(head), 'RESET'}
+end
+local out = {epoch, tostring(head), 'OK'}
+local newest = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #newest == 2 then gnlc_feed_entry(out, newest[1], newest[2]) end
 local items = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf',
                          'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+for i = 1, #items, 2 do gnlc_feed_entry(out, items[i], items[i + 1]) end
+return out
+)lua"));
+  return *script;
+}
+
+// KEYS: changes, programs, offerings, tombstones, seats
+// ARGV: members. Their entries (as ChangesScript), in order.
+const RedisScript& EntriesScript() {
+  static const RedisScript* script = new RedisScript(absl::StrCat(kFeedEntryLua, R"lua(
 local out = {}
+for i = 1, #ARGV do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score then gnlc_feed_entry(out, ARGV[i], score) end
+end
+return out
+)lua"));
+  return *script;
+}
+
+// KEYS: changes, programs, offerings, seq
+// ARGV: after, up to, limit. {member, sequence, 1 live / 0 tombstone}...
+// for log entries in (after, up to], the head sequence first.
+const RedisScript& LogScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+local out = {redis.call('GET', KEYS[4]) or '0'}
+local items = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], ARGV[2],
+                         'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
 for i = 1, #items, 2 do
   local member = items[i]
   local hash = KEYS[3]
   if string.sub(member, 1, 1) == 'p' then hash = KEYS[2] end
-  local blob = redis.call('HGET', hash, string.sub(member, 3))
   out[#out + 1] = member
   out[#out + 1] = items[i + 1]
-  if blob then
-    out[#out + 1] = 'r'
-    out[#out + 1] = blob
-  else
-    out[#out + 1] = 't'
-    out[#out + 1] = redis.call('HGET', KEYS[4], member) or '0 '
-  end
+  out[#out + 1] = redis.call('HEXISTS', hash, string.sub(member, 3))
 end
 return out
 )lua");
   return *script;
 }
 
-// KEYS: seats; ARGV: (offering id, version, taken) triples. Reports may
-// arrive out of order (several consumers, redelivery): keep the newest.
+// KEYS: seats, offerings, changes, seq; ARGV: (offering id, version,
+// taken) triples. Reports may arrive out of order (several consumers,
+// redelivery): keep the newest. A live offering whose seats changed moves
+// to the head of the change log, so that mirrors in peer cities see seats
+// and FULL as the enrollment service reports them.
 const RedisScript& SeatsScript() {
   static const RedisScript* script = new RedisScript(R"lua(
 for i = 1, #ARGV, 3 do
   local stored = redis.call('HGET', KEYS[1], ARGV[i])
   if not stored or tonumber(string.match(stored, '^(%d+)')) < tonumber(ARGV[i + 1]) then
+    local before = stored and string.match(stored, ' (%-?%d+)$')
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. ' ' .. ARGV[i + 2])
+    if before ~= ARGV[i + 2] and redis.call('HEXISTS', KEYS[2], ARGV[i]) == 1 then
+      redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), 'o:' .. ARGV[i])
+    end
   end
 end
 return 0
@@ -239,14 +308,13 @@ absl::StatusOr<Offering> CatalogStore::ReadOffering(absl::string_view id) {
   return ReadRecord<Offering>(*pool_, kOfferings, id, "OFFERING_NOT_FOUND", "offering");
 }
 
-absl::StatusOr<std::vector<StoredChange>> CatalogStore::ListChanges(int64_t after, int limit) {
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   ChangesScript().Run(*pool_, {kChanges, kPrograms, kOfferings, kTombstones},
-                                       {std::to_string(after), std::to_string(limit)}));
-  const ReplyView r = reply.view();
+namespace {
+// Entries of 5 values from `from` on, as kFeedEntryLua writes them.
+std::vector<StoredChange> ParseEntries(const ReplyView& r, size_t from) {
   std::vector<StoredChange> out;
-  for (size_t i = 0; i + 3 < r.size(); i += 4) {
+  for (size_t i = from; i + 4 < r.size(); i += 5) {
     StoredChange c;
+    c.member = std::string(r[i].str());
     c.is_program = r[i].str().substr(0, 1) == "p";
     (void)absl::SimpleAtoi(r[i + 1].str(), &c.sequence);
     c.deleted = r[i + 2].str() == "t";
@@ -258,9 +326,70 @@ absl::StatusOr<std::vector<StoredChange>> CatalogStore::ListChanges(int64_t afte
     } else {
       c.record = std::string(payload);
     }
+    // Seats are stored as "{version} {taken}".
+    const absl::string_view seats = r[i + 4].str();
+    if (const size_t space = seats.find(' '); space != absl::string_view::npos) {
+      int32_t taken = 0;
+      if (absl::SimpleAtoi(seats.substr(space + 1), &taken)) c.seats_taken = taken;
+    }
     out.push_back(std::move(c));
   }
   return out;
+}
+}  // namespace
+
+absl::StatusOr<FeedPage> CatalogStore::ListChanges(int64_t after, int limit,
+                                                   absl::string_view epoch) {
+  const std::string fresh_epoch = NewId('e');
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   ChangesScript().Run(
+                       *pool_, {kChanges, kPrograms, kOfferings, kTombstones, kSeats, kEpoch, kSeq},
+                       {std::to_string(after), std::to_string(limit), epoch, fresh_epoch}));
+  const ReplyView r = reply.view();
+  if (r.size() < 3) return absl::InternalError("short reply from the feed script");
+  FeedPage page;
+  page.epoch = std::string(r[0].str());
+  (void)absl::SimpleAtoi(r[1].str(), &page.head_sequence);
+  if (r[2].str() == "RESET") {
+    page.reset = true;
+    return page;
+  }
+  std::vector<StoredChange> entries = ParseEntries(r, 3);
+  if (!entries.empty() && page.head_sequence > 0) {
+    page.head = std::move(entries.front());
+    entries.erase(entries.begin());
+  }
+  page.changes = std::move(entries);
+  return page;
+}
+
+absl::StatusOr<std::vector<StoredChange>> CatalogStore::ReadEntries(
+    const std::vector<std::string>& members) {
+  if (members.empty()) return std::vector<StoredChange>{};
+  std::vector<absl::string_view> args(members.begin(), members.end());
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      EntriesScript().Run(*pool_, {kChanges, kPrograms, kOfferings, kTombstones, kSeats}, args));
+  return ParseEntries(reply.view(), 0);
+}
+
+absl::StatusOr<int64_t> CatalogStore::ScanLog(int64_t after, int64_t up_to, int limit,
+                                              std::vector<LogEntry>& out) {
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      LogScript().Run(*pool_, {kChanges, kPrograms, kOfferings, kSeq},
+                      {std::to_string(after), std::to_string(up_to), std::to_string(limit)}));
+  const ReplyView r = reply.view();
+  int64_t head = 0;
+  if (r.size() > 0) (void)absl::SimpleAtoi(r[0].str(), &head);
+  for (size_t i = 1; i + 2 < r.size(); i += 3) {
+    LogEntry e;
+    e.member = std::string(r[i].str());
+    (void)absl::SimpleAtoi(r[i + 1].str(), &e.sequence);
+    e.live = r[i + 2].integer() == 1;
+    out.push_back(std::move(e));
+  }
+  return head;
 }
 
 absl::Status CatalogStore::LoadAll(const std::function<void(Program)>& on_program,
@@ -297,7 +426,7 @@ absl::Status CatalogStore::ApplySeats(const std::vector<SeatReport>& reports) {
     values.push_back(std::to_string(r.taken));
   }
   std::vector<absl::string_view> args(values.begin(), values.end());
-  return SeatsScript().Run(*pool_, {kSeats}, args).status();
+  return SeatsScript().Run(*pool_, {kSeats, kOfferings, kChanges, kSeq}, args).status();
 }
 
 absl::StatusOr<std::string> CatalogStore::StreamTail(absl::string_view stream) {

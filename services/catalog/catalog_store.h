@@ -12,6 +12,9 @@
 //   cat:{0}:seq             STRING change sequence counter
 //   cat:{0}:tombstones      HASH  "p:{id}" -> "{unix_ms} {resource name}"
 //   cat:{0}:req:{p|o}:{rid} STRING resource name, 24 h (idempotent creates)
+//   cat:{0}:epoch           STRING the feed's epoch, random, made on first read:
+//                                 a rebuilt Redis gets a new one, and
+//                                 harvesters' older cursors are refused
 //   cat:{0}:seats           HASH  offering id -> "{version} {taken}", the seats
 //                                 the enrollment service last reported (so a
 //                                 restarted replica knows them)
@@ -39,12 +42,31 @@ using gnlc::catalog::v1::Program;
 
 // One entry of the change log as stored.
 struct StoredChange {
+  std::string member;  // "p:{id}" or "o:{id}"
   int64_t sequence = 0;
   bool is_program = false;
   bool deleted = false;
-  std::string record;           // serialized Program/Offering unless deleted
-  int64_t deleted_unix_ms = 0;  // for tombstones
-  std::string deleted_name;     // for tombstones
+  std::string record;                  // serialized Program/Offering unless deleted
+  int64_t deleted_unix_ms = 0;         // for tombstones
+  std::string deleted_name;            // for tombstones
+  std::optional<int32_t> seats_taken;  // offerings: as enrollment last reported
+};
+
+// A page of the change log, with where the feed stands.
+struct FeedPage {
+  std::string epoch;  // of the feed: a new one whenever Redis was rebuilt
+  int64_t head_sequence = 0;
+  // The cursor is not of this feed (another epoch, or past its head).
+  bool reset = false;
+  std::optional<StoredChange> head;  // the newest entry
+  std::vector<StoredChange> changes;
+};
+
+// A position in the change log: a resource and its latest change.
+struct LogEntry {
+  std::string member;
+  int64_t sequence = 0;
+  bool live = false;
 };
 
 class CatalogStore final {
@@ -79,8 +101,16 @@ class CatalogStore final {
   absl::StatusOr<Program> ReadProgram(absl::string_view id);
   absl::StatusOr<Offering> ReadOffering(absl::string_view id);
 
-  // Changes with sequence > `after`, oldest first, at most `limit`.
-  absl::StatusOr<std::vector<StoredChange>> ListChanges(int64_t after, int limit);
+  // Changes with sequence > `after`, oldest first, at most `limit`, if
+  // `epoch` is the feed's (or empty); creates the feed's epoch on first use.
+  absl::StatusOr<FeedPage> ListChanges(int64_t after, int limit, absl::string_view epoch);
+  // The current entries of these log members ("p:{id}", "o:{id}"); members
+  // not in the log are left out.
+  absl::StatusOr<std::vector<StoredChange>> ReadEntries(const std::vector<std::string>& members);
+  // Appends the log entries with sequence in (after, up_to], at most
+  // `limit`, to `out`; returns the head sequence.
+  absl::StatusOr<int64_t> ScanLog(int64_t after, int64_t up_to, int limit,
+                                  std::vector<LogEntry>& out);
 
   // Calls the visitors for every live program, then every live offering.
   absl::Status LoadAll(const std::function<void(Program)>& on_program,

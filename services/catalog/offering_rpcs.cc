@@ -34,6 +34,7 @@ absl::Status OfferingNotFound(absl::string_view name) {
 
 absl::Status CatalogService::DoCreateOffering(const pb::CreateOfferingRequest& req,
                                               pb::CreateOfferingResponse& resp) {
+  RETURN_IF_ERROR(RefuseMirrored(req.parent()));
   ASSIGN_OR_RETURN(std::string program_id, ParseProgramName(req.parent(), city_, "parent"));
   RETURN_IF_ERROR(ValidateRequestId("request_id", req.request_id()));
   if (!req.has_offering()) {
@@ -77,11 +78,13 @@ absl::Status CatalogService::DoCreateOffering(const pb::CreateOfferingRequest& r
 
 absl::Status CatalogService::DoGetOffering(const pb::GetOfferingRequest& req,
                                            pb::GetOfferingResponse& resp) {
-  ASSIGN_OR_RETURN(OfferingRef ref, ParseOfferingName(req.name(), city_, "name"));
+  ASSIGN_OR_RETURN(ReadSource source, SourceOf(req.name()));
+  ASSIGN_OR_RETURN(OfferingRef ref, ParseOfferingName(req.name(), source.city, "name"));
   RETURN_IF_ERROR(CheckReady());
-  auto view = index_.GetOffering(ref.program_id, ref.offering_id, NowSeconds());
+  auto view = source.index(index_).GetOffering(ref.program_id, ref.offering_id, NowSeconds());
   if (!view) return OfferingNotFound(req.name());
   *resp.mutable_offering() = OfferingFromView(*view);
+  source.Mark(*resp.mutable_offering());
   return absl::OkStatus();
 }
 
@@ -128,6 +131,7 @@ absl::Status CatalogService::WriteOffering(const OfferingRef& ref, absl::string_
 
 absl::Status CatalogService::DoUpdateOffering(const pb::UpdateOfferingRequest& req,
                                               pb::UpdateOfferingResponse& resp) {
+  RETURN_IF_ERROR(RefuseMirrored(req.offering().name()));
   ASSIGN_OR_RETURN(OfferingRef ref,
                    ParseOfferingName(req.offering().name(), city_, "offering.name"));
   Offering written;
@@ -145,6 +149,7 @@ absl::Status CatalogService::DoUpdateOffering(const pb::UpdateOfferingRequest& r
 
 absl::Status CatalogService::DoCancelOffering(const pb::CancelOfferingRequest& req,
                                               pb::CancelOfferingResponse& resp) {
+  RETURN_IF_ERROR(RefuseMirrored(req.name()));
   ASSIGN_OR_RETURN(OfferingRef ref, ParseOfferingName(req.name(), city_, "name"));
   RETURN_IF_ERROR(ValidateText("reason.zh", req.reason().zh(), 500));
   RETURN_IF_ERROR(ValidateText("reason.en", req.reason().en(), 500));
@@ -169,21 +174,24 @@ absl::Status CatalogService::DoCancelOffering(const pb::CancelOfferingRequest& r
 
 absl::Status CatalogService::DoListOfferings(const pb::ListOfferingsRequest& req,
                                              pb::ListOfferingsResponse& resp) {
-  ASSIGN_OR_RETURN(std::string program_id, ParseProgramName(req.parent(), city_, "parent"));
+  ASSIGN_OR_RETURN(ReadSource source, SourceOf(req.parent()));
+  ASSIGN_OR_RETURN(std::string program_id, ParseProgramName(req.parent(), source.city, "parent"));
   ASSIGN_OR_RETURN(int page_size, EffectivePageSize(req.page_size()));
   RETURN_IF_ERROR(CheckReady());
+  const SearchIndex& index = source.index(index_);
   const uint64_t fingerprint = RequestFingerprint(req);
   ASSIGN_OR_RETURN(std::string position, tokens_.Decode(req.page_token(), fingerprint));
   ASSIGN_OR_RETURN(std::optional<SearchCursor> after, DecodeCursor(position));
-  if (!index_.GetProgram(program_id, 0)) {
+  if (!index.GetProgram(program_id, 0)) {
     return NotFound("PROGRAM_NOT_FOUND", absl::StrCat(req.parent(), " does not exist"));
   }
-  const auto views = index_.ListOfferings(program_id, NowSeconds());
+  const auto views = index.ListOfferings(program_id, NowSeconds());
   int taken = 0;
   SearchCursor last;
   bool more = false;
   for (const OfferingView& v : views) {
     Offering o = OfferingFromView(v);
+    source.Mark(o);
     const SearchCursor here{static_cast<double>(v.start), o.name()};
     if (after && (here.key < after->key || (here.key == after->key && here.name <= after->name))) {
       continue;

@@ -42,6 +42,7 @@ absl::StatusOr<uint64_t> ParseEtag(absl::string_view etag) {
 
 absl::Status CatalogService::DoCreateProgram(const pb::CreateProgramRequest& req,
                                              pb::CreateProgramResponse& resp) {
+  RETURN_IF_ERROR(RefuseMirrored(absl::StrCat(req.parent(), "/")));
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   RETURN_IF_ERROR(ValidateRequestId("request_id", req.request_id()));
   if (!req.has_program()) return Required("program");
@@ -82,20 +83,23 @@ absl::Status CatalogService::DoCreateProgram(const pb::CreateProgramRequest& req
 
 absl::Status CatalogService::DoGetProgram(const pb::GetProgramRequest& req,
                                           pb::GetProgramResponse& resp) {
-  ASSIGN_OR_RETURN(std::string id, ParseProgramName(req.name(), city_, "name"));
+  ASSIGN_OR_RETURN(ReadSource source, SourceOf(req.name()));
+  ASSIGN_OR_RETURN(std::string id, ParseProgramName(req.name(), source.city, "name"));
   RETURN_IF_ERROR(CheckReady());
-  auto view = index_.GetProgram(id, NowSeconds());
+  auto view = source.index(index_).GetProgram(id, NowSeconds());
   if (!view) {
     return NotFound("PROGRAM_NOT_FOUND", absl::StrCat(req.name(), " does not exist"),
                     {{"name", req.name()}});
   }
   *resp.mutable_program() = ProgramFromView(*view);
+  source.Mark(*resp.mutable_program());
   return absl::OkStatus();
 }
 
 absl::Status CatalogService::DoUpdateProgram(const pb::UpdateProgramRequest& req,
                                              pb::UpdateProgramResponse& resp) {
   if (!req.has_program()) return Required("program");
+  RETURN_IF_ERROR(RefuseMirrored(req.program().name()));
   ASSIGN_OR_RETURN(std::string id, ParseProgramName(req.program().name(), city_, "program.name"));
   ASSIGN_OR_RETURN(uint64_t wanted, ParseEtag(req.etag()));
   // Without an etag the caller wants "last write wins" on the masked fields:
@@ -129,6 +133,7 @@ absl::Status CatalogService::DoUpdateProgram(const pb::UpdateProgramRequest& req
 
 absl::Status CatalogService::DoDeleteProgram(const pb::DeleteProgramRequest& req,
                                              pb::DeleteProgramResponse& resp) {
+  RETURN_IF_ERROR(RefuseMirrored(req.name()));
   ASSIGN_OR_RETURN(std::string id, ParseProgramName(req.name(), city_, "name"));
   ASSIGN_OR_RETURN(uint64_t wanted, ParseEtag(req.etag()));
   ASSIGN_OR_RETURN(Program stored, store_.ReadProgram(id));

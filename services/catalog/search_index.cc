@@ -11,7 +11,9 @@ namespace gnlc::catalog {
 
 using namespace index_detail;  // NOLINT: this class's own helpers
 
-SearchIndex::SearchIndex() { interned_names_.push_back(""); }
+SearchIndex::SearchIndex(bool removals_final) : removals_final_(removals_final) {
+  interned_names_.push_back("");
+}
 SearchIndex::~SearchIndex() = default;
 
 uint32_t SearchIndex::Intern(absl::string_view s) {
@@ -210,7 +212,7 @@ void SearchIndex::SetSeatsTaken(absl::string_view offering_id, int32_t taken) {
 void SearchIndex::RemoveProgram(absl::string_view program_id) {
   absl::MutexLock lock(&mu_);
   ++generation_;
-  removed_programs_.insert(std::string(program_id));
+  if (removals_final_) removed_programs_.insert(std::string(program_id));
   auto it = slot_by_program_.find(program_id);
   if (it == slot_by_program_.end()) return;
   const uint32_t slot = it->second;
@@ -226,6 +228,32 @@ void SearchIndex::RemoveProgram(absl::string_view program_id) {
   free_slots_.push_back(slot);
   slot_by_program_.erase(it);
   --live_programs_;
+}
+
+void SearchIndex::RemoveOffering(absl::string_view offering_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = slot_by_offering_.find(offering_id);
+  if (it == slot_by_offering_.end()) return;
+  const uint32_t slot = it->second;
+  auto& offerings = docs_[slot]->offerings;
+  offerings.erase(std::remove_if(offerings.begin(), offerings.end(),
+                                 [&](const OfferingDoc& o) { return o.id == offering_id; }),
+                  offerings.end());
+  slot_by_offering_.erase(it);
+  --live_offerings_;
+  ++generation_;
+  Refresh(slot);
+}
+
+TermStats SearchIndex::Stats(const std::vector<std::string>& terms) const {
+  absl::ReaderMutexLock lock(&mu_);
+  TermStats stats;
+  stats.programs = static_cast<double>(live_programs_);
+  for (const std::string& t : terms) {
+    const auto* list = Postings(t);
+    stats.containing.push_back(list == nullptr ? 0.0 : static_cast<double>(list->size()));
+  }
+  return stats;
 }
 
 void SearchIndex::ApplyEvent(const Event& event) {

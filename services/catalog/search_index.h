@@ -52,6 +52,18 @@ struct SearchQuery {
   std::optional<SearchCursor> after;
   // The search stops (SearchPage::timed_out) once the clock passes this.
   absl::Time deadline = absl::InfiniteFuture();
+  // Statistics of the whole corpus searched, when it spans several indexes
+  // (this city and its mirrors): how many programs, and how many contain
+  // each of `terms`. Text relevance then weighs terms by these, so that
+  // scores from different indexes are comparable. Empty: this index's own.
+  double corpus_programs = 0;
+  std::vector<double> term_programs;
+};
+
+// How many programs an index holds, and how many contain each term.
+struct TermStats {
+  double programs = 0;
+  std::vector<double> containing;  // by term, in the order asked
 };
 
 struct SearchHit {
@@ -97,7 +109,10 @@ struct OfferingView {
 
 class SearchIndex final {
  public:
-  SearchIndex();
+  // `removals_final`: a removed program can never come back (this city's
+  // index, fed by events that may arrive late); false for mirrors, whose
+  // records are re-read from Redis and may be restored by a repair.
+  explicit SearchIndex(bool removals_final = true);
   ~SearchIndex();
 
   // Each returns true if the record was newer than the indexed one.
@@ -105,6 +120,9 @@ class SearchIndex final {
   bool UpsertOffering(const Offering& offering);
   // Drops a program and its offerings for good (ids are never reused).
   void RemoveProgram(absl::string_view program_id);
+  // Drops one offering (mirrors only: a city never deletes an offering).
+  void RemoveOffering(absl::string_view offering_id);
+  TermStats Stats(const std::vector<std::string>& terms) const;
   // Applies a catalog event (others are ignored).
   void ApplyEvent(const Event& event);
   // Seats taken of an offering, as the enrollment service reports them.
@@ -193,6 +211,7 @@ class SearchIndex final {
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   ProgramView ViewOf(uint32_t slot, int64_t now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
+  const bool removals_final_;
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<ProgramDoc>> docs_ ABSL_GUARDED_BY(mu_);
   // Parallel to docs_: what most searches need, compact and contiguous.

@@ -51,17 +51,26 @@ std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q, const Prepar
                                               std::vector<GeoMatch>* geo) const {
   std::vector<uint32_t> slots;
   if (!q.terms.empty()) {
-    std::vector<const std::vector<uint32_t>*> lists;
-    for (const std::string& t : q.terms) {
-      const auto* list = Postings(t);
+    // Each term's posting list and how many programs of the corpus have it.
+    std::vector<std::pair<const std::vector<uint32_t>*, double>> terms;
+    const bool corpus = q.term_programs.size() == q.terms.size() && q.corpus_programs > 0;
+    for (size_t k = 0; k < q.terms.size(); ++k) {
+      const auto* list = Postings(q.terms[k]);
       if (list == nullptr || list->empty()) return {};
-      lists.push_back(list);
+      terms.emplace_back(
+          list, corpus ? std::max(q.term_programs[k], 1.0) : static_cast<double>(list->size()));
     }
-    std::sort(lists.begin(), lists.end(), [](auto* a, auto* b) { return a->size() < b->size(); });
+    std::sort(terms.begin(), terms.end(),
+              [](const auto& a, const auto& b) { return a.first->size() < b.first->size(); });
     auto by_slot = [](uint32_t posting, uint32_t s) { return IdOf(posting) < s; };
-    const double n = static_cast<double>(std::max<size_t>(live_programs_, 1));
+    const double n =
+        corpus ? q.corpus_programs : static_cast<double>(std::max<size_t>(live_programs_, 1));
+    std::vector<const std::vector<uint32_t>*> lists;
     std::vector<double> idf;
-    for (const auto* list : lists) idf.push_back(std::log(1 + n / list->size()));
+    for (const auto& [list, containing] : terms) {
+      lists.push_back(list);
+      idf.push_back(std::log(1 + n / containing));
+    }
     slots.reserve(lists[0]->size());
     relevance.reserve(lists[0]->size());
     // Walk the shortest list; in each longer one, gallop forward from where

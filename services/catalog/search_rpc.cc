@@ -11,6 +11,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "services/catalog/catalog_service.h"
 #include "services/catalog/catalog_views.h"
+#include "services/catalog/network_search.h"
 #include "services/catalog/search_query.h"
 #include "services/catalog/text_tokenizer.h"
 
@@ -47,40 +48,48 @@ absl::Status CatalogService::DoSearchPrograms(const pb::SearchProgramsRequest& r
                                               absl::Time deadline) {
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   ASSIGN_OR_RETURN(SearchQuery query, ParseSearchRequest(req));
+  ASSIGN_OR_RETURN(std::vector<ReadSource> sources, SearchSources(req));
   RETURN_IF_ERROR(CheckReady());
   const uint64_t fingerprint = RequestFingerprint(req);
   ASSIGN_OR_RETURN(std::string position, tokens_.Decode(req.page_token(), fingerprint));
   ASSIGN_OR_RETURN(query.after, DecodeCursor(position));
   query.deadline = std::min(deadline, absl::Now() + kMaxSearchTime);
   const int64_t now = NowSeconds();
+  // Before searching: a page is never cached under a newer generation.
+  const uint64_t generation = SearchGeneration(sources);
   std::string key;
   if (search_cache_.enabled()) {
     key = DeterministicBytes(req);
-    if (auto hit = search_cache_.Get(key, index_.generation(), now)) {
+    if (auto hit = search_cache_.Get(key, generation, now)) {
       if (catalog_metrics_.cache_hits != nullptr) catalog_metrics_.cache_hits->Increment();
       resp = *std::move(hit);
       return absl::OkStatus();
     }
     if (catalog_metrics_.cache_misses != nullptr) catalog_metrics_.cache_misses->Increment();
   }
-  SearchPage page = index_.Search(query, now);
+  std::vector<OriginIndex> origins;
+  for (const ReadSource& s : sources) origins.push_back({s.city, &s.index(index_)});
+  NetworkPage network = SearchOrigins(origins, std::move(query), now);
+  SearchPage& page = network.page;
   if (page.timed_out) {
     return MakeError(absl::StatusCode::kDeadlineExceeded, "SEARCH_TOO_SLOW",
                      "the search took longer than allowed: narrow it with fewer terms or filters");
   }
   PageBytes budget;
-  for (size_t i = 0; i < page.hits.size(); ++i) {
-    if (!budget.Take(page.hits[i].program.size() + 64)) {
-      page.hits.resize(i);
+  for (size_t i = 0; i < network.hits.size(); ++i) {
+    if (!budget.Take(network.hits[i].hit.program.size() + 64)) {
+      network.hits.resize(i);
       page.more = true;
       break;
     }
   }
-  for (SearchHit& hit : page.hits) {
+  for (const NetworkPage::Hit& h : network.hits) {
+    const SearchHit& hit = h.hit;
     pb::SearchResult* r = resp.add_results();
     r->mutable_program()->ParseFromString(hit.program);
     r->mutable_program()->set_availability(hit.availability);
     r->mutable_program()->set_offering_count(hit.offering_count);
+    sources[h.origin].Mark(*r->mutable_program());
     r->set_distance_meters(hit.distance_m);
     if (hit.next_start) *r->mutable_next_start_time() = TimestampFromSeconds(*hit.next_start);
     r->set_relevance(hit.relevance);
@@ -91,11 +100,15 @@ absl::Status CatalogService::DoSearchPrograms(const pb::SearchProgramsRequest& r
   AddFacets(page.modality_facets, resp.mutable_modality_facets());
   AddFacets(page.district_facets, resp.mutable_district_facets());
   AddFacets(page.availability_facets, resp.mutable_availability_facets());
-  if (page.more && !page.hits.empty()) {
-    resp.set_next_page_token(tokens_.Encode(fingerprint, EncodeCursor(page.hits.back().cursor)));
+  if (req.scope() == pb::SEARCH_SCOPE_NETWORK || req.origin_cities_size() > 0) {
+    AddFacets(network.origin_facets, resp.mutable_origin_facets());
+  }
+  if (page.more && !network.hits.empty()) {
+    resp.set_next_page_token(
+        tokens_.Encode(fingerprint, EncodeCursor(network.hits.back().hit.cursor)));
   }
   if (search_cache_.enabled()) {
-    search_cache_.Put(std::move(key), page.generation, page.valid_until, resp);
+    search_cache_.Put(std::move(key), generation, page.valid_until, resp);
   }
   return absl::OkStatus();
 }

@@ -50,7 +50,7 @@ std::unique_ptr<CatalogReplica> CatalogReplica::Start(const std::string& redis_a
   const absl::Status started = r->server->Start();
   EXPECT_TRUE(started.ok()) << started;
   r->service->StartIndexing();
-  r->channel = gnlc::testing::LocalChannel(r->server->port());
+  r->channel = gnlc::testing::LocalChannel(r->server->port(), city.city_id());
   r->stub = pb::CatalogService::NewStub(r->channel);
   EXPECT_TRUE(gnlc::testing::WaitForHealth(r->channel, "gnlc.catalog.v1.CatalogService",
                                            grpc::health::v1::HealthCheckResponse::SERVING,
@@ -105,9 +105,9 @@ std::unique_ptr<grpc::ClientContext> Ctx() {
 }
 
 pb::Program MustCreateProgram(pb::CatalogService::Stub& stub, const pb::Program& program,
-                              const std::string& request_id) {
+                              const std::string& request_id, const std::string& parent) {
   pb::CreateProgramRequest req;
-  req.set_parent("cities/nanjing");
+  req.set_parent(parent);
   *req.mutable_program() = program;
   req.set_request_id(request_id);
   pb::CreateProgramResponse resp;

@@ -54,7 +54,8 @@ pb::Offering NewOffering(absl::Time now, absl::Duration start_in, double lat, do
 
 // Create helpers that fail the test on error.
 pb::Program MustCreateProgram(pb::CatalogService::Stub& stub, const pb::Program& program,
-                              const std::string& request_id = "");
+                              const std::string& request_id = "",
+                              const std::string& parent = "cities/nanjing");
 pb::Offering MustCreateOffering(pb::CatalogService::Stub& stub, const std::string& program_name,
                                 const pb::Offering& offering);
 

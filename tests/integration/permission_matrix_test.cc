@@ -345,6 +345,9 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
        [&](const Fresh&) { return absl::StrCat(R"({"names":[)", quoted(offering_), "]}"); }},
       {"catalog.ListProgramChanges", "", "UPPPPPOPO",
        [&](const Fresh&) { return "{" + city + "}"; }},
+      {"catalog.GetFeedDigest", "", "UPPPPPOPO",
+       [&](const Fresh&) { return "{" + city + R"(,"bucketCount":16})"; }},
+      {"catalog.ListPeerStatuses", "", "UPPPPOOPP", [&](const Fresh&) { return "{" + city + "}"; }},
 
       // --- enrollment: a resident's own records; rosters for the city and
       // the delivering partner; no peer port.

@@ -60,13 +60,14 @@ TEST(Permissions, AnonymousCallersReadOnlyThePublicCatalog) {
                                          c + "BatchGetOfferings"}));
 }
 
-TEST(Permissions, PeerCitiesReachOnlyTheFeedAndTheScorecard) {
+TEST(Permissions, PeerCitiesReachOnlyTheFeedItsDigestAndTheScorecard) {
   std::set<std::string> open;
   const Caller peer{Role::kPeerCity, "", "", "suzhou"};
   for (const MethodPolicy& p : AllPolicies()) {
     if (AccessFor(p, peer) != Access::kDeny) open.insert(std::string(p.method));
   }
   EXPECT_EQ(open, (std::set<std::string>{"gnlc.catalog.v1.CatalogService/ListProgramChanges",
+                                         "gnlc.catalog.v1.CatalogService/GetFeedDigest",
                                          "gnlc.analytics.v1.AnalyticsService/GetScorecard"}));
 }
 
