@@ -7,6 +7,7 @@
 //   gnlcctl token --city=nanjing --role=resident --sub=app-user-17
 //   gnlcctl dev-pki --dir=.run/pki --cities=nanjing,suzhou
 //   gnlcctl redis-users --dir=redis-users   # users.acl + a password per service
+//   gnlcctl --city=nanjing peers            # the mirrors of peer cities' catalogs
 //
 // Calls use TLS: the CA is --ca, or the city's development CA under --pki
 // (.run/pki/CITY/tls/ca.crt) when up.sh made one. The token is --token or
@@ -27,6 +28,7 @@
 #include <iterator>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -37,6 +39,8 @@
 #include "common/ctl/client_channel.h"
 #include "common/ctl/json_rpc.h"
 #include "common/status/errors.h"
+#include "gnlc/catalog/v1/catalog_service.pb.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace {
 
@@ -58,6 +62,7 @@ int Usage(const std::string& why) {
                "               [--plaintext]\n"
                "               [--pki=DIR] SERVICE.METHOD JSON|-\n"
                "       gnlcctl list\n"
+               "       gnlcctl [--city=ID] peers   (this city's mirrors of its peers' catalogs)\n"
                "       gnlcctl token [--city=ID] [--pki=DIR] --role=ROLE --sub=SUBJECT\n"
                "               [--partner=ID] [--ttl_seconds=N]   (development issuer only)\n"
                "       gnlcctl dev-pki [--dir=DIR] --cities=ID[,ID...]\n"
@@ -108,6 +113,84 @@ absl::StatusOr<gnlc::ctl::ClientSecurity> Security(const Flags& f) {
     s.token = *token;
   }
   return s;
+}
+
+// Calls `method_name` with a JSON request on the city's service (or --addr).
+// A usage problem is INVALID_ARGUMENT with the reason "USAGE".
+absl::StatusOr<std::string> Call(const Flags& f, const std::string& method_name,
+                                 const std::string& request) {
+  auto method = gnlc::ctl::ResolveMethod(method_name);
+  if (!method.ok()) return gnlc::InvalidArgument("USAGE", method.status().message());
+  std::string addr = f.addr;
+  if (addr.empty()) {
+    std::string service = gnlc::ctl::ServiceKey(*method);
+    if (absl::StartsWith(*method, "grpc.health")) service = "catalog";
+    auto found = gnlc::ctl::AddressFromNetworkFile(f.network, f.city, service);
+    if (!found.ok()) return gnlc::InvalidArgument("USAGE", found.status().message());
+    addr = *found;
+  }
+  auto security = Security(f);
+  if (!security.ok()) return gnlc::InvalidArgument("USAGE", security.status().message());
+  // Over TLS the token travels as call credentials; plaintext carries
+  // none, so there it is added to the call itself.
+  const std::string plaintext_token = security->plaintext ? security->token : "";
+  auto channel = gnlc::ctl::ClientChannel(addr, *security);
+  return gnlc::ctl::CallJson(*channel, *method, request, absl::Milliseconds(f.timeout_ms),
+                             plaintext_token);
+}
+
+int PrintError(const absl::Status& status) {
+  if (gnlc::ErrorReason(status) == "USAGE") return Usage(std::string(status.message()));
+  std::string metadata;
+  for (const auto& [k, v] : gnlc::ErrorMetadataOf(status)) {
+    absl::StrAppend(&metadata, metadata.empty() ? "" : ", ", k, "=", v);
+  }
+  std::fprintf(stderr, "%s: %s\n  reason: %s\n  metadata: {%s}\n",
+               absl::StatusCodeToString(status.code()).c_str(),
+               std::string(status.message()).c_str(), gnlc::ErrorReason(status).c_str(),
+               metadata.c_str());
+  return 1;
+}
+
+// How long ago `t` was, for people: "3s ago", "never".
+std::string Ago(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0) return "never";
+  const int64_t s = absl::ToInt64Seconds(absl::Now() - absl::FromUnixSeconds(t.seconds()));
+  if (s < 120) return absl::StrCat(s, "s ago");
+  if (s < 7200) return absl::StrCat(s / 60, "m ago");
+  return absl::StrCat(s / 3600, "h ago");
+}
+
+// gnlcctl peers: each peer's mirror in this city's catalog, one line each.
+int PrintPeers(const Flags& f) {
+  auto json =
+      Call(f, "catalog.ListPeerStatuses", absl::StrCat(R"({"parent":"cities/)", f.city, R"("})"));
+  if (!json.ok()) return PrintError(json.status());
+  gnlc::catalog::v1::ListPeerStatusesResponse resp;
+  if (!google::protobuf::util::JsonStringToMessage(*json, &resp).ok()) {
+    std::fprintf(stderr, "gnlcctl peers: unexpected response\n");
+    return 1;
+  }
+  if (resp.peers_size() == 0) std::printf("no peers configured\n");
+  for (const auto& p : resp.peers()) {
+    absl::string_view name = gnlc::catalog::v1::PeerState_Name(p.state());
+    absl::ConsumePrefix(&name, "PEER_STATE_");
+    const std::string state(name);
+    std::printf(
+        "%-10s %-12s %6lld programs %7lld offerings  generation %lld  as of %s  "
+        "last success %s  behind %lld changes (%.1fs)  skipped %lld",
+        p.city().c_str(), absl::AsciiStrToLower(state).c_str(),
+        static_cast<long long>(p.programs()), static_cast<long long>(p.offerings()),
+        static_cast<long long>(p.generation()), Ago(p.mirrored_as_of()).c_str(),
+        Ago(p.last_success_time()).c_str(), static_cast<long long>(p.lag_changes()),
+        p.lag_seconds(), static_cast<long long>(p.records_skipped()));
+    if (!p.last_error_message().empty()) {
+      std::printf("\n%-10s last error %s: %s (%s)", "", p.last_error_code().c_str(),
+                  p.last_error_message().c_str(), Ago(p.last_error_time()).c_str());
+    }
+    std::printf("\n");
+  }
+  return 0;
 }
 
 }  // namespace
@@ -169,40 +252,14 @@ int main(int argc, char** argv) {
     if (s.ok()) std::printf("wrote %s/users.acl and a password file per user\n", f.dir.c_str());
     return s.ok() ? 0 : 1;
   }
+  if (f.args.size() == 1 && f.args[0] == "peers") return PrintPeers(f);
   if (f.args.size() != 2) return Usage("expected a method and a JSON request");
-  auto method = gnlc::ctl::ResolveMethod(f.args[0]);
-  if (!method.ok()) return Usage(std::string(method.status().message()));
   std::string request = f.args[1];
   if (request == "-") {
     request.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   }
-  std::string addr = f.addr;
-  if (addr.empty()) {
-    std::string service = gnlc::ctl::ServiceKey(*method);
-    if (absl::StartsWith(*method, "grpc.health")) service = "catalog";
-    auto found = gnlc::ctl::AddressFromNetworkFile(f.network, f.city, service);
-    if (!found.ok()) return Usage(std::string(found.status().message()));
-    addr = *found;
-  }
-  auto security = Security(f);
-  if (!security.ok()) return Usage(std::string(security.status().message()));
-  // Over TLS the token travels as call credentials; plaintext carries
-  // none, so there it is added to the call itself.
-  const std::string plaintext_token = security->plaintext ? security->token : "";
-  auto channel = gnlc::ctl::ClientChannel(addr, *security);
-  auto response = gnlc::ctl::CallJson(*channel, *method, request, absl::Milliseconds(f.timeout_ms),
-                                      plaintext_token);
-  if (!response.ok()) {
-    std::string metadata;
-    for (const auto& [k, v] : gnlc::ErrorMetadataOf(response.status())) {
-      absl::StrAppend(&metadata, metadata.empty() ? "" : ", ", k, "=", v);
-    }
-    std::fprintf(stderr, "%s: %s\n  reason: %s\n  metadata: {%s}\n",
-                 absl::StatusCodeToString(response.status().code()).c_str(),
-                 std::string(response.status().message()).c_str(),
-                 gnlc::ErrorReason(response.status()).c_str(), metadata.c_str());
-    return 1;
-  }
+  auto response = Call(f, f.args[0], request);
+  if (!response.ok()) return PrintError(response.status());
   std::printf("%s\n", response->c_str());
   return 0;
 }

@@ -20,10 +20,10 @@
 namespace gnlc {
 namespace {
 
-constexpr const char* kFlags[] = {"config",      "listen",       "port",       "admin_listen",
-                                  "admin_port",  "redis",        "port_file",  "drain_ms",
-                                  "grace_ms",    "log_requests", "catalog",    "peer_analytics",
-                                  "secrets_dir", "peer_port",    "rate_limits"};
+constexpr const char* kFlags[] = {"config",      "listen",       "port",        "admin_listen",
+                                  "admin_port",  "redis",        "port_file",   "drain_ms",
+                                  "grace_ms",    "log_requests", "catalog",     "peer_analytics",
+                                  "secrets_dir", "peer_port",    "rate_limits", "peer_catalogs"};
 
 absl::Status BadFlag(absl::string_view flag, absl::string_view value, absl::string_view want) {
   return absl::InvalidArgumentError(absl::StrCat("--", flag, "='", value, "': expected ", want));
@@ -45,23 +45,27 @@ absl::Status ParseMillis(absl::string_view flag, const std::string& v, absl::Dur
   return absl::OkStatus();
 }
 
-// "suzhou=10.0.0.7:50051,hangzhou=..." sets the analytics address of each
-// named peer, which must be in the config's peers.
-absl::Status SetPeerAnalytics(absl::string_view value, CityConfig& city) {
+// "suzhou=10.0.0.7:50051,hangzhou=..." sets an address (analytics or
+// catalog, by `flag`) of each named peer, which must be in the config's peers.
+absl::Status SetPeerAddresses(absl::string_view flag, absl::string_view value, CityConfig& city) {
   for (absl::string_view item : absl::StrSplit(value, ',', absl::SkipEmpty())) {
     const size_t eq = item.find('=');
     if (eq == absl::string_view::npos || eq == 0 || eq + 1 == item.size()) {
-      return BadFlag("peer_analytics", value, "CITY=HOST:PORT[,CITY=HOST:PORT...]");
+      return BadFlag(flag, value, "CITY=HOST:PORT[,CITY=HOST:PORT...]");
     }
     bool found = false;
     for (auto& peer : *city.mutable_peers()) {
-      if (peer.city_id() == item.substr(0, eq)) {
-        peer.set_analytics_address(std::string(item.substr(eq + 1)));
-        found = true;
+      if (peer.city_id() != item.substr(0, eq)) continue;
+      const std::string address(item.substr(eq + 1));
+      if (flag == "peer_catalogs") {
+        peer.set_catalog_address(address);
+      } else {
+        peer.set_analytics_address(address);
       }
+      found = true;
     }
     if (!found) {
-      return absl::InvalidArgumentError(absl::StrCat("--peer_analytics names '", item.substr(0, eq),
+      return absl::InvalidArgumentError(absl::StrCat("--", flag, " names '", item.substr(0, eq),
                                                      "', which is not a peer in the config"));
     }
   }
@@ -152,7 +156,10 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
   if (values.contains("port_file")) o.port_file = values["port_file"];
   if (values.contains("catalog")) o.catalog_address = values["catalog"];
   if (values.contains("peer_analytics")) {
-    RETURN_IF_ERROR(SetPeerAnalytics(values["peer_analytics"], o.city));
+    RETURN_IF_ERROR(SetPeerAddresses("peer_analytics", values["peer_analytics"], o.city));
+  }
+  if (values.contains("peer_catalogs")) {
+    RETURN_IF_ERROR(SetPeerAddresses("peer_catalogs", values["peer_catalogs"], o.city));
   }
   if (values.contains("drain_ms"))
     RETURN_IF_ERROR(ParseMillis("drain_ms", values["drain_ms"], o.drain));

@@ -16,6 +16,8 @@
 //   --catalog=HOST:PORT  the city's catalog, for services that read it
 //   --peer_analytics=CITY=HOST:PORT[,...]  peers' analytics addresses
 //                        (overrides peers[].analytics_address of the config)
+//   --peer_catalogs=CITY=HOST:PORT[,...]  peers' catalog peer ports, to
+//                        harvest (overrides peers[].catalog_address)
 //   --secrets_dir=DIR    relative certificate, key, JWKS and token paths of
 //                        the config are read below DIR  default: the
 //                        config file's folder

@@ -95,13 +95,18 @@ start_service() {  # start_service CITY SERVICE
   rm -f "$dir/$svc.ports"
   local extra=()
   if [ "$svc" != catalog ]; then extra+=(--catalog="127.0.0.1:$(cut -d' ' -f1 "$dir/catalog.ports")"); fi
-  if [ "$svc" = analytics ]; then
-    # Its peer port (mutual TLS) is fixed up front so that the other city can name it.
+  if [ "$svc" = analytics ] || [ "$svc" = catalog ]; then
+    # Its peer port (mutual TLS) is fixed up front so that the other city can
+    # name it: analytics for CompareCities, catalog for harvesting.
     local peers="" other
     for other in "${cities[@]}"; do
-      [ "$other" = "$1" ] || peers+="${peers:+,}$other=127.0.0.1:$(cat "$run/$other/analytics.port")"
+      [ "$other" = "$1" ] || peers+="${peers:+,}$other=127.0.0.1:$(cat "$run/$other/$svc.port")"
     done
-    extra+=(--peer_port="$(cat "$dir/analytics.port")" --peer_analytics="$peers")
+    if [ "$svc" = analytics ]; then
+      extra+=(--peer_port="$(cat "$dir/analytics.port")" --peer_analytics="$peers")
+    else
+      extra+=(--peer_port="$(cat "$dir/catalog.port")" --peer_catalogs="$peers")
+    fi
   fi
   setsid nohup "$build/services/$svc/gnlc-$svc" \
     --config="$root/deploy/cities/$1.json" --secrets_dir="$pki/$1" \
@@ -111,16 +116,20 @@ start_service() {  # start_service CITY SERVICE
   wait_for 10 "$svc of $1 to listen" test -s "$dir/$svc.ports"
 }
 
-# Analytics peer ports are chosen before anything starts: each city's
-# analytics calls the others' (CompareCities) and gets their addresses as flags.
+# Peer ports are chosen before anything starts: each city's analytics calls
+# the others' (CompareCities), each catalog harvests the others' feeds, and
+# they get those addresses as flags.
 base=17379
 for city in "${cities[@]}"; do
   mkdir -p "$run/$city"
-  f="$run/$city/analytics.port"
-  if ! { [ -f "$f" ] && { alive "$run/$city/analytics.pid" || port_free "$(cat "$f")"; }; }; then
-    pick_port "$base" >"$f"
-  fi
-  base=$((base + 100))
+  for svc in analytics catalog; do
+    f="$run/$city/$svc.port"
+    if ! { [ -f "$f" ] && { alive "$run/$city/$svc.pid" || port_free "$(cat "$f")"; }; }; then
+      pick_port "$base" >"$f"
+    fi
+    base=$((base + 10))
+  done
+  base=$((base + 80))
 done
 
 base=16379
@@ -181,6 +190,23 @@ for city in "${cities[@]}"; do
   done
   echo "    dashboard  http://127.0.0.1:$(cut -d' ' -f2 "$run/$city/analytics.ports")/dashboard"
 done
+# Each catalog mirrors the other city's (mutual TLS, development network
+# CA): wait until both mirrors have caught up, then show where they stand.
+peer_status() {  # peer_status CITY -> the JSON of ListPeerStatuses
+  "$ctl" --city="$1" catalog.ListPeerStatuses "{\"parent\":\"cities/$1\"}" 2>/dev/null
+}
+caught_up() { peer_status "$1" | grep PEER_STATE_CAUGHT_UP >/dev/null; }
+for city in "${cities[@]}"; do
+  wait_for 30 "$city's mirror of its peers to catch up" caught_up "$city"
+done
+echo
+echo "Federation (each catalog's mirror of its peers):"
+for city in "${cities[@]}"; do
+  "$ctl" --city="$city" peers 2>/dev/null | sed "s/^/  $city: /"
+done
+echo
 echo "Endpoints: $run/network.json; development CA, certificates and token issuers: $pki.  Try:"
 echo "  $ctl --city=nanjing catalog.SearchPrograms '{\"parent\":\"cities/nanjing\",\"query\":\"书法\"}'"
+echo "  $ctl --city=nanjing catalog.SearchPrograms '{\"parent\":\"cities/nanjing\",\"query\":\"园林\",\"scope\":\"SEARCH_SCOPE_NETWORK\"}'"
+echo "  $ctl --city=nanjing peers"
 echo "Stop with deploy/local/down.sh"

@@ -121,6 +121,25 @@ if "$ctl" --network="$run/network.json" --city=suzhou catalog.SearchPrograms \
   fail "suzhou answered for cities/nanjing"
 fi
 
+# Federation: each city's network-wide search finds the other's programs,
+# from its mirror, marked with their origin; writes to them are refused.
+network_search() {  # network_search CITY QUERY -> the response
+  "$ctl" --network="$run/network.json" --city="$1" catalog.SearchPrograms \
+    "{\"parent\":\"cities/$1\",\"query\":\"$2\",\"scope\":\"SEARCH_SCOPE_NETWORK\"}"
+}
+network_search nanjing 苏绣 | grep '"origin_city": "suzhou"' >/dev/null || fail "nanjing's network search misses suzhou's 苏绣"
+network_search nanjing 苏绣 | grep '"mirrored_as_of"' >/dev/null || fail "mirrored result without mirrored_as_of"
+network_search suzhou 云锦 | grep '"origin_city": "nanjing"' >/dev/null || fail "suzhou's network search misses nanjing's 云锦"
+[ "$(search nanjing 苏绣)" -eq 0 ] || fail "nanjing's city-only search shows suzhou's programs"
+for city in nanjing suzhou; do
+  "$ctl" --network="$run/network.json" --city=$city peers | grep caught_up >/dev/null \
+    || fail "$city's mirror is not caught up"
+done
+mirrored=$(network_search nanjing 苏绣 | grep -o '"name": "cities/suzhou/programs/[a-z0-9]*"' | head -1 | cut -d'"' -f4)
+out=$("$ctl" --network="$run/network.json" --city=nanjing catalog.DeleteProgram "{\"name\":\"$mirrored\"}" 2>&1) \
+  && fail "nanjing deleted suzhou's program"
+echo "$out" | grep OWNED_BY_PEER >/dev/null || fail "writing a mirrored program: $out"
+
 before=$(search nanjing '')
 "$src/deploy/local/up.sh" >"$run/up2.log" 2>&1 || { cat "$run/up2.log"; fail "second up.sh failed"; }
 grep -q "already has programs" "$run/up2.log" || fail "second up.sh reloaded demo data"
