@@ -34,7 +34,8 @@ CatalogService::CatalogService(const ServerOptions& options, RedisPool* pool, Me
       catalog_metrics_(RegisterMetrics(metrics)),
       tokens_(options.page_token_secret),
       metrics_(metrics),
-      pool_(pool) {
+      pool_(pool),
+      harvester_name_(absl::StrCat(DefaultConsumerName(), "-", NewId('h'))) {
   ServeRpcs();
 }
 

@@ -55,6 +55,8 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
   // from the peer: a peer that is down never holds a replica back).
   bool ready() const;
   const SearchIndex& index() const { return index_; }
+  // How this replica names itself in the harvest leases of peers.
+  const std::string& harvester_name() const { return harvester_name_; }
 
  private:
   // Registers every RPC with the common edge (constructor).
@@ -107,7 +109,10 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
   void StartFederation();
   // The indexes a search covers, and their combined generation.
   absl::StatusOr<std::vector<ReadSource>> SearchSources(const pb::SearchProgramsRequest& req) const;
-  uint64_t SearchGeneration(const std::vector<ReadSource>& sources) const;
+  // Of every index, whatever a search covers: the cache holds entries of
+  // one generation, and city and network searches must not evict each
+  // other's.
+  uint64_t SearchGeneration() const;
 
   // Read-modify-write of an offering with the version check in Redis.
   absl::Status WriteOffering(const OfferingRef& ref, absl::string_view etag,
@@ -148,6 +153,9 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
   std::vector<std::unique_ptr<Harvester>> harvesters_;
   Metrics* metrics_;
   RedisPool* pool_;
+  // Host and pid, plus a random tail so that a restarted process with the
+  // same pid is not taken for the old one.
+  const std::string harvester_name_;
   absl::Notification stop_;
   std::thread indexer_;
 };

@@ -40,11 +40,17 @@ void CatalogService::StartFederation() {
   const CityConfig& city = options_.city;
   const bool has_certificates = !city.federation().network_ca_file().empty();
   const HarvesterOptions harvest = HarvesterOptions::FromConfig(city.federation());
-  // One lease holder name per process: host and pid, plus a random tail so
-  // that a restarted process with the same pid is not taken for the old.
-  const std::string holder = absl::StrCat(DefaultConsumerName(), "-", NewId('h'));
+  const std::string& holder = harvester_name_;
   for (const config::v1::PeerCity& peer : city.peers()) {
     auto mirror = std::make_unique<PeerMirror>(options_.redis, pool_, peer.city_id());
+    if (metrics_ != nullptr) {
+      auto& records = prometheus::BuildGauge()
+                          .Name("gnlc_catalog_peer_records")
+                          .Help("A peer's programs and offerings in this replica's mirror index")
+                          .Register(metrics_->registry());
+      mirror->SetGauges(&records.Add({{"peer", peer.city_id()}, {"kind", "program"}}),
+                        &records.Add({{"peer", peer.city_id()}, {"kind", "offering"}}));
+    }
     mirror->Start();
     mirrors_.push_back(std::move(mirror));
     if (peer.catalog_address().empty() || !has_certificates) continue;
@@ -79,6 +85,14 @@ void CatalogService::StartFederation() {
                         .Help("Failed harvest steps (the peer down, slow or refusing)")
                         .Register(registry)
                         .Add(labels);
+      auto& states = prometheus::BuildGauge()
+                         .Name("gnlc_catalog_peer_state")
+                         .Help("1 for the state the peer's mirror is in (PeerState), else 0")
+                         .Register(registry);
+      for (int st = 0; st < static_cast<int>(m.state.size()); ++st) {
+        m.state[st] = &states.Add({{"peer", peer.city_id()},
+                                   {"state", pb::PeerState_Name(static_cast<pb::PeerState>(st))}});
+      }
       m.repaired = &prometheus::BuildCounter()
                         .Name("gnlc_catalog_peer_records_repaired_total")
                         .Help("Mirror records put right by digest reconciliation")
@@ -172,12 +186,14 @@ absl::StatusOr<std::vector<CatalogService::ReadSource>> CatalogService::SearchSo
   return sources;
 }
 
-uint64_t CatalogService::SearchGeneration(const std::vector<ReadSource>& sources) const {
-  uint64_t generation = 0;
-  for (const ReadSource& s : sources) generation += s.index(index_).generation();
-  // A swapped-in mirror index starts its generation afresh: count swaps
-  // apart, high up, so the sum never repeats an earlier one.
-  for (const auto& m : mirrors_) generation += m->swaps() << 40;
+uint64_t CatalogService::SearchGeneration() const {
+  uint64_t generation = index_.generation();
+  for (const auto& m : mirrors_) {
+    if (auto index = m->index()) generation += index->generation();
+    // A swapped-in index starts its generation afresh: count swaps apart,
+    // high up, so the sum never repeats an earlier one.
+    generation += m->swaps() << 40;
+  }
   return generation;
 }
 

@@ -165,11 +165,20 @@ absl::StatusOr<absl::Duration> Harvester::Step() {
     if (absl::IsFailedPrecondition(page.status()) && ErrorReason(page.status()) == "FEED_RESET") {
       LogJson("warn", "peer feed reset: harvesting a new generation",
               {{"peer", peer_}, {"generation", absl::StrCat(generation + 1)}});
-      RETURN_IF_ERROR(
-          store_.StartBuilding(holder_, std::max(state.generation, state.building) + 1));
+      RETURN_IF_ERROR(store_.StartBuilding(holder_, std::max(state.generation, state.building) + 1,
+                                           state.building));
       return absl::ZeroDuration();
     }
     return page.status();
+  }
+  // A page that claims more but does not move on would loop for ever
+  // (FEDERATION.md: endless token loops), and one that moves back would
+  // apply old changes over new ones.
+  auto to = DecodeFeedCursor(page->next_cursor()), at = DecodeFeedCursor(from);
+  if (!to.ok() || !at.ok() || (page->has_more() && page->next_cursor() == from) ||
+      (to->epoch == at->epoch && to->sequence < at->sequence)) {
+    return MakeError(absl::StatusCode::kDataLoss, "BAD_PEER_CURSOR",
+                     "the peer's next_cursor does not move forward from ours");
   }
   const std::vector<MirrorWrite> writes = Check(page->changes());
   // Known complete as of when we asked, once the feed is read to its end.
@@ -211,6 +220,7 @@ void Harvester::RecordSuccess(const MirrorState& state, const v1::ListProgramCha
   } else if (page.has_more()) {
     s = v1::PEER_STATE_LAGGING;
   }
+  SetState(s);
   const int64_t now = NowMs();
   (void)store_.WriteStatus({{"state", StateName(s)},
                             {"last_success_ms", std::to_string(now)},
@@ -223,7 +233,14 @@ void Harvester::RecordSuccess(const MirrorState& state, const v1::ListProgramCha
   if (metrics_.last_success != nullptr) metrics_.last_success->Set(static_cast<double>(now) / 1000);
 }
 
+void Harvester::SetState(v1::PeerState state) {
+  for (size_t i = 0; i < metrics_.state.size(); ++i) {
+    if (metrics_.state[i] != nullptr) metrics_.state[i]->Set(static_cast<int>(i) == state ? 1 : 0);
+  }
+}
+
 void Harvester::RecordFailure(const absl::Status& status) {
+  SetState(v1::PEER_STATE_UNREACHABLE);
   LogJson("warn", "peer harvest failed",
           {{"peer", peer_},
            {"code", absl::StatusCodeToString(status.code())},

@@ -23,6 +23,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -56,6 +57,8 @@ struct HarvesterMetrics {
   prometheus::Counter* skipped = nullptr;
   prometheus::Counter* failures = nullptr;
   prometheus::Counter* repaired = nullptr;
+  // One gauge per PeerState (index), 1 for the current state, 0 otherwise.
+  std::array<prometheus::Gauge*, 6> state{};
 };
 
 class Harvester final {
@@ -82,6 +85,7 @@ class Harvester final {
   void RecordSuccess(const MirrorState& state, const v1::ListProgramChangesResponse& page,
                      bool building);
   void RecordFailure(const absl::Status& status);
+  void SetState(v1::PeerState state);
   absl::Duration Backoff(const absl::Status& status);
 
   CityConfig peer_config_;  // the peer's id, no districts: for checking records

@@ -78,11 +78,13 @@ return 'OK'
   return *script;
 }
 
-// KEYS: state, lease, records, seqs (of the new generation); ARGV: holder, gen
+// KEYS: state, lease, records, seqs (of the new generation), records, seqs
+// (of a generation whose build it abandons, or the new one's again)
+// ARGV: holder, gen
 const RedisScript& StartScript() {
   static const RedisScript* script = new RedisScript(absl::StrCat(kFenceLua, R"lua(
 if not gnlc_fenced() then return 'LEASE' end
-redis.call('DEL', KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 redis.call('HSET', KEYS[1], 'building', ARGV[2], 'build_cursor', '')
 return 'OK'
 )lua"));
@@ -180,11 +182,14 @@ absl::Status MirrorStore::ReleaseLease(absl::string_view holder) {
   return ReleaseScript().Run(*pool_, {Key("lease")}, {holder}).status();
 }
 
-absl::Status MirrorStore::StartBuilding(absl::string_view holder, int64_t generation) {
+absl::Status MirrorStore::StartBuilding(absl::string_view holder, int64_t generation,
+                                        int64_t abandoned) {
+  const int64_t dropped = abandoned != 0 ? abandoned : generation;
   return Outcome(
       StartScript().Run(*pool_,
                         {Key("state"), Key("lease"), GenerationKey(generation, "records"),
-                         GenerationKey(generation, "seqs")},
+                         GenerationKey(generation, "seqs"), GenerationKey(dropped, "records"),
+                         GenerationKey(dropped, "seqs")},
                         {holder, std::to_string(generation)}));
 }
 

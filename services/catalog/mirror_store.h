@@ -66,8 +66,9 @@ class MirrorStore final {
   absl::StatusOr<std::string> LeaseHolder();
   absl::Status ReleaseLease(absl::string_view holder);
 
-  // Starts building generation `generation` from an empty cursor.
-  absl::Status StartBuilding(absl::string_view holder, int64_t generation);
+  // Starts building generation `generation` from an empty cursor, dropping
+  // what was built of `abandoned` (a build the peer reset again), if not 0.
+  absl::Status StartBuilding(absl::string_view holder, int64_t generation, int64_t abandoned = 0);
   // Applies writes to `generation` (served, or the one being built) and
   // moves its cursor from `from` to `to`, publishing the change when the
   // generation is served. FAILED_PRECONDITION (MIRROR_MOVED) when the lease

@@ -37,6 +37,18 @@ void PeerMirror::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void PeerMirror::SetGauges(prometheus::Gauge* programs, prometheus::Gauge* offerings) {
+  programs_gauge_ = programs;
+  offerings_gauge_ = offerings;
+}
+
+void PeerMirror::UpdateGauges(const SearchIndex& index) {
+  if (programs_gauge_ != nullptr) programs_gauge_->Set(static_cast<double>(index.program_count()));
+  if (offerings_gauge_ != nullptr) {
+    offerings_gauge_->Set(static_cast<double>(index.offering_count()));
+  }
+}
+
 std::shared_ptr<const SearchIndex> PeerMirror::index() const {
   absl::MutexLock lock(&mu_);
   return index_;
@@ -62,6 +74,7 @@ absl::Status PeerMirror::Load(int64_t generation) {
         }
       }));
   for (const std::string& bytes : offerings) IndexMirroredRecord(bytes, *index);
+  UpdateGauges(*index);
   {
     absl::MutexLock lock(&mu_);
     index_ = std::move(index);
@@ -99,6 +112,7 @@ absl::Status PeerMirror::ApplyMembers(const std::vector<std::string>& members) {
       index->RemoveOffering(member.substr(2));
     }
   }
+  UpdateGauges(*index);
   return absl::OkStatus();
 }
 

@@ -11,6 +11,8 @@
 #ifndef GNLC_SERVICES_CATALOG_PEER_MIRROR_H_
 #define GNLC_SERVICES_CATALOG_PEER_MIRROR_H_
 
+#include <prometheus/gauge.h>
+
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -33,6 +35,8 @@ class PeerMirror final {
 
   void Start();
   void Stop();
+  // Gauges of the records indexed (/metrics), kept current from now on.
+  void SetGauges(prometheus::Gauge* programs, prometheus::Gauge* offerings);
 
   const std::string& peer() const { return peer_; }
   // The index of the generation served; empty before the first is loaded.
@@ -49,6 +53,7 @@ class PeerMirror final {
   void Run();
   absl::Status Load(int64_t generation);
   absl::Status ApplyMembers(const std::vector<std::string>& members);
+  void UpdateGauges(const SearchIndex& index);
 
   RedisOptions options_;
   const std::string peer_;
@@ -59,6 +64,8 @@ class PeerMirror final {
   std::atomic<int64_t> as_of_ms_{0};
   std::atomic<uint64_t> swaps_{0};
   std::atomic<bool> loaded_{false};
+  prometheus::Gauge* programs_gauge_ = nullptr;
+  prometheus::Gauge* offerings_gauge_ = nullptr;
   absl::Notification stop_;
   std::thread thread_;
 };

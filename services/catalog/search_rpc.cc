@@ -56,7 +56,7 @@ absl::Status CatalogService::DoSearchPrograms(const pb::SearchProgramsRequest& r
   query.deadline = std::min(deadline, absl::Now() + kMaxSearchTime);
   const int64_t now = NowSeconds();
   // Before searching: a page is never cached under a newer generation.
-  const uint64_t generation = SearchGeneration(sources);
+  const uint64_t generation = SearchGeneration();
   std::string key;
   if (search_cache_.enabled()) {
     key = DeterministicBytes(req);

@@ -86,14 +86,19 @@ stop_catalog nanjing
 echo "== initial mirror: Nanjing harvests Suzhou ($n programs)"
 t0=$(date +%s.%N)
 start_catalog nanjing "$root/deploy/cities/nanjing.json" --peer_catalogs=suzhou=127.0.0.1:"$suzhou_peer"
-until "$ctl" --addr=127.0.0.1:"$(port_of nanjing)" --city=nanjing catalog.ListPeerStatuses \
-    '{"parent":"cities/nanjing"}' 2>/dev/null | grep PEER_STATE_CAUGHT_UP >/dev/null; do
-  sleep 0.1
-done
+# Done when the harvest has caught up and this replica's index of the
+# mirror holds all N programs (searchable).
+mirrored() {
+  "$ctl" --addr=127.0.0.1:"$(port_of nanjing)" --city=nanjing catalog.ListPeerStatuses \
+    '{"parent":"cities/nanjing"}' 2>/dev/null >"$work/status.json" || return 1
+  grep PEER_STATE_CAUGHT_UP "$work/status.json" >/dev/null &&
+    grep "\"programs\": \"$n\"" "$work/status.json" >/dev/null
+}
+until mirrored; do sleep 0.1; done
 t1=$(date +%s.%N)
 "$ctl" --addr=127.0.0.1:"$(port_of nanjing)" --city=nanjing peers
-awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "initial mirror: %.1f s (start to caught up), %.0f programs/s\n", b - a, n / (b - a) }'
-sleep 1  # let the index settle before reading memory (not a readiness wait)
+awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "initial mirror: %.1f s (process start to all programs searchable), %.0f programs/s\n", b - a, n / (b - a) }'
+grep '"msg":"peer mirror' "$work/nanjing.log" | tail -2
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$(cat "$work/nanjing.pid")/status")
 echo "Nanjing catalog RSS with $n local + $n mirrored programs: $((rss_kb / 1024)) MiB"
 
@@ -102,14 +107,14 @@ rcli_s() { redis-cli -p "$(cat "$work/suzhou.rport")" --user admin \
   --pass "$(cat "$work/pki/suzhou/redis/admin.password")" --no-auth-warning "$@"; }
 rcli_s --raw hkeys 'cat:{0}:programs' | head -5000 | awk '{ printf "{\"program\":{\"name\":\"cities/suzhou/programs/%s\",\"description\":{\"en\":\"bench update %d\"}},\"updateMask\":\"description\"}\n", $1, NR }' >"$work/updates.jsonl"
 "$load" --target=127.0.0.1:"$(port_of suzhou)" --method=catalog.UpdateProgram \
-  --requests="$work/updates.jsonl" --inflight=8 --rate=200 --seconds=60 --label=origin-writes \
+  --requests="$work/updates.jsonl" --inflight=8 --rate=200 --seconds=300 --label=origin-writes \
   $(tls suzhou) >"$work/writes.out" 2>&1 &
 writer=$!
 "$lag" --origin=127.0.0.1:"$(port_of suzhou)" --origin_city=suzhou \
   --origin_ca="$work/pki/suzhou/tls/ca.crt" --origin_token_file="$work/suzhou.token" \
   --mirror=127.0.0.1:"$(port_of nanjing)" --mirror_city=nanjing \
   --mirror_ca="$work/pki/nanjing/tls/ca.crt" --mirror_token_file="$work/nanjing.token" \
-  --probes=200 --interval_ms=150 || true
+  --probes=200 --interval_ms=100 || true
 kill -TERM $writer 2>/dev/null || true
 wait $writer 2>/dev/null || true
 grep -v '^RESULT' "$work/writes.out" | tail -2

@@ -94,4 +94,19 @@ printf '\x00city_id: "suzhou" time_zone: "Asia/Shanghai" districts { id: "gusu" 
 printf 'eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJhdWQiOiJnbmxjOmZ1enoiLCJleHAiOjE4MDAwMDA2MDAsImlzcyI6Imh0dHBzOi8vZnV6ei5pZHAiLCJyb2xlIjoicmVzaWRlbnQiLCJzdWIiOiJyMSJ9.AAAA' \
   >"$out/jwt_fuzzer/shape"
 printf '{"kty":"EC","crv":"P-256","kid":"k1","x":"AAAA","y":"AAAA"}' >"$out/jwt_fuzzer/jwk"
+# A page of a peer's feed (what the harvester receives).
+mkdir -p "$out/peer_feed_fuzzer"
+protoc -I "$root/protos" --encode=gnlc.catalog.v1.ListProgramChangesResponse \
+  "$root/protos/gnlc/catalog/v1/catalog_service.proto" >"$out/peer_feed_fuzzer/page" <<'PAGE'
+changes { sequence: 7 name: "cities/suzhou/programs/p1"
+  program { name: "cities/suzhou/programs/p1" kind: PROGRAM_KIND_WORKSHOP etag: "2"
+    title { zh: "苏绣" en: "Embroidery" } state: PROGRAM_STATE_PUBLISHED origin_city: "suzhou" } }
+changes { sequence: 8 name: "cities/suzhou/programs/p1/offerings/o1"
+  offering { name: "cities/suzhou/programs/p1/offerings/o1" etag: "1" modality: MODALITY_ONLINE
+    online_url: "https://x.example" start_time { seconds: 1800000000 } end_time { seconds: 1800003600 }
+    capacity { seats: 20 } seats_taken: 20 } }
+changes { sequence: 9 name: "cities/wuhan/programs/p2" deleted: true }
+next_cursor: "djI6ZWFiYzoxMA" has_more: true head_sequence: 12
+PAGE
+printf 'djI6ZWFiYzoxMA' >"$out/peer_feed_fuzzer/cursor"
 echo "seeds written under $out"

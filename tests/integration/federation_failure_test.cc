@@ -209,7 +209,9 @@ TEST_F(FederationTest, ABlackHoledOrDownPeerNeverSlowsSearchesAndComesBack) {
 }
 
 // A peer that publishes what it must not: answers ListProgramChanges with
-// crafted pages over real mutual TLS, with Suzhou's certificate.
+// crafted pages over real mutual TLS, with Suzhou's certificate: another
+// city's records, invalid and oversized ones, a page too large to receive,
+// and at the end a page that claims more but never moves on.
 class MisbehavingPeer final : public pb::CatalogService::CallbackService {
  public:
   MisbehavingPeer() {
@@ -221,6 +223,10 @@ class MisbehavingPeer final : public pb::CatalogService::CallbackService {
   ~MisbehavingPeer() override { server_->Shutdown(); }
   int port() const { return port_; }
   std::atomic<int> oversized_pages{0};
+  std::atomic<int> loop_calls{0};
+  std::atomic<int> caught_up_calls{0};
+  absl::Time first_loop;
+  static std::string Cursor(int64_t n) { return EncodeFeedCursor({"efake", n}); }
 
   grpc::ServerUnaryReactor* ListProgramChanges(grpc::CallbackServerContext* ctx,
                                                const pb::ListProgramChangesRequest* req,
@@ -234,7 +240,7 @@ class MisbehavingPeer final : public pb::CatalogService::CallbackService {
             ->mutable_description()
             ->set_en(std::string(50000, 'x'));
       }
-      resp->set_next_cursor("c9");
+      resp->set_next_cursor(Cursor(9));
       resp->set_has_more(true);
     } else if (req->cursor().empty()) {
       AddProgram(*resp, "pgood00000001", now);
@@ -247,15 +253,21 @@ class MisbehavingPeer final : public pb::CatalogService::CallbackService {
       o->mutable_offering()->set_name(o->name());
       o->mutable_offering()->set_etag("1");
       o->mutable_offering()->set_state(pb::OFFERING_STATE_SCHEDULED);
-      resp->set_next_cursor("c1");
+      resp->set_next_cursor(Cursor(1));
       resp->set_has_more(true);
-    } else if (req->cursor() == "c1") {
+    } else if (req->cursor() == Cursor(1)) {
       AddProgram(*resp, "pgood00000002", now);
       AddProgram(*resp, "pwrongorigin1", now)->set_origin_city("wuhan");  // not its own
       AddProgram(*resp, "poversized001", now)->mutable_topics()->Add(std::string(70000, 'y'));
-      resp->set_next_cursor("c2");
+      resp->set_next_cursor(Cursor(2));
+    } else if (caught_up_calls++ < 3) {
+      resp->set_next_cursor(req->cursor());  // nothing new
     } else {
+      // Then "more", but the same cursor: a harvester that believed it
+      // would ask again at once, for ever.
+      if (loop_calls++ == 0) first_loop = absl::Now();
       resp->set_next_cursor(req->cursor());
+      resp->set_has_more(true);
     }
     resp->set_head_sequence(sequence_);
     reactor->Finish(grpc::Status::OK);
@@ -298,11 +310,15 @@ TEST_F(FederationTest, ForeignInvalidAndOversizedRecordsAreSkippedAndCounted) {
   get.set_name("cities/suzhou/programs/pgood00000001/offerings/ogood00000001");
   pb::GetOfferingResponse got;
   EXPECT_TRUE(nanjing().GetOffering(Ctx().get(), get, &got).ok());
-  ASSERT_TRUE(PollUntil(
-      [&] { return PeerStatusOf(nanjing(), "suzhou").state() == pb::PEER_STATE_CAUGHT_UP; },
-      absl::Seconds(5)));
+  // The endless page is refused as a bad cursor, and asked again only
+  // after backing off: three calls take at least 0.5 s, not microseconds.
+  ASSERT_TRUE(PollUntil([&] { return peer.loop_calls.load() >= 3; }, absl::Seconds(10)));
+  EXPECT_GE(absl::Now() - peer.first_loop, absl::Milliseconds(500));
+  const pb::PeerStatus status = PeerStatusOf(nanjing(), "suzhou");
+  EXPECT_EQ(status.state(), pb::PEER_STATE_UNREACHABLE);
+  EXPECT_EQ(status.last_error_code(), "DATA_LOSS");
   // Another city's, an invalid, a wrong origin, an oversized record.
-  EXPECT_EQ(PeerStatusOf(nanjing(), "suzhou").records_skipped(), 4);
+  EXPECT_EQ(status.records_skipped(), 4);
   EXPECT_EQ(MirrorRecords(nanjing_redis_->AdminOptions(), "suzhou").size(), 3u);
 }
 

@@ -17,6 +17,7 @@ CityConfig NanjingMirroringSuzhou(const std::string& suzhou_address, int poll_ms
   city.mutable_federation()->set_reconcile_interval_seconds(reconcile_seconds);
   city.mutable_federation()->set_peer_call_timeout_ms(1500);
   city.mutable_federation()->set_harvest_page_size(page_size);
+  city.mutable_federation()->set_harvest_lease_ms(1000);
   return city;
 }
 

@@ -222,6 +222,32 @@ TEST_F(FederationTest, NetworkSearchRanksBothCitiesInOneListWithOriginFilters) {
   EXPECT_EQ(ErrorMetadataOf(FromGrpcStatus(bad)).at("field"), "origin_cities");
 }
 
+TEST_F(FederationTest, EveryReplicaIndexesTheMirrorAndAnotherTakesTheHarvestOver) {
+  StartNanjing(SuzhouPeerAddress());
+  auto second =
+      CatalogReplica::Start(nanjing_redis_->address(), NanjingMirroringSuzhou(SuzhouPeerAddress()),
+                            [] { return absl::Now(); });
+  MustCreateProgram(suzhou(), NewProgram("评弹", "Pingtan storytelling"), "", "cities/suzhou");
+  for (CatalogReplica* r : {nanjing_.get(), second.get()}) {
+    ASSERT_TRUE(
+        PollUntil([&] { return NetworkSearch(*r->stub, "pingtan").total_size() == 1; }, kWithin));
+  }
+  // One of them harvests; stop that one, and the other carries on.
+  const std::string holder = PeerStatusOf(nanjing(), "suzhou").harvester();
+  ASSERT_TRUE(holder == nanjing_->service->harvester_name() ||
+              holder == second->service->harvester_name())
+      << holder;
+  std::unique_ptr<CatalogReplica>& stopped =
+      holder == nanjing_->service->harvester_name() ? nanjing_ : second;
+  CatalogReplica& survivor = stopped == nanjing_ ? *second : *nanjing_;
+  stopped.reset();
+  MustCreateProgram(suzhou(), NewProgram("昆曲", "Kunqu opera"), "", "cities/suzhou");
+  // Within the lease (1 s here) and a poll.
+  ASSERT_TRUE(PollUntil([&] { return NetworkSearch(*survivor.stub, "kunqu").total_size() == 1; },
+                        absl::Seconds(4)));
+  EXPECT_EQ(PeerStatusOf(*survivor.stub, "suzhou").harvester(), survivor.service->harvester_name());
+}
+
 TEST_F(FederationTest, AResetFeedIsResyncedAndTheOldGenerationServedUntilTheSwap) {
   for (int i = 0; i < 30; ++i) {
     MustCreateProgram(suzhou(), NewProgram(absl::StrCat("旧课 ", i), absl::StrCat("Old ", i)), "",
