@@ -107,6 +107,7 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
   const PeerMirror* MirrorOf(absl::string_view city) const;
   // The harvesters and mirrors of the configured peers.
   void StartFederation();
+  HarvesterMetrics PeerMetrics(const std::string& peer) const;
   // The indexes a search covers, and their combined generation.
   absl::StatusOr<std::vector<ReadSource>> SearchSources(const pb::SearchProgramsRequest& req) const;
   // Of every index, whatever a search covers: the cache holds entries of

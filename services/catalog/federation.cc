@@ -36,6 +36,40 @@ void CatalogService::ReadSource::Mark(Offering& offering) const {
   if (mirror && as_of) *offering.mutable_mirrored_as_of() = TimestampFromTime(*as_of);
 }
 
+HarvesterMetrics CatalogService::PeerMetrics(const std::string& peer) const {
+  HarvesterMetrics m;
+  if (metrics_ == nullptr) return m;
+  auto& registry = metrics_->registry();
+  const std::map<std::string, std::string> labels = {{"peer", peer}};
+  auto gauge = [&](const char* name, const char* help) {
+    return &prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add(labels);
+  };
+  auto counter = [&](const char* name, const char* help) {
+    return &prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add(labels);
+  };
+  m.lag_changes =
+      gauge("gnlc_catalog_peer_lag_changes", "Changes of the peer's feed not yet in our mirror");
+  m.lag_seconds = gauge("gnlc_catalog_peer_lag_seconds",
+                        "How much older our newest mirrored change is than the peer's");
+  m.last_success = gauge("gnlc_catalog_peer_last_success_timestamp_seconds",
+                         "When a harvest call to the peer last succeeded");
+  m.skipped = counter("gnlc_catalog_peer_records_skipped_total",
+                      "Peer records not mirrored: another city's, invalid or oversized");
+  m.failures = counter("gnlc_catalog_peer_harvest_failures_total",
+                       "Failed harvest steps (the peer down, slow or refusing)");
+  m.repaired = counter("gnlc_catalog_peer_records_repaired_total",
+                       "Mirror records put right by digest reconciliation");
+  auto& states = prometheus::BuildGauge()
+                     .Name("gnlc_catalog_peer_state")
+                     .Help("1 for the state the peer's mirror is in (PeerState), else 0")
+                     .Register(registry);
+  for (int st = 0; st < static_cast<int>(m.state.size()); ++st) {
+    m.state[st] = &states.Add(
+        {{"peer", peer}, {"state", pb::PeerState_Name(static_cast<pb::PeerState>(st))}});
+  }
+  return m;
+}
+
 void CatalogService::StartFederation() {
   const CityConfig& city = options_.city;
   const bool has_certificates = !city.federation().network_ca_file().empty();
@@ -56,49 +90,7 @@ void CatalogService::StartFederation() {
     if (peer.catalog_address().empty() || !has_certificates) continue;
     auto stub = pb::CatalogService::NewStub(
         grpc::CreateChannel(peer.catalog_address(), auth::PeerChannelCredentials(city)));
-    HarvesterMetrics m;
-    if (metrics_ != nullptr) {
-      auto& registry = metrics_->registry();
-      const std::map<std::string, std::string> labels = {{"peer", peer.city_id()}};
-      m.lag_changes = &prometheus::BuildGauge()
-                           .Name("gnlc_catalog_peer_lag_changes")
-                           .Help("Changes of the peer's feed not yet in our mirror")
-                           .Register(registry)
-                           .Add(labels);
-      m.lag_seconds = &prometheus::BuildGauge()
-                           .Name("gnlc_catalog_peer_lag_seconds")
-                           .Help("How much older our newest mirrored change is than the peer's")
-                           .Register(registry)
-                           .Add(labels);
-      m.last_success = &prometheus::BuildGauge()
-                            .Name("gnlc_catalog_peer_last_success_timestamp_seconds")
-                            .Help("When a harvest call to the peer last succeeded")
-                            .Register(registry)
-                            .Add(labels);
-      m.skipped = &prometheus::BuildCounter()
-                       .Name("gnlc_catalog_peer_records_skipped_total")
-                       .Help("Peer records not mirrored: another city's, invalid or oversized")
-                       .Register(registry)
-                       .Add(labels);
-      m.failures = &prometheus::BuildCounter()
-                        .Name("gnlc_catalog_peer_harvest_failures_total")
-                        .Help("Failed harvest steps (the peer down, slow or refusing)")
-                        .Register(registry)
-                        .Add(labels);
-      auto& states = prometheus::BuildGauge()
-                         .Name("gnlc_catalog_peer_state")
-                         .Help("1 for the state the peer's mirror is in (PeerState), else 0")
-                         .Register(registry);
-      for (int st = 0; st < static_cast<int>(m.state.size()); ++st) {
-        m.state[st] = &states.Add({{"peer", peer.city_id()},
-                                   {"state", pb::PeerState_Name(static_cast<pb::PeerState>(st))}});
-      }
-      m.repaired = &prometheus::BuildCounter()
-                        .Name("gnlc_catalog_peer_records_repaired_total")
-                        .Help("Mirror records put right by digest reconciliation")
-                        .Register(registry)
-                        .Add(labels);
-    }
+    const HarvesterMetrics m = PeerMetrics(peer.city_id());
     auto harvester = std::make_unique<Harvester>(city, peer.city_id(), pool_, std::move(stub),
                                                  harvest, holder, m);
     harvester->Start();

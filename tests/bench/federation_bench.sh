@@ -105,7 +105,8 @@ echo "Nanjing catalog RSS with $n local + $n mirrored programs: $((rss_kb / 1024
 echo "== live lag under 200 origin writes per second"
 rcli_s() { redis-cli -p "$(cat "$work/suzhou.rport")" --user admin \
   --pass "$(cat "$work/pki/suzhou/redis/admin.password")" --no-auth-warning "$@"; }
-rcli_s --raw hkeys 'cat:{0}:programs' | head -5000 | awk '{ printf "{\"program\":{\"name\":\"cities/suzhou/programs/%s\",\"description\":{\"en\":\"bench update %d\"}},\"updateMask\":\"description\"}\n", $1, NR }' >"$work/updates.jsonl"
+rcli_s --raw hkeys 'cat:{0}:programs' >"$work/suzhou.ids"  # (no pipe into head: pipefail)
+head -5000 "$work/suzhou.ids" | awk '{ printf "{\"program\":{\"name\":\"cities/suzhou/programs/%s\",\"description\":{\"en\":\"bench update %d\"}},\"updateMask\":\"description\"}\n", $1, NR }' >"$work/updates.jsonl"
 "$load" --target=127.0.0.1:"$(port_of suzhou)" --method=catalog.UpdateProgram \
   --requests="$work/updates.jsonl" --inflight=8 --rate=200 --seconds=300 --label=origin-writes \
   $(tls suzhou) >"$work/writes.out" 2>&1 &
@@ -117,7 +118,7 @@ writer=$!
   --probes=200 --interval_ms=100 || true
 kill -TERM $writer 2>/dev/null || true
 wait $writer 2>/dev/null || true
-grep -v '^RESULT' "$work/writes.out" | tail -2
+{ grep -v '^RESULT' "$work/writes.out" || true; } | tail -2
 
 echo "== SearchPrograms: network scope against city scope"
 queries=(书法 茶艺 编程 太极 陶艺 摄影 calligraphy tea coding pottery)
@@ -132,7 +133,7 @@ run_searches() {  # run_searches LABEL_SUFFIX
     for inflight in 16 64; do
       "$load" --target=127.0.0.1:"$(port_of nanjing)" --method=catalog.SearchPrograms \
         --requests="$work/search_$scope.jsonl" --inflight=$inflight --seconds="$secs" --echo \
-        --label="${scope#SEARCH_SCOPE_}$1" $(tls nanjing) "${echo_args[@]}" | grep -v '^RESULT'
+        --label="${scope#SEARCH_SCOPE_}$1" $(tls nanjing) "${echo_args[@]}" | { grep -v '^RESULT' || true; }
     done
   done
 }

@@ -2,7 +2,9 @@
 // another city's network search. Each probe renames one program at the
 // origin to a fresh word and polls the mirroring city's network-wide search
 // for that word every 10 ms; the time from the origin's acknowledgement to
-// the first hit is the lag. Prints p50, p99 and max. Bounded: --probes
+// the first hit is the lag. Probes are spaced by --interval_ms plus a random
+// 0-1000 ms, so that they fall at every phase of the harvester's polling
+// instead of locking onto it. Prints p50, p99 and max. Bounded: --probes
 // probes, each given up after 10 s (counted as lost).
 //
 //   gnlc-federation-lag --origin=127.0.0.1:P --origin_city=suzhou --origin_ca=CA
@@ -11,6 +13,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -93,6 +96,7 @@ int main(int argc, char** argv) {
   }
   std::vector<double> lags_ms;
   int lost = 0;
+  std::mt19937 rng(20261130);
   const std::string run = absl::StrCat(absl::ToUnixMillis(absl::Now()) % 100000000);
   for (int i = 0; i < probes; ++i) {
     const std::string word = absl::StrCat("probe", run, "x", i);
@@ -126,7 +130,7 @@ int main(int argc, char** argv) {
     } else {
       ++lost;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+    std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms + rng() % 1000));
   }
   std::sort(lags_ms.begin(), lags_ms.end());
   auto pct = [&](double q) {
