@@ -196,10 +196,15 @@ absl::StatusOr<absl::Duration> Harvester::Step() {
     next_reconcile_ = absl::Now() + options_.reconcile;
     return absl::ZeroDuration();
   }
-  if (absl::Now() >= next_reconcile_) {
+  if (const absl::Time now = absl::Now(); now >= next_reconcile_) {
+    next_reconcile_ = now + options_.reconcile;
     state.cursor = page->next_cursor();
-    RETURN_IF_ERROR(Reconcile(state));
-    next_reconcile_ = absl::Now() + options_.reconcile;
+    if (absl::Status s = Reconcile(state); !s.ok()) {
+      // Shown like any failed call, and tried again sooner than a full
+      // interval; the harvest itself carries on meanwhile.
+      RecordFailure(s);
+      next_reconcile_ = now + std::min(options_.reconcile, absl::Minutes(5));
+    }
   }
   return options_.poll;
 }
