@@ -184,7 +184,9 @@ int PrintPeers(const Flags& f) {
         static_cast<long long>(p.generation()), Ago(p.mirrored_as_of()).c_str(),
         Ago(p.last_success_time()).c_str(), static_cast<long long>(p.lag_changes()),
         p.lag_seconds(), static_cast<long long>(p.records_skipped()));
-    if (!p.last_error_message().empty()) {
+    // The last error, while it is news: not once a call has succeeded since.
+    if (!p.last_error_message().empty() &&
+        p.last_error_time().seconds() >= p.last_success_time().seconds()) {
       std::printf("\n%-10s last error %s: %s (%s)", "", p.last_error_code().c_str(),
                   p.last_error_message().c_str(), Ago(p.last_error_time()).c_str());
     }

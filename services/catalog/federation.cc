@@ -217,6 +217,12 @@ absl::Status CatalogService::DoListPeerStatuses(const pb::ListPeerStatusesReques
     };
     pb::PeerState state = pb::PEER_STATE_SYNCING;
     if (!pb::PeerState_Parse(field("state"), &state)) state = pb::PEER_STATE_SYNCING;
+    // Harvested, but not yet loaded into this replica's index (a few
+    // seconds at 100,000 programs): not searchable here yet.
+    if (out->generation() == 0 &&
+        (state == pb::PEER_STATE_CAUGHT_UP || state == pb::PEER_STATE_LAGGING)) {
+      state = pb::PEER_STATE_SYNCING;
+    }
     out->set_state(state);
     if (auto t = millis("last_success_ms"))
       *out->mutable_last_success_time() = TimestampFromTime(*t);
