@@ -82,8 +82,14 @@ void CatalogService::StartFederation() {
                           .Name("gnlc_catalog_peer_records")
                           .Help("A peer's programs and offerings in this replica's mirror index")
                           .Register(metrics_->registry());
-      mirror->SetGauges(&records.Add({{"peer", peer.city_id()}, {"kind", "program"}}),
-                        &records.Add({{"peer", peer.city_id()}, {"kind", "offering"}}));
+      mirror->SetGauges(
+          &records.Add({{"peer", peer.city_id()}, {"kind", "program"}}),
+          &records.Add({{"peer", peer.city_id()}, {"kind", "offering"}}),
+          &prometheus::BuildGauge()
+               .Name("gnlc_catalog_peer_generation")
+               .Help("The mirror generation this replica serves (a new one per reset)")
+               .Register(metrics_->registry())
+               .Add({{"peer", peer.city_id()}}));
     }
     mirror->Start();
     mirrors_.push_back(std::move(mirror));

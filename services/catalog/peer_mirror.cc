@@ -37,9 +37,11 @@ void PeerMirror::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void PeerMirror::SetGauges(prometheus::Gauge* programs, prometheus::Gauge* offerings) {
+void PeerMirror::SetGauges(prometheus::Gauge* programs, prometheus::Gauge* offerings,
+                           prometheus::Gauge* generation) {
   programs_gauge_ = programs;
   offerings_gauge_ = offerings;
+  generation_gauge_ = generation;
 }
 
 void PeerMirror::UpdateGauges(const SearchIndex& index) {
@@ -47,6 +49,7 @@ void PeerMirror::UpdateGauges(const SearchIndex& index) {
   if (offerings_gauge_ != nullptr) {
     offerings_gauge_->Set(static_cast<double>(index.offering_count()));
   }
+  if (generation_gauge_ != nullptr) generation_gauge_->Set(static_cast<double>(generation_.load()));
 }
 
 std::shared_ptr<const SearchIndex> PeerMirror::index() const {
@@ -74,12 +77,12 @@ absl::Status PeerMirror::Load(int64_t generation) {
         }
       }));
   for (const std::string& bytes : offerings) IndexMirroredRecord(bytes, *index);
-  UpdateGauges(*index);
   {
     absl::MutexLock lock(&mu_);
-    index_ = std::move(index);
+    index_ = index;
   }
   generation_ = generation;
+  UpdateGauges(*index);
   ++swaps_;
   LogJson("info", "peer mirror loaded",
           {{"peer", peer_},

@@ -36,7 +36,8 @@ class PeerMirror final {
   void Start();
   void Stop();
   // Gauges of the records indexed (/metrics), kept current from now on.
-  void SetGauges(prometheus::Gauge* programs, prometheus::Gauge* offerings);
+  void SetGauges(prometheus::Gauge* programs, prometheus::Gauge* offerings,
+                 prometheus::Gauge* generation);
 
   const std::string& peer() const { return peer_; }
   // The index of the generation served; empty before the first is loaded.
@@ -66,6 +67,7 @@ class PeerMirror final {
   std::atomic<bool> loaded_{false};
   prometheus::Gauge* programs_gauge_ = nullptr;
   prometheus::Gauge* offerings_gauge_ = nullptr;
+  prometheus::Gauge* generation_gauge_ = nullptr;
   absl::Notification stop_;
   std::thread thread_;
 };

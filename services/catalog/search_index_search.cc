@@ -241,7 +241,11 @@ SearchPage SearchIndex::Search(const SearchQuery& q, int64_t now) const {
       if (depth == Depth::kCompact) {
         __builtin_prefetch(&compact_spans_[slots[i + kPrefetchDistance]]);
         if (i + kPrefetchDistance / 2 < slots.size()) {
-          __builtin_prefetch(&compact_[compact_spans_[slots[i + kPrefetchDistance / 2]].offset]);
+          // Pointer arithmetic, not operator[]: an empty span's offset may
+          // be the arena's end, and the arena may be empty (a mirror of
+          // programs without offerings).
+          __builtin_prefetch(compact_.data() +
+                             compact_spans_[slots[i + kPrefetchDistance / 2]].offset);
         }
       }
     }

@@ -13,6 +13,7 @@
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/testing/grpc_testing.h"
+#include "common/testing/http_get.h"
 #include "common/testing/tcp_proxy.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/catalog/feed_digest.h"
@@ -156,6 +157,16 @@ TEST_F(FederationTest, SuzhouChangesReachNanjingsNetworkSearchWithinTwoSeconds) 
   EXPECT_FALSE(status.harvester().empty());
   EXPECT_TRUE(
       SameRecords(FeedRecords(suzhou()), MirrorRecords(nanjing_redis_->AdminOptions(), "suzhou")));
+  // The same on /metrics (the program is deleted by now).
+  auto metrics = gnlc::testing::HttpGet(nanjing_->server->admin_port(), "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  for (const char* line :
+       {"gnlc_catalog_peer_state{peer=\"suzhou\",state=\"PEER_STATE_CAUGHT_UP\"} 1",
+        "gnlc_catalog_peer_generation{peer=\"suzhou\"} 1",
+        "gnlc_catalog_peer_lag_changes{peer=\"suzhou\"} 0",
+        "gnlc_catalog_peer_records{kind=\"program\",peer=\"suzhou\"} 0"}) {
+    EXPECT_NE(metrics->body.find(line), std::string::npos) << line << "\n" << metrics->body;
+  }
 }
 
 TEST_F(FederationTest, NetworkSearchRanksBothCitiesInOneListWithOriginFilters) {
