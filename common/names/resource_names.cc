@@ -102,6 +102,11 @@ absl::StatusOr<PartnerRef> ParseAnyPartnerName(absl::string_view name, absl::str
   return PartnerRef{ids[0], ids[1]};
 }
 
+absl::string_view CityOfName(absl::string_view name) {
+  if (!absl::ConsumePrefix(&name, "cities/")) return {};
+  return name.substr(0, name.find('/'));
+}
+
 absl::string_view LastSegment(absl::string_view name) {
   const size_t slash = name.rfind('/');
   return slash == absl::string_view::npos ? name : name.substr(slash + 1);

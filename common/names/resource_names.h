@@ -57,6 +57,10 @@ struct PartnerRef {
 };
 absl::StatusOr<PartnerRef> ParseAnyPartnerName(absl::string_view name, absl::string_view field);
 
+// The city of any resource name "cities/{city}/...", or "" for one that
+// is not a city's.
+absl::string_view CityOfName(absl::string_view name);
+
 // The last segment of a resource name: its own id ("o7" of
 // "cities/nanjing/programs/p1/offerings/o7").
 absl::string_view LastSegment(absl::string_view name);

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
+#include "common/names/resource_names.h"
 #include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -23,10 +23,7 @@ Offering OfferingFromView(const OfferingView& view) {
   o.set_availability(view.availability);
   o.set_seats_taken(view.seats_taken);
   o.set_seats_left(view.seats_left);
-  // "cities/{city}/programs/...": the owner is in the name.
-  absl::string_view name = o.name();
-  if (absl::ConsumePrefix(&name, "cities/"))
-    o.set_origin_city(std::string(name.substr(0, name.find('/'))));
+  o.set_origin_city(std::string(CityOfName(o.name())));  // the owner is in the name
   return o;
 }
 

@@ -16,12 +16,6 @@
 namespace gnlc::catalog {
 namespace {
 
-// The city segment of "cities/{city}/...", or "".
-absl::string_view CityOfName(absl::string_view name) {
-  if (!absl::ConsumePrefix(&name, "cities/")) return {};
-  return name.substr(0, name.find('/'));
-}
-
 constexpr int kMaxOriginCities = 20;
 
 }  // namespace
@@ -97,8 +91,8 @@ void CatalogService::StartFederation() {
     auto stub = pb::CatalogService::NewStub(
         grpc::CreateChannel(peer.catalog_address(), auth::PeerChannelCredentials(city)));
     const HarvesterMetrics m = PeerMetrics(peer.city_id());
-    auto harvester = std::make_unique<Harvester>(city, peer.city_id(), pool_, std::move(stub),
-                                                 harvest, holder, m);
+    auto harvester =
+        std::make_unique<Harvester>(peer.city_id(), pool_, std::move(stub), harvest, holder, m);
     harvester->Start();
     harvesters_.push_back(std::move(harvester));
   }

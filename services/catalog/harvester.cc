@@ -25,8 +25,6 @@ constexpr int kMaxRepairsPerCycle = 256;
 
 int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 
-std::string StateName(v1::PeerState state) { return v1::PeerState_Name(state); }
-
 int64_t SequenceOf(absl::string_view cursor) {
   auto c = DecodeFeedCursor(cursor);
   return c.ok() ? c->sequence : 0;
@@ -45,7 +43,7 @@ HarvesterOptions HarvesterOptions::FromConfig(const config::v1::FederationSettin
   return o;
 }
 
-Harvester::Harvester(const CityConfig& city, std::string peer, RedisPool* pool,
+Harvester::Harvester(std::string peer, RedisPool* pool,
                      std::unique_ptr<v1::CatalogService::StubInterface> stub,
                      HarvesterOptions options, std::string holder, HarvesterMetrics metrics)
     : peer_(std::move(peer)),
@@ -57,7 +55,6 @@ Harvester::Harvester(const CityConfig& city, std::string peer, RedisPool* pool,
       page_size_(options.page_size),
       next_reconcile_(absl::Now() + options.reconcile) {
   peer_config_.set_city_id(peer_);
-  (void)city;
 }
 
 Harvester::~Harvester() { Stop(); }
@@ -227,7 +224,7 @@ void Harvester::RecordSuccess(const MirrorState& state, const v1::ListProgramCha
   }
   SetState(s);
   const int64_t now = NowMs();
-  (void)store_.WriteStatus({{"state", StateName(s)},
+  (void)store_.WriteStatus({{"state", v1::PeerState_Name(s)},
                             {"last_success_ms", std::to_string(now)},
                             {"lag_changes", std::to_string(lag)},
                             {"lag_seconds", absl::StrCat(lag_seconds)},
@@ -251,7 +248,7 @@ void Harvester::RecordFailure(const absl::Status& status) {
            {"code", absl::StatusCodeToString(status.code())},
            {"error", std::string(status.message()).substr(0, 300)}});
   if (metrics_.failures != nullptr) metrics_.failures->Increment();
-  (void)store_.WriteStatus({{"state", StateName(v1::PEER_STATE_UNREACHABLE)},
+  (void)store_.WriteStatus({{"state", v1::PeerState_Name(v1::PEER_STATE_UNREACHABLE)},
                             {"error_code", absl::StatusCodeToString(status.code())},
                             {"error_message", std::string(status.message()).substr(0, 300)},
                             {"error_ms", std::to_string(NowMs())},

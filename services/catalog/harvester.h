@@ -64,7 +64,7 @@ struct HarvesterMetrics {
 class Harvester final {
  public:
   // `holder` names this replica in the lease.
-  Harvester(const CityConfig& city, std::string peer, RedisPool* pool,
+  Harvester(std::string peer, RedisPool* pool,
             std::unique_ptr<v1::CatalogService::StubInterface> stub, HarvesterOptions options,
             std::string holder, HarvesterMetrics metrics = {});
   ~Harvester();
