@@ -219,10 +219,11 @@ absl::Status WriteDevPki(const std::string& dir, const std::vector<std::string>&
     if (!city_ca.ok()) return city_ca.status();
     for (const std::string& service : GnlcServices()) {
       auto pair = Ensure(CityOf(dir, city, "tls/" + service), [&] {
-        return IssueCertificate(*city_ca, {.common_name = absl::StrCat(service, ".", city),
-                                           .dns = {"localhost", service},
-                                           .ips = {"127.0.0.1"},
-                                           .uris = {}});
+        return IssueCertificate(*city_ca,
+                                {.common_name = absl::StrCat(service, ".", city),
+                                 .dns = {"localhost", service, absl::StrCat(city, "-", service)},
+                                 .ips = {"127.0.0.1"},
+                                 .uris = {}});
       });
       if (!pair.ok()) return pair.status();
     }
@@ -232,10 +233,11 @@ absl::Status WriteDevPki(const std::string& dir, const std::vector<std::string>&
       return s;
     }
     auto city_pair = Ensure(CityOf(dir, city, "federation/city"), [&] {
-      return IssueCertificate(*network_ca, {.common_name = city,
-                                            .dns = {"localhost"},
-                                            .ips = {"127.0.0.1"},
-                                            .uris = {SpiffeIdOfCity(city)}});
+      return IssueCertificate(*network_ca,
+                              {.common_name = city,
+                               .dns = {"localhost", city + "-catalog", city + "-analytics"},
+                               .ips = {"127.0.0.1"},
+                               .uris = {SpiffeIdOfCity(city)}});
     });
     if (!city_pair.ok()) return city_pair.status();
 

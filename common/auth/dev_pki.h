@@ -18,6 +18,9 @@
 //   CITY/auth/dev-issuer.{key,json}        its signing key; issuer, audience, kid
 //   CITY/auth/SERVICE.token                each service's token
 // Files that exist are kept (a second run changes nothing but the tokens).
+// Servers answer to localhost, 127.0.0.1, SERVICE and CITY-SERVICE (the
+// names of deploy/compose); the city certificate also to CITY-catalog and
+// CITY-analytics, its peer ports there.
 #ifndef GNLC_COMMON_AUTH_DEV_PKI_H_
 #define GNLC_COMMON_AUTH_DEV_PKI_H_
 

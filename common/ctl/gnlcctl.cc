@@ -8,6 +8,7 @@
 //   gnlcctl dev-pki --dir=.run/pki --cities=nanjing,suzhou
 //   gnlcctl redis-users --dir=redis-users   # users.acl + a password per service
 //   gnlcctl --city=nanjing peers            # the mirrors of peer cities' catalogs
+//   gnlcctl --city=nanjing health enrollment  # exits 0 only if SERVING
 //
 // Calls use TLS: the CA is --ca, or the city's development CA under --pki
 // (.run/pki/CITY/tls/ca.crt) when up.sh made one. The token is --token or
@@ -41,6 +42,7 @@
 #include "common/status/errors.h"
 #include "gnlc/catalog/v1/catalog_service.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpc/health/v1/health.pb.h"
 
 namespace {
 
@@ -55,19 +57,21 @@ struct Flags {
 };
 
 int Usage(const std::string& why) {
-  std::fprintf(stderr,
-               "gnlcctl: %s\n"
-               "usage: gnlcctl [--city=ID] [--network=FILE] [--addr=HOST:PORT] [--timeout_ms=N]\n"
-               "               [--ca=FILE] [--token=JWT | --token_file=FILE | --anonymous]\n"
-               "               [--plaintext]\n"
-               "               [--pki=DIR] SERVICE.METHOD JSON|-\n"
-               "       gnlcctl list\n"
-               "       gnlcctl [--city=ID] peers   (this city's mirrors of its peers' catalogs)\n"
-               "       gnlcctl token [--city=ID] [--pki=DIR] --role=ROLE --sub=SUBJECT\n"
-               "               [--partner=ID] [--ttl_seconds=N]   (development issuer only)\n"
-               "       gnlcctl dev-pki [--dir=DIR] --cities=ID[,ID...]\n"
-               "       gnlcctl redis-users --dir=DIR   (users.acl and USER.password files)\n",
-               why.c_str());
+  std::fprintf(
+      stderr,
+      "gnlcctl: %s\n"
+      "usage: gnlcctl [--city=ID] [--network=FILE] [--addr=HOST:PORT] [--timeout_ms=N]\n"
+      "               [--ca=FILE] [--token=JWT | --token_file=FILE | --anonymous]\n"
+      "               [--plaintext]\n"
+      "               [--pki=DIR] SERVICE.METHOD JSON|-\n"
+      "       gnlcctl list\n"
+      "       gnlcctl [--city=ID] peers   (this city's mirrors of its peers' catalogs)\n"
+      "       gnlcctl [--city=ID | --addr=HOST:PORT] health [SERVICE]   (exit 0 if SERVING)\n"
+      "       gnlcctl token [--city=ID] [--pki=DIR] --role=ROLE --sub=SUBJECT\n"
+      "               [--partner=ID] [--ttl_seconds=N]   (development issuer only)\n"
+      "       gnlcctl dev-pki [--dir=DIR] --cities=ID[,ID...]\n"
+      "       gnlcctl redis-users --dir=DIR   (users.acl and USER.password files)\n",
+      why.c_str());
   return 2;
 }
 
@@ -117,14 +121,16 @@ absl::StatusOr<gnlc::ctl::ClientSecurity> Security(const Flags& f) {
 
 // Calls `method_name` with a JSON request on the city's service (or --addr).
 // A usage problem is INVALID_ARGUMENT with the reason "USAGE".
+// Health checks go to `health_of` (a service of the city), the catalog by default.
 absl::StatusOr<std::string> Call(const Flags& f, const std::string& method_name,
-                                 const std::string& request) {
+                                 const std::string& request,
+                                 const std::string& health_of = "catalog") {
   auto method = gnlc::ctl::ResolveMethod(method_name);
   if (!method.ok()) return gnlc::InvalidArgument("USAGE", method.status().message());
   std::string addr = f.addr;
   if (addr.empty()) {
     std::string service = gnlc::ctl::ServiceKey(*method);
-    if (absl::StartsWith(*method, "grpc.health")) service = "catalog";
+    if (absl::StartsWith(*method, "grpc.health")) service = health_of;
     auto found = gnlc::ctl::AddressFromNetworkFile(f.network, f.city, service);
     if (!found.ok()) return gnlc::InvalidArgument("USAGE", found.status().message());
     addr = *found;
@@ -195,6 +201,21 @@ int PrintPeers(const Flags& f) {
   return 0;
 }
 
+// gnlcctl health [SERVICE]: prints the server's status and exits 0 only if
+// it is SERVING, so that container health checks and scripts can use it.
+int PrintHealth(const Flags& f, const std::string& service) {
+  auto json = Call(f, "grpc.health.v1.Health.Check", "{}", service);
+  if (!json.ok()) return PrintError(json.status());
+  grpc::health::v1::HealthCheckResponse resp;
+  if (!google::protobuf::util::JsonStringToMessage(*json, &resp).ok()) {
+    std::fprintf(stderr, "gnlcctl health: unexpected response\n");
+    return 1;
+  }
+  std::printf("%s\n",
+              grpc::health::v1::HealthCheckResponse::ServingStatus_Name(resp.status()).c_str());
+  return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -255,6 +276,9 @@ int main(int argc, char** argv) {
     return s.ok() ? 0 : 1;
   }
   if (f.args.size() == 1 && f.args[0] == "peers") return PrintPeers(f);
+  if (!f.args.empty() && f.args.size() <= 2 && f.args[0] == "health") {
+    return PrintHealth(f, f.args.size() == 2 ? f.args[1] : "catalog");
+  }
   if (f.args.size() != 2) return Usage("expected a method and a JSON request");
   std::string request = f.args[1];
   if (request == "-") {

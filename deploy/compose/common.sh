@@ -1,0 +1,71 @@
+# Sourced by deploy/compose/up.sh, down.sh and tests/deploy/compose_test.sh:
+# the engine, the project's names and small helpers around them.
+# shellcheck source=../docker/engine.sh
+source "$root/deploy/docker/engine.sh"
+
+cities=(nanjing suzhou)
+services=(catalog enrollment partnership analytics)
+run="${GNLC_COMPOSE_RUN:-$root/.run/compose}"
+project="${GNLC_COMPOSE_PROJECT:-gnlc}"
+mkdir -p "$run"
+run="$(cd "$run" && pwd)"
+export GNLC_COMPOSE_RUN="$run" GNLC_COMPOSE_PROJECT="$project"
+
+compose() { "${COMPOSE[@]}" -p "$project" -f "$root/deploy/compose/compose.yaml" "$@"; }
+image() { echo "${GNLC_IMAGE_PREFIX:-gnlc}/$1:${GNLC_IMAGE_TAG:-$(sed -n \
+  's/^project(gnlc VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")}"; }
+container() { echo "$project-$1-$2"; }  # container CITY SERVICE (or redis)
+
+# gnlcctl (tool ARGS) or a shell with the demo loader (tool_sh SCRIPT), from
+# the gnlcctl image on the host's network: the run folder is /gnlc, the
+# checkout's deploy/ is /gnlc-src/deploy.
+tool_run() {
+  "$ENGINE" run --rm --no-healthcheck --network host -v "$run:/gnlc" \
+    -v "$root/deploy:/gnlc-src/deploy:ro" -e GNLC_RUN_DIR=/gnlc "$@"
+}
+tool() { tool_run "$(image gnlcctl)" "$@"; }
+tool_sh() { tool_run --entrypoint sh "$(image gnlcctl)" -c "$1"; }
+
+# address CITY SERVICE [admin]: the published 127.0.0.1:PORT.
+address() {
+  local port=50051
+  [ "${3:-}" = admin ] && port=9090
+  "$ENGINE" port "$(container "$1" "$2")" "$port" | head -n1
+}
+
+# serving CITY SERVICE: the image's health check (Dockerfile, HEALTHCHECK)
+# run in the container: grpc.health.v1 over TLS says SERVING.
+serving() {
+  "$ENGINE" exec "$(container "$1" "$2")" gnlcctl --addr=localhost:50051 \
+    --ca=/etc/gnlc-secrets/tls/ca.crt --anonymous --timeout_ms=2000 health
+}
+
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...: polls, no blind sleeps
+  local deadline=$((SECONDS + $1)) what="$2"
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then echo "timed out waiting for $what" >&2; return 1; fi
+    sleep 0.2
+  done
+}
+
+# GNLC_COMPOSE_RUN/network.json, the format of deploy/local/up.sh's, so that
+# gnlcctl --city works against the containers (GNLC_RUN_DIR=$run).
+write_network_json() {
+  local city svc sep="" inner
+  {
+    printf '{'
+    for city in "${cities[@]}"; do
+      printf '%s\n  "%s": {' "$sep" "$city"
+      inner=""
+      for svc in "${services[@]}"; do
+        printf '%s"%s": "%s"' "$inner" "$svc" "$(address "$city" "$svc")"
+        inner=", "
+      done
+      printf '}'
+      sep=","
+    done
+    printf '\n}\n'
+  } >"$run/network.json.tmp"
+  mv "$run/network.json.tmp" "$run/network.json"
+}
