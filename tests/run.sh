@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the build needs, checks formatting, builds once, and runs
-# every test (unit, integration, end-to-end) through CTest, then every fuzz
-# target for about 20 s (tests/fuzz/run.sh; GNLC_FUZZ_SECONDS=0 skips them).
+# every test (unit, integration, end-to-end) through CTest, then the
+# container test (images and the compose network; GNLC_CONTAINER_TEST=0
+# skips it), then every fuzz target for about 20 s (tests/fuzz/run.sh;
+# GNLC_FUZZ_SECONDS=0 skips them).
 # GNLC_SANITIZE=address,undefined builds and tests with sanitizers in
 # build-sanitize/ instead.
 set -euo pipefail
@@ -27,6 +29,18 @@ fi
 cmake -S . -B "$build" -G Ninja "${args[@]}" >/dev/null
 cmake --build "$build" -j"$(nproc)"
 ctest --test-dir "$build" -j2 --output-on-failure --timeout 300
+
+# The container path: images built, the two-city compose network run and
+# checked (tests/deploy/compose_test.sh; about 7 minutes on a fresh 2-core
+# machine, 1 once the image build is cached). Not under the sanitizers,
+# whose build the images do not use.
+if [ -z "${GNLC_SANITIZE:-}" ]; then
+  if [ "${GNLC_CONTAINER_TEST:-1}" = 0 ]; then
+    echo "##### GNLC_CONTAINER_TEST=0: the container test is SKIPPED #####" >&2
+  else
+    tests/deploy/compose_test.sh "$build"
+  fi
+fi
 
 # The fuzz targets need a clang build of their own (libFuzzer, ASan, UBSan).
 if [ "${GNLC_FUZZ_SECONDS:-20}" != 0 ]; then

@@ -8,18 +8,26 @@
 # hybrid mode not supported") and no default ulimits (setting RLIMIT_NPROC
 # is refused in some sandboxes).
 
-engine_setup_podman() {
+# install_packages PKG...: installs the Debian packages not yet installed.
+install_packages() {
   local missing=() p sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  for p in podman runc podman-compose debootstrap; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "engine: installing ${missing[*]}" >&2
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      "${missing[@]}" >/dev/null
-  fi
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "engine: installing ${missing[*]}" >&2
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
+engine_setup_podman() {
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  # Recommends made explicit: netavark and aardvark-dns (networks where
+  # containers find each other by name), iptables (published ports).
+  install_packages podman runc netavark aardvark-dns iptables podman-compose debootstrap
   local conf=/etc/containers/containers.conf.d/50-gnlc.conf
   if [ ! -f "$conf" ]; then
     $sudo mkdir -p "$(dirname "$conf")"

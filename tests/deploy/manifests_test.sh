@@ -2,7 +2,9 @@
 # Static checks of what cannot run here (no Docker engine, no cluster):
 # - each city overlay renders with kustomize (kubectl, offline) and carries
 #   the city's namespace, its config, the gRPC readiness probe and Redis AOF;
-# - the Dockerfile copies only paths that exist and builds targets that exist;
+# - the Dockerfile copies only paths that exist and builds targets that exist,
+#   and has an image target for every name the overlays and compose use, all
+#   tagged with the project's version (CMakeLists.txt);
 # - each overlay's city.json is a valid CityConfig for the same city, with
 #   TLS, an identity provider and federation certificates configured;
 # - every service mounts its certificate and token; catalog and analytics
@@ -12,6 +14,8 @@ set -euo pipefail
 src="$1"
 build="$2"
 fail() { echo "FAIL: $*" >&2; exit 1; }
+version=$(sed -n 's/^project(gnlc VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
+[ -n "$version" ] || fail "CMakeLists.txt has no project VERSION"
 
 if command -v kubectl >/dev/null; then
   for city in nanjing suzhou; do
@@ -20,7 +24,7 @@ if command -v kubectl >/dev/null; then
     grep -q "\"cityId\": \"$city\"" <<<"$out" || fail "$city: config map lacks the city's config"
 
     grep -A1 -- "- --appendonly" <<<"$out" | grep -q "yes" || fail "$city: Redis without AOF"
-    grep -q -- "- /etc/redis/users.acl" <<<"$out" || fail "$city: Redis without its users (aclfile)"
+    grep -q -- "- /etc/gnlc-secrets/users.acl" <<<"$out" || fail "$city: Redis without its users (aclfile)"
     grep -q "requirepass" <<<"$out" && fail "$city: Redis still has one shared password"
     grep -q "REDIS_PASSWORD" <<<"$out" && fail "$city: a service still gets the shared Redis password"
     [ "$(grep -c "path: /healthz" <<<"$out")" -ge 4 ] || fail "$city: not every service has a readiness probe"
@@ -32,11 +36,13 @@ if command -v kubectl >/dev/null; then
     [ "$(grep -c "secretName: gnlc-city-tls" <<<"$out")" = 2 ] || fail "$city: catalog and analytics need the city certificate"
     [ "$(grep -c -- "--peer_port=50052" <<<"$out")" = 2 ] || fail "$city: catalog and analytics need a peer port"
     grep -q "GNLC_SECRETS_DIR" <<<"$out" || fail "$city: no secrets folder"
-    grep -q "registry.$city.example/gnlc/catalog" <<<"$out" || fail "$city: image not patched"
     grep -q -- "--catalog=catalog:50051" <<<"$out" || fail "$city: enrollment does not know the catalog"
-    grep -q "registry.$city.example/gnlc/enrollment" <<<"$out" || fail "$city: enrollment image not patched"
-    grep -q "registry.$city.example/gnlc/partnership" <<<"$out" || fail "$city: partnership image not patched"
-    grep -q "registry.$city.example/gnlc/analytics" <<<"$out" || fail "$city: analytics image not patched"
+    # Every image is one deploy/docker/build.sh makes, in the city's registry.
+    want=$(for i in analytics catalog enrollment partnership redis; do
+      echo "registry.$city.example/gnlc/$i:$version"
+    done)
+    got=$(awk '$1 == "image:" { print $2 }' <<<"$out" | sort)
+    [ "$got" = "$want" ] || fail "$city: images are $(echo $got), not $(echo $want)"
   done
 else
   echo "kubectl not installed: kustomize rendering skipped"
@@ -49,6 +55,21 @@ done < <(awk '$1 == "COPY" && $2 !~ /^--from/ { print $2 }' "$dockerfile")
 for svc in catalog enrollment partnership analytics; do
   grep -q "add_executable(gnlc-$svc" "$src/services/$svc/CMakeLists.txt" || fail "no gnlc-$svc target"
 done
+for target in catalog enrollment partnership analytics gnlcctl redis; do
+  grep -qE "^FROM .* AS $target\$" "$dockerfile" || fail "the Dockerfile has no image target $target"
+done
+
+# The compose network uses those images at that version, publishes on
+# loopback only, and restarts what dies.
+compose="$src/deploy/compose/compose.yaml"
+while read -r image; do
+  [[ "$image" =~ ^\$\{GNLC_IMAGE_PREFIX:-gnlc\}/(catalog|enrollment|partnership|analytics|redis):\$\{GNLC_IMAGE_TAG:-$version\}$ ]] ||
+    fail "compose image $image is not one build.sh makes at $version"
+done < <(awk '$1 == "image:" { print $2 }' "$compose")
+published=$(awk '$1 == "ports:" { p = 1; next } p && $1 == "-" { print $2; next } { p = 0 }' "$compose")
+[ "$(wc -l <<<"$published")" = 16 ] || fail "compose should publish gRPC and admin of 8 services"
+grep -v '^127\.0\.0\.1:' <<<"$published" && fail "compose publishes a port beyond loopback"
+[ "$(grep -c 'restart: unless-stopped' "$compose")" = 2 ] || fail "compose services without a restart policy"
 grep -q 'add_executable(gnlcctl' "$src/common/ctl/CMakeLists.txt" || fail "no gnlcctl target"
 
 for city in nanjing suzhou; do

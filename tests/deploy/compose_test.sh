@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# The container path, for real: builds the images (deploy/docker/build.sh),
+# brings up the two-city compose network (deploy/compose/up.sh) under a
+# project of its own on free ports, and checks from the host:
+#   1. every service of both cities answers SERVING (gnlcctl from the host,
+#      and each image's own health check command in its container);
+#   2. every container's process runs as user 10001, not root;
+#   3. a learner enrolls in a demo offering and the catalog shows the seat;
+#   4. a service container killed with SIGKILL is restarted by its restart
+#      policy and serves again;
+#   5. the city's Redis killed with SIGKILL comes back with every
+#      acknowledged enrollment (AOF on the named volume);
+#   6. down.sh --volumes leaves no container, network or volume of the test;
+# and that Docker's compose accepts the file (docker-compose 1.29's schema
+# check, which needs no engine; podman-compose is what runs it here).
+# Skipped (loudly) only where no container engine can run at all.
+# Usage: compose_test.sh [BUILD_DIR]   (gnlcctl of the host build; default build)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ctl="${1:-$root/build}/common/ctl/gnlcctl"
+started=$SECONDS
+log() { echo "compose_test [$((SECONDS - started))s]: $*"; }
+fail() { echo "compose_test: FAIL: $*" >&2; exit 1; }
+skip_loudly() {
+  printf '\n%s\n%s\n%s\n\n' "################################################################" \
+    "compose_test: SKIPPED: $*" "################################################################" >&2
+  exit 0
+}
+
+if ! (source "$root/deploy/docker/engine.sh" >/dev/null 2>&1 && "$ENGINE" info >/dev/null 2>&1); then
+  skip_loudly "no container engine can run here (neither a Docker engine nor podman)"
+fi
+
+GNLC_COMPOSE_PROJECT=gnlc-test
+GNLC_COMPOSE_RUN="$(mktemp -d /tmp/gnlc-compose-test.XXXXXX)"
+export GNLC_COMPOSE_PROJECT GNLC_COMPOSE_RUN
+# shellcheck source=../../deploy/compose/common.sh
+source "$root/deploy/compose/common.sh"
+install_packages jq docker-compose
+export GNLC_RUN_DIR="$run"  # gnlcctl --city reads $run/network.json and $run/pki
+
+# Free loopback ports for every published port, from a random start.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+next=$((20000 + RANDOM % 20000))
+for city in "${cities[@]}"; do
+  for svc in "${services[@]}"; do
+    for kind in PORT ADMIN_PORT; do
+      until port_free "$next"; do next=$((next + 1)); done
+      export "GNLC_${city^^}_${svc^^}_${kind}=$next"
+      next=$((next + 1))
+    done
+  done
+done
+
+cleanup() {
+  local rc=$?
+  if [ "$rc" != 0 ]; then
+    "$ENGINE" ps -a --filter "label=com.docker.compose.project=$project" >&2 || true
+    for c in $("$ENGINE" ps -a --format '{{.Names}}' --filter "label=com.docker.compose.project=$project"); do
+      echo "--- $c" >&2
+      "$ENGINE" logs --tail 15 "$c" >&2 2>&1 || true
+    done
+    "$root/deploy/compose/down.sh" --volumes >/dev/null 2>&1 || true
+  fi
+  rm -rf "$run"
+}
+trap cleanup EXIT
+
+log "building the images"
+"$root/deploy/docker/build.sh" >"$run/build.log" 2>&1 || { tail -40 "$run/build.log" >&2; fail "build.sh"; }
+grep -E '^gnlc/' "$run/build.log" || true
+log "starting the two-city network (project $project)"
+"$root/deploy/compose/up.sh" >"$run/up.log" 2>&1 || { tail -40 "$run/up.log" >&2; fail "up.sh"; }
+
+docker-compose -p "$project" -f "$root/deploy/compose/compose.yaml" config -q ||
+  fail "docker-compose rejects deploy/compose/compose.yaml"
+
+call() {  # call CITY METHOD JSON: the response JSON; a failed call fails the test
+  "$ctl" --city="$1" --timeout_ms=5000 "$2" "$3" || fail "$2 $3"
+}
+pid_of() { "$ENGINE" inspect --format '{{.State.Pid}}' "$1"; }
+restarts_of() { "$ENGINE" inspect --format '{{.RestartCount}}' "$1"; }
+
+# 1. SERVING, from the host and by each image's own health check.
+for city in "${cities[@]}"; do
+  for svc in "${services[@]}"; do
+    [ "$("$ctl" --city="$city" health "$svc")" = SERVING ] || fail "$city $svc is not SERVING"
+    if [ "$ENGINE" = podman ]; then
+      "$ENGINE" healthcheck run "$(container "$city" "$svc")" >/dev/null 2>&1 ||
+        fail "the health check of $(container "$city" "$svc") fails"
+    fi
+  done
+done
+log "1. all 8 services SERVING"
+
+# 2. Non-root: the uid of each container's process, as the host sees it.
+for city in "${cities[@]}"; do
+  for svc in "${services[@]}" redis; do
+    c="$(container "$city" "$svc")"
+    uids=$(awk '/^Uid:/ { print $2, $3 }' "/proc/$(pid_of "$c")/status")
+    [ "$uids" = "10001 10001" ] || fail "$c runs as uid $uids, not 10001"
+  done
+done
+log "2. all 10 containers run as uid 10001"
+
+# 3. An enrollment in a demo offering with seats, seen by the catalog.
+offering=""
+for program in $(call nanjing catalog.SearchPrograms \
+  '{"parent":"cities/nanjing","availability":["AVAILABILITY_OPEN"],"page_size":50}' |
+  jq -r '.results[].program.name'); do
+  offering=$(call nanjing catalog.ListOfferings "{\"parent\":\"$program\"}" |
+    jq -r '[.offerings[] | select(.availability == "AVAILABILITY_OPEN" and .seats_left >= 20)][0].name // empty')
+  [ -n "$offering" ] && break
+done
+[ -n "$offering" ] || fail "no demo offering with 20 seats left"
+seats_taken() { call nanjing catalog.GetOffering "{\"name\":\"$offering\"}" | jq -r '.offering.seats_taken // 0'; }
+before=$(seats_taken)
+
+enrolled=()
+enroll() {  # a new learner enrolled in $offering; appends the enrollment's name to enrolled
+  local learner enrollment
+  learner=$(call nanjing enrollment.CreateLearner \
+    '{"parent":"cities/nanjing","learner":{"district":"gulou","age_band":"AGE_BAND_ADULT"}}' |
+    jq -r .learner.name)
+  enrollment=$(call nanjing enrollment.CreateEnrollment "{\"parent\":\"cities/nanjing\",\
+\"learner\":\"$learner\",\"offering\":\"$offering\",\"request_id\":\"compose-test-${learner##*/}\"}")
+  [ "$(jq -r .enrollment.state <<<"$enrollment")" = ENROLLMENT_STATE_CONFIRMED ] ||
+    fail "enrollment not confirmed: $enrollment"
+  enrolled+=("$(jq -r .enrollment.name <<<"$enrollment")")
+}
+enroll
+seats_are() { [ "$(seats_taken)" = "$1" ]; }
+wait_for 15 "the catalog to show the seat taken" seats_are $((before + 1)) ||
+  fail "seats_taken of $offering is $(seats_taken), expected $((before + 1))"
+log "3. enrolled in $offering; the catalog shows seats_taken $before -> $((before + 1))"
+
+# 4. SIGKILL of a service's process: its restart policy brings it back.
+c="$(container nanjing enrollment)"
+restarts=$(restarts_of "$c")
+kill -KILL "$(pid_of "$c")"
+restarted() { [ "$(restarts_of "$c")" -gt "$restarts" ]; }
+wait_for 60 "$c to be restarted" restarted || fail "$c was not restarted after SIGKILL"
+wait_for 60 "$c to serve again" "$ctl" --city=nanjing health enrollment || fail "$c not SERVING again"
+enroll
+log "4. $c killed with SIGKILL, restarted by its policy, SERVING and enrolling again"
+
+# 5. SIGKILL of the city's Redis: every acknowledged enrollment survives.
+for _ in $(seq 1 10); do enroll; done
+r="$(container nanjing redis)"
+restarts=$(restarts_of "$r")
+kill -KILL "$(pid_of "$r")"
+redis_restarted() { [ "$(restarts_of "$r")" -gt "$restarts" ]; }
+wait_for 60 "$r to be restarted" redis_restarted || fail "$r was not restarted after SIGKILL"
+wait_for 60 "enrollment to reach Redis again" "$ctl" --city=nanjing health enrollment ||
+  fail "enrollment not SERVING after the Redis restart"
+# A pooled connection that Redis dropped fails its next command with
+# UNAVAILABLE, which callers retry, as a mobile backend would here.
+confirmed() {
+  "$ctl" --city=nanjing enrollment.GetEnrollment "{\"name\":\"$1\"}" |
+    jq -e '.enrollment.state == "ENROLLMENT_STATE_CONFIRMED"'
+}
+for e in "${enrolled[@]}"; do
+  wait_for 30 "$e" confirmed "$e" ||
+    fail "$e lost with the Redis restart: $("$ctl" --city=nanjing enrollment.GetEnrollment \
+      "{\"name\":\"$e\"}" 2>&1)"
+done
+wait_for 15 "the catalog's seat count" seats_are $((before + ${#enrolled[@]})) ||
+  fail "seats_taken is $(seats_taken), expected $((before + ${#enrolled[@]}))"
+log "5. $r killed with SIGKILL and restarted: all ${#enrolled[@]} acknowledged enrollments kept"
+
+# 6. down --volumes removes everything of the project.
+mine() {  # mine KIND: the names of the project's containers, networks or volumes
+  case "$1" in
+    containers) "$ENGINE" ps -a --format '{{.Names}}' --filter "name=^$project-" ;;
+    networks) "$ENGINE" network ls --format '{{.Name}}' | grep "^$project-" || true ;;
+    volumes) "$ENGINE" volume ls --format '{{.Name}}' | grep "^${project}_" || true ;;
+  esac
+}
+[ "$(mine containers | wc -l)" = 10 ] && [ "$(mine networks | wc -l)" = 3 ] &&
+  [ "$(mine volumes | wc -l)" = 2 ] || fail "expected 10 containers, 3 networks, 2 volumes before down"
+"$root/deploy/compose/down.sh" --volumes >/dev/null
+for kind in containers networks volumes; do
+  left=$(mine "$kind")
+  [ -z "$left" ] || fail "down left $kind behind: $left"
+done
+log "6. down --volumes left no container, network or volume"
+log "PASS"
