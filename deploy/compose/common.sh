@@ -2,6 +2,10 @@
 # the engine, the project's names and small helpers around them.
 # shellcheck source=../docker/engine.sh
 source "$root/deploy/docker/engine.sh"
+# wait_for, and write_network_json: GNLC_COMPOSE_RUN/network.json in the
+# local launcher's format, so gnlcctl --city works against the containers.
+# shellcheck source=../launcher_lib.sh
+source "$root/deploy/launcher_lib.sh"
 
 cities=(nanjing suzhou)
 services=(catalog enrollment partnership analytics)
@@ -40,32 +44,3 @@ serving() {
     --ca=/etc/gnlc-secrets/tls/ca.crt --anonymous --timeout_ms=2000 health
 }
 
-wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...: polls, no blind sleeps
-  local deadline=$((SECONDS + $1)) what="$2"
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    if [ "$SECONDS" -ge "$deadline" ]; then echo "timed out waiting for $what" >&2; return 1; fi
-    sleep 0.2
-  done
-}
-
-# GNLC_COMPOSE_RUN/network.json, the format of deploy/local/up.sh's, so that
-# gnlcctl --city works against the containers (GNLC_RUN_DIR=$run).
-write_network_json() {
-  local city svc sep="" inner
-  {
-    printf '{'
-    for city in "${cities[@]}"; do
-      printf '%s\n  "%s": {' "$sep" "$city"
-      inner=""
-      for svc in "${services[@]}"; do
-        printf '%s"%s": "%s"' "$inner" "$svc" "$(address "$city" "$svc")"
-        inner=", "
-      done
-      printf '}'
-      sep=","
-    done
-    printf '\n}\n'
-  } >"$run/network.json.tmp"
-  mv "$run/network.json.tmp" "$run/network.json"
-}

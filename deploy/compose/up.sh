@@ -4,8 +4,8 @@
 # loaded through the APIs. Running it again while the network is up is
 # harmless (the demo loader creates nothing twice).
 #
-# Needs the images (deploy/docker/build.sh; GNLC_BUILD_IMAGES=1 builds them
-# first). Uses nothing built on the host: gnlcctl and the demo loader run
+# Builds the images first where one is missing (deploy/docker/build.sh;
+# GNLC_BUILD_IMAGES=1 rebuilds them). Uses nothing built on the host: gnlcctl and the demo loader run
 # from the gnlc/gnlcctl image on the host's network.
 #
 # Environment: GNLC_COMPOSE_RUN (default .run/compose: credentials and
@@ -17,7 +17,14 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=common.sh
 source "$root/deploy/compose/common.sh"
-if [ "${GNLC_BUILD_IMAGES:-0}" = 1 ]; then "$root/deploy/docker/build.sh"; fi
+missing_image() {
+  local i
+  for i in catalog enrollment partnership analytics gnlcctl redis; do
+    "$ENGINE" image inspect "$(image "$i")" >/dev/null 2>&1 || return 0
+  done
+  return 1
+}
+if [ "${GNLC_BUILD_IMAGES:-0}" = 1 ] || missing_image; then "$root/deploy/docker/build.sh"; fi
 
 # Development credentials (kept across runs, as deploy/local/up.sh keeps
 # .run/pki), made by gnlcctl in its image as the images' user 10001.
@@ -56,7 +63,7 @@ for city in "${cities[@]}"; do
 done
 
 compose up -d >"$run/compose-up.log" 2>&1 || { cat "$run/compose-up.log" >&2; exit 1; }
-write_network_json
+write_network_json "$run/network.json" address
 
 # Every service SERVING (index built, Redis reachable), through the image's
 # own health check command.

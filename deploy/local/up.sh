@@ -33,6 +33,8 @@ if [ "${GNLC_SKIP_BUILD:-0}" != 1 ]; then
   cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 fi
 ctl="$build/common/ctl/gnlcctl"
+# shellcheck source=../launcher_lib.sh
+source "$root/deploy/launcher_lib.sh"
 mkdir -p "$run"
 pki="$run/pki"
 # Kept across runs; only the services' tokens are minted anew.
@@ -48,17 +50,8 @@ pick_port() {
   echo "up.sh: no free port from $1" >&2
   return 1
 }
-wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...: polls, no blind sleeps
-  local deadline=$((SECONDS + $1)) what="$2"
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    if [ "$SECONDS" -ge "$deadline" ]; then echo "up.sh: timed out waiting for $what" >&2; return 1; fi
-    sleep 0.1
-  done
-}
 serving() {  # serving CITY ADDRESS
-  "$ctl" --pki="$pki" --city="$1" --addr="$2" --timeout_ms=1000 grpc.health.v1.Health.Check '{}' |
-    grep -q '"SERVING"'
+  "$ctl" --pki="$pki" --city="$1" --addr="$2" --timeout_ms=1000 health
 }
 admin_token() {  # admin_token CITY: a file with a city_admin token for the demo loader
   local f="$pki/$1/auth/demo-admin.token"
@@ -161,22 +154,8 @@ done
   --link_peer="suzhou@127.0.0.1:$(cut -d' ' -f1 "$run/suzhou/partnership.ports")"
 
 # .run/network.json: {"nanjing": {"catalog": "127.0.0.1:PORT"}, ...}
-{
-  printf '{'
-  sep=""
-  for city in "${cities[@]}"; do
-    printf '%s\n  "%s": {' "$sep" "$city"
-    inner=""
-    for svc in "${services[@]}"; do
-      printf '%s"%s": "127.0.0.1:%s"' "$inner" "$svc" "$(cut -d' ' -f1 "$run/$city/$svc.ports")"
-      inner=", "
-    done
-    printf '}'
-    sep=","
-  done
-  printf '\n}\n'
-} >"$run/network.json.tmp"
-mv "$run/network.json.tmp" "$run/network.json"
+grpc_address() { echo "127.0.0.1:$(cut -d' ' -f1 "$run/$1/$2.ports")"; }
+write_network_json "$run/network.json" grpc_address
 
 echo
 echo "gnlc network is up (run folder: $run)"
