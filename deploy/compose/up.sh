@@ -54,9 +54,8 @@ for city in "${cities[@]}"; do
   copy "$pki/redis/users.acl" "$secrets/redis/users.acl"
   if [ ! -f "$secrets/service.env" ]; then
     # Page tokens are signed with it; every replica of a city shares it.
-    umask 077
-    echo "GNLC_PAGE_TOKEN_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')" >"$secrets/service.env"
-    umask 022
+    (umask 077 && echo "GNLC_PAGE_TOKEN_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')" \
+      >"$secrets/service.env")
   fi
   chown -R 10001:10001 "$secrets"
   find "$secrets" -type d -exec chmod 0700 {} +

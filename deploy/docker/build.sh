@@ -39,6 +39,8 @@ args=(-f "$root/deploy/docker/Dockerfile" --build-arg "BASE_IMAGE=$base"
 # podman: Docker's image format (OCI has no HEALTHCHECK), layers cached;
 # the host network reaches the same Debian archive as apt here.
 [ "$ENGINE" = podman ] && args+=(--format docker --layers --network host)
+# Docker: BuildKit, for the ccache cache mount (the default since Docker 23).
+export DOCKER_BUILDKIT=1
 images=()
 for target in catalog enrollment partnership analytics gnlcctl redis; do
   echo "build: $prefix/$target:$tag" >&2
