@@ -1,5 +1,6 @@
 #include "common/redis/redis_connection.h"
 
+#include <poll.h>
 #include <sys/time.h>
 
 #include <csignal>
@@ -19,6 +20,15 @@ void IgnoreSigpipeOnce() {
     return true;
   }();
   (void)done;
+}
+
+// Whether Redis closed an idle connection (it restarted, or dropped us): an
+// idle connection has nothing to read, so anything readable is the close.
+// Checked before sending, because a command sent on a closed connection
+// fails, and afterwards nobody can tell whether Redis ran it.
+bool ClosedByPeer(const redisContext& ctx) {
+  pollfd p{.fd = ctx.fd, .events = POLLIN, .revents = 0};
+  return ::poll(&p, 1, 0) > 0;
 }
 
 }  // namespace
@@ -90,6 +100,9 @@ absl::Status RedisConnection::EnsureConnected() {
 
 absl::StatusOr<RedisReply> RedisConnection::Command(const std::vector<absl::string_view>& args,
                                                     absl::Duration timeout) {
+  // After a Redis restart, each pooled connection reconnects here at once
+  // instead of failing its first command.
+  if (ctx_ != nullptr && ClosedByPeer(*ctx_)) Reset();
   if (absl::Status s = EnsureConnected(); !s.ok()) return s;
   const absl::Duration wanted = timeout > absl::ZeroDuration() ? timeout : options_.command_timeout;
   if (wanted != current_timeout_) {

@@ -153,8 +153,9 @@ redis_restarted() { [ "$(restarts_of "$r")" -gt "$restarts" ]; }
 wait_for 60 "$r to be restarted" redis_restarted || fail "$r was not restarted after SIGKILL"
 wait_for 60 "enrollment to reach Redis again" "$ctl" --city=nanjing health enrollment ||
   fail "enrollment not SERVING after the Redis restart"
-# A pooled connection that Redis dropped fails its next command with
-# UNAVAILABLE, which callers retry, as a mobile backend would here.
+# Idle pooled connections reconnect before their next command; one that was
+# in use while Redis was down backs off (up to 2 s) with UNAVAILABLE, which
+# callers retry, as a mobile backend would here.
 confirmed() {
   "$ctl" --city=nanjing enrollment.GetEnrollment "{\"name\":\"$1\"}" |
     jq -e '.enrollment.state == "ENROLLMENT_STATE_CONFIRMED"'

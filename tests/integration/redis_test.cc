@@ -44,6 +44,24 @@ TEST(RedisPool, ReportsUnavailableWhileRedisIsDownAndRecoversByItself) {
   EXPECT_TRUE(up.ok()) << up.status();
 }
 
+TEST(RedisConnection, AnIdleConnectionRedisDroppedReconnectsBeforeItsNextCommand) {
+  auto redis = testing::RedisServerProcess::Start();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  int errors = 0;
+  RedisOptions options = OptionsFor(**redis);
+  options.on_error = [&errors] { ++errors; };
+  RedisConnection conn(options);
+  ASSERT_TRUE(conn.Command({"SET", "k", "v"}).ok());
+
+  // Redis restarts while the connection sits idle (as in a pool): the next
+  // command must succeed the first time, with no error counted.
+  (*redis)->Kill(SIGKILL);
+  ASSERT_TRUE((*redis)->Restart().ok());
+  const auto after = conn.Command({"PING"});
+  EXPECT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(errors, 0);
+}
+
 TEST(RedisScript, ReloadsAfterTheScriptCacheIsFlushed) {
   auto redis = testing::RedisServerProcess::Start();
   ASSERT_TRUE(redis.ok()) << redis.status();
