@@ -66,6 +66,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Whatever an interrupted earlier run left behind goes first.
+"$root/deploy/compose/down.sh" --volumes >/dev/null 2>&1 || true
 log "building the images"
 "$root/deploy/docker/build.sh" >"$run/build.log" 2>&1 || { tail -40 "$run/build.log" >&2; fail "build.sh"; }
 grep -E '^gnlc/' "$run/build.log" || true
