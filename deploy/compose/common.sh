@@ -6,6 +6,9 @@ source "$root/deploy/docker/engine.sh"
 # local launcher's format, so gnlcctl --city works against the containers.
 # shellcheck source=../launcher_lib.sh
 source "$root/deploy/launcher_lib.sh"
+# image NAME, gnlc_images: the names build.sh gives the images.
+# shellcheck source=../docker/images.sh
+source "$root/deploy/docker/images.sh"
 
 cities=(nanjing suzhou)
 services=(catalog enrollment partnership analytics)
@@ -16,8 +19,6 @@ run="$(cd "$run" && pwd)"
 export GNLC_COMPOSE_RUN="$run" GNLC_COMPOSE_PROJECT="$project"
 
 compose() { "${COMPOSE[@]}" -p "$project" -f "$root/deploy/compose/compose.yaml" "$@"; }
-image() { echo "${GNLC_IMAGE_PREFIX:-gnlc}/$1:${GNLC_IMAGE_TAG:-$(sed -n \
-  's/^project(gnlc VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")}"; }
 container() { echo "$project-$1-$2"; }  # container CITY SERVICE (or redis)
 
 # gnlcctl (tool ARGS) or a shell with the demo loader (tool_sh SCRIPT), from

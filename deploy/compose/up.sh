@@ -19,7 +19,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$root/deploy/compose/common.sh"
 missing_image() {
   local i
-  for i in catalog enrollment partnership analytics gnlcctl redis; do
+  for i in "${gnlc_images[@]}"; do
     "$ENGINE" image inspect "$(image "$i")" >/dev/null 2>&1 || return 0
   done
   return 1

@@ -18,9 +18,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=engine.sh
 source "$root/deploy/docker/engine.sh"
 
-version=$(sed -n 's/^project(gnlc VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
-tag="${GNLC_IMAGE_TAG:-$version}"
-prefix="${GNLC_REGISTRY:+$GNLC_REGISTRY/}gnlc"
+# shellcheck source=images.sh
+source "$root/deploy/docker/images.sh"
 base="${GNLC_BASE_IMAGE:-debian:bookworm}"
 runtime="${GNLC_RUNTIME_IMAGE:-debian:bookworm-slim}"
 
@@ -41,13 +40,11 @@ args=(-f "$root/deploy/docker/Dockerfile" --build-arg "BASE_IMAGE=$base"
 [ "$ENGINE" = podman ] && args+=(--format docker --layers --network host)
 # Docker: BuildKit, for the ccache cache mount (the default since Docker 23).
 export DOCKER_BUILDKIT=1
-images=()
-for target in catalog enrollment partnership analytics gnlcctl redis; do
-  echo "build: $prefix/$target:$tag" >&2
-  "$ENGINE" build "${args[@]}" --target "$target" -t "$prefix/$target:$tag" "$root" >&2
-  images+=("$prefix/$target:$tag")
+for target in "${gnlc_images[@]}"; do
+  echo "build: $(image "$target")" >&2
+  "$ENGINE" build "${args[@]}" --target "$target" -t "$(image "$target")" "$root" >&2
 done
-for image in "${images[@]}"; do
-  "$ENGINE" image inspect --format '{{.Size}}' "$image" |
-    awk -v i="$image" '{ printf "%-40s %6.1f MB\n", i, $1 / 1e6 }'
+for target in "${gnlc_images[@]}"; do
+  "$ENGINE" image inspect --format '{{.Size}}' "$(image "$target")" |
+    awk -v i="$(image "$target")" '{ printf "%-40s %6.1f MB\n", i, $1 / 1e6 }'
 done

@@ -14,7 +14,10 @@ set -euo pipefail
 src="$1"
 build="$2"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-version=$(sed -n 's/^project(gnlc VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
+root="$src"
+# shellcheck source=../../deploy/docker/images.sh
+source "$src/deploy/docker/images.sh"
+version="$gnlc_version"
 [ -n "$version" ] || fail "CMakeLists.txt has no project VERSION"
 
 if command -v kubectl >/dev/null; then
@@ -55,7 +58,7 @@ done < <(awk '$1 == "COPY" && $2 !~ /^--from/ { print $2 }' "$dockerfile")
 for svc in catalog enrollment partnership analytics; do
   grep -q "add_executable(gnlc-$svc" "$src/services/$svc/CMakeLists.txt" || fail "no gnlc-$svc target"
 done
-for target in catalog enrollment partnership analytics gnlcctl redis; do
+for target in "${gnlc_images[@]}"; do
   grep -qE "^FROM .* AS $target\$" "$dockerfile" || fail "the Dockerfile has no image target $target"
 done
 
