@@ -37,12 +37,14 @@ const char* RoleName(Role role) {
       return "service";
     case Role::kPeerCity:
       return "peer_city";
+    case Role::kMobileBackend:
+      return "mobile_backend";
   }
   return "unknown";
 }
 
 std::optional<Role> RoleFromName(absl::string_view name) {
-  for (int r = 0; r <= static_cast<int>(Role::kPeerCity); ++r) {
+  for (int r = 0; r <= static_cast<int>(Role::kMobileBackend); ++r) {
     if (name == RoleName(static_cast<Role>(r))) return static_cast<Role>(r);
   }
   return std::nullopt;
@@ -57,6 +59,10 @@ absl::StatusOr<Caller> CallerFromClaims(const nlohmann::json& claims) {
   const std::string role = StringClaim(claims, "role");
   if (role == "resident") {
     caller.role = Role::kResident;
+    caller.client = StringClaim(claims, "azp");
+    if (!caller.client.empty() && !ValidateId("azp", caller.client).ok()) {
+      return BadClaims("a resident token's azp must be a backend id: 1 to 63 of a-z, 0-9 and -");
+    }
   } else if (role == "partner_admin") {
     caller.role = Role::kPartnerAdmin;
     caller.partner = StringClaim(claims, "partner");
@@ -72,9 +78,15 @@ absl::StatusOr<Caller> CallerFromClaims(const nlohmann::json& claims) {
     if (!IsServiceName(caller.subject)) {
       return BadClaims("a service token's sub must be a gnlc service name");
     }
+  } else if (role == "mobile_backend") {
+    caller.role = Role::kMobileBackend;
+    if (!ValidateId("sub", caller.subject).ok()) {
+      return BadClaims("a mobile_backend token's sub must be a backend id: 1 to 63 of a-z, 0-9 and -");
+    }
   } else {
     return BadClaims(
-        "the token's role must be resident, partner_admin, analyst, city_admin or service");
+        "the token's role must be resident, partner_admin, analyst, city_admin, service or "
+        "mobile_backend");
   }
   return caller;
 }

@@ -23,6 +23,7 @@ enum class Role : uint8_t {
   kCityAdmin,
   kService,   // sub: a gnlc service name ("enrollment")
   kPeerCity,  // by client certificate, never by token
+  kMobileBackend,  // sub: the backend's id ("nanjing-app"), an id of [a-z0-9-]
 };
 
 // "resident", "partner_admin", ... as in tokens, logs and the README.
@@ -38,10 +39,15 @@ struct Caller {
   std::string partner;
   // kPeerCity: the peer's city id.
   std::string peer_city;
+  // kResident: the token's `azp` (the mobile backend it was issued to, if
+  // the identity provider says so); the learner they create is that
+  // backend's.
+  std::string client = "";
 };
 
 // Claims: "role" (resident | partner_admin | analyst | city_admin |
-// service), "sub" (1 to 128 characters), "partner" for partner_admin.
+// service | mobile_backend), "sub" (1 to 128 characters), "partner" for
+// partner_admin, optional "azp" for resident.
 // UNAUTHENTICATED TOKEN_INVALID when they do not describe a caller.
 absl::StatusOr<Caller> CallerFromClaims(const nlohmann::json& claims);
 

@@ -198,6 +198,7 @@ absl::StatusOr<std::string> MintToken(const DevIssuer& issuer, const TokenSpec& 
                            {"iat", absl::ToUnixSeconds(now)},
                            {"exp", absl::ToUnixSeconds(now + spec.ttl)}};
   if (!spec.partner.empty()) claims["partner"] = spec.partner;
+  if (!spec.azp.empty()) claims["azp"] = spec.azp;
   return MintJwt(issuer.key, claims.dump());
 }
 

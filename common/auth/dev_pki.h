@@ -63,10 +63,11 @@ struct DevIssuer {
 absl::StatusOr<std::string> MintJwt(const SigningKey& key, const std::string& claims_json);
 
 struct TokenSpec {
-  std::string role;  // resident, partner_admin, analyst, city_admin, service
+  std::string role;  // resident, partner_admin, analyst, city_admin, service, mobile_backend
   std::string subject;
-  std::string partner;  // partner_admin only
+  std::string partner = "";  // partner_admin only
   absl::Duration ttl = absl::Hours(1);
+  std::string azp = "";  // resident only: the mobile backend the token was issued to
 };
 absl::StatusOr<std::string> MintToken(const DevIssuer& issuer, const TokenSpec& spec,
                                       absl::Time now);

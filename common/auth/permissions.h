@@ -31,6 +31,9 @@ struct MethodPolicy {
   Access partner_admin;
   Access analyst;
   Access city_admin;
+  // A mobile backend's service identity: the public catalog, and its own
+  // learners' notifications.
+  Access mobile_backend;
   // Services whose service token may call, space-separated ("enrollment
   // partnership"); empty: none.
   absl::string_view services;

@@ -119,6 +119,7 @@ void GnlcServer::Shutdown() {
   LogJson("info", "draining");
   health_->Drain();
   absl::SleepFor(options_.drain);
+  for (const auto& fn : on_shutdown_) fn();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.grace));
   server_->Wait();
   health_->Stop();

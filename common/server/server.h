@@ -48,6 +48,10 @@ class GnlcServer final {
   // Before Start().
   void AddService(grpc::Service* service, std::string full_name);
   void SetReadiness(std::function<bool()> ready) { ready_ = std::move(ready); }
+  // Runs when shutting down, once NOT_SERVING was announced and before
+  // in-flight calls get their grace: e.g. to end long-lived streams, which
+  // would otherwise hold shutdown for the whole grace.
+  void OnShutdown(std::function<void()> fn) { on_shutdown_.push_back(std::move(fn)); }
   // Also listens on options.peer_port with mutual TLS for peer cities, when
   // the config has federation settings (catalog and analytics).
   void AcceptPeers() { accept_peers_ = true; }
@@ -68,6 +72,7 @@ class GnlcServer final {
   ServerOptions options_;
   Metrics* metrics_;
   std::function<bool()> ready_ = [] { return true; };
+  std::vector<std::function<void()>> on_shutdown_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::unique_ptr<AdminHttpServer> admin_;
   std::unique_ptr<HealthMonitor> health_;

@@ -200,11 +200,9 @@ absl::Status SerializeResponse(const google::protobuf::Message& response, size_t
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
-                                     absl::string_view method,
-                                     const google::protobuf::Message& request, const CallAuth& call,
-                                     const absl::Status& status, absl::Time start) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+grpc::Status CompleteCall(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
+                          absl::string_view method, const google::protobuf::Message& request,
+                          const CallAuth& call, const absl::Status& status, absl::Time start) {
   grpc::Status wire = ToGrpcStatus(status, edge.domain);
   const absl::Duration elapsed = absl::Now() - start;
   if (edge.metrics != nullptr) {
@@ -226,8 +224,31 @@ grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* ctx, const Rpc
     ctx->AddTrailingMetadata("grpc-retry-pushback-ms",
                              absl::StrCat(absl::ToInt64Milliseconds(*delay)));
   }
-  reactor->Finish(std::move(wire));
+  return wire;
+}
+
+grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
+                                     absl::string_view method,
+                                     const google::protobuf::Message& request, const CallAuth& call,
+                                     const absl::Status& status, absl::Time start) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(CompleteCall(ctx, edge, method, request, call, status, start));
   return reactor;
+}
+
+namespace {
+
+// A stream refused before it began: finishes at once and frees itself.
+class RefusedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  explicit RefusedStream(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* RefuseStream(grpc::Status status) {
+  return new RefusedStream(std::move(status));
 }
 
 void LogCall(const grpc::CallbackServerContext& ctx, absl::string_view method,

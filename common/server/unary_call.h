@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "common/auth/authenticator.h"
@@ -93,11 +94,48 @@ absl::Status ParseRequest(const grpc::ByteBuffer& in, google::protobuf::Message&
 absl::Status SerializeResponse(const google::protobuf::Message& response, size_t max_bytes,
                                grpc::ByteBuffer& out);
 
+// Maps `status` to the wire, records, logs and audits the call.
+grpc::Status CompleteCall(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
+                          absl::string_view method, const google::protobuf::Message& request,
+                          const CallAuth& call, const absl::Status& status, absl::Time start);
+
 // Maps, records, logs, audits and finishes the call.
 grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
                                      absl::string_view method,
                                      const google::protobuf::Message& request, const CallAuth& call,
                                      const absl::Status& status, absl::Time start);
+
+// A server stream that ends at once with `status` (refused before it began).
+grpc::ServerWriteReactor<grpc::ByteBuffer>* RefuseStream(grpc::Status status);
+
+// Opens a server stream of `method`: the same checks as a unary call (who,
+// their fair share, the request's bytes), then `fn(ctx, call, req)`, which
+// returns the stream's reactor or why it cannot start. The opening is what
+// is recorded, logged and audited.
+template <typename Request, typename Fn>
+grpc::ServerWriteReactor<grpc::ByteBuffer>* OpenServerStream(grpc::CallbackServerContext* ctx,
+                                                             const RpcEdge& edge,
+                                                             absl::string_view method,
+                                                             const grpc::ByteBuffer& in, Fn& fn) {
+  const absl::Time start = absl::Now();
+  CallAuth call;
+  Request request;
+  absl::Status status = AuthorizeCall(*ctx, edge, method, start, call);
+  if (status.ok()) status = AdmitCall(*ctx, edge, method, start, call);
+  if (status.ok()) status = ParseRequest(in, request);
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor = nullptr;
+  if (status.ok()) {
+    absl::StatusOr<grpc::ServerWriteReactor<grpc::ByteBuffer>*> opened =
+        fn(ctx, std::as_const(call), std::as_const(request));
+    if (opened.ok()) {
+      reactor = *opened;
+    } else {
+      status = opened.status();
+    }
+  }
+  grpc::Status wire = CompleteCall(ctx, edge, method, request, call, status, start);
+  return reactor != nullptr ? reactor : RefuseStream(std::move(wire));
+}
 
 // Logs one finished call (called for failures, or all calls if asked).
 void LogCall(const grpc::CallbackServerContext& ctx, absl::string_view method,

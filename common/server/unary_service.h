@@ -1,5 +1,6 @@
-// The base of every gnlc gRPC service: each unary method is registered with
-// the common edge (unary_call.h), which reads the request's bytes itself.
+// The base of every gnlc gRPC service: each unary method (and each server
+// stream) is registered with the common edge (unary_call.h), which reads the
+// request's bytes itself.
 //
 //   class CatalogService final : public UnaryService<pb::CatalogService> {
 //     CatalogService(...) : UnaryService(MakeRpcEdge(options, metrics, "catalog.gnlc.org")) {
@@ -67,6 +68,25 @@ class UnaryService : public Grpc::Service {
                             grpc::ByteBuffer* out) mutable {
                           return ServeUnary<Request, Response>(ctx, edge_, name, *in, *out, fn);
                         }));
+  }
+
+  // Serves the server-streaming method `method` with `fn(ctx, call, req)`,
+  // which returns the stream's reactor (see OpenServerStream).
+  template <typename Request, typename Fn>
+  void ServeServerStream(absl::string_view method, Fn fn) {
+    const auto* m = descriptor_->FindMethodByName(std::string(method));
+    if (m == nullptr || m->client_streaming() || !m->server_streaming() ||
+        m->input_type() != Request::descriptor()) {
+      ServiceSetupError(std::string(method) + " is not a server-streaming method of this request");
+    }
+    served_[m->index()] = true;
+    this->MarkMethodRawCallback(
+        m->index(),
+        new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+            [this, name = std::string(method), fn = std::move(fn)](
+                grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in) mutable {
+              return OpenServerStream<Request>(ctx, edge_, name, *in, fn);
+            }));
   }
 
   // Aborts unless every method of the service was given to Serve: one left

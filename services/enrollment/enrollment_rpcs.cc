@@ -9,6 +9,12 @@
 namespace gnlc::enrollment {
 namespace {
 
+// Who cancels, for notifications: a resident (or the backend acting for
+// them) knows already; staff's cancellations are told to the learner.
+const char* CancelActor(const auth::Caller& caller) {
+  return caller.role == auth::Role::kResident ? "learner" : "city";
+}
+
 // The record as stored on creation in `state`, with its first history entry.
 pb::Enrollment NewRecord(const std::string& name, const pb::CreateEnrollmentRequest& req,
                          pb::EnrollmentState state, const google::protobuf::Timestamp& now) {
@@ -73,7 +79,7 @@ absl::Status EnrollmentService::DoCancelEnrollment(const CallAuth& call,
   ASSIGN_OR_RETURN(std::string id, ParseEnrollmentName(req.name(), city_, "name"));
   RETURN_IF_ERROR(ValidateCancelReason(req.reason()));
   RETURN_IF_ERROR(CheckEnrollmentAccess(call, "name", req.name()));
-  ASSIGN_OR_RETURN(pb::Enrollment cancelled, store_.Cancel(id, req.reason()));
+  ASSIGN_OR_RETURN(pb::Enrollment cancelled, store_.Cancel(id, req.reason(), CancelActor(call.caller)));
   *resp.mutable_enrollment() = std::move(cancelled);
   return absl::OkStatus();
 }

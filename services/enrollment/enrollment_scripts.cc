@@ -46,7 +46,7 @@ end
 
 -- An enrollment event, with the statistics facts analytics needs. Its
 -- stream id is remembered so that erasing the learner can delete it.
-local function enrollment_event(change, eid, blob, position)
+local function enrollment_event(change, eid, blob, position, actor)
   local _, lid, oid = meta(eid)
   local off = redis.call('HMGET', k('off', oid), 'prog', 'modality')
   local kind = redis.call('HGET', k('prog', off[1]), 'kind') or '0'
@@ -54,6 +54,7 @@ local function enrollment_event(change, eid, blob, position)
   local payload = pb_int(1, change) .. pb_bytes(2, blob) ..
                   (redis.call('HGET', k('lstat'), lid) or '') ..
                   pb_int(5, tonumber(kind)) .. pb_int(6, tonumber(off[2] or '0'))
+  if actor then payload = payload .. pb_bytes(8, actor) end
   local id = publish('enrollment_changed', 'cities/' .. CITY .. '/enrollments/' .. eid, 20, payload)
   redis.call('HSET', k('evs'), eid, (redis.call('HGET', k('evs'), eid) or '') .. id .. ' ')
 end
@@ -101,7 +102,7 @@ local function promote(oid)
 end
 
 -- Cancels an active enrollment; the caller promotes and publishes seats.
-local function cancel(eid, reason, reason_text)
+local function cancel(eid, reason, reason_text, actor)
   local state, lid, oid = meta(eid)
   if state == CONFIRMED then
     redis.call('SREM', k('seated', oid), eid)
@@ -113,7 +114,7 @@ local function cancel(eid, reason, reason_text)
   local blob = transition(redis.call('HGET', k('enr'), eid), state, CANCELLED, reason)
   if reason_text ~= '' then blob = blob .. pb_bytes(10, reason_text) end
   redis.call('HSET', k('enr'), eid, blob)
-  enrollment_event(CHANGE_CANCELLED, eid, blob, 0)
+  enrollment_event(CHANGE_CANCELLED, eid, blob, 0, actor)
   return blob
 end
 
@@ -128,10 +129,14 @@ local function view(eid)
 end
 )lua";
 
-const RedisScript* Make(absl::string_view body) {
+}  // namespace
+
+const RedisScript* MakeEnrollmentScript(absl::string_view body) {
   return new RedisScript(absl::StrCat(kProtoLua, kPrelude, body));
 }
 
+namespace {
+const RedisScript* Make(absl::string_view body) { return MakeEnrollmentScript(body); }
 }  // namespace
 
 // ARGV: 4 learner id, 5 blob, 6 statistics bytes, 7 external subject,
@@ -236,13 +241,14 @@ return {'OK', blob, tostring(position)}
   return *script;
 }
 
-// ARGV: 4 enrollment id, 5 reason (history), 6 cancel_reason bytes
+// ARGV: 4 enrollment id, 5 reason (history), 6 cancel_reason bytes,
+//       7 actor ("learner" or "city", for notifications)
 const RedisScript& CancelScript() {
   static const RedisScript* script = Make(R"lua(
 local state, _, oid = meta(ARGV[4])
 if not state then return {'NOT_FOUND'} end
 if state ~= CONFIRMED and state ~= WAITLISTED then return {'NOT_ACTIVE', tostring(state)} end
-local blob = cancel(ARGV[4], ARGV[5], ARGV[6])
+local blob = cancel(ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 promote(oid)
 publish_seats(oid)
 return {'OK', blob}
@@ -273,29 +279,40 @@ return {'OK'}
 
 // ARGV: 4 offering id, 5 version, 6 name, 7 program id, 8 capacity (-1
 //       unlimited), 9 open, 10 close, 11 end (unix s), 12 cancelled "0"/"1",
-//       13 waitlist limit (-1 none), 14 modality, 15 cancel_reason bytes
+//       13 waitlist limit (-1 none), 14 modality, 15 cancel_reason bytes,
+//       16 start (unix s), 17 venue name (LocalizedText bytes), 18 venue
+//       address. A changed start or venue publishes offering_rescheduled.
 // Returns 1 if applied, 0 if not newer than what is stored.
 const RedisScript& PutOfferingFactsScript() {
   static const RedisScript* script = Make(R"lua(
 local oid = ARGV[4]
 local key = k('off', oid)
-local prior = redis.call('HMGET', key, 'ver', 'cap', 'cancelled')
+local prior = redis.call('HMGET', key, 'ver', 'cap', 'cancelled', 'start', 'vname', 'vaddr')
 if prior[1] and tonumber(prior[1]) >= tonumber(ARGV[5]) then return 0 end
 redis.call('HSET', key, 'ver', ARGV[5], 'name', ARGV[6], 'prog', ARGV[7], 'cap', ARGV[8],
            'open', ARGV[9], 'close', ARGV[10], 'end', ARGV[11], 'cancelled', ARGV[12],
-           'wlimit', ARGV[13], 'modality', ARGV[14])
+           'wlimit', ARGV[13], 'modality', ARGV[14], 'start', ARGV[16], 'vname', ARGV[17],
+           'vaddr', ARGV[18])
 if not prior[1] then return 1 end
 if ARGV[12] == '1' and prior[3] ~= '1' then
   for _, eid in ipairs(redis.call('SMEMBERS', k('seated', oid))) do
-    cancel(eid, 'offering cancelled', ARGV[15])
+    cancel(eid, 'offering cancelled', ARGV[15], 'offering')
   end
   for _, eid in ipairs(redis.call('ZRANGE', k('wl', oid), 0, -1)) do
-    cancel(eid, 'offering cancelled', ARGV[15])
+    cancel(eid, 'offering cancelled', ARGV[15], 'offering')
   end
   publish_seats(oid)
 elseif prior[2] ~= ARGV[8] then
   promote(oid)
   publish_seats(oid)
+end
+-- Facts stored before start and venue were kept have no 'start': nothing
+-- to compare with, so no notification.
+if ARGV[12] ~= '1' and prior[4] and
+   (prior[4] ~= ARGV[16] or prior[5] ~= ARGV[17] or prior[6] ~= ARGV[18]) then
+  publish('offering_rescheduled', ARGV[6], 23,
+          pb_bytes(1, ARGV[6]) .. pb_time(2, tonumber(ARGV[16]) * 1000) ..
+          pb_time(3, tonumber(prior[4]) * 1000) .. pb_bytes(4, ARGV[17]) .. pb_bytes(5, ARGV[18]))
 end
 return 1
 )lua");
@@ -391,6 +408,8 @@ for _, eid in ipairs(redis.call('ZRANGE', k('le', lid), 0, -1)) do
     touched[#touched + 1] = oid
   end
   redis.call('ZREM', k('roster', oid), eid)
+  redis.call('ZREM', k('remind'), eid)
+  redis.call('HDEL', k('remindn'), eid)
   for id in string.gmatch(redis.call('HGET', k('evs'), eid) or '', '%S+') do
     redis.call('XDEL', STREAM, id)
   end
@@ -403,6 +422,11 @@ for _, oid in ipairs(touched) do
   publish_seats(oid)
 end
 for _, key in ipairs(redis.call('SMEMBERS', k('lreq', lid))) do redis.call('DEL', key) end
+-- The learner's notifications not yet trimmed, in their backends' streams.
+for backend, id in string.gmatch(redis.call('GET', k('lntf', lid)) or '', '(%S+) (%S+)') do
+  redis.call('XDEL', k('ntf', backend), id)
+end
+redis.call('DEL', k('lntf', lid))
 redis.call('DEL', k('le', lid), k('active', lid), k('lreq', lid))
 if ARGV[5] ~= '' and redis.call('HGET', k('subjects'), ARGV[5]) == lid then
   redis.call('HDEL', k('subjects'), ARGV[5])

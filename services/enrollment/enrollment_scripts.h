@@ -26,9 +26,21 @@
 //   enr:{0}:req:{e|l}:{id} HASH fingerprint and original response, 24 h
 //   enr:{0}:seq            STRING enrollment sequence
 //   enr:{0}:events         STREAM the enrollment events
+// Notifications (notification_scripts.cc):
+//   enr:{0}:ntf:{backend}  STREAM a mobile backend's notifications, field
+//                               "n" = Notification (no cursor), trimmed to
+//                               the retention
+//   enr:{0}:ntftrim:{backend} STRING the newest id trimmed from it
+//   enr:{0}:ntfcursor      STRING the last event id translated
+//   enr:{0}:lntf:{learner} STRING "{backend} {id} " per notification about
+//                               the learner (for erasure)
+//   enr:{0}:remind         ZSET confirmed enrollment ids by reminder due (ms)
+//   enr:{0}:remindn        HASH enrollment id -> "{backend} {Notification}",
+//                               or "sent" once the reminder went out
 #ifndef GNLC_SERVICES_ENROLLMENT_ENROLLMENT_SCRIPTS_H_
 #define GNLC_SERVICES_ENROLLMENT_ENROLLMENT_SCRIPTS_H_
 
+#include "absl/strings/string_view.h"
 #include "common/redis/redis_script.h"
 
 namespace gnlc::enrollment {
@@ -46,6 +58,14 @@ const RedisScript& ViewScript();
 const RedisScript& ListScript();
 const RedisScript& SeatsScript();
 const RedisScript& EraseLearnerScript();
+
+// notification_scripts.cc: see notification_translator.h.
+const RedisScript& CommitNotificationsScript();
+const RedisScript& DueRemindersScript();
+
+// A script of `body` after the shared prelude (key names, record states,
+// the event writers).
+const RedisScript* MakeEnrollmentScript(absl::string_view body);
 
 }  // namespace gnlc::enrollment
 

@@ -31,6 +31,7 @@ EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* po
       tokens_(options.page_token_secret),
       partner_programs_(city_),
       pool_(pool),
+      hub_(pool, metrics, "enrollment.gnlc.org"),
       aof_rewrite_interval_(AofRewriteInterval()) {
   ServeRpcs();
 }
@@ -52,11 +53,18 @@ void EnrollmentService::StartFollowingCatalog() {
       std::make_unique<StreamFollower>(options_.redis, kPartnershipStream, "0",
                                        [this](const Event& e) { partner_programs_.Apply(e); });
   partnership_follower_->Start();
+  translator_ = std::make_unique<NotificationTranslator>(
+      options_.redis, pool_, &store_, city_, clock_, NotificationSettings::FromEnvironment(),
+      [this] { hub_.Wake(); });
+  translator_->Start();
+  hub_.Start();
 }
 
 void EnrollmentService::Stop() {
   if (catalog_consumer_ != nullptr) catalog_consumer_->Stop();
   if (partnership_follower_ != nullptr) partnership_follower_->Stop();
+  if (translator_ != nullptr) translator_->Stop();
+  hub_.Stop();
 }
 
 absl::Status EnrollmentService::ApplyCatalogEvent(const Event& event) {
@@ -159,6 +167,12 @@ void EnrollmentService::ServeRpcs() {
   GNLC_ENROLLMENT_RPC(SubmitFeedback);
   GNLC_ENROLLMENT_RPC(ExportLearnerData);
   GNLC_ENROLLMENT_RPC(EraseLearner);
+  ServeServerStream<pb::SubscribeNotificationsRequest>(
+      "SubscribeNotifications",
+      [this](grpc::CallbackServerContext*, const CallAuth& call,
+             const pb::SubscribeNotificationsRequest& req) {
+        return DoSubscribeNotifications(call, req);
+      });
 #undef GNLC_ENROLLMENT_RPC
 #undef GNLC_ENROLLMENT_PUBLIC_RPC
   CheckAllServed();

@@ -25,6 +25,8 @@
 #include "gnlc/enrollment/v1/enrollment_service.grpc.pb.h"
 #include "services/catalog/catalog_client.h"
 #include "services/enrollment/enrollment_store.h"
+#include "services/enrollment/notification_hub.h"
+#include "services/enrollment/notification_translator.h"
 #include "services/enrollment/partner_programs.h"
 
 namespace gnlc::enrollment {
@@ -39,8 +41,12 @@ class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
   ~EnrollmentService() override;
 
   // Keeps offering facts current from the catalog's events, and which
-  // partners deliver which programs from the partnership service's.
+  // partners deliver which programs from the partnership service's; and
+  // translates changes into mobile backends' notifications.
   void StartFollowingCatalog();
+  const NotificationHub& notifications() const { return hub_; }
+  // Ends open notification streams (server shutdown: GnlcServer::OnShutdown).
+  void CloseNotificationStreams() { hub_.CloseAll(); }
   void Stop();
 
  private:
@@ -76,6 +82,9 @@ class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
                                          pb::RecordEmploymentOutcomeResponse& resp);
   absl::Status DoSubmitFeedback(const CallAuth& call, const pb::SubmitFeedbackRequest& req,
                                 pb::SubmitFeedbackResponse& resp);
+  // notification_rpcs.cc
+  absl::StatusOr<grpc::ServerWriteReactor<grpc::ByteBuffer>*> DoSubscribeNotifications(
+      const CallAuth& call, const pb::SubscribeNotificationsRequest& req);
 
   // access_checks.cc: the "own" rules of the permission table.
   absl::Status CheckLearnerAccess(const CallAuth& call, absl::string_view learner_id);
@@ -109,6 +118,8 @@ class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
   PartnerPrograms partner_programs_;
   std::unique_ptr<StreamFollower> partnership_follower_;
   RedisPool* pool_;
+  NotificationHub hub_;
+  std::unique_ptr<NotificationTranslator> translator_;
   const absl::Duration aof_rewrite_interval_;
   absl::Mutex rewrite_mu_;
   absl::Time last_rewrite_ ABSL_GUARDED_BY(rewrite_mu_) = absl::InfinitePast();

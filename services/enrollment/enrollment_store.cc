@@ -70,6 +70,9 @@ OfferingFacts FactsOf(const Offering& offering, absl::string_view offering_id,
   f.waitlist_limit = offering.has_waitlist_limit() ? offering.waitlist_limit() : -1;
   f.modality = offering.modality();
   f.cancel_reason = offering.cancel_reason().SerializeAsString();
+  f.start = offering.start_time().seconds();
+  f.venue_name = offering.venue().name().SerializeAsString();
+  f.venue_address = offering.venue().address();
   return f;
 }
 
@@ -235,12 +238,13 @@ absl::StatusOr<std::optional<pb::Enrollment>> EnrollmentStore::Enroll(
 }
 
 absl::StatusOr<pb::Enrollment> EnrollmentStore::Cancel(
-    absl::string_view enrollment_id, const gnlc::type::v1::LocalizedText& reason) {
+    absl::string_view enrollment_id, const gnlc::type::v1::LocalizedText& reason,
+    absl::string_view actor) {
   const std::string history_reason =
       !reason.en().empty() ? reason.en() : (!reason.zh().empty() ? reason.zh() : "cancelled");
   const std::string reason_blob = reason.SerializeAsString();
   ASSIGN_OR_RETURN(RedisReply reply,
-                   Run(CancelScript(), {enrollment_id, history_reason, reason_blob}));
+                   Run(CancelScript(), {enrollment_id, history_reason, reason_blob, actor}));
   const absl::string_view outcome = Outcome(reply);
   if (outcome == "OK") return ParseEnrollment(reply.view()[1].str(), 0);
   if (outcome == "NOT_FOUND") {
@@ -338,9 +342,10 @@ absl::StatusOr<std::optional<OfferingFacts>> EnrollmentStore::ReadOfferingFacts(
     absl::string_view offering_id) {
   ASSIGN_OR_RETURN(RedisReply reply,
                    pool_->Command({"HMGET", absl::StrCat("enr:{0}:off:", offering_id), "ver",
-                                   "prog", "end", "cancelled", "modality", "name"}));
+                                   "prog", "end", "cancelled", "modality", "name", "start",
+                                   "vname", "vaddr"}));
   const ReplyView r = reply.view();
-  if (r.size() < 6 || r[0].is_nil()) return std::nullopt;
+  if (r.size() < 9 || r[0].is_nil()) return std::nullopt;
   OfferingFacts f;
   f.offering_id = std::string(offering_id);
   (void)absl::SimpleAtoi(r[0].str(), &f.version);
@@ -349,6 +354,9 @@ absl::StatusOr<std::optional<OfferingFacts>> EnrollmentStore::ReadOfferingFacts(
   f.cancelled = r[3].str() == "1";
   (void)absl::SimpleAtoi(r[4].str(), &f.modality);
   f.name = std::string(r[5].str());
+  (void)absl::SimpleAtoi(r[6].str(), &f.start);
+  f.venue_name = std::string(r[7].str());
+  f.venue_address = std::string(r[8].str());
   return f;
 }
 
@@ -375,9 +383,11 @@ absl::Status EnrollmentStore::PutOfferingFacts(const OfferingFacts& f) {
   const std::string end = std::to_string(f.end);
   const std::string limit = std::to_string(f.waitlist_limit);
   const std::string modality = std::to_string(f.modality);
+  const std::string start = std::to_string(f.start);
   return Run(PutOfferingFactsScript(),
              {f.offering_id, version, f.name, f.program_id, capacity, open, close, end,
-              f.cancelled ? "1" : "0", limit, modality, f.cancel_reason})
+              f.cancelled ? "1" : "0", limit, modality, f.cancel_reason, start, f.venue_name,
+              f.venue_address})
       .status();
 }
 

@@ -38,6 +38,9 @@ struct OfferingFacts {
   int32_t waitlist_limit = -1;  // -1: no limit
   int32_t modality = 0;
   std::string cancel_reason;  // serialized LocalizedText
+  int64_t start = 0;          // unix seconds
+  std::string venue_name;     // serialized LocalizedText
+  std::string venue_address;
 };
 OfferingFacts FactsOf(const gnlc::catalog::v1::Offering& offering, absl::string_view offering_id,
                       absl::string_view program_id);
@@ -98,8 +101,10 @@ class EnrollmentStore final {
       const pb::Enrollment& confirmed, const pb::Enrollment& waitlisted);
   // Cancels a confirmed or waitlisted enrollment and promotes from the
   // waitlist in the same step. FAILED_PRECONDITION if not active.
+  // `actor`: "learner" (the resident) or "city" (staff), for notifications.
   absl::StatusOr<pb::Enrollment> Cancel(absl::string_view enrollment_id,
-                                        const gnlc::type::v1::LocalizedText& reason);
+                                        const gnlc::type::v1::LocalizedText& reason,
+                                        absl::string_view actor);
   // Replaces an enrollment read as `expected_blob` (ABORTED if it changed)
   // and publishes `change`. `completing` moves it from CONFIRMED to
   // COMPLETED, keeping its seat counted.

@@ -26,11 +26,17 @@ absl::Status EnrollmentService::DoCreateLearner(const CallAuth& call,
     }
     subject = call.caller.subject;
   }
+  // The backend the learner came through gets their notifications: the
+  // resident token's azp, or what a city admin (an import) names.
+  std::string backend = call.caller.role == auth::Role::kResident ? call.caller.client
+                                                                  : req.learner().backend();
+  if (!backend.empty()) RETURN_IF_ERROR(ValidateId("learner.backend", backend));
   const std::string fingerprint = std::to_string(RequestFingerprint(req));
   pb::Learner learner;
   learner.set_external_subject(subject);
   learner.set_district(req.learner().district());
   learner.set_age_band(req.learner().age_band());
+  learner.set_backend(backend);
   *learner.mutable_consents() = req.learner().consents();
   *learner.mutable_create_time() = TimestampFromTime(clock_());
   *learner.mutable_update_time() = learner.create_time();

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   gnlc::enrollment::EnrollmentService enrollment(*options, &pool, &metrics);
   gnlc::GnlcServer server(*options, &metrics);
   server.AddService(&enrollment, "gnlc.enrollment.v1.EnrollmentService");
+  server.OnShutdown([&enrollment] { enrollment.CloseNotificationStreams(); });
   if (auto started = server.Start(); !started.ok()) {
     gnlc::LogJson("error", "cannot start", {{"error", std::string(started.message())}});
     return 1;

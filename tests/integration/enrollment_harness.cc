@@ -35,6 +35,7 @@ std::unique_ptr<EnrollmentServer> EnrollmentServer::Start(const std::string& red
                                                    std::move(clock));
   r->server = std::make_unique<GnlcServer>(options, r->metrics.get());
   r->server->AddService(r->service.get(), "gnlc.enrollment.v1.EnrollmentService");
+  r->server->OnShutdown([service = r->service.get()] { service->CloseNotificationStreams(); });
   const absl::Status started = r->server->Start();
   EXPECT_TRUE(started.ok()) << started;
   r->service->StartFollowingCatalog();

@@ -42,6 +42,7 @@ enum Who {
   kAnalyst,
   kCityAdmin,
   kService,
+  kMobileBackend,
   kPeerCity,
   kCallers
 };
@@ -53,6 +54,7 @@ constexpr const char* kWhoNames[kCallers] = {"anonymous",
                                              "analyst",
                                              "city_admin",
                                              "service(enrollment)",
+                                             "mobile_backend",
                                              "peer city"};
 
 // O OK, U UNAUTHENTICATED, P PERMISSION_DENIED, N NOT_FOUND, A ALREADY_EXISTS,
@@ -267,6 +269,8 @@ class PermissionMatrixTest : public ::testing::Test {
         return token("city_admin", "admin-1");
       case kService:
         return token("service", "enrollment");
+      case kMobileBackend:
+        return token("mobile_backend", "nanjing-app");
       default:
         return "";
     }
@@ -298,29 +302,29 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
                    absl::FormatTime("%Y", absl::Now(), absl::UTCTimeZone()), "}");
   auto quoted = [](const std::string& s) { return absl::StrCat("\"", s, "\""); };
   // Columns: anon, res(own), res(other's), partner(member), partner(not),
-  //          analyst, city_admin, service, peer city.
+  //          analyst, city_admin, service, mobile_backend, peer city.
   const std::vector<Row> rows = {
       // --- catalog: the public catalog is for everyone; changes for the city.
-      {"catalog.CreateProgram", "", "UPPPPPOPP",
+      {"catalog.CreateProgram", "", "UPPPPPOPPP",
        [&](const Fresh&) {
          cpb::CreateProgramRequest r;
          r.set_parent("cities/nanjing");
          *r.mutable_program() = catalog::testing::NewProgram("矩阵", "Matrix");
          return Json(r);
        }},
-      {"catalog.GetProgram", "", "OOOOOOOOP",
+      {"catalog.GetProgram", "", "OOOOOOOOOP",
        [&](const Fresh&) { return absl::StrCat(R"({"name":)", quoted(program_), "}"); }},
-      {"catalog.UpdateProgram", "", "UPPPPPOPP",
+      {"catalog.UpdateProgram", "", "UPPPPPOPPP",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"program":{"name":)", quoted(f.program),
                              R"(,"title":{"zh":"新名","en":"New name"}},"updateMask":"title"})");
        }},
-      {"catalog.DeleteProgram", "", "UPPPPPOPP",
+      {"catalog.DeleteProgram", "", "UPPPPPOPPP",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.program), "}"); }},
-      {"catalog.ListPrograms", "", "OOOOOOOOP", [&](const Fresh&) { return "{" + city + "}"; }},
-      {"catalog.SearchPrograms", "", "OOOOOOOOP",
+      {"catalog.ListPrograms", "", "OOOOOOOOOP", [&](const Fresh&) { return "{" + city + "}"; }},
+      {"catalog.SearchPrograms", "", "OOOOOOOOOP",
        [&](const Fresh&) { return "{" + city + R"(,"query":"skills"})"; }},
-      {"catalog.CreateOffering", "", "UPPPPPOPP",
+      {"catalog.CreateOffering", "", "UPPPPPOPPP",
        [&](const Fresh& f) {
          cpb::CreateOfferingRequest r;
          r.set_parent(f.program);
@@ -328,61 +332,61 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
              catalog::testing::NewOffering(absl::Now(), absl::Hours(96), 32.05, 118.78, "gulou");
          return Json(r);
        }},
-      {"catalog.GetOffering", "", "OOOOOOOOP",
+      {"catalog.GetOffering", "", "OOOOOOOOOP",
        [&](const Fresh&) { return absl::StrCat(R"({"name":)", quoted(offering_), "}"); }},
-      {"catalog.UpdateOffering", "", "UPPPPPOPP",
+      {"catalog.UpdateOffering", "", "UPPPPPOPPP",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"offering":{"name":)", quoted(f.offering),
                              R"(,"capacity":{"seats":40}},"updateMask":"capacity"})");
        }},
-      {"catalog.CancelOffering", "", "UPPPPPOPP",
+      {"catalog.CancelOffering", "", "UPPPPPOPPP",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"name":)", quoted(f.offering), R"(,"reason":{"en":"matrix"}})");
        }},
-      {"catalog.ListOfferings", "", "OOOOOOOOP",
+      {"catalog.ListOfferings", "", "OOOOOOOOOP",
        [&](const Fresh&) { return absl::StrCat(R"({"parent":)", quoted(program_), "}"); }},
-      {"catalog.BatchGetOfferings", "", "OOOOOOOOP",
+      {"catalog.BatchGetOfferings", "", "OOOOOOOOOP",
        [&](const Fresh&) { return absl::StrCat(R"({"names":[)", quoted(offering_), "]}"); }},
-      {"catalog.ListProgramChanges", "", "UPPPPPOPO",
+      {"catalog.ListProgramChanges", "", "UPPPPPOPPO",
        [&](const Fresh&) { return "{" + city + "}"; }},
-      {"catalog.GetFeedDigest", "", "UPPPPPOPO",
+      {"catalog.GetFeedDigest", "", "UPPPPPOPPO",
        [&](const Fresh&) { return "{" + city + R"(,"bucketCount":16})"; }},
-      {"catalog.ListPeerStatuses", "", "UPPPPOOPP", [&](const Fresh&) { return "{" + city + "}"; }},
+      {"catalog.ListPeerStatuses", "", "UPPPPOOPPP", [&](const Fresh&) { return "{" + city + "}"; }},
 
       // --- enrollment: a resident's own records; rosters for the city and
       // the delivering partner; no peer port.
-      {"enrollment.CreateLearner", "(own subject already has one)", "UAOPPPOP-",
+      {"enrollment.CreateLearner", "(own subject already has one)", "UAOPPPOPP-",
        [&](const Fresh&) {
          return "{" + city + R"(,"learner":{"district":"gulou","ageBand":"AGE_BAND_ADULT"}})";
        }},
-      {"enrollment.GetLearner", "", "UONPPPOP-",
+      {"enrollment.GetLearner", "", "UONPPPOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
-      {"enrollment.UpdateLearner", "", "UONPPPOP-",
+      {"enrollment.UpdateLearner", "", "UONPPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"learner":{"name":)", quoted(f.learner),
                              R"(,"district":"xuanwu"},"updateMask":"district"})");
        }},
-      {"enrollment.CreateEnrollment", "", "UONPPPOP-",
+      {"enrollment.CreateEnrollment", "", "UONPPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat("{", city, R"(,"learner":)", quoted(f.learner), R"(,"offering":)",
                              quoted(second_offering_), "}");
        }},
-      {"enrollment.GetEnrollment", "", "UONONPOP-",
+      {"enrollment.GetEnrollment", "", "UONONPOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.enrollment), "}"); }},
-      {"enrollment.CancelEnrollment", "", "UONPPPOP-",
+      {"enrollment.CancelEnrollment", "", "UONPPPOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.enrollment), "}"); }},
-      {"enrollment.ListEnrollments", "(a learner's)", "UONPPPOP-",
+      {"enrollment.ListEnrollments", "(a learner's)", "UONPPPOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"learner":)", quoted(f.learner), "}"); }},
-      {"enrollment.ListEnrollments", "(an offering's roster)", "UPPOPPOP-",
+      {"enrollment.ListEnrollments", "(an offering's roster)", "UPPOPPOPP-",
        [&](const Fresh&) { return absl::StrCat(R"({"offering":)", quoted(offering_), "}"); }},
-      {"enrollment.CompleteEnrollment", "", "UPPONPOP-",
+      {"enrollment.CompleteEnrollment", "", "UPPONPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"name":)", quoted(f.enrollment),
                              R"(,"completion":{"outcome":"COMPLETION_OUTCOME_PASSED","hours":8}})");
        }},
-      {"enrollment.GetOfferingSeats", "", "UOOOOOOP-",
+      {"enrollment.GetOfferingSeats", "", "UOOOOOOPP-",
        [&](const Fresh&) { return absl::StrCat(R"({"offering":)", quoted(offering_), "}"); }},
-      {"enrollment.RecordEmploymentOutcome", "", "UPPONPOP-",
+      {"enrollment.RecordEmploymentOutcome", "", "UPPONPOPP-",
        [&](const Fresh& f) {
          epb::RecordEmploymentOutcomeRequest r;
          r.set_enrollment(f.completed);
@@ -390,86 +394,86 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
          *r.mutable_outcome()->mutable_employed_since() = At(absl::Now() - absl::Hours(24));
          return Json(r);
        }},
-      {"enrollment.SubmitFeedback", "", "UONPPPOP-",
+      {"enrollment.SubmitFeedback", "", "UONPPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"enrollment":)", quoted(f.completed),
                              R"(,"feedback":{"rating":5}})");
        }},
-      {"enrollment.ExportLearnerData", "", "UONPPPOP-",
+      {"enrollment.ExportLearnerData", "", "UONPPPOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
-      {"enrollment.EraseLearner", "", "UONPPPOP-",
+      {"enrollment.EraseLearner", "", "UONPPPOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
 
       // --- partnership: staff and partners read; a partner changes only
       // what it is a member of; no peer port.
-      {"partnership.CreatePartner", "", "UPPPPPOP-",
+      {"partnership.CreatePartner", "", "UPPPPPOPP-",
        [&](const Fresh&) {
          return "{" + city +
                 R"(,"partner":{"type":"ORGANISATION_TYPE_NGO","displayName":{"en":"New"},"homeCity":"nanjing"}})";
        }},
-      {"partnership.GetPartner", "", "UPPOOOOP-",
+      {"partnership.GetPartner", "", "UPPOOOOPP-",
        [&](const Fresh&) { return absl::StrCat(R"({"name":)", quoted(p1_), "}"); }},
-      {"partnership.UpdatePartner", "(P1's record)", "UPPOPPOP-",
+      {"partnership.UpdatePartner", "(P1's record)", "UPPOPPOPP-",
        [&](const Fresh&) {
          return absl::StrCat(R"({"partner":{"name":)", quoted(p1_),
                              R"(,"website":"https://p1.example.org"},"updateMask":"website"})");
        }},
-      {"partnership.ListPartners", "", "UPPOOOOP-", [&](const Fresh&) { return "{" + city + "}"; }},
-      {"partnership.CreatePartnership", "", "UPPPPPOP-",
+      {"partnership.ListPartners", "", "UPPOOOOPP-", [&](const Fresh&) { return "{" + city + "}"; }},
+      {"partnership.CreatePartnership", "", "UPPPPPOPP-",
        [&](const Fresh&) {
          ppb::CreatePartnershipRequest r;
          r.set_parent("cities/nanjing");
          *r.mutable_partnership() = PartnershipWith({p1_, p4_});
          return Json(r);
        }},
-      {"partnership.GetPartnership", "", "UPPOOOOP-",
+      {"partnership.GetPartnership", "", "UPPOOOOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.partnership), "}"); }},
-      {"partnership.UpdatePartnership", "", "UPPOPPOP-",
+      {"partnership.UpdatePartnership", "", "UPPOPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":{"name":)", quoted(f.partnership),
                              R"(,"title":{"en":"Renamed"}},"updateMask":"title"})");
        }},
-      {"partnership.ListPartnerships", "", "UPPOOOOP-",
+      {"partnership.ListPartnerships", "", "UPPOOOOPP-",
        [&](const Fresh&) { return "{" + city + "}"; }},
-      {"partnership.AddPartnershipMember", "", "UPPOPPOP-",
+      {"partnership.AddPartnershipMember", "", "UPPOPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership),
                              R"(,"member":{"partner":)", quoted(p2_),
                              R"(,"role":"MEMBER_ROLE_MEMBER"}})");
        }},
-      {"partnership.RemovePartnershipMember", "", "UPPOPPOP-",
+      {"partnership.RemovePartnershipMember", "", "UPPOPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership), R"(,"partner":)",
                              quoted(p3_), "}");
        }},
-      {"partnership.TransitionPartnership", "", "UPPOPPOP-",
+      {"partnership.TransitionPartnership", "", "UPPOPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"name":)", quoted(f.partnership),
                              R"(,"toState":"PARTNERSHIP_STATE_CONCLUDED","actor":"matrix"})");
        }},
-      {"partnership.RecordFundingCommitment", "(P1 is lead)", "UPPOPPOP-",
+      {"partnership.RecordFundingCommitment", "(P1 is lead)", "UPPOPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership),
                              R"(,"commitment":{"funder":)", quoted(p4_),
                              R"(,"amount":{"currencyCode":"CNY","units":"100"}}})");
        }},
-      {"partnership.RecordDisbursement", "(P1 is lead)", "UPPOPPOP-",
+      {"partnership.RecordDisbursement", "(P1 is lead)", "UPPOPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership),
                              R"(,"disbursement":{"recipientPartner":)", quoted(p3_),
                              R"(,"amount":{"currencyCode":"CNY","units":"10"}}})");
        }},
-      {"partnership.GetFundingSummary", "", "UPPOOOOP-",
+      {"partnership.GetFundingSummary", "", "UPPOOOOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership), "}");
        }},
-      {"partnership.ListPartnershipPrograms", "", "UPPOOOOP-",
+      {"partnership.ListPartnershipPrograms", "", "UPPOOOOPP-",
        [&](const Fresh&) { return absl::StrCat(R"({"partnership":)", quoted(delivering_), "}"); }},
 
       // --- analytics: analysts and the city; peers only the scorecard.
-      {"analytics.GetScorecard", "", "UPPPPOOPO",
+      {"analytics.GetScorecard", "", "UPPPPOOPPO",
        [&](const Fresh&) { return "{" + city + "," + year + "}"; }},
-      {"analytics.GetIndicatorSeries", "", "UPPPPOOPP",
+      {"analytics.GetIndicatorSeries", "", "UPPPPOOPPP",
        [&](const Fresh&) {
          const std::string y = absl::FormatTime("%Y", absl::Now(), absl::UTCTimeZone());
          return "{" + city +
@@ -477,12 +481,12 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
                              R"("fromPeriod":{"kind":"PERIOD_KIND_YEAR","year":)", y, "},",
                              R"("toPeriod":{"kind":"PERIOD_KIND_YEAR","year":)", y, "}}");
        }},
-      {"analytics.GetBreakdown", "", "UPPPPOOPP",
+      {"analytics.GetBreakdown", "", "UPPPPOOPPP",
        [&](const Fresh&) {
          return "{" + city + R"(,"indicator":"INDICATOR_PARTICIPATION_RATE",)" + year +
                 R"(,"dimension":"DIMENSION_DISTRICT"})";
        }},
-      {"analytics.SetTarget", "", "UPPPPPOPP",
+      {"analytics.SetTarget", "", "UPPPPPOPPP",
        [&](const Fresh&) {
          const int y = absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()).year();
          return "{" + city +
@@ -491,8 +495,8 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
                              R"("baselinePeriod":{"kind":"PERIOD_KIND_YEAR","year":)", y, "},",
                              R"("deadline":")", y + 3, R"(-12-31T00:00:00Z"}})");
        }},
-      {"analytics.ListTargets", "", "UPPPPOOPP", [&](const Fresh&) { return "{" + city + "}"; }},
-      {"analytics.CompareCities", "", "UPPPPOOPP",
+      {"analytics.ListTargets", "", "UPPPPOOPPP", [&](const Fresh&) { return "{" + city + "}"; }},
+      {"analytics.CompareCities", "", "UPPPPOOPPP",
        [&](const Fresh&) { return "{" + city + R"(,"timeoutMs":200})"; }},
   };
 
@@ -505,6 +509,8 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
   }
   for (const std::string& method : ctl::ListMethods()) {
     if (method.rfind("gnlc.", 0) != 0) continue;  // health, reflection
+    // A server stream: notifications_test checks each caller's access.
+    if (method == "gnlc.enrollment.v1.EnrollmentService/SubscribeNotifications") continue;
     EXPECT_TRUE(covered.contains(method)) << method << " has no row in the permission matrix";
   }
 

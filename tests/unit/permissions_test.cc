@@ -74,20 +74,20 @@ TEST(Permissions, PeerCitiesReachOnlyTheFeedItsDigestAndTheScorecard) {
 TEST(Permissions, ServiceTokensReachOnlyWhatTheirServiceNeeds) {
   for (const char* service : {"enrollment", "partnership"}) {
     for (const MethodPolicy& p : AllPolicies()) {
-      const bool open = AccessFor(p, Caller{Role::kService, service, "", ""}) != Access::kDeny;
+      const bool open = AccessFor(p, Caller{Role::kService, service, "", "", ""}) != Access::kDeny;
       const bool catalog_read = absl::StartsWith(p.method, "gnlc.catalog.v1.") &&
                                 p.kind == CallKind::kRead && p.anonymous == Access::kAny;
       EXPECT_EQ(open, catalog_read) << service << " " << p.method;
     }
   }
   for (const MethodPolicy& p : AllPolicies()) {
-    EXPECT_EQ(AccessFor(p, Caller{Role::kService, "analytics", "", ""}), Access::kDeny) << p.method;
+    EXPECT_EQ(AccessFor(p, Caller{Role::kService, "analytics", "", "", ""}), Access::kDeny) << p.method;
   }
 }
 
 TEST(Permissions, CityAdminsMayCallEverythingOfTheirCity) {
   for (const MethodPolicy& p : AllPolicies()) {
-    EXPECT_EQ(AccessFor(p, Caller{Role::kCityAdmin, "admin", "", ""}), Access::kAny) << p.method;
+    EXPECT_EQ(AccessFor(p, Caller{Role::kCityAdmin, "admin", "", "", ""}), Access::kAny) << p.method;
   }
 }
 

@@ -1,0 +1,93 @@
+// The scripts that turn translated notifications into entries of each
+// backend's stream, and due reminders into notifications. Both run in every
+// replica; atomicity makes each notification happen once.
+#include "services/enrollment/enrollment_scripts.h"
+
+namespace gnlc::enrollment {
+namespace {
+
+// Appends one notification to `backend`'s stream (id from the service's
+// clock, so ids and the retention share one timeline), trimming what is older
+// than MINID (ms) and remembering the newest trimmed id (for CURSOR_EXPIRED)
+// and the entry under the learner (for erasure).
+constexpr absl::string_view kNotify = R"lua(
+local function notify(backend, lid, bytes, minid)
+  local stream = k('ntf', backend)
+  local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
+  if oldest and tonumber(string.match(oldest[1], '^(%d+)')) < tonumber(minid) then
+    local gone = redis.call('XREVRANGE', stream, '(' .. minid .. '-0', '-', 'COUNT', 1)[1]
+    if gone then redis.call('SET', k('ntftrim', backend), gone[1]) end
+  end
+  -- Ids in the service's clock (NOW), like the retention that trims them;
+  -- if another replica's clock ran ahead, Redis picks the next id itself.
+  local id = redis.pcall('XADD', stream, 'MINID', minid, NOW .. '-*', 'n', bytes)
+  if type(id) == 'table' and id.err then
+    id = redis.call('XADD', stream, 'MINID', minid, '*', 'n', bytes)
+  end
+  redis.call('APPEND', k('lntf', lid), backend .. ' ' .. id .. ' ')
+  return id
+end
+)lua";
+
+}  // namespace
+
+// ARGV: 4 cursor the batch was read after ('' if never set), 5 the batch's
+// last event id, 6 MINID (ms), 7 notification count n, then n x (backend,
+// learner id, Notification bytes), then reminder changes x (op, enrollment
+// id, due ms, "{backend} {Notification}"): op "S" schedules (a confirmed
+// enrollment not yet reminded), "X" drops. Returns {'OK'} or {'CONFLICT'}
+// when another replica committed this batch first.
+const RedisScript& CommitNotificationsScript() {
+  static const RedisScript* script = MakeEnrollmentScript(std::string(kNotify) + R"lua(
+if (redis.call('GET', k('ntfcursor')) or '') ~= ARGV[4] then return {'CONFLICT'} end
+redis.call('SET', k('ntfcursor'), ARGV[5])
+local i = 8
+for _ = 1, tonumber(ARGV[7]) do
+  -- An erased learner gets nothing (their erasure may have come between
+  -- the translation and this commit).
+  if redis.call('HEXISTS', k('learners'), ARGV[i + 1]) == 1 then
+    notify(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[6])
+  end
+  i = i + 3
+end
+while i <= #ARGV do
+  local op, eid = ARGV[i], ARGV[i + 1]
+  if op == 'S' then
+    if redis.call('HGET', k('remindn'), eid) ~= 'sent' and meta(eid) == CONFIRMED then
+      redis.call('ZADD', k('remind'), ARGV[i + 2], eid)
+      redis.call('HSET', k('remindn'), eid, ARGV[i + 3])
+    end
+  else
+    redis.call('ZREM', k('remind'), eid)
+    redis.call('HDEL', k('remindn'), eid)
+  end
+  i = i + 4
+end
+return {'OK'}
+)lua");
+  return *script;
+}
+
+// ARGV: 4 now (ms), 5 MINID (ms), 6 most reminders to send. Sends each due
+// reminder of a still confirmed enrollment once. Returns how many were due.
+const RedisScript& DueRemindersScript() {
+  static const RedisScript* script = MakeEnrollmentScript(std::string(kNotify) + R"lua(
+local due = redis.call('ZRANGEBYSCORE', k('remind'), '-inf', ARGV[4], 'LIMIT', 0, ARGV[6])
+for _, eid in ipairs(due) do
+  redis.call('ZREM', k('remind'), eid)
+  local v = redis.call('HGET', k('remindn'), eid)
+  local state, lid = meta(eid)
+  if v and v ~= 'sent' and state == CONFIRMED then
+    local space = string.find(v, ' ', 1, true)
+    notify(string.sub(v, 1, space - 1), lid, string.sub(v, space + 1), ARGV[5])
+    redis.call('HSET', k('remindn'), eid, 'sent')
+  else
+    redis.call('HDEL', k('remindn'), eid)
+  end
+end
+return #due
+)lua");
+  return *script;
+}
+
+}  // namespace gnlc::enrollment
