@@ -81,7 +81,8 @@ absl::StatusOr<Caller> CallerFromClaims(const nlohmann::json& claims) {
   } else if (role == "mobile_backend") {
     caller.role = Role::kMobileBackend;
     if (!ValidateId("sub", caller.subject).ok()) {
-      return BadClaims("a mobile_backend token's sub must be a backend id: 1 to 63 of a-z, 0-9 and -");
+      return BadClaims(
+          "a mobile_backend token's sub must be a backend id: 1 to 63 of a-z, 0-9 and -");
     }
   } else {
     return BadClaims(

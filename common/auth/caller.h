@@ -21,8 +21,8 @@ enum class Role : uint8_t {
   kPartnerAdmin,  // claim "partner": a partner id of this city
   kAnalyst,
   kCityAdmin,
-  kService,   // sub: a gnlc service name ("enrollment")
-  kPeerCity,  // by client certificate, never by token
+  kService,        // sub: a gnlc service name ("enrollment")
+  kPeerCity,       // by client certificate, never by token
   kMobileBackend,  // sub: the backend's id ("nanjing-app"), an id of [a-z0-9-]
 };
 

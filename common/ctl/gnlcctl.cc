@@ -9,6 +9,8 @@
 //   gnlcctl redis-users --dir=redis-users   # users.acl + a password per service
 //   gnlcctl --city=nanjing peers            # the mirrors of peer cities' catalogs
 //   gnlcctl --city=nanjing health enrollment  # exits 0 only if SERVING
+//   gnlcctl --city=nanjing --token=JWT subscribe [--cursor=C] [--limit=N]
+//                                           # a mobile backend's notifications
 //
 // Calls use TLS: the CA is --ca, or the city's development CA under --pki
 // (.run/pki/CITY/tls/ca.crt) when up.sh made one. The token is --token or
@@ -39,6 +41,7 @@
 #include "common/auth/dev_pki.h"
 #include "common/ctl/client_channel.h"
 #include "common/ctl/json_rpc.h"
+#include "common/ctl/subscribe_notifications.h"
 #include "common/status/errors.h"
 #include "gnlc/catalog/v1/catalog_service.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -49,6 +52,10 @@ namespace {
 struct Flags {
   std::string city = "nanjing", network = ".run/network.json", addr, pki = ".run/pki";
   std::string ca, token, token_file, role, sub, partner, dir, cities;
+  // subscribe
+  std::string backend, cursor, partition;
+  bool replay = false;
+  int64_t limit = 0;
   bool plaintext = false;
   bool anonymous = false;
   int timeout_ms = 5000;
@@ -67,6 +74,8 @@ int Usage(const std::string& why) {
       "       gnlcctl list\n"
       "       gnlcctl [--city=ID] peers   (this city's mirrors of its peers' catalogs)\n"
       "       gnlcctl [--city=ID | --addr=HOST:PORT] health [SERVICE]   (exit 0 if SERVING)\n"
+      "       gnlcctl [--city=ID] subscribe [--backend=ID] [--cursor=C | --replay]\n"
+      "               [--partition=I/N] [--limit=N]   (notifications as JSON lines)\n"
       "       gnlcctl token [--city=ID] [--pki=DIR] --role=ROLE --sub=SUBJECT\n"
       "               [--partner=ID] [--ttl_seconds=N]   (development issuer only)\n"
       "       gnlcctl dev-pki [--dir=DIR] --cities=ID[,ID...]\n"
@@ -216,6 +225,35 @@ int PrintHealth(const Flags& f, const std::string& service) {
   return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 1;
 }
 
+// gnlcctl subscribe: SubscribeNotifications of the city's enrollment service.
+int Subscribe(const Flags& f) {
+  gnlc::enrollment::v1::SubscribeNotificationsRequest req;
+  req.set_parent(absl::StrCat("cities/", f.city));
+  req.set_backend(f.backend);
+  req.set_cursor(f.cursor);
+  req.set_replay_retained(f.replay);
+  if (!f.partition.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(f.partition, '/');
+    int i = 0, n = 0;
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &i) || !absl::SimpleAtoi(parts[1], &n)) {
+      return Usage("--partition takes I/N, e.g. 0/3");
+    }
+    req.set_partition(i);
+    req.set_partition_count(n);
+  }
+  std::string addr = f.addr;
+  if (addr.empty()) {
+    auto found = gnlc::ctl::AddressFromNetworkFile(f.network, f.city, "enrollment");
+    if (!found.ok()) return Usage(std::string(found.status().message()));
+    addr = *found;
+  }
+  auto security = Security(f);
+  if (!security.ok()) return Usage(std::string(security.status().message()));
+  auto channel = gnlc::ctl::ClientChannel(addr, *security);
+  return gnlc::ctl::SubscribeNotifications(*channel, req,
+                                           security->plaintext ? security->token : "", f.limit);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -236,7 +274,9 @@ int main(int argc, char** argv) {
     if (value("city", f.city) || value("network", f.network) || value("addr", f.addr) ||
         value("pki", f.pki) || value("ca", f.ca) || value("token", f.token) ||
         value("token_file", f.token_file) || value("role", f.role) || value("sub", f.sub) ||
-        value("partner", f.partner) || value("dir", f.dir) || value("cities", f.cities)) {
+        value("partner", f.partner) || value("dir", f.dir) || value("cities", f.cities) ||
+        value("backend", f.backend) || value("cursor", f.cursor) ||
+        value("partition", f.partition)) {
       continue;
     }
     if (value("timeout_ms", number)) {
@@ -245,6 +285,12 @@ int main(int argc, char** argv) {
       if (!absl::SimpleAtoi(number, &f.ttl_seconds) || f.ttl_seconds <= 0) {
         return Usage("--ttl_seconds takes a positive number");
       }
+    } else if (value("limit", number)) {
+      if (!absl::SimpleAtoi(number, &f.limit) || f.limit < 0) {
+        return Usage("--limit takes a number (0: no limit)");
+      }
+    } else if (a == "--replay") {
+      f.replay = true;
     } else if (a == "--plaintext") {
       f.plaintext = true;
     } else if (a == "--anonymous") {
@@ -276,6 +322,7 @@ int main(int argc, char** argv) {
     return s.ok() ? 0 : 1;
   }
   if (f.args.size() == 1 && f.args[0] == "peers") return PrintPeers(f);
+  if (f.args.size() == 1 && f.args[0] == "subscribe") return Subscribe(f);
   if (!f.args.empty() && f.args.size() <= 2 && f.args[0] == "health") {
     return PrintHealth(f, f.args.size() == 2 ? f.args[1] : "catalog");
   }

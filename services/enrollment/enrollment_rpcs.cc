@@ -79,7 +79,8 @@ absl::Status EnrollmentService::DoCancelEnrollment(const CallAuth& call,
   ASSIGN_OR_RETURN(std::string id, ParseEnrollmentName(req.name(), city_, "name"));
   RETURN_IF_ERROR(ValidateCancelReason(req.reason()));
   RETURN_IF_ERROR(CheckEnrollmentAccess(call, "name", req.name()));
-  ASSIGN_OR_RETURN(pb::Enrollment cancelled, store_.Cancel(id, req.reason(), CancelActor(call.caller)));
+  ASSIGN_OR_RETURN(pb::Enrollment cancelled,
+                   store_.Cancel(id, req.reason(), CancelActor(call.caller)));
   *resp.mutable_enrollment() = std::move(cancelled);
   return absl::OkStatus();
 }

@@ -168,9 +168,8 @@ void EnrollmentService::ServeRpcs() {
   GNLC_ENROLLMENT_RPC(ExportLearnerData);
   GNLC_ENROLLMENT_RPC(EraseLearner);
   ServeServerStream<pb::SubscribeNotificationsRequest>(
-      "SubscribeNotifications",
-      [this](grpc::CallbackServerContext*, const CallAuth& call,
-             const pb::SubscribeNotificationsRequest& req) {
+      "SubscribeNotifications", [this](grpc::CallbackServerContext*, const CallAuth& call,
+                                       const pb::SubscribeNotificationsRequest& req) {
         return DoSubscribeNotifications(call, req);
       });
 #undef GNLC_ENROLLMENT_RPC

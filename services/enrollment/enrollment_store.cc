@@ -237,9 +237,9 @@ absl::StatusOr<std::optional<pb::Enrollment>> EnrollmentStore::Enroll(
   return Unexpected(outcome);
 }
 
-absl::StatusOr<pb::Enrollment> EnrollmentStore::Cancel(
-    absl::string_view enrollment_id, const gnlc::type::v1::LocalizedText& reason,
-    absl::string_view actor) {
+absl::StatusOr<pb::Enrollment> EnrollmentStore::Cancel(absl::string_view enrollment_id,
+                                                       const gnlc::type::v1::LocalizedText& reason,
+                                                       absl::string_view actor) {
   const std::string history_reason =
       !reason.en().empty() ? reason.en() : (!reason.zh().empty() ? reason.zh() : "cancelled");
   const std::string reason_blob = reason.SerializeAsString();
@@ -340,10 +340,10 @@ absl::StatusOr<std::optional<pb::OfferingSeats>> EnrollmentStore::ReadSeats(
 
 absl::StatusOr<std::optional<OfferingFacts>> EnrollmentStore::ReadOfferingFacts(
     absl::string_view offering_id) {
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   pool_->Command({"HMGET", absl::StrCat("enr:{0}:off:", offering_id), "ver",
-                                   "prog", "end", "cancelled", "modality", "name", "start",
-                                   "vname", "vaddr"}));
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      pool_->Command({"HMGET", absl::StrCat("enr:{0}:off:", offering_id), "ver", "prog", "end",
+                      "cancelled", "modality", "name", "start", "vname", "vaddr"}));
   const ReplyView r = reply.view();
   if (r.size() < 9 || r[0].is_nil()) return std::nullopt;
   OfferingFacts f;
@@ -384,10 +384,9 @@ absl::Status EnrollmentStore::PutOfferingFacts(const OfferingFacts& f) {
   const std::string limit = std::to_string(f.waitlist_limit);
   const std::string modality = std::to_string(f.modality);
   const std::string start = std::to_string(f.start);
-  return Run(PutOfferingFactsScript(),
-             {f.offering_id, version, f.name, f.program_id, capacity, open, close, end,
-              f.cancelled ? "1" : "0", limit, modality, f.cancel_reason, start, f.venue_name,
-              f.venue_address})
+  return Run(PutOfferingFactsScript(), {f.offering_id, version, f.name, f.program_id, capacity,
+                                        open, close, end, f.cancelled ? "1" : "0", limit, modality,
+                                        f.cancel_reason, start, f.venue_name, f.venue_address})
       .status();
 }
 

@@ -28,8 +28,8 @@ absl::Status EnrollmentService::DoCreateLearner(const CallAuth& call,
   }
   // The backend the learner came through gets their notifications: the
   // resident token's azp, or what a city admin (an import) names.
-  std::string backend = call.caller.role == auth::Role::kResident ? call.caller.client
-                                                                  : req.learner().backend();
+  std::string backend =
+      call.caller.role == auth::Role::kResident ? call.caller.client : req.learner().backend();
   if (!backend.empty()) RETURN_IF_ERROR(ValidateId("learner.backend", backend));
   const std::string fingerprint = std::to_string(RequestFingerprint(req));
   pb::Learner learner;

@@ -7,9 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/events/event_codec.h"
+#include "common/server/unary_call.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
-#include "common/server/unary_call.h"
 #include "common/status/status_macros.h"
 #include "gnlc/enrollment/v1/enrollment_service.pb.h"
 
@@ -217,8 +217,7 @@ absl::StatusOr<std::string> NotificationHub::StartingCursor(const std::string& b
                                                             const std::string& cursor,
                                                             bool replay_retained) {
   ASSIGN_OR_RETURN(RedisReply trimmed, pool_->Command({"GET", TrimKey(backend)}));
-  const std::string watermark =
-      trimmed.view().is_nil() ? "0-0" : std::string(trimmed.view().str());
+  const std::string watermark = trimmed.view().is_nil() ? "0-0" : std::string(trimmed.view().str());
   if (!cursor.empty()) {
     if (!IsStreamId(cursor)) {
       return InvalidArgument("INVALID_CURSOR",
@@ -269,9 +268,8 @@ void NotificationHub::Run() {
     std::vector<std::shared_ptr<Stream>> streams;
     {
       absl::MutexLock lock(&mu_);
-      auto woken_or_stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return wake_ || stop_;
-      };
+      auto woken_or_stopped = [this]()
+                                  ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return wake_ || stop_; };
       mu_.AwaitWithTimeout(absl::Condition(&woken_or_stopped), kPollEvery);
       if (stop_) return;
       wake_ = false;
@@ -294,8 +292,8 @@ bool NotificationHub::Poll(Stream& stream) {
     stream.Fail(CursorExpired());
     return false;
   }
-  auto reply = pool_->Command(
-      {"XREAD", "COUNT", std::to_string(kPerResponse), "STREAMS", key, sub.cursor});
+  auto reply =
+      pool_->Command({"XREAD", "COUNT", std::to_string(kPerResponse), "STREAMS", key, sub.cursor});
   if (!reply.ok()) return false;
   pb::SubscribeNotificationsResponse response;
   response.set_cursor(sub.cursor);

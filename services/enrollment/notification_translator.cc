@@ -144,9 +144,9 @@ absl::Status NotificationTranslator::TranslateEnrollmentChange(const Event& even
     case events::ENROLLMENT_CHANGE_CANCELLED: {
       // The learner knows what they did themself; an erasure has nobody to tell.
       const bool tell = change.actor() == "city" || change.actor() == "offering";
-      return Add(event, e, tell ? pb::NOTIFICATION_TYPE_CANCELLED : pb::NOTIFICATION_TYPE_UNSPECIFIED,
-                 id, "X", batch,
-                 [&](pb::Notification& n) { *n.mutable_reason() = e.cancel_reason(); });
+      return Add(event, e,
+                 tell ? pb::NOTIFICATION_TYPE_CANCELLED : pb::NOTIFICATION_TYPE_UNSPECIFIED, id,
+                 "X", batch, [&](pb::Notification& n) { *n.mutable_reason() = e.cancel_reason(); });
     }
     case events::ENROLLMENT_CHANGE_COMPLETED:
       return Add(event, e, pb::NOTIFICATION_TYPE_COMPLETED, id, "X", batch,
@@ -218,8 +218,9 @@ absl::Status NotificationTranslator::Add(const Event& event, const pb::Enrollmen
     *reminder.mutable_time() = TimestampFromTime(due);
     reminder.set_state(pb::ENROLLMENT_STATE_CONFIRMED);
     reminder.clear_previous_start_time();
-    batch.reminders.push_back({"S", *enrollment_id, absl::ToUnixMillis(due),
-                               absl::StrCat(learner->backend(), " ", reminder.SerializeAsString())});
+    batch.reminders.push_back(
+        {"S", *enrollment_id, absl::ToUnixMillis(due),
+         absl::StrCat(learner->backend(), " ", reminder.SerializeAsString())});
   }
   if (type != pb::NOTIFICATION_TYPE_UNSPECIFIED) {
     batch.outgoing.push_back({learner->backend(), *learner_id, std::move(n)});
@@ -247,9 +248,9 @@ absl::StatusOr<const OfferingFacts*> NotificationTranslator::Facts(const std::st
 
 absl::Status NotificationTranslator::Commit(const std::string& expected, const std::string& last,
                                             const Batch& batch) {
-  std::vector<std::string> owned = {city_, std::to_string(absl::ToUnixMillis(clock_())), "1000000",
-                                    expected, last, MinId(),
-                                    std::to_string(batch.outgoing.size())};
+  std::vector<std::string> owned = {
+      city_,   std::to_string(absl::ToUnixMillis(clock_())), "1000000", expected, last,
+      MinId(), std::to_string(batch.outgoing.size())};
   for (const Outgoing& o : batch.outgoing) {
     owned.push_back(o.backend);
     owned.push_back(o.learner_id);

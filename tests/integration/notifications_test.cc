@@ -32,7 +32,9 @@ std::string BackendToken(const std::string& backend) {
 class Subscriber {
  public:
   Subscriber(int port, std::string backend, int disconnect_every = 0, std::string cursor = "")
-      : port_(port), backend_(std::move(backend)), cursor_(std::move(cursor)),
+      : port_(port),
+        backend_(std::move(backend)),
+        cursor_(std::move(cursor)),
         disconnect_every_(disconnect_every) {
     thread_ = std::thread([this] { Run(); });
   }
@@ -205,9 +207,9 @@ TEST_F(NotificationsTest, APromotionReachesTheLearnersBackendWithinASecond) {
   ASSERT_TRUE(CancelAs(seated.name(), gnlc::testing::TestToken(
                                           "nanjing", {.role = "city_admin", .subject = "ops"}))
                   .ok());  // by city staff
-  ASSERT_TRUE(PollUntil(
-      [&] { return !OfType(sub->received(), epb::NOTIFICATION_TYPE_PROMOTED).empty(); },
-      absl::Seconds(1)))
+  ASSERT_TRUE(
+      PollUntil([&] { return !OfType(sub->received(), epb::NOTIFICATION_TYPE_PROMOTED).empty(); },
+                absl::Seconds(1)))
       << "no promotion within 1 s of the cancellation";
   const absl::Duration lag = absl::Now() - cancelled;
   const auto promoted = OfType(sub->received(), epb::NOTIFICATION_TYPE_PROMOTED);
@@ -221,9 +223,9 @@ TEST_F(NotificationsTest, APromotionReachesTheLearnersBackendWithinASecond) {
   EXPECT_FALSE(promoted[0].id().empty());
   EXPECT_FALSE(promoted[0].cursor().empty());
   // The cancelled learner hears why: staff did it, not they.
-  ASSERT_TRUE(PollUntil(
-      [&] { return !OfType(sub->received(), epb::NOTIFICATION_TYPE_CANCELLED).empty(); },
-      absl::Seconds(5)));
+  ASSERT_TRUE(
+      PollUntil([&] { return !OfType(sub->received(), epb::NOTIFICATION_TYPE_CANCELLED).empty(); },
+                absl::Seconds(5)));
   const auto cancelled_n = OfType(sub->received(), epb::NOTIFICATION_TYPE_CANCELLED);
   EXPECT_EQ(cancelled_n[0].enrollment(), seated.name());
   EXPECT_EQ(cancelled_n[0].reason().en(), "staff moved the class");
@@ -259,7 +261,8 @@ TEST_F(NotificationsTest, ALearnersOwnCancellationIsNotNotified) {
 TEST_F(NotificationsTest, ACancelledOrMovedOfferingNotifiesEachAffectedLearner) {
   const std::string offering = CreateOffering(2);
   std::set<std::string> affected;
-  for (int i = 0; i < 3; ++i) affected.insert(MustEnroll(CreateLearnerOf("app-a"), offering).name());
+  for (int i = 0; i < 3; ++i)
+    affected.insert(MustEnroll(CreateLearnerOf("app-a"), offering).name());
   auto sub = Subscribe("app-a");
 
   // Moved by a day: everyone holding or waiting for a seat hears of it.
@@ -272,7 +275,7 @@ TEST_F(NotificationsTest, ACancelledOrMovedOfferingNotifiesEachAffectedLearner) 
   move.mutable_offering()->set_name(offering);
   *move.mutable_offering()->mutable_start_time() = current.start_time();
   move.mutable_offering()->mutable_start_time()->set_seconds(current.start_time().seconds() +
-                                                            86400);
+                                                             86400);
   move.mutable_update_mask()->add_paths("start_time");
   cpb::UpdateOfferingResponse moved;
   ASSERT_TRUE(catalog().UpdateOffering(catalog::testing::Ctx().get(), move, &moved).ok());
@@ -311,8 +314,8 @@ TEST_F(NotificationsTest, ABackendNeverHearsOfAnotherBackendsLearners) {
   auto sub_a = Subscribe("app-a");
   auto sub_b = Subscribe("app-b");
   ASSERT_TRUE(Cancel(a.name()).ok());  // a: cancelled; b: promoted
-  ASSERT_TRUE(PollUntil([&] { return sub_a->count() >= 1 && sub_b->count() >= 1; },
-                        absl::Seconds(5)));
+  ASSERT_TRUE(
+      PollUntil([&] { return sub_a->count() >= 1 && sub_b->count() >= 1; }, absl::Seconds(5)));
   for (const auto& n : sub_a->received()) EXPECT_EQ(n.enrollment(), a.name()) << n.DebugString();
   for (const auto& n : sub_b->received()) EXPECT_EQ(n.enrollment(), b.name()) << n.DebugString();
 
@@ -327,10 +330,10 @@ TEST_F(NotificationsTest, ABackendNeverHearsOfAnotherBackendsLearners) {
   EXPECT_EQ(OpenAs("", req).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(OpenAs(BackendToken("app-b"), req).error_code(), grpc::StatusCode::OK);
   req.clear_backend();
-  EXPECT_EQ(OpenAs(gnlc::testing::TestToken("nanjing", {.role = "city_admin", .subject = "ops"}),
-                   req)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT)
+  EXPECT_EQ(
+      OpenAs(gnlc::testing::TestToken("nanjing", {.role = "city_admin", .subject = "ops"}), req)
+          .error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT)
       << "a city admin names the backend to watch";
   req.set_cursor("not-a-cursor");
   EXPECT_EQ(OpenAs(BackendToken("app-a"), req).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -437,7 +440,9 @@ TEST_F(NotificationsTest, EachConfirmedEnrollmentGetsExactlyOneReminderEvenWithT
   // Translated and scheduled (three confirmed), then the clock passes the
   // 24 h lead time.
   ASSERT_TRUE(PollUntil(
-      [&] { return pool_->Command({"ZCARD", "enr:{0}:remind"})->view().integer() == 3; },
+      [&] {
+        return pool_->Command({"ZCARD", "enr:{0}:remind"})->view().integer() == 3;
+      },
       absl::Seconds(5)));
   AdvanceClock(absl::Hours(24) + absl::Minutes(1));
   ASSERT_TRUE(PollUntil(
@@ -445,7 +450,9 @@ TEST_F(NotificationsTest, EachConfirmedEnrollmentGetsExactlyOneReminderEvenWithT
       absl::Seconds(5)));
   // Nothing is left to send, so nothing can be sent twice.
   ASSERT_TRUE(PollUntil(
-      [&] { return pool_->Command({"ZCARD", "enr:{0}:remind"})->view().integer() == 0; },
+      [&] {
+        return pool_->Command({"ZCARD", "enr:{0}:remind"})->view().integer() == 0;
+      },
       absl::Seconds(5)));
   std::multiset<std::string> reminded;
   for (const auto& n : OfType(Stored("app-a"), epb::NOTIFICATION_TYPE_REMINDER)) {
@@ -479,7 +486,8 @@ TEST_F(NotificationsTest, ErasureRemovesPendingNotificationsAndOldCursorsExpire)
   const auto left = Stored("app-a");
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].learner(), kept);
-  auto keys = pool_->Command({"KEYS", absl::StrCat("enr:{0}:lntf:", erased.substr(erased.rfind('/') + 1))});
+  auto keys =
+      pool_->Command({"KEYS", absl::StrCat("enr:{0}:lntf:", erased.substr(erased.rfind('/') + 1))});
   EXPECT_EQ(keys->view().size(), 0u);
 
   // Eight days on (retention 7), a new notification trims the old ones: a

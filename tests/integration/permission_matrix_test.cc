@@ -351,7 +351,8 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
        [&](const Fresh&) { return "{" + city + "}"; }},
       {"catalog.GetFeedDigest", "", "UPPPPPOPPO",
        [&](const Fresh&) { return "{" + city + R"(,"bucketCount":16})"; }},
-      {"catalog.ListPeerStatuses", "", "UPPPPOOPPP", [&](const Fresh&) { return "{" + city + "}"; }},
+      {"catalog.ListPeerStatuses", "", "UPPPPOOPPP",
+       [&](const Fresh&) { return "{" + city + "}"; }},
 
       // --- enrollment: a resident's own records; rosters for the city and
       // the delivering partner; no peer port.
@@ -418,7 +419,8 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
          return absl::StrCat(R"({"partner":{"name":)", quoted(p1_),
                              R"(,"website":"https://p1.example.org"},"updateMask":"website"})");
        }},
-      {"partnership.ListPartners", "", "UPPOOOOPP-", [&](const Fresh&) { return "{" + city + "}"; }},
+      {"partnership.ListPartners", "", "UPPOOOOPP-",
+       [&](const Fresh&) { return "{" + city + "}"; }},
       {"partnership.CreatePartnership", "", "UPPPPPOPP-",
        [&](const Fresh&) {
          ppb::CreatePartnershipRequest r;

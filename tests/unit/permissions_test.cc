@@ -81,13 +81,15 @@ TEST(Permissions, ServiceTokensReachOnlyWhatTheirServiceNeeds) {
     }
   }
   for (const MethodPolicy& p : AllPolicies()) {
-    EXPECT_EQ(AccessFor(p, Caller{Role::kService, "analytics", "", "", ""}), Access::kDeny) << p.method;
+    EXPECT_EQ(AccessFor(p, Caller{Role::kService, "analytics", "", "", ""}), Access::kDeny)
+        << p.method;
   }
 }
 
 TEST(Permissions, CityAdminsMayCallEverythingOfTheirCity) {
   for (const MethodPolicy& p : AllPolicies()) {
-    EXPECT_EQ(AccessFor(p, Caller{Role::kCityAdmin, "admin", "", "", ""}), Access::kAny) << p.method;
+    EXPECT_EQ(AccessFor(p, Caller{Role::kCityAdmin, "admin", "", "", ""}), Access::kAny)
+        << p.method;
   }
 }
 
