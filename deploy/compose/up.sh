@@ -112,4 +112,6 @@ echo
 echo "Try (gnlcctl from its image, or build/common/ctl/gnlcctl with GNLC_RUN_DIR=$run):"
 echo "  $ENGINE run --rm --network host -v $run:/gnlc:ro -e GNLC_RUN_DIR=/gnlc $(image gnlcctl) \\"
 echo "    --city=nanjing catalog.SearchPrograms '{\"parent\":\"cities/nanjing\",\"query\":\"园林\",\"scope\":\"SEARCH_SCOPE_NETWORK\"}'"
+echo "Watch Nanjing's notifications as its mobile backend would (JSON lines; Ctrl-C stops):"
+echo "  GNLC_RUN_DIR=$run build/common/ctl/gnlcctl --city=nanjing --token=\"\$(GNLC_RUN_DIR=$run build/common/ctl/gnlcctl token --city=nanjing --role=mobile_backend --sub=nanjing-app)\" subscribe --replay"
 echo "Stop with deploy/compose/down.sh (--volumes also deletes the Redis data)"

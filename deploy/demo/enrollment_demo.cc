@@ -43,6 +43,8 @@ class Loader {
       req.set_request_id(absl::StrCat("demo-learner-", i));
       pb::Learner& l = *req.mutable_learner();
       l.set_district(config_.districts(i % config_.districts_size()).id());
+      // They came through the city's app: its backend gets their notifications.
+      l.set_backend(city_ + "-app");
       l.set_age_band(static_cast<gnlc::type::v1::AgeBand>(1 + (i * 7) % 5));
       l.mutable_consents()->set_city_statistics(i % 7 != 3);  // most consent
       l.mutable_consents()->set_share_progress_with_provider(i % 2 == 0);

@@ -188,4 +188,6 @@ echo "Endpoints: $run/network.json; development CA, certificates and token issue
 echo "  $ctl --city=nanjing catalog.SearchPrograms '{\"parent\":\"cities/nanjing\",\"query\":\"书法\"}'"
 echo "  $ctl --city=nanjing catalog.SearchPrograms '{\"parent\":\"cities/nanjing\",\"query\":\"园林\",\"scope\":\"SEARCH_SCOPE_NETWORK\"}'"
 echo "  $ctl --city=nanjing peers"
+echo "Watch Nanjing's notifications as its mobile backend would (JSON lines; Ctrl-C stops; --cursor=C resumes):"
+echo "  $ctl --city=nanjing --token=\"\$($ctl token --city=nanjing --role=mobile_backend --sub=nanjing-app)\" subscribe --replay"
 echo "Stop with deploy/local/down.sh"

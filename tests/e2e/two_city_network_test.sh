@@ -107,6 +107,22 @@ if grep -q "$("$ctl" token --city=nanjing --role=resident --sub=e2e-resident | c
   fail "a token reached the log"
 fi
 
+# The demo's changes reach the city app's backend as notifications, and
+# only its own: gnlcctl subscribe as that backend, and as another.
+backend_token=$("$ctl" token --city=nanjing --role=mobile_backend --sub=nanjing-app)
+out=$(timeout 20 "$ctl" --network="$run/network.json" --city=nanjing --token="$backend_token" \
+  subscribe --replay --limit=1 2>/dev/null) || fail "gnlcctl subscribe as nanjing-app: $out"
+grep -q '"type":"NOTIFICATION_TYPE_[A-Z_]*","time":"[^"]*","learner":"cities/nanjing/learners/' \
+  <<<"$out" || fail "not a notification: $out"
+cursor=$(sed -n 's/.*"cursor":"\([0-9-]*\)".*/\1/p' <<<"$out")
+[ -n "$cursor" ] || fail "a notification without a cursor: $out"
+out=$(timeout 20 "$ctl" --network="$run/network.json" --city=nanjing --token="$backend_token" \
+  subscribe --cursor="$cursor" --limit=1 2>/dev/null) || fail "resuming after $cursor: $out"
+[ "$(sed -n 's/.*"cursor":"\([0-9-]*\)".*/\1/p' <<<"$out")" != "$cursor" ] || fail "resume repeated $cursor"
+out=$(timeout 20 "$ctl" --network="$run/network.json" --city=nanjing --token="$backend_token" \
+  subscribe --backend=suzhou-app --limit=1 2>&1) && fail "a backend watched another's notifications"
+grep -q "PERMISSION_DENIED" <<<"$out" || fail "another backend's stream: $out"
+
 search() {  # search CITY QUERY -> total_size
   "$ctl" --network="$run/network.json" --city="$1" catalog.SearchPrograms \
     "{\"parent\":\"cities/$1\",\"query\":\"$2\"}" | grep -o '"total_size": [0-9]*' | grep -o '[0-9]*$' || echo 0

@@ -31,8 +31,11 @@ std::string BackendToken(const std::string& backend) {
 // cursor whenever the stream breaks (and, if asked, at random points).
 class Subscriber {
  public:
-  Subscriber(int port, std::string backend, int disconnect_every = 0, std::string cursor = "")
-      : port_(port),
+  Subscriber(int port, std::string backend, int disconnect_every = 0, std::string cursor = "",
+             int partition = 0, int partitions = 0)
+      : partition_(partition),
+        partitions_(partitions),
+        port_(port),
         backend_(std::move(backend)),
         cursor_(std::move(cursor)),
         disconnect_every_(disconnect_every) {
@@ -79,6 +82,8 @@ class Subscriber {
       auto ctx = std::make_unique<grpc::ClientContext>();
       epb::SubscribeNotificationsRequest req;
       req.set_parent("cities/nanjing");
+      req.set_partition(partition_);
+      req.set_partition_count(partitions_);
       {
         absl::MutexLock lock(&mu_);
         if (stop_) return;
@@ -105,6 +110,7 @@ class Subscriber {
     }
   }
 
+  const int partition_, partitions_;
   const int port_;
   const std::string backend_;
   absl::Mutex mu_;
@@ -341,6 +347,37 @@ TEST_F(NotificationsTest, ABackendNeverHearsOfAnotherBackendsLearners) {
   req.set_partition_count(4);
   req.set_partition(4);
   EXPECT_EQ(OpenAs(BackendToken("app-a"), req).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(NotificationsTest, ReplicasOfABackendShareTheWorkEachNotificationToOne) {
+  constexpr int kReplicas = 3;
+  std::vector<std::unique_ptr<Subscriber>> replicas;
+  for (int i = 0; i < kReplicas; ++i) {
+    replicas.push_back(std::make_unique<Subscriber>(port(), "app-a", 0, "", i, kReplicas));
+  }
+  for (auto& r : replicas) ASSERT_TRUE(PollUntil([&] { return r->started(); }, absl::Seconds(5)));
+  const std::string offering = CreateOffering(1);
+  std::vector<epb::Enrollment> e;
+  for (int i = 0; i < 31; ++i) e.push_back(MustEnroll(CreateLearnerOf("app-a"), offering));
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(Cancel(e[i].name()).ok());  // 30 + 30 notifications
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        size_t total = 0;
+        for (auto& r : replicas) total += r->count();
+        return total >= 60;
+      },
+      absl::Seconds(5)));
+  std::map<std::string, int> owner;  // enrollment -> the one replica that heard of it
+  std::set<std::string> ids;
+  for (int i = 0; i < kReplicas; ++i) {
+    EXPECT_GT(replicas[i]->count(), 0u) << "replica " << i << " got no share";
+    for (const auto& n : replicas[i]->received()) {
+      EXPECT_TRUE(ids.insert(n.id()).second) << n.id() << " went to two replicas";
+      auto [it, inserted] = owner.emplace(n.enrollment(), i);
+      EXPECT_EQ(it->second, i) << "one enrollment's notifications split across replicas";
+    }
+  }
+  EXPECT_EQ(ids.size(), 60u);
 }
 
 // The scripted sequence: 2,500 enrollments and 2,500 staff cancellations

@@ -71,6 +71,37 @@ TEST(Permissions, PeerCitiesReachOnlyTheFeedItsDigestAndTheScorecard) {
                                          "gnlc.analytics.v1.AnalyticsService/GetScorecard"}));
 }
 
+TEST(Permissions, MobileBackendsReachThePublicCatalogAndTheirNotificationsOnly) {
+  const Caller backend{Role::kMobileBackend, "nanjing-app", "", "", ""};
+  std::set<std::string> open;
+  for (const MethodPolicy& p : AllPolicies()) {
+    const Access access = AccessFor(p, backend);
+    if (access == Access::kDeny) continue;
+    open.insert(std::string(p.method));
+    const bool public_read = AccessFor(p, Caller{}) == Access::kAny;
+    EXPECT_EQ(access, public_read ? Access::kAny : Access::kOwn) << p.method;
+  }
+  const std::string c = "gnlc.catalog.v1.CatalogService/";
+  EXPECT_EQ(open,
+            (std::set<std::string>{c + "GetProgram", c + "ListPrograms", c + "SearchPrograms",
+                                   c + "GetOffering", c + "ListOfferings", c + "BatchGetOfferings",
+                                   "gnlc.enrollment.v1.EnrollmentService/"
+                                   "SubscribeNotifications"}));
+}
+
+TEST(Permissions, BackendClaimsAreIdsOrTheTokenIsInvalid) {
+  auto backend = CallerFromClaims({{"role", "mobile_backend"}, {"sub", "nanjing-app"}});
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  EXPECT_EQ(backend->role, Role::kMobileBackend);
+  EXPECT_FALSE(CallerFromClaims({{"role", "mobile_backend"}, {"sub", "Nanjing App"}}).ok());
+  auto resident =
+      CallerFromClaims({{"role", "resident"}, {"sub", "person-1"}, {"azp", "nanjing-app"}});
+  ASSERT_TRUE(resident.ok()) << resident.status();
+  EXPECT_EQ(resident->client, "nanjing-app");
+  EXPECT_FALSE(CallerFromClaims({{"role", "resident"}, {"sub", "p"}, {"azp", "../x"}}).ok());
+  EXPECT_EQ(CallerFromClaims({{"role", "resident"}, {"sub", "p"}})->client, "");
+}
+
 TEST(Permissions, ServiceTokensReachOnlyWhatTheirServiceNeeds) {
   for (const char* service : {"enrollment", "partnership"}) {
     for (const MethodPolicy& p : AllPolicies()) {
