@@ -53,10 +53,12 @@ void EnrollmentService::StartFollowingCatalog() {
       std::make_unique<StreamFollower>(options_.redis, kPartnershipStream, "0",
                                        [this](const Event& e) { partner_programs_.Apply(e); });
   partnership_follower_->Start();
-  translator_ = std::make_unique<NotificationTranslator>(
-      options_.redis, pool_, &store_, city_, clock_, NotificationSettings::FromEnvironment(),
-      [this] { hub_.Wake(); });
-  translator_->Start();
+  const NotificationSettings settings = NotificationSettings::FromEnvironment();
+  if (settings.enabled) {
+    translator_ = std::make_unique<NotificationTranslator>(
+        options_.redis, pool_, &store_, city_, clock_, settings, [this] { hub_.Wake(); });
+    translator_->Start();
+  }
   hub_.Start();
 }
 

@@ -284,20 +284,24 @@ void NotificationHub::Run() {
 bool NotificationHub::Poll(Stream& stream) {
   const Subscription& sub = stream.subscription();
   const std::string key = StreamKey(sub.backend);
-  // Something after the cursor was trimmed: the subscriber fell behind past
-  // the retention and must resynchronise.
-  auto trimmed = pool_->Command({"GET", TrimKey(sub.backend)});
-  if (!trimmed.ok()) return false;  // Redis away: try again next round
-  if (!trimmed->view().is_nil() && CompareStreamIds(sub.cursor, trimmed->view().str()) < 0) {
-    stream.Fail(CursorExpired());
-    return false;
-  }
   auto reply =
       pool_->Command({"XREAD", "COUNT", std::to_string(kPerResponse), "STREAMS", key, sub.cursor});
-  if (!reply.ok()) return false;
+  if (!reply.ok()) return false;  // Redis away: try again next round
+  const ReplyView streams = reply->view();
+  if (streams.size() > 0) {
+    // Before delivering, make sure nothing between the cursor and what was
+    // read was trimmed: a subscriber that fell behind past the retention
+    // must resynchronise, never silently skip. (Read first, then check: a
+    // trim in between can only refuse, never lose.)
+    auto trimmed = pool_->Command({"GET", TrimKey(sub.backend)});
+    if (!trimmed.ok()) return false;
+    if (!trimmed->view().is_nil() && CompareStreamIds(sub.cursor, trimmed->view().str()) < 0) {
+      stream.Fail(CursorExpired());
+      return false;
+    }
+  }
   pb::SubscribeNotificationsResponse response;
   response.set_cursor(sub.cursor);
-  const ReplyView streams = reply->view();
   if (streams.size() > 0) {
     const ReplyView entries = streams[0][1];
     for (size_t i = 0; i < entries.size(); ++i) {

@@ -37,6 +37,8 @@ NotificationSettings NotificationSettings::FromEnvironment() {
   NotificationSettings s;
   s.reminder_lead = SecondsFromEnvironment("GNLC_REMINDER_LEAD_SECONDS", s.reminder_lead);
   s.retention = SecondsFromEnvironment("GNLC_NOTIFICATION_RETENTION_SECONDS", s.retention);
+  const char* enabled = std::getenv("GNLC_NOTIFICATIONS");
+  s.enabled = enabled == nullptr || std::string(enabled) != "off";
   return s;
 }
 
@@ -104,9 +106,7 @@ absl::Status NotificationTranslator::TranslateOnce(RedisConnection& reader) {
   if (streams.size() == 0) return absl::OkStatus();
   const ReplyView entries = streams[0][1];
   if (entries.size() == 0) return absl::OkStatus();
-  learners_.clear();
-  facts_.clear();
-  Batch batch;
+  std::vector<Event> events;
   std::string last = cursor;
   for (size_t i = 0; i < entries.size(); ++i) {
     last = std::string(entries[i][0].str());
@@ -115,9 +115,12 @@ absl::Status NotificationTranslator::TranslateOnce(RedisConnection& reader) {
       if (fields[f].str() != kEventField) continue;
       auto event = DecodeEvent(last, fields[f + 1].str());
       if (!event.ok()) continue;  // not ours to judge: other consumers log it
-      RETURN_IF_ERROR(Translate(*event, batch));
+      events.push_back(std::move(*event));
     }
   }
+  RETURN_IF_ERROR(ReadLearnersOf(events));
+  Batch batch;
+  for (const Event& event : events) RETURN_IF_ERROR(Translate(event, batch));
   return Commit(cursor, last, batch);
 }
 
@@ -189,6 +192,7 @@ absl::Status NotificationTranslator::Add(const Event& event, const pb::Enrollmen
   auto offering = ParseOfferingName(e.offering(), city_, "offering");
   if (!learner_id.ok() || !enrollment_id.ok() || !offering.ok()) return absl::OkStatus();
   if (reminder_op == "X") batch.reminders.push_back({"X", *enrollment_id, 0, ""});
+  if (type == pb::NOTIFICATION_TYPE_UNSPECIFIED && reminder_op != "S") return absl::OkStatus();
   ASSIGN_OR_RETURN(const pb::Learner* learner, Learner(*learner_id));
   // Erased, or nobody to deliver to.
   if (learner == nullptr || learner->backend().empty()) return absl::OkStatus();
@@ -225,6 +229,23 @@ absl::Status NotificationTranslator::Add(const Event& event, const pb::Enrollmen
   if (type != pb::NOTIFICATION_TYPE_UNSPECIFIED) {
     batch.outgoing.push_back({learner->backend(), *learner_id, std::move(n)});
   }
+  return absl::OkStatus();
+}
+
+absl::Status NotificationTranslator::ReadLearnersOf(const std::vector<Event>& events) {
+  learners_.clear();
+  facts_.clear();
+  std::vector<std::string> ids;
+  for (const Event& event : events) {
+    if (!event.has_enrollment_changed()) continue;
+    auto id = ParseLearnerName(event.enrollment_changed().enrollment().learner(), city_, "learner");
+    if (id.ok() && !learners_.contains(*id)) {
+      learners_.emplace(*id, std::nullopt);
+      ids.push_back(*id);
+    }
+  }
+  ASSIGN_OR_RETURN(auto read, store_->ReadLearners(ids));
+  for (size_t i = 0; i < ids.size(); ++i) learners_[ids[i]] = std::move(read[i]);
   return absl::OkStatus();
 }
 

@@ -42,6 +42,9 @@ struct NotificationSettings {
   // How long each backend's notifications are kept for resuming
   // (GNLC_NOTIFICATION_RETENTION_SECONDS, default 7 days).
   absl::Duration retention = absl::Hours(24 * 7);
+  // GNLC_NOTIFICATIONS=off: translate nothing (a city without mobile
+  // backends saves the translator's Redis work; streams stay open but quiet).
+  bool enabled = true;
 
   static NotificationSettings FromEnvironment();
 };
@@ -93,7 +96,9 @@ class NotificationTranslator final {
   absl::Status SendDueReminders();
   std::string MinId() const;
 
-  // Per batch: learners and offering facts read once.
+  // Per batch: learners (all those the batch's enrollment events name, in
+  // one round trip) and offering facts read once.
+  absl::Status ReadLearnersOf(const std::vector<Event>& events);
   absl::StatusOr<const pb::Learner*> Learner(const std::string& learner_id);
   absl::StatusOr<const OfferingFacts*> Facts(const std::string& offering_id);
 

@@ -221,11 +221,16 @@ int main(int argc, char** argv) {
         if (op % 2 == 0 || queue.size() <= static_cast<size_t>(kSeats)) {
           epb::CreateEnrollmentRequest req;
           req.set_parent("cities/nanjing");
-          req.set_learner(learners[next_learner % kLearners]);
           req.set_offering(offering);
-          next_learner += kWorkers;
           epb::CreateEnrollmentResponse resp;
-          s = Call([&](grpc::ClientContext* c) { return stub->CreateEnrollment(c, req, &resp); });
+          // A learner that cycled back to an offering it is still in
+          // (ALREADY_EXISTS): the next learner instead.
+          for (int attempt = 0; attempt < 4; ++attempt) {
+            req.set_learner(learners[next_learner % kLearners]);
+            next_learner += kWorkers;
+            s = Call([&](grpc::ClientContext* c) { return stub->CreateEnrollment(c, req, &resp); });
+            if (s.error_code() != grpc::StatusCode::ALREADY_EXISTS) break;
+          }
           if (s.ok()) queue.push_back(resp.enrollment().name());
         } else {
           epb::CancelEnrollmentRequest req;
@@ -238,6 +243,9 @@ int main(int argc, char** argv) {
           }
         }
         ++(s.ok() ? changes : failures);
+        if (!s.ok() && failures == 1) {
+          std::fprintf(stderr, "first failure: %d %s\n", s.error_code(), s.error_message().c_str());
+        }
       }
     });
   }
