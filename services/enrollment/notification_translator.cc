@@ -18,6 +18,19 @@ namespace events = gnlc::events::v1;
 
 constexpr char kCursorKey[] = "enr:{0}:ntfcursor";
 constexpr int kBatchEvents = 256;
+// After a batch that was not full, let the next one gather this long: under
+// load a batch then holds many events for the same few round trips.
+constexpr absl::Duration kGather = absl::Milliseconds(10);
+constexpr absl::Duration kReminderCheckEvery = absl::Milliseconds(250);
+
+// The event's type without parsing it: the encoders (EncodeEvent, the Lua
+// publish) write `type` (field 2) first. Events of no interest here (seat
+// counts, half of all events) are skipped unparsed.
+bool MayNotify(absl::string_view bytes) {
+  if (bytes.size() < 2 || bytes[0] != 0x12) return true;  // not as expected: parse it
+  const absl::string_view type = bytes.substr(2, static_cast<unsigned char>(bytes[1]));
+  return type == "enrollment_changed" || type == "offering_rescheduled";
+}
 constexpr int kRemindersPerStep = 200;
 
 absl::Duration SecondsFromEnvironment(const char* name, absl::Duration fallback) {
@@ -68,11 +81,17 @@ void NotificationTranslator::Stop() {
 void NotificationTranslator::Run() {
   RedisConnection reader(options_);
   absl::Duration backoff = absl::Milliseconds(50);
+  absl::Time reminders_checked = absl::InfinitePast();
   while (!stop_.HasBeenNotified()) {
-    absl::Status status = TranslateOnce(reader);
-    if (status.ok()) status = SendDueReminders();
+    absl::StatusOr<size_t> read = TranslateOnce(reader);
+    absl::Status status = read.status();
+    if (status.ok() && absl::Now() - reminders_checked >= kReminderCheckEvery) {
+      status = SendDueReminders();
+      reminders_checked = absl::Now();
+    }
     if (status.ok()) {
       backoff = absl::Milliseconds(50);
+      if (*read > 0 && *read < kBatchEvents) stop_.WaitForNotificationWithTimeout(kGather);
       continue;
     }
     LogJson("warn", "notification translation failed, retrying",
@@ -86,7 +105,7 @@ std::string NotificationTranslator::MinId() const {
   return std::to_string(absl::ToUnixMillis(clock_() - settings_.retention));
 }
 
-absl::Status NotificationTranslator::TranslateOnce(RedisConnection& reader) {
+absl::StatusOr<size_t> NotificationTranslator::TranslateOnce(RedisConnection& reader) {
   ASSIGN_OR_RETURN(RedisReply cursor_reply, pool_->Command({"GET", kCursorKey}));
   const std::string cursor(cursor_reply.view().str());
   if (cursor.empty()) {
@@ -95,7 +114,8 @@ absl::Status NotificationTranslator::TranslateOnce(RedisConnection& reader) {
                      pool_->Command({"XREVRANGE", kEnrollmentStream, "+", "-", "COUNT", "1"}));
     const std::string start =
         last.view().size() > 0 ? std::string(last.view()[0][0].str()) : std::string("0-0");
-    return Commit("", start, {});
+    RETURN_IF_ERROR(Commit("", start, {}));
+    return 0;
   }
   // BLOCK is short so that Stop() and due reminders are noticed quickly.
   ASSIGN_OR_RETURN(RedisReply reply,
@@ -103,16 +123,16 @@ absl::Status NotificationTranslator::TranslateOnce(RedisConnection& reader) {
                                    "STREAMS", kEnrollmentStream, cursor},
                                   absl::Seconds(2)));
   const ReplyView streams = reply.view();
-  if (streams.size() == 0) return absl::OkStatus();
+  if (streams.size() == 0) return 0;
   const ReplyView entries = streams[0][1];
-  if (entries.size() == 0) return absl::OkStatus();
+  if (entries.size() == 0) return 0;
   std::vector<Event> events;
   std::string last = cursor;
   for (size_t i = 0; i < entries.size(); ++i) {
     last = std::string(entries[i][0].str());
     const ReplyView fields = entries[i][1];
     for (size_t f = 0; f + 1 < fields.size(); f += 2) {
-      if (fields[f].str() != kEventField) continue;
+      if (fields[f].str() != kEventField || !MayNotify(fields[f + 1].str())) continue;
       auto event = DecodeEvent(last, fields[f + 1].str());
       if (!event.ok()) continue;  // not ours to judge: other consumers log it
       events.push_back(std::move(*event));
@@ -121,7 +141,8 @@ absl::Status NotificationTranslator::TranslateOnce(RedisConnection& reader) {
   RETURN_IF_ERROR(ReadLearnersOf(events));
   Batch batch;
   for (const Event& event : events) RETURN_IF_ERROR(Translate(event, batch));
-  return Commit(cursor, last, batch);
+  RETURN_IF_ERROR(Commit(cursor, last, batch));
+  return entries.size();
 }
 
 absl::Status NotificationTranslator::Translate(const Event& event, Batch& batch) {

@@ -81,8 +81,9 @@ class NotificationTranslator final {
   };
 
   void Run();
-  // Reads, translates and commits one batch after the shared cursor.
-  absl::Status TranslateOnce(RedisConnection& reader);
+  // Reads, translates and commits one batch after the shared cursor;
+  // returns how many events it read.
+  absl::StatusOr<size_t> TranslateOnce(RedisConnection& reader);
   absl::Status Translate(const Event& event, Batch& batch);
   absl::Status TranslateEnrollmentChange(const Event& event, Batch& batch);
   absl::Status TranslateReschedule(const Event& event, Batch& batch);
