@@ -281,12 +281,12 @@ void NotificationHub::Run() {
   }
 }
 
-bool NotificationHub::Poll(Stream& stream) {
+void NotificationHub::Poll(Stream& stream) {
   const Subscription& sub = stream.subscription();
   const std::string key = StreamKey(sub.backend);
   auto reply =
       pool_->Command({"XREAD", "COUNT", std::to_string(kPerResponse), "STREAMS", key, sub.cursor});
-  if (!reply.ok()) return false;  // Redis away: try again next round
+  if (!reply.ok()) return;  // Redis away: try again next round
   const ReplyView streams = reply->view();
   if (streams.size() > 0) {
     // Before delivering, make sure nothing between the cursor and what was
@@ -294,10 +294,10 @@ bool NotificationHub::Poll(Stream& stream) {
     // must resynchronise, never silently skip. (Read first, then check: a
     // trim in between can only refuse, never lose.)
     auto trimmed = pool_->Command({"GET", TrimKey(sub.backend)});
-    if (!trimmed.ok()) return false;
+    if (!trimmed.ok()) return;
     if (!trimmed->view().is_nil() && CompareStreamIds(sub.cursor, trimmed->view().str()) < 0) {
       stream.Fail(CursorExpired());
-      return false;
+      return;
     }
   }
   pb::SubscribeNotificationsResponse response;
@@ -325,11 +325,10 @@ bool NotificationHub::Poll(Stream& stream) {
   if (response.notifications_size() == 0 && !stream.BookmarkDue(absl::Now())) {
     // Nothing, or only other partitions' notifications: move on quietly.
     stream.Advance(response.cursor());
-    return false;
+    return;
   }
   if (delivered_ != nullptr) delivered_->Increment(response.notifications_size());
   stream.Send(response);
-  return true;
 }
 
 }  // namespace gnlc::enrollment

@@ -10,7 +10,7 @@
 // One thread polls every stream that is ready for more: at once when the
 // translator commits here, else every 50 ms (other replicas' commits).
 //
-//   NotificationHub hub(&pool, metrics, settings);
+//   NotificationHub hub(&pool, metrics, "enrollment.gnlc.org");  // ErrorInfo domain
 //   hub.Start();
 //   return hub.Open(NotificationHub::Subscription{...});  // in the RPC
 #ifndef GNLC_SERVICES_ENROLLMENT_NOTIFICATION_HUB_H_
@@ -29,14 +29,14 @@
 #include "absl/synchronization/mutex.h"
 #include "common/redis/redis_pool.h"
 #include "common/server/metrics.h"
-#include "services/enrollment/notification_translator.h"
+#include "gnlc/enrollment/v1/notification.pb.h"
 
 namespace gnlc::enrollment {
 
+namespace pb = gnlc::enrollment::v1;
+
 class NotificationHub final {
  public:
-  using Clock = std::function<absl::Time()>;
-
   struct Subscription {
     std::string backend;
     std::string cursor;  // a stream id: deliver what comes after it
@@ -74,9 +74,9 @@ class NotificationHub final {
  private:
   friend class Stream;
   void Run();
-  // Reads what comes after the stream's cursor and sends it; false if
-  // there was nothing to send.
-  bool Poll(Stream& stream);
+  // Reads what comes after the stream's cursor and sends it (or a bookmark
+  // when one is due); otherwise moves the cursor past other partitions'.
+  void Poll(Stream& stream);
   void Remove(Stream* stream);
   void Buffered(int64_t delta);
 
