@@ -4,15 +4,6 @@
 
 namespace gnlc::catalog {
 
-uint64_t Fnv1a64(absl::string_view bytes, uint64_t seed) {
-  uint64_t h = seed;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 int FeedBucketOf(absl::string_view member, int bucket_count) {
   return static_cast<int>(Fnv1a64(member) % static_cast<uint64_t>(bucket_count));
 }

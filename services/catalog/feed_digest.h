@@ -15,13 +15,11 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/hash/fnv1a.h"
 
 namespace gnlc::catalog {
 
 inline constexpr int kMaxDigestBuckets = 4096;
-
-// FNV-1a, 64 bits: stable across builds and machines (std::hash is not).
-uint64_t Fnv1a64(absl::string_view bytes, uint64_t seed = 14695981039346656037ull);
 
 // The bucket of a log member, 0 to bucket_count - 1.
 int FeedBucketOf(absl::string_view member, int bucket_count);

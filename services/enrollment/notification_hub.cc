@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/events/event_codec.h"
+#include "common/hash/fnv1a.h"
 #include "common/server/unary_call.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
@@ -31,16 +32,6 @@ bool IsStreamId(absl::string_view s) {
          absl::SimpleAtoi(parts[0], &n) && absl::SimpleAtoi(parts[1], &n) &&
          parts[0].find_first_not_of("0123456789") == absl::string_view::npos &&
          parts[1].find_first_not_of("0123456789") == absl::string_view::npos;
-}
-
-// FNV-1a 64: the partition of an enrollment (documented in the contract).
-uint64_t Fnv1a(absl::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
 }
 
 absl::Status CursorExpired() {
@@ -314,7 +305,7 @@ void NotificationHub::Poll(Stream& stream) {
         continue;
       }
       if (sub.partition_count > 1 &&
-          Fnv1a(n.enrollment()) % static_cast<uint64_t>(sub.partition_count) !=
+          Fnv1a64(n.enrollment()) % static_cast<uint64_t>(sub.partition_count) !=
               static_cast<uint64_t>(sub.partition)) {
         continue;
       }

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/hash/fnv1a.h"
 #include "common/status/grpc_status.h"
 #include "common/testing/grpc_testing.h"
 #include "common/testing/test_security.h"
@@ -373,6 +374,8 @@ TEST_F(NotificationsTest, ReplicasOfABackendShareTheWorkEachNotificationToOne) {
     EXPECT_GT(replicas[i]->count(), 0u) << "replica " << i << " got no share";
     for (const auto& n : replicas[i]->received()) {
       EXPECT_TRUE(ids.insert(n.id()).second) << n.id() << " went to two replicas";
+      // The partition the contract documents, so a backend can compute it.
+      EXPECT_EQ(Fnv1a64(n.enrollment()) % kReplicas, static_cast<uint64_t>(i)) << n.enrollment();
       auto [it, inserted] = owner.emplace(n.enrollment(), i);
       EXPECT_EQ(it->second, i) << "one enrollment's notifications split across replicas";
     }
