@@ -85,6 +85,7 @@ void NotificationTranslator::Run() {
   while (!stop_.HasBeenNotified()) {
     absl::StatusOr<size_t> read = TranslateOnce(reader);
     absl::Status status = read.status();
+    if (!status.ok()) cursor_.clear();  // the commit may have landed: ask Redis
     if (status.ok() && absl::Now() - reminders_checked >= kReminderCheckEvery) {
       status = SendDueReminders();
       reminders_checked = absl::Now();
@@ -106,8 +107,12 @@ std::string NotificationTranslator::MinId() const {
 }
 
 absl::StatusOr<size_t> NotificationTranslator::TranslateOnce(RedisConnection& reader) {
-  ASSIGN_OR_RETURN(RedisReply cursor_reply, pool_->Command({"GET", kCursorKey}));
-  const std::string cursor(cursor_reply.view().str());
+  if (cursor_.empty()) {
+    // At start, and after another replica committed first.
+    ASSIGN_OR_RETURN(RedisReply cursor_reply, pool_->Command({"GET", kCursorKey}));
+    cursor_ = std::string(cursor_reply.view().str());
+  }
+  const std::string cursor = cursor_;
   if (cursor.empty()) {
     // First start: notify of what happens from now on, not of the past.
     ASSIGN_OR_RETURN(RedisReply last,
@@ -307,9 +312,14 @@ absl::Status NotificationTranslator::Commit(const std::string& expected, const s
   const std::vector<absl::string_view> args(owned.begin(), owned.end());
   ASSIGN_OR_RETURN(RedisReply reply,
                    CommitNotificationsScript().Run(*pool_, {kEnrollmentStream}, args));
-  // CONFLICT: another replica committed this batch; the next read starts
-  // after it.
-  if (reply.view()[0].str() == "OK" && !batch.outgoing.empty() && on_commit_) on_commit_();
+  if (reply.view()[0].str() != "OK") {
+    // CONFLICT: another replica committed this batch; read the cursor again
+    // and go on after it.
+    cursor_.clear();
+    return absl::OkStatus();
+  }
+  cursor_ = last;
+  if (!batch.outgoing.empty() && on_commit_) on_commit_();
   return absl::OkStatus();
 }
 

@@ -110,6 +110,9 @@ class NotificationTranslator final {
   Clock clock_;
   const NotificationSettings settings_;
   std::function<void()> on_commit_;
+  // The shared cursor as this replica last committed it ("" : read it from
+  // Redis); only the translator's thread uses these.
+  std::string cursor_;
   absl::flat_hash_map<std::string, std::optional<pb::Learner>> learners_;
   absl::flat_hash_map<std::string, std::optional<OfferingFacts>> facts_;
   absl::Notification stop_;
