@@ -35,6 +35,7 @@ constexpr MethodPolicy kPolicies[] = {
   {"gnlc.catalog.v1.CatalogService/ListProgramChanges",    R,   D,   D,   D,      D,      A,    D,      "",              A},
   {"gnlc.catalog.v1.CatalogService/GetFeedDigest",         R,   D,   D,   D,      D,      A,    D,      "",              A},
   {"gnlc.catalog.v1.CatalogService/ListPeerStatuses",      R,   D,   D,   D,      A,      A,    D,      "",              D},
+  {"gnlc.catalog.v1.CatalogService/ImportCatalogHistory",  C,   D,   D,   D,      D,      A,    D,      "",              D},
 
   {"gnlc.enrollment.v1.EnrollmentService/CreateLearner",   C,   D,   O,   D,      D,      A,    D,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/GetLearner",      R,   D,   O,   D,      D,      A,    D,      "",              D},
@@ -50,6 +51,7 @@ constexpr MethodPolicy kPolicies[] = {
   {"gnlc.enrollment.v1.EnrollmentService/ExportLearnerData",X,   D,   O,   D,      D,      A,    D,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/SubscribeNotifications",R,   D,   D,   D,      D,      A,    O,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/EraseLearner",    X,   D,   O,   D,      D,      A,    D,      "",              D},
+  {"gnlc.enrollment.v1.EnrollmentService/ImportHistory",   C,   D,   D,   D,      D,      A,    D,      "",              D},
 
   {"gnlc.partnership.v1.PartnershipService/CreatePartner", C,   D,   D,   D,      D,      A,    D,      "",              D},
   {"gnlc.partnership.v1.PartnershipService/GetPartner",    R,   D,   D,   A,      A,      A,    D,      "",              D},

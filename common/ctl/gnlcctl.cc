@@ -11,6 +11,7 @@
 //   gnlcctl --city=nanjing health enrollment  # exits 0 only if SERVING
 //   gnlcctl --city=nanjing --token=JWT subscribe [--cursor=C] [--limit=N]
 //                                           # a mobile backend's notifications
+//   gnlcctl --city=nanjing import DIR       # history from CSV files (README)
 //
 // Calls use TLS: the CA is --ca, or the city's development CA under --pki
 // (.run/pki/CITY/tls/ca.crt) when up.sh made one. The token is --token or
@@ -40,6 +41,7 @@
 #include "absl/time/clock.h"
 #include "common/auth/dev_pki.h"
 #include "common/ctl/client_channel.h"
+#include "common/ctl/history_import.h"
 #include "common/ctl/json_rpc.h"
 #include "common/ctl/subscribe_notifications.h"
 #include "common/status/errors.h"
@@ -56,6 +58,9 @@ struct Flags {
   std::string backend, cursor, partition;
   bool replay = false;
   int64_t limit = 0;
+  // import
+  std::string tz = "Asia/Shanghai";
+  int batch = 1000, in_flight = 4;
   bool plaintext = false;
   bool anonymous = false;
   int timeout_ms = 5000;
@@ -76,6 +81,8 @@ int Usage(const std::string& why) {
       "       gnlcctl [--city=ID | --addr=HOST:PORT] health [SERVICE]   (exit 0 if SERVING)\n"
       "       gnlcctl [--city=ID] subscribe [--backend=ID] [--cursor=C | --replay]\n"
       "               [--partition=I/N] [--limit=N]   (notifications as JSON lines)\n"
+      "       gnlcctl [--city=ID] import DIR [--tz=ZONE] [--batch=N] [--in_flight=N]\n"
+      "               (programs.csv, offerings.csv, learners.csv, enrollments.csv)\n"
       "       gnlcctl token [--city=ID] [--pki=DIR] --role=ROLE --sub=SUBJECT\n"
       "               [--partner=ID] [--ttl_seconds=N]   (development issuer only)\n"
       "       gnlcctl dev-pki [--dir=DIR] --cities=ID[,ID...]\n"
@@ -103,7 +110,9 @@ int MintToken(const Flags& f) {
 }
 
 // The security of a call: explicit flags first, then the development PKI.
-absl::StatusOr<gnlc::ctl::ClientSecurity> Security(const Flags& f) {
+// A token minted here lives `minted_ttl` (an import may run for an hour).
+absl::StatusOr<gnlc::ctl::ClientSecurity> Security(const Flags& f,
+                                                   absl::Duration minted_ttl = absl::Minutes(5)) {
   gnlc::ctl::ClientSecurity s;
   s.plaintext = f.plaintext;
   s.ca_file = f.ca;
@@ -119,8 +128,7 @@ absl::StatusOr<gnlc::ctl::ClientSecurity> Security(const Flags& f) {
     auto issuer = gnlc::auth::LoadDevIssuer(f.pki, f.city);
     if (!issuer.ok()) return issuer.status();
     auto token = gnlc::auth::MintToken(
-        *issuer,
-        {.role = "city_admin", .subject = "gnlcctl", .partner = "", .ttl = absl::Minutes(5)},
+        *issuer, {.role = "city_admin", .subject = "gnlcctl", .partner = "", .ttl = minted_ttl},
         absl::Now());
     if (!token.ok()) return token.status();
     s.token = *token;
@@ -254,6 +262,32 @@ int Subscribe(const Flags& f) {
                                            security->plaintext ? security->token : "", f.limit);
 }
 
+// gnlcctl import DIR: the city's history through the catalog's and
+// enrollment's ImportHistory RPCs (common/ctl/history_import.h).
+int Import(const Flags& f, const std::string& dir) {
+  gnlc::ctl::HistoryImportOptions o;
+  o.dir = dir;
+  o.city = f.city;
+  if (!absl::LoadTimeZone(f.tz, &o.tz)) return Usage("--tz: unknown time zone " + f.tz);
+  o.batch_rows = f.batch;
+  o.in_flight = f.in_flight;
+  std::shared_ptr<grpc::Channel> channels[2];
+  const char* services[2] = {"catalog", "enrollment"};
+  auto security = Security(f, absl::Hours(2));
+  if (!security.ok()) return Usage(std::string(security.status().message()));
+  o.plaintext_token = security->plaintext ? security->token : "";
+  for (int i = 0; i < 2; ++i) {
+    std::string addr = f.addr;
+    if (addr.empty()) {
+      auto found = gnlc::ctl::AddressFromNetworkFile(f.network, f.city, services[i]);
+      if (!found.ok()) return Usage(std::string(found.status().message()));
+      addr = *found;
+    }
+    channels[i] = gnlc::ctl::ClientChannel(addr, *security);
+  }
+  return gnlc::ctl::ImportHistory(channels[0], channels[1], o).exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -276,7 +310,7 @@ int main(int argc, char** argv) {
         value("token_file", f.token_file) || value("role", f.role) || value("sub", f.sub) ||
         value("partner", f.partner) || value("dir", f.dir) || value("cities", f.cities) ||
         value("backend", f.backend) || value("cursor", f.cursor) ||
-        value("partition", f.partition)) {
+        value("partition", f.partition) || value("tz", f.tz)) {
       continue;
     }
     if (value("timeout_ms", number)) {
@@ -284,6 +318,14 @@ int main(int argc, char** argv) {
     } else if (value("ttl_seconds", number)) {
       if (!absl::SimpleAtoi(number, &f.ttl_seconds) || f.ttl_seconds <= 0) {
         return Usage("--ttl_seconds takes a positive number");
+      }
+    } else if (value("batch", number)) {
+      if (!absl::SimpleAtoi(number, &f.batch) || f.batch < 1 || f.batch > 1000) {
+        return Usage("--batch takes 1 to 1000 rows");
+      }
+    } else if (value("in_flight", number)) {
+      if (!absl::SimpleAtoi(number, &f.in_flight) || f.in_flight < 1 || f.in_flight > 16) {
+        return Usage("--in_flight takes 1 to 16");
       }
     } else if (value("limit", number)) {
       if (!absl::SimpleAtoi(number, &f.limit) || f.limit < 0) {
@@ -323,6 +365,10 @@ int main(int argc, char** argv) {
   }
   if (f.args.size() == 1 && f.args[0] == "peers") return PrintPeers(f);
   if (f.args.size() == 1 && f.args[0] == "subscribe") return Subscribe(f);
+  if (!f.args.empty() && f.args[0] == "import") {
+    if (f.args.size() != 2) return Usage("import takes one folder of CSV files");
+    return Import(f, f.args[1]);
+  }
   if (!f.args.empty() && f.args.size() <= 2 && f.args[0] == "health") {
     return PrintHealth(f, f.args.size() == 2 ? f.args[1] : "catalog");
   }

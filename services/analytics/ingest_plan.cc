@@ -99,41 +99,106 @@ void IngestPlan::AddEnrollment(const Event& event) {
   const evpb::EnrollmentChanged& c = event.enrollment_changed();
   // A learner who did not consent to statistics is not counted at all.
   if (!c.counts_in_statistics()) return;
+  Subject who;
+  who.learner = std::string(LastSegment(c.enrollment().learner()));
+  who.learner_slices = {""};
+  if (!c.learner_district().empty()) who.learner_slices.push_back("d:" + c.learner_district());
+  if (c.learner_age_band() > 0) {
+    who.learner_slices.push_back(absl::StrCat("a:", c.learner_age_band()));
+  }
+  who.all_slices = who.learner_slices;
+  if (c.program_kind() > 0) who.all_slices.push_back(absl::StrCat("k:", c.program_kind()));
+  if (c.modality() > 0) who.all_slices.push_back(absl::StrCat("m:", c.modality()));
+  who.kind = c.program_kind();
+  who.modality = c.modality();
   const epb::Enrollment& e = c.enrollment();
-  const absl::Time t = TimeOf(event.time());
-  const std::string learner(LastSegment(e.learner()));
-  std::vector<std::string> learner_slices = {""};
-  if (!c.learner_district().empty()) learner_slices.push_back("d:" + c.learner_district());
-  if (c.learner_age_band() > 0) learner_slices.push_back(absl::StrCat("a:", c.learner_age_band()));
-  std::vector<std::string> all_slices = learner_slices;
-  if (c.program_kind() > 0) all_slices.push_back(absl::StrCat("k:", c.program_kind()));
-  if (c.modality() > 0) all_slices.push_back(absl::StrCat("m:", c.modality()));
-  const auto distinct = [&](absl::Time when, absl::string_view metric) {
-    AddDistinct(when, metric, learner, learner_slices, c.program_kind(), c.modality());
-  };
-
   switch (c.change()) {
+    case evpb::ENROLLMENT_CHANGE_IMPORTED:
+      // A corrected record replaces the counts of the one imported before.
+      if (c.has_previous()) AddImported(who, c.previous(), -1);
+      AddImported(who, e, +1);
+      break;
     case evpb::ENROLLMENT_CHANGE_ENROLLED:
     case evpb::ENROLLMENT_CHANGE_PROMOTED:
-      if (e.state() != epb::ENROLLMENT_STATE_CONFIRMED) break;
-      distinct(t, "part");
-      Flow(t, "conf", all_slices);
-      break;
-    case evpb::ENROLLMENT_CHANGE_WAITLISTED:
-      Flow(t, "wait", all_slices);
+      AddChange(who, c.change(), TimeOf(event.time()), e,
+                e.state() == epb::ENROLLMENT_STATE_CONFIRMED, +1);
       break;
     case evpb::ENROLLMENT_CHANGE_CANCELLED:
-      if (CancelledAfterConfirmation(e)) Flow(t, "drop", all_slices);
+      AddChange(who, c.change(), TimeOf(event.time()), e, CancelledAfterConfirmation(e), +1);
+      break;
+    default:
+      AddChange(who, c.change(), TimeOf(event.time()), e, false, +1);
+  }
+}
+
+void IngestPlan::AddImported(const Subject& who, const epb::Enrollment& e, int sign) {
+  for (const epb::EnrollmentTransition& h : e.history()) {
+    const absl::Time t = TimeOf(h.time());
+    switch (h.to_state()) {
+      case epb::ENROLLMENT_STATE_CONFIRMED:
+        AddChange(who,
+                  h.from_state() == epb::ENROLLMENT_STATE_WAITLISTED
+                      ? evpb::ENROLLMENT_CHANGE_PROMOTED
+                      : evpb::ENROLLMENT_CHANGE_ENROLLED,
+                  t, e, true, sign);
+        break;
+      case epb::ENROLLMENT_STATE_WAITLISTED:
+        AddChange(who, evpb::ENROLLMENT_CHANGE_WAITLISTED, t, e, false, sign);
+        break;
+      case epb::ENROLLMENT_STATE_CANCELLED:
+        AddChange(who, evpb::ENROLLMENT_CHANGE_CANCELLED, t, e,
+                  h.from_state() == epb::ENROLLMENT_STATE_CONFIRMED, sign);
+        break;
+      case epb::ENROLLMENT_STATE_COMPLETED:
+        AddChange(who, evpb::ENROLLMENT_CHANGE_COMPLETED, t, e, false, sign);
+        break;
+      default:
+        break;
+    }
+  }
+  if (e.has_employment()) {
+    AddChange(who, evpb::ENROLLMENT_CHANGE_EMPLOYMENT_RECORDED,
+              TimeOf(e.employment().record_time()), e, false, sign);
+  }
+  if (e.has_feedback() && sign > 0) {
+    AddChange(who, evpb::ENROLLMENT_CHANGE_FEEDBACK_GIVEN, TimeOf(e.feedback().submit_time()), e,
+              false, sign);
+  }
+}
+
+// One change at time `t`, as the live event would count it. `seat`: the
+// change gave a seat (ENROLLED, PROMOTED) or gave one up (CANCELLED).
+// Negative `sign` takes back the flows of a replaced import; who took part
+// (the distinct sets) is only ever added to.
+void IngestPlan::AddChange(const Subject& who, int change, absl::Time t, const epb::Enrollment& e,
+                           bool seat, int sign) {
+  const auto distinct = [&](absl::Time when, absl::string_view metric) {
+    if (sign > 0) {
+      AddDistinct(when, metric, who.learner, who.learner_slices, who.kind, who.modality);
+    }
+  };
+  switch (change) {
+    case evpb::ENROLLMENT_CHANGE_ENROLLED:
+    case evpb::ENROLLMENT_CHANGE_PROMOTED:
+      if (!seat) break;
+      distinct(t, "part");
+      Flow(t, "conf", who.all_slices, sign);
+      break;
+    case evpb::ENROLLMENT_CHANGE_WAITLISTED:
+      Flow(t, "wait", who.all_slices, sign);
+      break;
+    case evpb::ENROLLMENT_CHANGE_CANCELLED:
+      if (seat) Flow(t, "drop", who.all_slices, sign);
       break;
     case evpb::ENROLLMENT_CHANGE_COMPLETED:
       distinct(t, "part");
-      Flow(t, "done", all_slices);
-      if (c.program_kind() == kSkills && e.completion().has_complete_time()) {
+      Flow(t, "done", who.all_slices, sign);
+      if (who.kind == kSkills && e.completion().has_complete_time()) {
         distinct(TimeOf(e.completion().complete_time()), "grad");
       }
       break;
     case evpb::ENROLLMENT_CHANGE_EMPLOYMENT_RECORDED: {
-      if (c.program_kind() != kSkills || !e.employment().employed() ||
+      if (who.kind != kSkills || !e.employment().employed() ||
           !e.completion().has_complete_time()) {
         break;
       }
@@ -148,8 +213,8 @@ void IngestPlan::AddEnrollment(const Event& event) {
       if (rating < 1 || rating > 5) break;
       std::vector<std::string> periods;
       for (const auto& p : PeriodsOf(t, tz_)) periods.push_back(PeriodKey(p));
-      ratings_.push_back({learner, std::string(LastSegment(e.name())), absl::StrCat(rating),
-                          absl::StrJoin(periods, ","), absl::StrJoin(all_slices, ",")});
+      ratings_.push_back({who.learner, std::string(LastSegment(e.name())), absl::StrCat(rating),
+                          absl::StrJoin(periods, ","), absl::StrJoin(who.all_slices, ",")});
       break;
     }
     default:
@@ -158,10 +223,10 @@ void IngestPlan::AddEnrollment(const Event& event) {
 }
 
 void IngestPlan::Flow(absl::Time t, absl::string_view metric,
-                      const std::vector<std::string>& slices) {
+                      const std::vector<std::string>& slices, int sign) {
   for (const auto& p : PeriodsOf(t, tz_)) {
     const std::string key = PeriodKey(p);
-    for (const auto& s : slices) flows_[{key, Field(metric, s)}] += 1;
+    for (const auto& s : slices) flows_[{key, Field(metric, s)}] += sign;
   }
 }
 

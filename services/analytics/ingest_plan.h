@@ -53,10 +53,23 @@ class IngestPlan final {
     std::string kind, name, a, b, month, month_ordinal;
   };
 
+  // Who an enrollment event is about, as analytics slices them.
+  struct Subject {
+    std::string learner;
+    std::vector<std::string> learner_slices;  // "", "d:...", "a:..."
+    std::vector<std::string> all_slices;      // and "k:...", "m:..."
+    int kind = 0;
+    int modality = 0;
+  };
+
   void AddEnrollment(const Event& event);
+  void AddImported(const Subject& who, const gnlc::enrollment::v1::Enrollment& e, int sign);
+  void AddChange(const Subject& who, int change, absl::Time t,
+                 const gnlc::enrollment::v1::Enrollment& e, bool seat, int sign);
   void AddGauge(const Event& event, std::string kind, std::string name, std::string a,
                 std::string b);
-  void Flow(absl::Time t, absl::string_view metric, const std::vector<std::string>& slices);
+  void Flow(absl::Time t, absl::string_view metric, const std::vector<std::string>& slices,
+            int sign);
   void AddDistinct(absl::Time t, absl::string_view metric, absl::string_view learner,
                    const std::vector<std::string>& learner_slices, int kind, int modality);
 

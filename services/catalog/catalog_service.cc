@@ -186,6 +186,7 @@ void CatalogService::ServeRpcs() {
   GNLC_CATALOG_RPC(ListProgramChanges);
   GNLC_CATALOG_RPC(GetFeedDigest);
   GNLC_CATALOG_RPC(ListPeerStatuses);
+  GNLC_CATALOG_RPC(ImportCatalogHistory);
 #undef GNLC_CATALOG_RPC
   CheckAllServed();
 }

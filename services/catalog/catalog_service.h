@@ -89,6 +89,22 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
                                pb::GetFeedDigestResponse& resp);
   absl::Status DoListPeerStatuses(const pb::ListPeerStatusesRequest& req,
                                   pb::ListPeerStatusesResponse& resp);
+  // import_rpcs.cc
+  absl::Status DoImportCatalogHistory(const pb::ImportCatalogHistoryRequest& req,
+                                      pb::ImportCatalogHistoryResponse& resp);
+  absl::Status ImportPrograms(const pb::ImportCatalogHistoryRequest& req, absl::Time now,
+                              gnlc::type::v1::ImportResult& out);
+  absl::Status ImportOfferings(const pb::ImportCatalogHistoryRequest& req, absl::Time now,
+                               gnlc::type::v1::ImportResult& out);
+  // Each returns the record's id; NOT_FOUND if it (or its program) is gone.
+  absl::StatusOr<std::string> ImportNewProgram(Program& p, absl::string_view source_id,
+                                               absl::Time created);
+  absl::StatusOr<std::string> ImportChangedProgram(Program& p, const std::string& id,
+                                                   absl::Time now);
+  absl::StatusOr<std::string> ImportNewOffering(Offering& o, const std::string& program_id,
+                                                absl::string_view source_id);
+  absl::StatusOr<std::string> ImportChangedOffering(Offering& o, const std::string& id,
+                                                    absl::Time now);
 
   // Federation (federation.cc). Where a name's records are read from: this
   // city's index, or the mirror of the peer city the name belongs to.

@@ -18,6 +18,7 @@ constexpr char kSeq[] = "cat:{0}:seq";
 constexpr char kTombstones[] = "cat:{0}:tombstones";
 constexpr char kSeats[] = "cat:{0}:seats";
 constexpr char kEpoch[] = "cat:{0}:epoch";
+constexpr char kSources[] = "cat:{0}:src";
 
 std::string ProgramOfferingsKey(absl::string_view program_id) {
   return absl::StrCat("cat:{0}:po:", program_id);
@@ -231,6 +232,23 @@ absl::StatusOr<std::optional<std::string>> CatalogStore::Put(bool program, absl:
                    {{"current_etag", std::string(r[1].str())}});
   }
   return absl::InternalError(absl::StrCat("unexpected script outcome '", outcome, "'"));
+}
+
+absl::StatusOr<std::vector<std::string>> CatalogStore::ReadSourceMappings(
+    const std::vector<std::string>& fields) {
+  std::vector<std::string> out;
+  if (fields.empty()) return out;
+  std::vector<absl::string_view> argv = {"HMGET", kSources};
+  argv.insert(argv.end(), fields.begin(), fields.end());
+  ASSIGN_OR_RETURN(RedisReply reply, pool_->Command(argv));
+  const ReplyView r = reply.view();
+  for (size_t i = 0; i < r.size(); ++i) out.emplace_back(r[i].str());
+  if (out.size() != fields.size()) return absl::InternalError("unexpected HMGET reply");
+  return out;
+}
+
+absl::Status CatalogStore::PutSourceMapping(absl::string_view field, absl::string_view mapping) {
+  return pool_->Command({"HSET", kSources, field, mapping}).status();
 }
 
 absl::StatusOr<std::optional<std::string>> CatalogStore::CreateProgram(const Program& program,

@@ -19,6 +19,8 @@
 //                                 the enrollment service last reported (so a
 //                                 restarted replica knows them)
 //   cat:{0}:events          STREAM the catalog's events (trimmed ~1e6)
+//   cat:{0}:src             HASH  "p:{source id}"/"o:{source id}" -> "{id}
+//                                 {fingerprint}" (imports of history)
 #ifndef GNLC_SERVICES_CATALOG_CATALOG_STORE_H_
 #define GNLC_SERVICES_CATALOG_CATALOG_STORE_H_
 
@@ -98,6 +100,11 @@ class CatalogStore final {
                               uint64_t expected_version, Event& event);
 
   // NOT_FOUND when absent.
+  // Imports of history: the mapping of source fields ("p:{source id}",
+  // "o:{source id}") to "{id} {fingerprint}" ("" if never imported).
+  absl::StatusOr<std::vector<std::string>> ReadSourceMappings(
+      const std::vector<std::string>& fields);
+  absl::Status PutSourceMapping(absl::string_view field, absl::string_view mapping);
   absl::StatusOr<Program> ReadProgram(absl::string_view id);
   absl::StatusOr<Offering> ReadOffering(absl::string_view id);
 

@@ -282,4 +282,26 @@ absl::Status ApplyOfferingMask(const Offering& update, const google::protobuf::F
   return absl::OkStatus();
 }
 
+void ClearProgramOutputs(Program& p) {
+  p.clear_name();
+  p.clear_etag();
+  p.clear_create_time();
+  p.clear_update_time();
+  p.clear_origin_city();
+  p.clear_availability();
+  p.clear_offering_count();
+}
+
+void ClearOfferingOutputs(Offering& o) {
+  o.clear_name();
+  o.clear_state();
+  o.clear_cancel_reason();
+  o.clear_seats_taken();
+  o.clear_seats_left();
+  o.clear_availability();
+  o.clear_etag();
+  o.clear_create_time();
+  o.clear_update_time();
+}
+
 }  // namespace gnlc::catalog

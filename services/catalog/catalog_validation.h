@@ -45,6 +45,10 @@ absl::Status ApplyProgramMask(const Program& update, const google::protobuf::Fie
 absl::Status ApplyOfferingMask(const Offering& update, const google::protobuf::FieldMask& mask,
                                Offering& stored);
 
+// Clear the output-only fields a client may have sent back: never trusted.
+void ClearProgramOutputs(Program& p);
+void ClearOfferingOutputs(Offering& o);
+
 }  // namespace gnlc::catalog
 
 #endif  // GNLC_SERVICES_CATALOG_CATALOG_VALIDATION_H_

@@ -13,18 +13,6 @@ namespace {
 constexpr int kMaxWriteAttempts = 3;
 constexpr int kMaxBatchGet = 100;
 
-void ClearOfferingOutputs(Offering& o) {
-  o.clear_name();
-  o.clear_state();
-  o.clear_cancel_reason();
-  o.clear_seats_taken();
-  o.clear_seats_left();
-  o.clear_availability();
-  o.clear_etag();
-  o.clear_create_time();
-  o.clear_update_time();
-}
-
 absl::Status OfferingNotFound(absl::string_view name) {
   return NotFound("OFFERING_NOT_FOUND", absl::StrCat(name, " does not exist"),
                   {{"name", std::string(name)}});

@@ -17,17 +17,6 @@ absl::Status Required(absl::string_view field) {
                          {{"field", std::string(field)}});
 }
 
-// Output-only fields a client may have sent back: never trusted.
-void ClearProgramOutputs(Program& p) {
-  p.clear_name();
-  p.clear_etag();
-  p.clear_create_time();
-  p.clear_update_time();
-  p.clear_origin_city();
-  p.clear_availability();
-  p.clear_offering_count();
-}
-
 absl::StatusOr<uint64_t> ParseEtag(absl::string_view etag) {
   if (etag.empty()) return 0;
   const uint64_t v = EtagVersion(etag);

@@ -38,15 +38,17 @@ local function set_meta(eid, state, lid, oid)
   redis.call('HSET', k('meta'), eid, state .. ' ' .. lid .. ' ' .. oid)
 end
 
-local function publish(type, resource, field, payload)
-  local event = pb_bytes(2, type) .. pb_bytes(3, CITY) .. pb_time(4, NOW) ..
+-- `at`: the event's time in unix ms (an import's original time); NOW if nil.
+local function publish(type, resource, field, payload, at)
+  local event = pb_bytes(2, type) .. pb_bytes(3, CITY) .. pb_time(4, at or NOW) ..
                 pb_bytes(5, resource) .. pb_bytes(field, payload)
   return redis.call('XADD', STREAM, 'MAXLEN', '~', MAXLEN, '*', 'e', event)
 end
 
 -- An enrollment event, with the statistics facts analytics needs. Its
 -- stream id is remembered so that erasing the learner can delete it.
-local function enrollment_event(change, eid, blob, position, actor)
+-- `at` as in publish; `extra`: more EnrollmentChanged fields (bytes).
+local function enrollment_event(change, eid, blob, position, actor, at, extra)
   local _, lid, oid = meta(eid)
   local off = redis.call('HMGET', k('off', oid), 'prog', 'modality')
   local kind = redis.call('HGET', k('prog', off[1]), 'kind') or '0'
@@ -55,7 +57,9 @@ local function enrollment_event(change, eid, blob, position, actor)
                   (redis.call('HGET', k('lstat'), lid) or '') ..
                   pb_int(5, tonumber(kind)) .. pb_int(6, tonumber(off[2] or '0'))
   if actor then payload = payload .. pb_bytes(8, actor) end
-  local id = publish('enrollment_changed', 'cities/' .. CITY .. '/enrollments/' .. eid, 20, payload)
+  if extra then payload = payload .. extra end
+  local id = publish('enrollment_changed', 'cities/' .. CITY .. '/enrollments/' .. eid, 20, payload,
+                     at)
   redis.call('HSET', k('evs'), eid, (redis.call('HGET', k('evs'), eid) or '') .. id .. ' ')
 end
 
@@ -427,7 +431,15 @@ for backend, id in string.gmatch(redis.call('GET', k('lntf', lid)) or '', '(%S+)
   redis.call('XDEL', k('ntf', backend), id)
 end
 redis.call('DEL', k('lntf', lid))
-redis.call('DEL', k('le', lid), k('active', lid), k('lreq', lid))
+-- Imported records: their source ids go, and the learner's is remembered
+-- only as a digest, so a re-import of the source file cannot bring them back.
+for _, field in ipairs(redis.call('SMEMBERS', k('lsrc', lid))) do
+  redis.call('HDEL', k('src'), field)
+  if string.sub(field, 1, 2) == 'l:' then
+    redis.call('SADD', k('erasedsrc'), redis.sha1hex(string.sub(field, 3)))
+  end
+end
+redis.call('DEL', k('le', lid), k('active', lid), k('lreq', lid), k('lsrc', lid))
 if ARGV[5] ~= '' and redis.call('HGET', k('subjects'), ARGV[5]) == lid then
   redis.call('HDEL', k('subjects'), ARGV[5])
 end

@@ -26,6 +26,11 @@
 //   enr:{0}:req:{e|l}:{id} HASH fingerprint and original response, 24 h
 //   enr:{0}:seq            STRING enrollment sequence
 //   enr:{0}:events         STREAM the enrollment events
+// Imports of history (import_scripts.cc):
+//   enr:{0}:src            HASH "l:{source id}" or "e:{source id}" ->
+//                               "{learner or enrollment id} {fingerprint}"
+//   enr:{0}:lsrc:{learner} SET  the learner's fields in enr:{0}:src
+//   enr:{0}:erasedsrc      SET  SHA-1 of erased learners' source ids
 // Notifications (notification_scripts.cc):
 //   enr:{0}:ntf:{backend}  STREAM a mobile backend's notifications, field
 //                               "n" = Notification (no cursor), trimmed to
@@ -58,6 +63,10 @@ const RedisScript& ViewScript();
 const RedisScript& ListScript();
 const RedisScript& SeatsScript();
 const RedisScript& EraseLearnerScript();
+
+// import_scripts.cc: see EnrollmentStore::ImportLearners.
+const RedisScript& ImportLearnersScript();
+const RedisScript& ImportEnrollmentsScript();
 
 // notification_scripts.cc: see notification_translator.h.
 const RedisScript& CommitNotificationsScript();

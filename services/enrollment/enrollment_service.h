@@ -82,6 +82,13 @@ class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
                                          pb::RecordEmploymentOutcomeResponse& resp);
   absl::Status DoSubmitFeedback(const CallAuth& call, const pb::SubmitFeedbackRequest& req,
                                 pb::SubmitFeedbackResponse& resp);
+  // import_rpcs.cc
+  absl::Status DoImportHistory(const CallAuth& call, const pb::ImportHistoryRequest& req,
+                               pb::ImportHistoryResponse& resp, absl::Time deadline);
+  absl::Status ImportLearners(const pb::ImportHistoryRequest& req, absl::Time now,
+                              gnlc::type::v1::ImportResult& out);
+  absl::Status ImportEnrollments(const pb::ImportHistoryRequest& req, absl::Time now,
+                                 absl::Time deadline, gnlc::type::v1::ImportResult& out);
   // notification_rpcs.cc
   absl::StatusOr<grpc::ServerWriteReactor<grpc::ByteBuffer>*> DoSubscribeNotifications(
       const CallAuth& call, const pb::SubscribeNotificationsRequest& req);

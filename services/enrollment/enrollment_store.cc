@@ -15,18 +15,6 @@ namespace {
 using gnlc::catalog::v1::Offering;
 using gnlc::catalog::v1::Program;
 
-// The statistics fields every event of this learner carries: district and
-// age band only with the learner's consent (EnrollmentChanged fields 3, 4, 7).
-std::string StatisticsFields(const pb::Learner& learner) {
-  gnlc::events::v1::EnrollmentChanged fields;
-  if (learner.consents().city_statistics()) {
-    fields.set_learner_district(learner.district());
-    fields.set_learner_age_band(learner.age_band());
-    fields.set_counts_in_statistics(true);
-  }
-  return fields.SerializeAsString();
-}
-
 template <typename Message>
 bool Parse(absl::string_view bytes, Message& out) {
   return out.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
@@ -54,6 +42,16 @@ std::string Time(int64_t unix_seconds) {
 }
 
 }  // namespace
+
+std::string StatisticsFields(const pb::Learner& learner) {
+  gnlc::events::v1::EnrollmentChanged fields;
+  if (learner.consents().city_statistics()) {
+    fields.set_learner_district(learner.district());
+    fields.set_learner_age_band(learner.age_band());
+    fields.set_counts_in_statistics(true);
+  }
+  return fields.SerializeAsString();
+}
 
 OfferingFacts FactsOf(const Offering& offering, absl::string_view offering_id,
                       absl::string_view program_id) {

@@ -55,6 +55,10 @@ struct ProgramFacts {
 ProgramFacts FactsOf(const gnlc::catalog::v1::Program& program, absl::string_view program_id,
                      bool deleted);
 
+// The statistics fields every event of this learner carries: district and
+// age band only with the learner's consent (EnrollmentChanged fields 3, 4, 7).
+std::string StatisticsFields(const pb::Learner& learner);
+
 // A stored enrollment: the exact stored bytes (for compare-and-set) and the
 // parsed record with its current waitlist position.
 struct StoredEnrollment {
@@ -137,6 +141,34 @@ class EnrollmentStore final {
   // cancels its enrollments; a capacity change promotes from the waitlist.
   absl::Status PutOfferingFacts(const OfferingFacts& facts);
   absl::Status PutProgramFacts(const ProgramFacts& facts);
+
+  // --- Imports of history (history_import_store.cc) ---
+  // Each source field's mapping ("l:{source id}" of a learner, "e:{...}" of
+  // an enrollment): "{id} {fingerprint}", or "" if never imported.
+  absl::StatusOr<std::vector<std::string>> ReadSourceMappings(
+      const std::vector<std::string>& fields);
+  struct LearnerWrite {
+    std::string source_id, learner_id;
+    std::string expected;  // the mapping read before ("" for a new row)
+    pb::Learner learner;
+    std::string fingerprint;
+    std::string old_subject;  // the stored learner's external subject
+  };
+  // Stores the learners and their mappings; per row IMPORTED, UPDATED,
+  // ERASED, CONFLICT or SUBJECT_TAKEN (ImportLearnersScript).
+  absl::StatusOr<std::vector<std::string>> ImportLearners(const std::vector<LearnerWrite>& rows);
+  struct EnrollmentWrite {
+    std::string source_id, enrollment_id, expected, learner_id, offering_id;
+    pb::Enrollment record;  // with name and learner
+    std::string fingerprint;
+  };
+  // Stores the enrollments, their places and their IMPORTED events; per row
+  // the outcome of ImportEnrollmentsScript ("IMPORTED", "FULL 20", ...).
+  absl::StatusOr<std::vector<std::string>> ImportEnrollments(
+      const std::vector<EnrollmentWrite>& rows);
+  // The most entries of the event stream that one of its readers (consumer
+  // groups) has not read yet; 0 if unknown.
+  absl::StatusOr<int64_t> StreamBacklog();
 
   // Erases the learner and everything linked to them. False if already gone.
   absl::StatusOr<bool> EraseLearner(absl::string_view learner_id,

@@ -263,7 +263,11 @@ absl::Status NotificationTranslator::ReadLearnersOf(const std::vector<Event>& ev
   facts_.clear();
   std::vector<std::string> ids;
   for (const Event& event : events) {
-    if (!event.has_enrollment_changed()) continue;
+    // Imported history tells nobody anything: no learner to read.
+    if (!event.has_enrollment_changed() ||
+        event.enrollment_changed().change() == events::ENROLLMENT_CHANGE_IMPORTED) {
+      continue;
+    }
     auto id = ParseLearnerName(event.enrollment_changed().enrollment().learner(), city_, "learner");
     if (id.ok() && !learners_.contains(*id)) {
       learners_.emplace(*id, std::nullopt);

@@ -19,36 +19,6 @@ using google::protobuf::util::TimeUtil;
 
 class EnrollmentDataRightsTest : public EnrollmentTest {
  protected:
-  // Every key and its whole content (strings, hash fields and values, set
-  // and sorted-set members, stream entries), as (key, text) pairs.
-  std::vector<std::pair<std::string, std::string>> DumpRedis() {
-    std::vector<std::pair<std::string, std::string>> out;
-    std::string cursor = "0";
-    do {
-      auto scan = pool_->Command({"SCAN", cursor, "COUNT", "1000"});
-      EXPECT_TRUE(scan.ok());
-      if (!scan.ok()) break;
-      cursor = std::string(scan->view()[0].str());
-      for (size_t i = 0; i < scan->view()[1].size(); ++i) {
-        const std::string key(scan->view()[1][i].str());
-        auto type = pool_->Command({"TYPE", key});
-        const std::string t(type->view().str());
-        std::vector<absl::string_view> read;
-        if (t == "string") read = {"GET", key};
-        if (t == "hash") read = {"HGETALL", key};
-        if (t == "set") read = {"SMEMBERS", key};
-        if (t == "zset") read = {"ZRANGE", key, "0", "-1"};
-        if (t == "stream") read = {"XRANGE", key, "-", "+"};
-        auto content = pool_->Command(read);
-        EXPECT_TRUE(content.ok()) << key;
-        std::string text = key + " ";
-        Flatten(content->view(), text);
-        out.emplace_back(key, std::move(text));
-      }
-    } while (cursor != "0");
-    return out;
-  }
-
   // Everything Redis keeps on disk (the AOF files), as one string.
   std::string DiskContents() {
     std::string all;
@@ -68,15 +38,6 @@ class EnrollmentDataRightsTest : public EnrollmentTest {
     return absl::StrContains(text, "aof_rewrite_in_progress:0") &&
            absl::StrContains(text, "aof_rewrite_scheduled:0") &&
            absl::StrContains(text, "aof_last_bgrewrite_status:ok");
-  }
-
-  static void Flatten(const ReplyView& r, std::string& out) {
-    if (r.is_array()) {
-      for (size_t i = 0; i < r.size(); ++i) Flatten(r[i], out);
-      return;
-    }
-    out.append(r.str().data(), r.str().size());
-    out += ' ';
   }
 };
 

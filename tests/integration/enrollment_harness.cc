@@ -8,6 +8,15 @@
 namespace gnlc::enrollment::testing {
 namespace {
 
+void Flatten(const ReplyView& r, std::string& out) {
+  if (r.is_array()) {
+    for (size_t i = 0; i < r.size(); ++i) Flatten(r[i], out);
+    return;
+  }
+  out.append(r.str().data(), r.str().size());
+  out += ' ';
+}
+
 using google::protobuf::util::TimeUtil;
 
 google::protobuf::Timestamp At(absl::Time t) {
@@ -162,6 +171,34 @@ absl::StatusOr<epb::Enrollment> EnrollmentTest::Rate(const std::string& enrollme
   req.mutable_feedback()->set_comment(comment);
   epb::SubmitFeedbackResponse resp;
   return EnrollmentOf(stub().SubmitFeedback(catalog::testing::Ctx().get(), req, &resp), resp);
+}
+
+std::vector<std::pair<std::string, std::string>> EnrollmentTest::DumpRedis() {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string cursor = "0";
+  do {
+    auto scan = pool_->Command({"SCAN", cursor, "COUNT", "1000"});
+    EXPECT_TRUE(scan.ok());
+    if (!scan.ok()) break;
+    cursor = std::string(scan->view()[0].str());
+    for (size_t i = 0; i < scan->view()[1].size(); ++i) {
+      const std::string key(scan->view()[1][i].str());
+      auto type = pool_->Command({"TYPE", key});
+      const std::string t(type->view().str());
+      std::vector<absl::string_view> read;
+      if (t == "string") read = {"GET", key};
+      if (t == "hash") read = {"HGETALL", key};
+      if (t == "set") read = {"SMEMBERS", key};
+      if (t == "zset") read = {"ZRANGE", key, "0", "-1"};
+      if (t == "stream") read = {"XRANGE", key, "-", "+"};
+      auto content = pool_->Command(read);
+      EXPECT_TRUE(content.ok()) << key;
+      std::string text = key + " ";
+      Flatten(content->view(), text);
+      out.emplace_back(key, std::move(text));
+    }
+  } while (cursor != "0");
+  return out;
 }
 
 std::vector<Event> EnrollmentTest::EnrollmentEvents() {

@@ -89,6 +89,10 @@ class EnrollmentTest : public ::testing::Test {
                                                    absl::Time since);
   absl::StatusOr<epb::Enrollment> Rate(const std::string& enrollment, int rating,
                                        const std::string& comment = "");
+  // Every key and its whole content (strings, hash fields and values, set
+  // and sorted-set members, stream entries as XRANGE reads them), as (key,
+  // text) pairs: what a scan for an erased resident reads.
+  std::vector<std::pair<std::string, std::string>> DumpRedis();
   // Every event on the enrollment stream, oldest first.
   std::vector<Event> EnrollmentEvents();
 

@@ -167,7 +167,7 @@ class PermissionMatrixTest : public ::testing::Test {
   // enrollment now.
   std::string NewOffering(const std::string& program, absl::Duration starts_in) {
     const absl::Time now = absl::Now();
-    cpb::Offering o = catalog::testing::NewOffering(now, starts_in, 32.05, 118.78, "gulou", 500);
+    cpb::Offering o = catalog::testing::NewOffering(now, starts_in, 32.05, 118.78, "gulou", 5000);
     *o.mutable_enrollment_open_time() = At(now - absl::Hours(1));
     *o.mutable_enrollment_close_time() = At(now + starts_in);
     *o.mutable_end_time() = At(now + starts_in + absl::Hours(24 * 5));
@@ -353,6 +353,8 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
        [&](const Fresh&) { return "{" + city + R"(,"bucketCount":16})"; }},
       {"catalog.ListPeerStatuses", "", "UPPPPOOPPP",
        [&](const Fresh&) { return "{" + city + "}"; }},
+      {"catalog.ImportCatalogHistory", "(no rows)", "UPPPPPOPPP",
+       [&](const Fresh&) { return "{" + city + "}"; }},
 
       // --- enrollment: a resident's own records; rosters for the city and
       // the delivering partner; no peer port.
@@ -404,6 +406,8 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
       {"enrollment.EraseLearner", "", "UONPPPOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
+      {"enrollment.ImportHistory", "(no rows)", "UPPPPPOPP-",
+       [&](const Fresh&) { return "{" + city + "}"; }},
 
       // --- partnership: staff and partners read; a partner changes only
       // what it is a member of; no peer port.

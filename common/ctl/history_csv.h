@@ -1,0 +1,48 @@
+// The CSV files of `gnlcctl import` (README, "Bringing a city's history
+// in") and the import records each row becomes. A value that cannot be
+// read gives INVALID_ARGUMENT with the column as its "field", reported like
+// a row the service rejected.
+#ifndef GNLC_COMMON_CTL_HISTORY_CSV_H_
+#define GNLC_COMMON_CTL_HISTORY_CSV_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/ctl/csv_reader.h"
+#include "gnlc/catalog/v1/catalog_service.pb.h"
+#include "gnlc/enrollment/v1/enrollment_service.pb.h"
+
+namespace gnlc::ctl {
+
+// One kind of record: its file name in the import folder and its columns.
+struct HistoryFile {
+  std::string name;  // "enrollments.csv"
+  std::vector<std::string> required, optional;
+};
+const HistoryFile& ProgramsFile();
+const HistoryFile& OfferingsFile();
+const HistoryFile& LearnersFile();
+const HistoryFile& EnrollmentsFile();
+
+// Times: "2024-03-01", "2024-03-01 09:30" or "2024-03-01T09:30:00" in
+// `tz` (the city's zone), or RFC 3339 with an offset ("...+08:00", "...Z").
+absl::StatusOr<absl::Time> ParseCsvTime(absl::string_view column, absl::string_view value,
+                                        absl::TimeZone tz);
+
+absl::StatusOr<gnlc::catalog::v1::ProgramImport> ProgramFromCsv(const CsvReader& row,
+                                                                absl::TimeZone tz);
+absl::StatusOr<gnlc::catalog::v1::OfferingImport> OfferingFromCsv(const CsvReader& row,
+                                                                  absl::TimeZone tz);
+absl::StatusOr<gnlc::enrollment::v1::LearnerImport> LearnerFromCsv(const CsvReader& row,
+                                                                   absl::TimeZone tz);
+// `offerings`: offering source id -> catalog name, from this run's import of
+// offerings.csv. The offering column may also hold a catalog name.
+absl::StatusOr<gnlc::enrollment::v1::EnrollmentImport> EnrollmentFromCsv(
+    const CsvReader& row, absl::TimeZone tz, const std::map<std::string, std::string>& offerings);
+
+}  // namespace gnlc::ctl
+
+#endif  // GNLC_COMMON_CTL_HISTORY_CSV_H_

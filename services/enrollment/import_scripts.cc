@@ -1,0 +1,152 @@
+// The scripts of EnrollmentService.ImportHistory: each applies a batch of
+// rows the service validated and built, checking in Redis only what can
+// change between the service's read and the write (the source mapping, a
+// subject's owner, seats). One result per row.
+#include "services/enrollment/enrollment_scripts.h"
+
+namespace gnlc::enrollment {
+
+// ARGV: 4 row count, then per row 8 values: source id, learner id,
+//       expected mapping ('' for a new row), record, statistics bytes,
+//       external subject, fingerprint, the stored subject ('' none).
+// Returns per row: IMPORTED, UPDATED, ERASED, CONFLICT or SUBJECT_TAKEN.
+const RedisScript& ImportLearnersScript() {
+  static const RedisScript* script = MakeEnrollmentScript(R"lua(
+local out = {}
+for j = 0, tonumber(ARGV[4]) - 1 do
+  local b = 5 + j * 8
+  local src, lid, expected, blob = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
+  local stats, subject, fp, old_subject = ARGV[b + 4], ARGV[b + 5], ARGV[b + 6], ARGV[b + 7]
+  local field = 'l:' .. src
+  local result
+  if redis.call('SISMEMBER', k('erasedsrc'), redis.sha1hex(src)) == 1 then
+    result = 'ERASED'
+  elseif (redis.call('HGET', k('src'), field) or '') ~= expected then
+    result = 'CONFLICT'
+  else
+    local owner = subject ~= '' and redis.call('HGET', k('subjects'), subject)
+    if owner and owner ~= lid then
+      result = 'SUBJECT_TAKEN'
+    else
+      if old_subject ~= '' and old_subject ~= subject then
+        redis.call('HDEL', k('subjects'), old_subject)
+      end
+      if subject ~= '' then redis.call('HSET', k('subjects'), subject, lid) end
+      redis.call('HSET', k('learners'), lid, blob)
+      redis.call('HSET', k('lstat'), lid, stats)
+      redis.call('HSET', k('src'), field, lid .. ' ' .. fp)
+      redis.call('SADD', k('lsrc', lid), field)
+      result = expected == '' and 'IMPORTED' or 'UPDATED'
+    end
+  end
+  out[#out + 1] = result
+end
+return out
+)lua");
+  return *script;
+}
+
+// ARGV: 4 row count, 5 the skills program kind, then per row 11 values:
+//       source id, enrollment id, expected mapping ('' for a new row),
+//       learner id, offering id, offering name, record, fingerprint,
+//       "1" if it records employment, event time (unix ms), record state.
+// The record's state decides its place: a seat, the waitlist, or neither.
+// In an offering that has not ended, seats and the waitlist limit hold as
+// for a live enrollment. A corrected row keeps its learner and offering.
+// Returns per row: IMPORTED, UPDATED, CONFLICT, NO_LEARNER, NO_FACTS,
+// NO_OFFERING, NOT_SKILLS, MOVED, ACTIVE_EXISTS {id}, FULL {capacity} or
+// WAITLIST_FULL {limit}; each result is one string ("FULL 20").
+const RedisScript& ImportEnrollmentsScript() {
+  static const RedisScript* script = MakeEnrollmentScript(R"lua(
+local SKILLS = ARGV[5]
+local IMPORTED_CHANGE = 8
+local now_s = math.floor(NOW / 1000)
+local out, touched = {}, {}
+
+local function check(src, eid, expected, lid, oid, name, employed)
+  if (redis.call('HGET', k('src'), 'e:' .. src) or '') ~= expected then return 'CONFLICT' end
+  if redis.call('HEXISTS', k('learners'), lid) == 0 then return 'NO_LEARNER' end
+  local f = redis.call('HMGET', k('off', oid), 'prog', 'cap', 'end', 'wlimit', 'name')
+  if not f[1] then return 'NO_FACTS' end
+  if f[5] ~= name then return 'NO_OFFERING' end
+  if employed == '1' and redis.call('HGET', k('prog', f[1]), 'kind') ~= SKILLS then
+    return 'NOT_SKILLS'
+  end
+  return nil, f
+end
+
+local function apply(src, eid, expected, lid, oid, blob, fp, at, state, f)
+  local old_state, old_lid, old_oid
+  if expected ~= '' then old_state, old_lid, old_oid = meta(eid) end
+  if old_state and (old_lid ~= lid or old_oid ~= oid) then return 'MOVED' end
+  local active = redis.call('HGET', k('active', lid), oid)
+  local holds = state == CONFIRMED or state == WAITLISTED
+  if holds and active and active ~= eid then return 'ACTIVE_EXISTS ' .. active end
+  local current = tonumber(f[3]) > now_s
+  local cap, wlimit = tonumber(f[2]), tonumber(f[4])
+  if current and state == CONFIRMED and cap >= 0 then
+    local held = (old_state == CONFIRMED or old_state == COMPLETED) and 1 or 0
+    if taken(oid) - held >= cap then return 'FULL ' .. f[2] end
+  end
+  if current and state == WAITLISTED and wlimit >= 0 then
+    local waiting = old_state == WAITLISTED and 1 or 0
+    if redis.call('ZCARD', k('wl', oid)) - waiting >= wlimit then return 'WAITLIST_FULL ' .. f[4] end
+  end
+  local previous = nil
+  local seq
+  if old_state then
+    previous = redis.call('HGET', k('enr'), eid)
+    if old_state == CONFIRMED then
+      redis.call('SREM', k('seated', oid), eid)
+    elseif old_state == WAITLISTED then
+      redis.call('ZREM', k('wl', oid), eid)
+    elseif old_state == COMPLETED then
+      redis.call('HINCRBY', k('off', oid), 'completed', -1)
+    end
+    if active == eid then redis.call('HDEL', k('active', lid), oid) end
+    seq = redis.call('ZSCORE', k('roster', oid), eid)
+  else
+    seq = redis.call('INCR', k('seq'))
+    redis.call('ZADD', k('le', lid), seq, eid)
+    redis.call('ZADD', k('roster', oid), seq, eid)
+  end
+  local position = 0
+  if state == CONFIRMED then
+    redis.call('SADD', k('seated', oid), eid)
+  elseif state == WAITLISTED then
+    redis.call('ZADD', k('wl', oid), seq, eid)
+    position = redis.call('ZRANK', k('wl', oid), eid) + 1
+  elseif state == COMPLETED then
+    redis.call('HINCRBY', k('off', oid), 'completed', 1)
+  end
+  if holds then redis.call('HSET', k('active', lid), oid, eid) end
+  redis.call('HSET', k('enr'), eid, blob)
+  set_meta(eid, state, lid, oid)
+  redis.call('HSET', k('src'), 'e:' .. src, eid .. ' ' .. fp)
+  redis.call('SADD', k('lsrc', lid), 'e:' .. src)
+  enrollment_event(IMPORTED_CHANGE, eid, blob, position, nil, at,
+                   previous and pb_bytes(9, previous) or nil)
+  if current then touched[oid] = true end
+  return old_state and 'UPDATED' or 'IMPORTED'
+end
+
+for j = 0, tonumber(ARGV[4]) - 1 do
+  local b = 6 + j * 11
+  local src, eid, expected, lid = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
+  local oid, name, blob, fp = ARGV[b + 4], ARGV[b + 5], ARGV[b + 6], ARGV[b + 7]
+  local employed, at = ARGV[b + 8], tonumber(ARGV[b + 9])
+  local problem, f = check(src, eid, expected, lid, oid, name, employed)
+  if problem then
+    out[#out + 1] = problem
+  else
+    local state = tonumber(ARGV[b + 10])
+    out[#out + 1] = apply(src, eid, expected, lid, oid, blob, fp, at, state, f)
+  end
+end
+for oid in pairs(touched) do publish_seats(oid) end
+return out
+)lua");
+  return *script;
+}
+
+}  // namespace gnlc::enrollment
