@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -215,13 +216,21 @@ bool Retryable(grpc::StatusCode code) {
          code == grpc::StatusCode::DEADLINE_EXCEEDED || code == grpc::StatusCode::ABORTED;
 }
 
-// Calls `send` until it succeeds, fails for good, or kGiveUpAfter passes.
+// Calls `send` until it succeeds, fails for good, or kGiveUpAfter passes;
+// says on stderr (at most every 10 s) why it waits.
 grpc::Status WithRetries(const std::function<grpc::Status()>& send) {
+  static std::atomic<int64_t> last_note{0};
   const absl::Time give_up = absl::Now() + kGiveUpAfter;
   absl::Duration backoff = absl::Milliseconds(200);
   for (;;) {
     grpc::Status s = send();
     if (s.ok() || !Retryable(s.error_code()) || absl::Now() > give_up) return s;
+    const int64_t now = absl::ToUnixSeconds(absl::Now());
+    int64_t last = last_note.load();
+    if (now - last >= 10 && last_note.compare_exchange_strong(last, now)) {
+      std::fprintf(stderr, "%swaiting and retrying: %s\n", ::isatty(2) ? "\r\033[K" : "",
+                   s.error_message().c_str());
+    }
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(5));
   }
@@ -406,7 +415,7 @@ HistoryImportReport ImportHistory(const std::shared_ptr<grpc::Channel>& catalog_
       [&](std::vector<cpb::ProgramImport>& rows, tpb::ImportResult& result) {
         cpb::ImportCatalogHistoryRequest req;
         req.set_parent(parent);
-        for (auto& r : rows) *req.add_programs() = r;
+        for (const auto& r : rows) *req.add_programs() = r;
         cpb::ImportCatalogHistoryResponse resp;
         grpc::ClientContext ctx;
         Prepare(ctx, o);
@@ -426,7 +435,7 @@ HistoryImportReport ImportHistory(const std::shared_ptr<grpc::Channel>& catalog_
       [&](std::vector<cpb::OfferingImport>& rows, tpb::ImportResult& result) {
         cpb::ImportCatalogHistoryRequest req;
         req.set_parent(parent);
-        for (auto& r : rows) *req.add_offerings() = r;
+        for (const auto& r : rows) *req.add_offerings() = r;
         cpb::ImportCatalogHistoryResponse resp;
         grpc::ClientContext ctx;
         Prepare(ctx, o);
@@ -455,7 +464,8 @@ HistoryImportReport ImportHistory(const std::shared_ptr<grpc::Channel>& catalog_
       LearnersFile(), [&](const CsvReader& r) { return LearnerFromCsv(r, o.tz); },
       std::function<grpc::Status(std::vector<epb::LearnerImport>&, tpb::ImportResult&)>(
           send_enrollment([](epb::ImportHistoryRequest& req, auto& rows) {
-            for (auto& r : rows) *req.add_learners() = std::move(r);
+            // Copied, not moved: a retry sends the same rows again.
+            for (const auto& r : rows) *req.add_learners() = r;
           })),
       &checkpoint, o.batch_rows);
   if (!learners_ok) return stopped();
@@ -464,7 +474,7 @@ HistoryImportReport ImportHistory(const std::shared_ptr<grpc::Channel>& catalog_
       [&](const CsvReader& r) { return EnrollmentFromCsv(r, o.tz, offering_names); },
       std::function<grpc::Status(std::vector<epb::EnrollmentImport>&, tpb::ImportResult&)>(
           send_enrollment([](epb::ImportHistoryRequest& req, auto& rows) {
-            for (auto& r : rows) *req.add_enrollments() = std::move(r);
+            for (const auto& r : rows) *req.add_enrollments() = r;
           })),
       &checkpoint, o.batch_rows);
   if (!enrollments_ok) return stopped();

@@ -28,7 +28,7 @@ services=(catalog enrollment partnership analytics)  # in start order: the other
 if [ "${GNLC_SKIP_DEPS:-0}" != 1 ]; then "$root/deploy/local/install-deps.sh"; fi
 if [ "${GNLC_SKIP_BUILD:-0}" != 1 ]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  targets=(gnlcctl gnlc-demo-load)
+  targets=(gnlcctl gnlc-demo-load gnlc-demo-history)
   for s in "${services[@]}"; do targets+=("gnlc-$s"); done
   cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 fi
@@ -156,6 +156,23 @@ done
 # .run/network.json: {"nanjing": {"catalog": "127.0.0.1:PORT"}, ...}
 grpc_address() { echo "127.0.0.1:$(cut -d' ' -f1 "$run/$1/$2.ports")"; }
 write_network_json "$run/network.json" grpc_address
+
+# Each city's history, 2024 to now, through the import path (README,
+# "Bringing a city's history in"). Written once per run folder; a second
+# up.sh finds it imported (the import's checkpoint) and sends nothing.
+for city in "${cities[@]}"; do
+  history="$run/$city/history"
+  if [ ! -f "$history/enrollments.csv" ]; then
+    "$build/deploy/demo/gnlc-demo-history" --config="$root/deploy/cities/$city.json" --out="$history"
+  fi
+  echo "Importing $city's history from $history:"
+  status=0
+  "$ctl" --network="$run/network.json" --pki="$pki" --city="$city" import "$history" || status=$?
+  if [ "$status" != 0 ]; then
+    echo "up.sh: importing $city's history failed (exit $status)" >&2
+    exit 1
+  fi
+done
 
 echo
 echo "gnlc network is up (run folder: $run)"

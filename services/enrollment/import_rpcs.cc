@@ -2,6 +2,7 @@
 // validated like live requests, idempotent by the source's ids. Per batch:
 // one read of the source mappings, one script for the learners, one for
 // the enrollments (and one more for rows whose offering was not known yet).
+#include <cstdlib>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -22,8 +23,14 @@ namespace tpb = gnlc::type::v1;
 constexpr int kMaxImportRows = 1000;
 // Past this many unread events in the enrollment stream (a reader such as
 // analytics is behind), an import waits: the stream keeps 1,000,000
-// entries, and an import must never push out events not yet read.
-constexpr int64_t kMaxBacklog = 300000;
+// entries, and an import must never push out events not yet read; 40% stay
+// for the city's live changes meanwhile. GNLC_IMPORT_MAX_BACKLOG changes it.
+int64_t MaxBacklog() {
+  const char* value = std::getenv("GNLC_IMPORT_MAX_BACKLOG");
+  int64_t n = 0;
+  if (value == nullptr || !absl::SimpleAtoi(value, &n) || n < 0) return 600000;
+  return n;
+}
 
 // The enrollment script's refusal of a row, as the file's owner reads it.
 tpb::RejectedRecord ScriptRejection(const pb::EnrollmentImport& row, absl::string_view outcome,
@@ -78,7 +85,7 @@ absl::Status EnrollmentService::DoImportHistory(const CallAuth& call,
                            {{"field", "enrollments"}});
   }
   ASSIGN_OR_RETURN(const int64_t backlog, store_.StreamBacklog());
-  if (backlog > kMaxBacklog) {
+  if (backlog > MaxBacklog()) {
     return WithRetryDelay(
         Unavailable("IMPORT_BACKLOG",
                     absl::StrCat(backlog,

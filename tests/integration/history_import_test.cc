@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -202,6 +203,24 @@ class HistoryImportTest : public AnalyticsTest {
     return all;
   }
 
+  // ImportHistory calls the enrollment server answered UNAVAILABLE.
+  double RefusedImports() {
+    for (const auto& family : enrollment_->metrics->registry().Collect()) {
+      if (family.name != "gnlc_rpc_requests_total") continue;
+      double n = 0;
+      for (const auto& m : family.metric) {
+        bool import = false, unavailable = false;
+        for (const auto& label : m.label) {
+          import |= label.value == "ImportHistory";
+          unavailable |= label.value == "UNAVAILABLE";
+        }
+        if (import && unavailable) n += m.counter.value;
+      }
+      return n;
+    }
+    return 0;
+  }
+
   int64_t StreamLength() {
     auto len = pool_->Command({"XLEN", kEnrollmentStream});
     return len.ok() ? len->view().integer() : -1;
@@ -308,6 +327,30 @@ TEST_F(HistoryImportTest, AnImportInterruptedAndRunAgainGivesTheSameValues) {
   EXPECT_EQ(StreamLength(), events);
   WaitCaughtUp();
   EXPECT_EQ(Scorecards(), cards);
+}
+
+TEST_F(HistoryImportTest, AnImportWaitsWhileAnalyticsIsBehindAndLosesNothing) {
+  // Analytics' consumer group exists but reads nothing while it is stopped.
+  StartAnalytics();
+  WaitCaughtUp();
+  StopAnalytics();
+  WriteHistory();
+  ::setenv("GNLC_IMPORT_MAX_BACKLOG", "2", 1);
+  ctl::HistoryImportReport report;
+  std::thread import([&] { report = Import(0, /*batch_rows=*/2); });
+  // The import is held back: its batches are refused with IMPORT_BACKLOG
+  // (UNAVAILABLE) and retried, until analytics reads again.
+  ASSERT_TRUE(gnlc::testing::PollUntil([&] { return RefusedImports() >= 3; }, absl::Seconds(10)));
+  StartAnalytics();
+  import.join();
+  ::unsetenv("GNLC_IMPORT_MAX_BACKLOG");
+  EXPECT_EQ(report.exit_code, 3);
+  EXPECT_EQ(report.files.at("learners.csv").imported(), 5);
+  EXPECT_EQ(report.files.at("enrollments.csv").imported(), 7);
+  EXPECT_EQ(Lines(report, "enrollments.csv"), (std::vector<int64_t>{8, 10, 11}))
+      << "a retried batch must carry its rows again";
+  WaitCaughtUp();
+  ExpectHandComputedValues();
 }
 
 TEST_F(HistoryImportTest, ACorrectedRowUpdatesTheRecordAndItsCounts) {
