@@ -170,7 +170,9 @@ class History {
             absl::FromCivil(absl::CivilDay(m) + Between(0, 27), tz_) + absl::Hours(Between(9, 19));
         const bool festival = o.kind == tpb::PROGRAM_KIND_LEARNING_FESTIVAL;
         o.end = o.start + absl::Hours(24 * (festival ? 7 : 7 * Between(4, 10)));
-        o.open = o.start - absl::Hours(24 * 30);
+        // Enrollment opens 30 days ahead, but the history starts in 2024.
+        o.open = std::max(o.start - absl::Hours(24 * 30),
+                          absl::FromCivil(absl::CivilDay(kFirstYear, 1, 1), tz_));
         if (o.open > f_.now) continue;  // not announced yet
         o.seats = festival ? 0 : Between(20, 45);
         o.demand = w * (0.6 + 0.6 * U());

@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-cpp-dev nlohmann-json3-dev
   libssl-dev curl procps tzdata
-  chromium  # the dashboard test renders the page headless
+  chromium fonts-noto-cjk  # the dashboard test renders the page headless, Chinese included
   clang libfuzzer-14-dev  # the fuzz targets (tests/fuzz)
 )
 

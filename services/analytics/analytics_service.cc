@@ -194,6 +194,7 @@ std::vector<pb::CityScorecard> AnalyticsService::Compare(const pb::Period& perio
                                                          absl::Duration timeout) {
   std::vector<pb::CityScorecard> out(1);
   out[0].set_city(city_);
+  *out[0].mutable_display_name() = options_.city.display_name();
   if (auto own = Scorecard(period); own.ok()) {
     out[0].set_available(true);
     *out[0].mutable_indicators() = (*own)->indicators();
@@ -232,6 +233,7 @@ absl::Status AnalyticsService::DoGetScorecard(const pb::GetScorecardRequest& req
   ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req.period(), "period"));
   ASSIGN_OR_RETURN(auto card, Scorecard(period));
   resp.CopyFrom(*card);
+  *resp.mutable_city_display_name() = options_.city.display_name();
   return absl::OkStatus();
 }
 

@@ -51,15 +51,36 @@ for _ = 1, tonumber(nxt()) do
   add(period, field, d)
 end
 
-local known = {}
+-- Distinct members, grouped by set: which are new is asked once per set
+-- (SMISMEMBER), and they are added at once (members of one set are unique
+-- within a plan). A new member counts in its fields.
+local sets, order = {}, {}
 for _ = 1, tonumber(nxt()) do
   local period, metric, member, nf = nxt(), nxt(), nxt(), tonumber(nxt())
   local key = P .. 's:' .. period .. ':' .. metric
-  if not known[key] then known[key] = true; redis.call('SADD', P .. 'sets', key) end
-  local new = redis.call('SADD', key, member) == 1
-  for _ = 1, nf do
-    local field = nxt()
-    if new then add(period, field, 1) end
+  local g = sets[key]
+  if not g then
+    g = {period = period, members = {}, fields = {}}
+    sets[key] = g
+    order[#order + 1] = key
+  end
+  local fields = {}
+  for f = 1, nf do fields[f] = nxt() end
+  g.members[#g.members + 1] = member
+  g.fields[#g.fields + 1] = fields
+end
+for _, key in ipairs(order) do
+  local g = sets[key]
+  redis.call('SADD', P .. 'sets', key)
+  for first = 1, #g.members, 1000 do
+    local chunk = {unpack(g.members, first, math.min(first + 999, #g.members))}
+    local present = redis.call('SMISMEMBER', key, unpack(chunk))
+    redis.call('SADD', key, unpack(chunk))
+    for i = 1, #chunk do
+      if present[i] == 0 then
+        for _, field in ipairs(g.fields[first + i - 1]) do add(g.period, field, 1) end
+      end
+    end
   end
 end
 

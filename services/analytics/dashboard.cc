@@ -1,10 +1,12 @@
 #include "services/analytics/dashboard.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "services/analytics/dashboard_charts.h"
 #include "services/analytics/periods.h"
 
 namespace gnlc::analytics {
@@ -24,41 +26,6 @@ std::string QueryParam(absl::string_view query, absl::string_view name) {
   return "";
 }
 
-std::string Escape(absl::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-std::string Format(const IndicatorInfo& info, double v) {
-  if (info.percent) return absl::StrFormat("%.1f%%", v * 100);
-  if (info.indicator == pb::INDICATOR_MEAN_RATING ||
-      info.indicator == pb::INDICATOR_WAITLIST_PRESSURE) {
-    return absl::StrFormat("%.2f", v);
-  }
-  return absl::StrFormat("%.0f", v);
-}
-
 struct Text {
   bool zh;
   const char* operator()(const char* zh_text, const char* en_text) const {
@@ -66,54 +33,53 @@ struct Text {
   }
 };
 
-// Vertical bars with their values written above them. Each bar carries its
-// value in data-value, so a browser test can check what was drawn.
-std::string BarChart(const IndicatorInfo& info, const std::vector<std::string>& labels,
-                     const std::vector<double>& values, absl::string_view id) {
-  constexpr int kWidth = 480, kHeight = 170, kBarArea = 120, kTop = 24;
-  double max = 0;
-  for (double v : values) max = std::max(max, v);
-  const double scale = max > 0 ? kBarArea / max : 0;
-  const int slot = values.empty() ? kWidth : kWidth / static_cast<int>(values.size());
-  std::string svg = absl::StrFormat(
-      "<svg class=\"chart\" id=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-      "role=\"img\">",
-      id, kWidth, kHeight, kWidth, kHeight);
-  for (size_t i = 0; i < values.size(); ++i) {
-    const double h = values[i] * scale;
-    const int x = static_cast<int>(i) * slot;
-    absl::StrAppendFormat(&svg,
-                          "<rect class=\"bar\" x=\"%d\" y=\"%.2f\" width=\"%d\" height=\"%.2f\" "
-                          "data-value=\"%.6f\" data-label=\"%s\"></rect>",
-                          x + 4, kTop + kBarArea - h, slot - 8, h, values[i], Escape(labels[i]));
-    absl::StrAppendFormat(
-        &svg, "<text class=\"value\" x=\"%d\" y=\"%.2f\" text-anchor=\"middle\">%s</text>",
-        x + slot / 2, kTop + kBarArea - h - 4, Format(info, values[i]));
-    absl::StrAppendFormat(
-        &svg, "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>",
-        x + slot / 2, kTop + kBarArea + 16, Escape(labels[i]));
-  }
-  return svg + "</svg>";
-}
-
-std::string ProgressBar(const pb::IndicatorValue& v) {
-  constexpr int kWidth = 200;
-  return absl::StrFormat(
-      "<svg class=\"progress\" width=\"%d\" height=\"14\" viewBox=\"0 0 %d 14\">"
-      "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"14\" fill=\"#e5e7eb\"></rect>"
-      "<rect class=\"bar %s\" x=\"0\" y=\"0\" width=\"%.2f\" height=\"14\" "
-      "data-value=\"%.6f\"></rect></svg>",
-      kWidth, kWidth, kWidth, v.on_track() ? "ok" : "behind", v.progress() * kWidth, v.progress());
-}
+// The years a history goes back at most (the year picker, the trends).
+constexpr int kMaxYears = 10;
 
 constexpr char kStyle[] = R"css(
 body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:24px;color:#111827}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px}
 table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #e5e7eb;text-align:left;font-size:14px}
 .bar{fill:#2563eb}.bar.behind{fill:#d97706}.bar.ok{fill:#059669}
-.chart text{font-size:11px;fill:#374151}.charts{display:flex;flex-wrap:wrap;gap:24px}
+.chart text,.trend text{font-size:11px;fill:#374151}.charts{display:flex;flex-wrap:wrap;gap:24px}
 .note{color:#6b7280;font-size:13px}.off{color:#b91c1c}
+nav.years a{display:inline-block;padding:2px 10px;margin-right:4px;border:1px solid #d1d5db;border-radius:12px;color:#1f2937;text-decoration:none;font-size:13px}
+nav.years a.current{background:#2563eb;border-color:#2563eb;color:#fff}
+.trend .series{fill:none;stroke:#2563eb;stroke-width:1.8}.trend .point{fill:#2563eb}
+.trend .target{stroke:#dc2626;stroke-width:1.5;stroke-dasharray:6 4}.trend .target-caption{fill:#dc2626}
+.trend .axis{stroke:#9ca3af}.trend .grid{stroke:#e5e7eb}
 )css";
+
+// The first year with any participation, within the last kMaxYears.
+int FirstYearWithData(AnalyticsService& service, int current_year) {
+  std::vector<pb::Period> years;
+  for (int y = current_year - kMaxYears + 1; y <= current_year; ++y) {
+    years.push_back(MakePeriod(pb::PERIOD_KIND_YEAR, y));
+  }
+  auto points = service.Series(pb::INDICATOR_PARTICIPATION_RATE, years);
+  if (points.ok()) {
+    for (const auto& p : *points) {
+      if (p.numerator() > 0) return p.period().year();
+    }
+  }
+  return current_year;
+}
+
+// Links to each year of the history, the shown one marked.
+std::string YearPicker(int first, int last, const pb::Period& shown, bool zh) {
+  std::string html = absl::StrCat("<nav class=\"years\" id=\"years\">", zh ? "年份：" : "Year: ");
+  for (int y = first; y <= last; ++y) {
+    absl::StrAppend(&html, "<a href=\"?lang=", zh ? "zh" : "en", "&period=", y, "\"",
+                    y == shown.year() ? " class=\"current\"" : "", ">", y, "</a>");
+  }
+  return html + "</nav>";
+}
+
+// A city's name in the page's language, or its id.
+std::string CityLabel(const gnlc::type::v1::LocalizedText& name, const std::string& id, bool zh) {
+  const std::string& text = zh ? name.zh() : name.en();
+  return text.empty() ? id : text;
+}
 
 // Checks after layout that every bar was drawn, writing its rendered size
 // next to its value (read by the browser test; harmless otherwise).
@@ -126,6 +92,47 @@ addEventListener('load', function () {
   document.body.setAttribute('data-rendered', 'yes');
 });
 )js";
+
+// Monthly series since January of `first_year` of participation and of the
+// indicators the city set targets for, each chart with its target's line.
+std::string TrendSection(AnalyticsService& service, const pb::GetScorecardResponse& card,
+                         int first_year, bool zh) {
+  const absl::TimeZone tz = service.time_zone();
+  const pb::Period first = MakePeriod(pb::PERIOD_KIND_MONTH, first_year, 1);
+  const pb::Period last = service.CurrentPeriod(pb::PERIOD_KIND_MONTH);
+  auto months = PeriodRange(first, last, kMaxYears * 12);
+  if (!months.ok()) return "";
+  std::string html =
+      absl::StrCat("<h2>", zh ? "长期趋势（按月）" : "Trends by month", " · ", PeriodLabel(first),
+                   " – ", PeriodLabel(last), "</h2><div class=\"trends\">");
+  for (pb::Indicator ind : {pb::INDICATOR_PARTICIPATION_RATE, pb::INDICATOR_PARTICIPATION_GROWTH,
+                            pb::INDICATOR_JOB_PLACEMENT_RATE, pb::INDICATOR_SATISFACTION}) {
+    const IndicatorInfo* info = FindIndicator(ind);
+    auto points = service.Series(ind, *months);
+    if (!points.ok()) continue;
+    std::vector<TrendPoint> trend;
+    for (const auto& p : *points) {
+      trend.push_back({PeriodStart(p.period(), tz), p.value(), PeriodKey(p.period())});
+    }
+    std::optional<TargetLine> line;
+    for (const auto& v : card.indicators()) {
+      if (v.indicator() != ind || !v.has_target()) continue;
+      const pb::Target& target = v.target();
+      const absl::Time deadline = absl::FromUnixSeconds(target.deadline().seconds());
+      line = TargetLine{PeriodEnd(target.baseline_period(), tz), deadline, target.baseline_value(),
+                        target.target_value(),
+                        absl::StrCat(zh ? "目标 " : "target ",
+                                     FormatValue(*info, target.target_value()), zh ? "，" : " by ",
+                                     absl::FormatTime("%Y-%m-%d", deadline - absl::Seconds(1), tz),
+                                     zh ? " 前" : "")};
+    }
+    absl::StrAppend(&html, "<figure><figcaption>", zh ? info->zh : info->en, "</figcaption>",
+                    TrendChart(*info, trend, PeriodStart(first, tz), PeriodEnd(last, tz), line,
+                               absl::StrCat("trend-", info->slug)),
+                    "</figure>");
+  }
+  return html + "</div>";
+}
 
 }  // namespace
 
@@ -141,17 +148,19 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
   auto card = service.Scorecard(period);
   if (!card.ok()) return {503, "text/plain; charset=utf-8", "analytics data unavailable, retry\n"};
   const CityConfig& city = service.city();
-  const std::string city_name = t.zh ? city.display_name().zh() : city.display_name().en();
+  const std::string city_name = CityLabel(city.display_name(), city.city_id(), t.zh);
+  const int this_year = service.CurrentPeriod(pb::PERIOD_KIND_YEAR).year();
+  const int first_year = std::min(FirstYearWithData(service, this_year), period.year());
 
   std::string html = absl::StrCat(
       "<!DOCTYPE html><html lang=\"", t("zh", "en"), "\"><head><meta charset=\"utf-8\">",
-      "<meta name=\"viewport\" content=\"width=device-width\"><title>",
-      Escape(city_name.empty() ? city.city_id() : city_name), " ",
+      "<meta name=\"viewport\" content=\"width=device-width\"><title>", Escape(city_name), " ",
       t("学习型城市指标", "learning city indicators"), "</title><style>", kStyle,
-      "</style></head><body><h1>", Escape(city_name.empty() ? city.city_id() : city_name), " · ",
+      "</style></head><body><h1 id=\"title\">", Escape(city_name), " · ",
       t("学习型城市指标", "Learning city indicators"), " · ", PeriodLabel(period), "</h1>",
       "<p class=\"note\"><a href=\"?lang=zh&period=", PeriodKey(period), "\">中文</a> · ",
-      "<a href=\"?lang=en&period=", PeriodKey(period), "\">English</a></p>");
+      "<a href=\"?lang=en&period=", PeriodKey(period), "\">English</a></p>",
+      YearPicker(first_year, this_year, period, t.zh));
 
   // Scorecard.
   absl::StrAppend(&html, "<h2>", t("计分卡", "Scorecard"), "</h2><table id=\"scorecard\"><tr><th>",
@@ -163,15 +172,19 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
     absl::StrAppend(&html, "<tr data-indicator=\"", info->slug, "\"><td>",
                     Escape(t.zh ? v.display_name().zh() : v.display_name().en()),
                     "<div class=\"note\">", Escape(info->building_block),
-                    "</div></td><td class=\"v\">", Format(*info, v.value()));
+                    "</div></td><td class=\"v\">", FormatValue(*info, v.value()));
     if (v.denominator() > 0) {
       absl::StrAppend(&html, " <span class=\"note\">(", v.numerator(), " / ", v.denominator(),
                       ")</span>");
     }
+    // A share of all residents reads better per 100,000 than as 0.0164%.
+    if (v.indicator() == pb::INDICATOR_PARTICIPATION_RATE) {
+      absl::StrAppend(&html, "<div class=\"note per100k\">", Per100k(v.value(), t.zh), "</div>");
+    }
     absl::StrAppend(&html, "</td>");
     if (v.has_target()) {
       absl::StrAppend(
-          &html, "<td>", Format(*info, v.target().target_value()), " ", t("于", "by"), " ",
+          &html, "<td>", FormatValue(*info, v.target().target_value()), " ", t("于", "by"), " ",
           absl::FormatTime(
               "%Y-%m-%d", absl::FromUnixSeconds(v.target().deadline().seconds()) - absl::Seconds(1),
               service.time_zone()),
@@ -217,6 +230,8 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
   }
   absl::StrAppend(&html, "</div>");
 
+  absl::StrAppend(&html, TrendSection(service, **card, first_year, t.zh));
+
   // Breakdown by district.
   const IndicatorInfo* part = FindIndicator(pb::INDICATOR_PARTICIPATION_RATE);
   if (auto rows =
@@ -251,8 +266,8 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
   }
   absl::StrAppend(&html, "</tr>");
   for (const auto& c : service.Compare(period, kPeerTimeout)) {
-    absl::StrAppend(&html, "<tr data-city=\"", Escape(c.city()), "\"><td>", Escape(c.city()),
-                    "</td>");
+    absl::StrAppend(&html, "<tr data-city=\"", Escape(c.city()), "\"><td>",
+                    Escape(CityLabel(c.display_name(), c.city(), t.zh)), "</td>");
     if (!c.available()) {
       absl::StrAppend(&html, "<td colspan=\"3\" class=\"off\">", t("不可用", "unavailable"), ": ",
                       Escape(c.error()), "</td></tr>");
@@ -261,7 +276,7 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
     for (pb::Indicator ind : compared) {
       for (const auto& v : c.indicators()) {
         if (v.indicator() == ind)
-          absl::StrAppend(&html, "<td>", Format(*FindIndicator(ind), v.value()), "</td>");
+          absl::StrAppend(&html, "<td>", FormatValue(*FindIndicator(ind), v.value()), "</td>");
       }
     }
     absl::StrAppend(&html, "</tr>");
@@ -309,8 +324,8 @@ HttpResponse RenderCsv(AnalyticsService& service, absl::string_view query) {
     return {503, "text/plain; charset=utf-8", "analytics data unavailable, retry\n"};
   std::string csv = "period,indicator,value,numerator,denominator\r\n";
   for (const auto& p : *points) {
-    absl::StrAppendFormat(&csv, "%s,%s,%.6f,%d,%d\r\n", PeriodKey(p.period()), info->slug,
-                          p.value(), p.numerator(), p.denominator());
+    absl::StrAppendFormat(&csv, "%s,%s,%s,%d,%d\r\n", PeriodKey(p.period()), info->slug,
+                          PlainNumber(p.value()), p.numerator(), p.denominator());
   }
   return {200, "text/csv; charset=utf-8", std::move(csv)};
 }

@@ -233,22 +233,25 @@ void IngestPlan::Flow(absl::Time t, absl::string_view metric,
 void IngestPlan::AddDistinct(absl::Time t, absl::string_view metric, absl::string_view learner,
                              const std::vector<std::string>& learner_slices, int kind,
                              int modality) {
+  // A member added twice in one batch (a learner who enrolled and completed
+  // in the same quarter) would be refused by the set the second time
+  // anyway: it is sent once.
+  const auto add = [&](const std::string& period, std::string member,
+                       std::vector<std::string> fields) {
+    if (!distinct_seen_.insert(absl::StrCat(period, "|", metric, "|", member)).second) return;
+    distinct_.push_back({period, std::string(metric), std::move(member), std::move(fields)});
+  };
   for (const auto& p : PeriodsOf(t, tz_)) {
     const std::string key = PeriodKey(p);
-    Distinct d{key, std::string(metric), std::string(learner), {}};
-    for (const auto& s : learner_slices) d.fields.push_back(Field(metric, s));
-    distinct_.push_back(std::move(d));
+    std::vector<std::string> fields;
+    for (const auto& s : learner_slices) fields.push_back(Field(metric, s));
+    add(key, std::string(learner), std::move(fields));
     if (kind > 0 && kind <= kMaxProgramKind) {
-      distinct_.push_back({key,
-                           std::string(metric),
-                           absl::StrCat(learner, "|k", kind),
-                           {Field(metric, absl::StrCat("k:", kind))}});
+      add(key, absl::StrCat(learner, "|k", kind), {Field(metric, absl::StrCat("k:", kind))});
     }
     if (modality > 0 && modality <= kMaxModality) {
-      distinct_.push_back({key,
-                           std::string(metric),
-                           absl::StrCat(learner, "|m", modality),
-                           {Field(metric, absl::StrCat("m:", modality))}});
+      add(key, absl::StrCat(learner, "|m", modality),
+          {Field(metric, absl::StrCat("m:", modality))});
     }
   }
 }

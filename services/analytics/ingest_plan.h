@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/events/event_codec.h"
@@ -77,6 +78,7 @@ class IngestPlan final {
   std::vector<std::string> ids_;
   std::map<std::pair<std::string, std::string>, int64_t> flows_;
   std::vector<Distinct> distinct_;
+  absl::flat_hash_set<std::string> distinct_seen_;  // "period|metric|member"
   std::vector<Rating> ratings_;
   std::vector<Gauge> gauges_;
   std::vector<std::vector<std::string>> erasures_;  // learner, then members

@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/auth/transport_credentials.h"
 #include "common/names/resource_names.h"
+#include "common/validation/validate.h"
 
 namespace gnlc::analytics {
 namespace {
@@ -75,6 +76,11 @@ std::vector<pb::CityScorecard> PeerScorecards::Fetch(const pb::Period& period,
             card.set_available(true);
             card.clear_error();
             *card.mutable_indicators() = call->resp.indicators();
+            // A peer's words reach our page: only well-formed, short names.
+            const auto& name = call->resp.city_display_name();
+            if (ValidateText("zh", name.zh(), 64).ok() && ValidateText("en", name.en(), 64).ok()) {
+              *card.mutable_display_name() = name;
+            }
           } else {
             card.set_error(
                 absl::StrCat(grpc::StatusCode(s.error_code()) == grpc::StatusCode::DEADLINE_EXCEEDED

@@ -6,14 +6,20 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/ctl/history_import.h"
 #include "common/status/errors.h"
 #include "common/testing/http_get.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/analytics/dashboard_charts.h"
 #include "tests/integration/analytics_harness.h"
 
 namespace gnlc::analytics::testing {
@@ -133,6 +139,8 @@ TEST_F(AnalyticsDashboardTest, ComparisonReportsSlowAndMissingPeersWithinTheDead
   auto suzhou_redis = gnlc::testing::RedisServerProcess::Start("everysec", "suzhou");
   ASSERT_TRUE(suzhou_redis.ok());
   CityConfig suzhou = catalog::testing::TestCity("suzhou");
+  suzhou.mutable_display_name()->set_zh("苏州");
+  suzhou.mutable_display_name()->set_en("Suzhou");
   suzhou.add_peers()->set_city_id("nanjing");  // accepts Nanjing's certificate
   auto suzhou_analytics = AnalyticsServer::Start((*suzhou_redis)->address(), suzhou);
   SilentPeer hung;
@@ -159,6 +167,9 @@ TEST_F(AnalyticsDashboardTest, ComparisonReportsSlowAndMissingPeersWithinTheDead
   EXPECT_TRUE(resp.cities(0).available());
   EXPECT_EQ(resp.cities(1).city(), "suzhou");
   EXPECT_TRUE(resp.cities(1).available()) << resp.cities(1).error();
+  // Its name for people, as it reports it: the dashboard shows 苏州 / Suzhou.
+  EXPECT_EQ(resp.cities(1).display_name().zh(), "苏州");
+  EXPECT_EQ(resp.cities(1).display_name().en(), "Suzhou");
   EXPECT_EQ(resp.cities(1).indicators_size(), resp.cities(0).indicators_size());
   EXPECT_EQ(resp.cities(2).city(), "hangzhou");
   EXPECT_FALSE(resp.cities(2).available());
@@ -201,15 +212,21 @@ TEST_F(AnalyticsDashboardTest, ChromiumRendersTheChartsWithTheRightNumbers) {
                                                                << dom.substr(0, 2000);
   // The participation chart's bar of this month: 3 confirmed learners (the
   // fourth is waitlisted) of 2,500,000, drawn at full height (the largest
-  // bar), labelled 0.0%; the district chart shows gulou's 2 of 500,000.
+  // bar), labelled with its significant digits (0.00012%, never 0.0%); the
+  // district chart shows gulou's 2 of 500,000.
   const std::string month = absl::StrFormat("%02d", Month(0).index());
   const std::regex bar(absl::StrCat(
       "<svg[^>]*id=\"series-participation-rate\"[\\s\\S]*?<rect class=\"bar\"[^>]*data-value=\"",
-      absl::StrFormat("%.6f", 3 / 2'500'000.0), "\" data-label=\"", month,
-      "\" data-rendered=\"([0-9.]+)x([0-9.]+)\""));
+      "0.0000012", "\" data-label=\"", month, "\" data-rendered=\"([0-9.]+)x([0-9.]+)\""));
   std::smatch m;
   ASSERT_TRUE(std::regex_search(dom, m, bar)) << dom.substr(0, 4000);
   EXPECT_NEAR(std::stod(m[2]), 120.0, 0.5) << "the largest bar is drawn 120 px high";
+  EXPECT_TRUE(std::regex_search(
+      dom, std::regex("id=\"series-participation-rate\"[\\s\\S]*?<text class=\"value\"[^>]*>"
+                      "0\\.00012%</text>")));
+  EXPECT_FALSE(absl::StrContains(dom, ">0.0%<")) << "a rate rounded away";
+  // The scorecard says it per 100,000 residents too.
+  EXPECT_TRUE(absl::StrContains(dom, "0.12 per 100,000"));
   const std::regex gulou(
       "<svg[^>]*id=\"breakdown-district\"[\\s\\S]*?data-value=\"0\\.000004\" data-label=\"gulou\" "
       "data-rendered=\"([0-9.]+)x([0-9.]+)\"");
@@ -241,10 +258,109 @@ TEST_F(AnalyticsDashboardTest, ChromiumRendersTheChartsWithTheRightNumbers) {
   ASSERT_TRUE(csv.ok());
   EXPECT_EQ(csv->body,
             absl::StrCat("period,indicator,value,numerator,denominator\r\n", PeriodKey(Month(0)),
-                         ",participation-rate,0.000001,3,2500000\r\n"));
+                         ",participation-rate,0.0000012,3,2500000\r\n"));
   auto bad = gnlc::testing::HttpGet(port, "/export.csv?indicator=nope");
   ASSERT_TRUE(bad.ok());
   EXPECT_EQ(bad->status, 400);
+}
+
+// Every data-value of the circles of the trend chart `id`, in order.
+std::vector<std::string> TrendValues(const std::string& dom, const std::string& id) {
+  std::vector<std::string> out;
+  const size_t start = dom.find(absl::StrCat("id=\"", id, "\""));
+  if (start == std::string::npos) return out;
+  const std::string svg = dom.substr(start, dom.find("</svg>", start) - start);
+  const std::regex point("<circle class=\"point\"[^>]*data-value=\"([0-9.]+)\"");
+  for (std::sregex_iterator it(svg.begin(), svg.end(), point), end; it != end; ++it) {
+    out.push_back((*it)[1]);
+  }
+  return out;
+}
+
+TEST_F(AnalyticsDashboardTest, ChromiumShowsTheImportedYearsWithTheTargetLineInBothLanguages) {
+  // Chinese is drawn with a CJK font, not as boxes (tests/run.sh installs
+  // fonts-noto-cjk with Chromium).
+  FILE* fc = popen("fc-match 'sans-serif:lang=zh-cn' family", "r");
+  ASSERT_NE(fc, nullptr);
+  char family[256] = {0};
+  const size_t got = fread(family, 1, sizeof(family) - 1, fc);
+  pclose(fc);
+  EXPECT_TRUE(absl::StrContains(std::string(family, got), "CJK")) << family;
+
+  // Nanjing's demo history from 2024, loaded through the import path.
+  CityConfig city = CityWithTargets();
+  city.mutable_targets(0)->set_baseline_year(2024);
+  city.mutable_targets(0)->set_target_year(2029);
+  StartAnalytics(city);
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/dashboard-history-", ::getpid());
+  std::filesystem::create_directories(dir);
+  std::string json;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(city, &json).ok());
+  std::ofstream(dir + "/city.json") << json;
+  ASSERT_EQ(std::system(absl::StrCat(GNLC_DEMO_HISTORY_BINARY, " --config=", dir,
+                                     "/city.json --out=", dir,
+                                     " --enrollments=3000 --learners=1000 2>/dev/null")
+                            .c_str()),
+            0);
+  ctl::HistoryImportOptions o;
+  o.dir = dir;
+  o.city = "nanjing";
+  o.tz = absl::UTCTimeZone();
+  const ctl::HistoryImportReport report =
+      ctl::ImportHistory(catalog_->channel, enrollment_->channel, o);
+  ASSERT_EQ(report.exit_code, 0);
+  ASSERT_GT(report.files.at("enrollments.csv").imported(), 2500);
+  WaitCaughtUp();
+
+  // What the trend must show: the monthly series since 2024, over gRPC.
+  apb::GetIndicatorSeriesRequest req;
+  req.set_parent("cities/nanjing");
+  req.set_indicator(apb::INDICATOR_PARTICIPATION_RATE);
+  *req.mutable_from_period() = MakePeriod(apb::PERIOD_KIND_MONTH, 2024, 1);
+  *req.mutable_to_period() = Month(0);
+  apb::GetIndicatorSeriesResponse series;
+  ASSERT_TRUE(analytics().GetIndicatorSeries(catalog::testing::Ctx().get(), req, &series).ok());
+  std::vector<std::string> want;
+  int64_t learners = 0;
+  for (const auto& p : series.points()) {
+    want.push_back(PlainNumber(p.value()));
+    learners += p.numerator();
+  }
+  ASSERT_GT(learners, 1000) << "the history has learners in every month";
+
+  const int port = analytics_->server->admin_port();
+  const std::string en = Chromium(absl::StrCat("http://127.0.0.1:", port, "/dashboard?lang=en"));
+  ASSERT_TRUE(absl::StrContains(en, "data-rendered=\"yes\"")) << en.substr(0, 2000);
+  EXPECT_TRUE(absl::StrContains(en, "<h1 id=\"title\">Nanjing · ")) << en.substr(0, 1500);
+  EXPECT_TRUE(absl::StrContains(en, "Trends by month · 2024-01 – "));
+  // The year picker: every year of the history, the shown one marked.
+  EXPECT_TRUE(absl::StrContains(en, "href=\"?lang=en&amp;period=2024\">2024</a>"));
+  EXPECT_TRUE(absl::StrContains(
+      en, absl::StrCat("href=\"?lang=en&amp;period=", Month(0).year(), "\" class=\"current\">")));
+  EXPECT_FALSE(absl::StrContains(en, "period=2023")) << "no year before the history";
+  // Each month since January 2024, drawn with the value the API gives.
+  EXPECT_EQ(TrendValues(en, "trend-participation-rate"), want);
+  // Job placement's target: its straight line from the 2024 baseline of
+  // 55% towards 70% at the end of 2029, drawn (clipped) on its chart.
+  const std::regex line(
+      "id=\"trend-job-placement-rate\"[\\s\\S]*?<line class=\"target\"[^>]*data-from=\"0\\.55\" "
+      "data-to=\"(0\\.[0-9]+)\"");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(en, m, line));
+  EXPECT_GT(std::stod(m[1]), 0.55);
+  EXPECT_LT(std::stod(m[1]), 0.70);
+  EXPECT_TRUE(absl::StrContains(en, "target 70.0% by 2029-12-31"));
+  EXPECT_FALSE(absl::StrContains(en, ">0.0%<"));
+
+  // Another year, in Chinese: the picker moves, the title is 南京.
+  const std::string zh =
+      Chromium(absl::StrCat("http://127.0.0.1:", port, "/dashboard?lang=zh&period=2025"));
+  EXPECT_TRUE(absl::StrContains(zh, "<h1 id=\"title\">南京 · 学习型城市指标 · 2025</h1>"));
+  EXPECT_TRUE(absl::StrContains(zh, "href=\"?lang=zh&amp;period=2025\" class=\"current\">"));
+  EXPECT_TRUE(absl::StrContains(zh, "长期趋势（按月）"));
+  EXPECT_TRUE(absl::StrContains(zh, "目标 70.0%，2029-12-31 前"));
+  EXPECT_EQ(TrendValues(zh, "trend-participation-rate"), want);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# History import benchmark: one million enrollment rows (with a quarter as
+# many learners, their programs and offerings, completions, job outcomes
+# and feedback) through `gnlcctl import` into a catalog, an enrollment and
+# an analytics server (TLS, tokens, Redis users, AOF everysec as in
+# production); rows per second per file, then how long analytics takes to
+# catch up, the CPU each process used, and Redis memory.
+#
+#   tests/bench/import_bench.sh                            # 1,000,000 rows
+#   GNLC_BENCH_ENROLLMENTS=200000 tests/bench/import_bench.sh
+#
+# Everything runs on 127.0.0.1 and stops by itself.
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
+enrollments="${GNLC_BENCH_ENROLLMENTS:-1000000}"
+
+data="$work/history"
+"$build/deploy/demo/gnlc-demo-history" --config="$root/deploy/cities/nanjing.json" \
+  --out="$data" --enrollments="$enrollments" --learners=$((enrollments / 4)) --id_prefix=B
+start catalog
+start enrollment --catalog=127.0.0.1:$catalog_port
+start analytics --catalog=127.0.0.1:$catalog_port
+cities=(nanjing)
+services=(catalog enrollment analytics)
+address_of() { local p="${2}_port"; echo "127.0.0.1:${!p}"; }
+source "$root/deploy/launcher_lib.sh"
+write_network_json "$work/network.json" address_of
+
+procs=(redis catalog enrollment analytics)
+cpu() { for p in "$redis_pid" "$catalog_pid" "$enrollment_pid" "$analytics_pid"; do ticks "$p"; done; }
+mapfile -t c0 < <(cpu)
+t0=$(date +%s.%N)
+status=0
+"$ctl" --network="$work/network.json" --city=nanjing import "$data" 2>"$work/import.log" || status=$?
+t1=$(date +%s.%N)
+mapfile -t c1 < <(cpu)
+tr '\r' '\n' <"$work/import.log" | grep -E 'rows in|waiting' | sed 's/^/  /'
+[ "$status" = 0 ] || { echo "import failed (exit $status)"; exit 1; }
+caught_up() {
+  curl -s "http://127.0.0.1:$(cut -d' ' -f2 "$work/analytics.ports")/metrics" |
+    grep -E '^gnlc_analytics_consumer_(lag|pending)\{stream="enr' | awk '{s += $2} END {exit s != 0}'
+}
+for _ in $(seq 9000); do caught_up && break; sleep 0.2; done  # bounded: 30 min
+caught_up || { echo "analytics did not catch up in 30 min"; exit 1; }
+t2=$(date +%s.%N)
+mapfile -t c2 < <(cpu)
+rows=$(($(wc -l <"$data/learners.csv") + $(wc -l <"$data/enrollments.csv") - 2))
+printf '  import: %.1f s for %d learner and enrollment rows (plus the catalog files)\n' \
+  "$(echo "$t1 - $t0" | bc)" "$rows"
+printf '  analytics caught up %.1f s after the import ended (%.1f s from the start)\n' \
+  "$(echo "$t2 - $t1" | bc)" "$(echo "$t2 - $t0" | bc)"
+line="  cpu s during the import:"
+line2="  cpu s while analytics caught up:"
+for i in "${!procs[@]}"; do
+  line+=" ${procs[$i]}=$(echo "scale=1; (${c1[$i]} - ${c0[$i]}) / 100" | bc)"
+  line2+=" ${procs[$i]}=$(echo "scale=1; (${c2[$i]} - ${c1[$i]}) / 100" | bc)"
+done
+echo "$line"
+echo "$line2"
+echo "  redis used_memory $(rcli info memory | grep -o '^used_memory_human:.*' | cut -d: -f2 | tr -d '\r')," \
+  "enrollment RSS $(($(awk '/VmRSS/ {print $2}' /proc/$enrollment_pid/status) / 1024)) MiB," \
+  "analytics RSS $(($(awk '/VmRSS/ {print $2}' /proc/$analytics_pid/status) / 1024)) MiB"
+echo "  redis time by command (usec_per_call, calls), largest first:"
+rcli info commandstats | tr -d '\r' | grep -o 'cmdstat_[a-z|]*:calls=[0-9]*,usec=[0-9]*,usec_per_call=[0-9.]*' |
+  awk -F'[:=,]' '{printf "    %-22s %8.1f s  %10d calls  %8.1f us/call\n", substr($1, 9), $5 / 1e6, $3, $7}' |
+  sort -k2 -rn | head -6
