@@ -1,4 +1,4 @@
-// gnlc-demo-history: writes a city's demo history (2024 to now) as the CSV
+// gnlc-demo-history: writes a city's demo history (autumn 2023 to now) as the CSV
 // files of `gnlcctl import` (README, "Bringing a city's history in"), the
 // way an older system would export it: programs and their offerings term by
 // term, residents across the city's districts (by population) and age
@@ -131,7 +131,7 @@ class History {
     // As many programs as a city of this size runs, every kind.
     const int n_programs = std::max<int>(40, static_cast<int>(f_.enrollments / 600));
     std::vector<int> kinds;
-    const absl::Time created = absl::FromCivil(absl::CivilDay(kFirstYear - 1, 12, 1), tz_);
+    const absl::Time created = absl::FromCivil(absl::CivilDay(kFirstYear - 1, 7, 1), tz_);
     for (int i = 0; i < n_programs; ++i) {
       cpb::Program p = catalog_.NextProgram();
       // About a third are skills training: the placement indicator's base.
@@ -151,7 +151,9 @@ class History {
                       "latitude", "longitude", "online_url", "created_at"});
     // Offerings month by month, sized so that seats match the demand.
     double weight = 0;
-    const absl::CivilMonth first(kFirstYear, 1);
+    // The records start with the autumn term before the baseline year, so
+    // that January 2024 has its completions like every other January.
+    const absl::CivilMonth first(kFirstYear - 1, 9);
     const absl::CivilMonth last = absl::ToCivilMonth(f_.now, tz_) + 1;
     for (absl::CivilMonth m = first; m <= last; ++m) {
       weight += kSeason[m.month() - 1] * (1 + kGrowthPerYear * (m.year() - kFirstYear));
@@ -170,9 +172,9 @@ class History {
             absl::FromCivil(absl::CivilDay(m) + Between(0, 27), tz_) + absl::Hours(Between(9, 19));
         const bool festival = o.kind == tpb::PROGRAM_KIND_LEARNING_FESTIVAL;
         o.end = o.start + absl::Hours(24 * (festival ? 7 : 7 * Between(4, 10)));
-        // Enrollment opens 30 days ahead, but the history starts in 2024.
-        o.open = std::max(o.start - absl::Hours(24 * 30),
-                          absl::FromCivil(absl::CivilDay(kFirstYear, 1, 1), tz_));
+        // Enrollment opens 30 days ahead, within the history.
+        o.open =
+            std::max(o.start - absl::Hours(24 * 30), absl::FromCivil(absl::CivilDay(first), tz_));
         if (o.open > f_.now) continue;  // not announced yet
         o.seats = festival ? 0 : Between(20, 45);
         o.demand = w * (0.6 + 0.6 * U());

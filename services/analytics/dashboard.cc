@@ -50,19 +50,30 @@ nav.years a.current{background:#2563eb;border-color:#2563eb;color:#fff}
 .trend .axis{stroke:#9ca3af}.trend .grid{stroke:#e5e7eb}
 )css";
 
-// The first year with any participation, within the last kMaxYears.
-int FirstYearWithData(AnalyticsService& service, int current_year) {
+// The first month with any participation, within the last kMaxYears.
+pb::Period FirstMonthWithData(AnalyticsService& service, int current_year) {
   std::vector<pb::Period> years;
   for (int y = current_year - kMaxYears + 1; y <= current_year; ++y) {
     years.push_back(MakePeriod(pb::PERIOD_KIND_YEAR, y));
   }
   auto points = service.Series(pb::INDICATOR_PARTICIPATION_RATE, years);
+  int year = current_year;
   if (points.ok()) {
-    for (const auto& p : *points) {
-      if (p.numerator() > 0) return p.period().year();
+    for (auto it = points->rbegin(); it != points->rend(); ++it) {
+      if (it->numerator() > 0) year = it->period().year();
     }
   }
-  return current_year;
+  auto months = PeriodRange(MakePeriod(pb::PERIOD_KIND_MONTH, year, 1),
+                            MakePeriod(pb::PERIOD_KIND_MONTH, year, 12), 12);
+  if (months.ok()) {
+    auto monthly = service.Series(pb::INDICATOR_PARTICIPATION_RATE, *months);
+    if (monthly.ok()) {
+      for (const auto& p : *monthly) {
+        if (p.numerator() > 0) return p.period();
+      }
+    }
+  }
+  return MakePeriod(pb::PERIOD_KIND_MONTH, year, 1);
 }
 
 // Links to each year of the history, the shown one marked.
@@ -93,12 +104,12 @@ addEventListener('load', function () {
 });
 )js";
 
-// Monthly series since January of `first_year` of participation and of the
-// indicators the city set targets for, each chart with its target's line.
+// Monthly series since `first` (the history's first month) of participation
+// and of the indicators the city set targets for, each chart with its
+// target's line.
 std::string TrendSection(AnalyticsService& service, const pb::GetScorecardResponse& card,
-                         int first_year, bool zh) {
+                         const pb::Period& first, bool zh) {
   const absl::TimeZone tz = service.time_zone();
-  const pb::Period first = MakePeriod(pb::PERIOD_KIND_MONTH, first_year, 1);
   const pb::Period last = service.CurrentPeriod(pb::PERIOD_KIND_MONTH);
   auto months = PeriodRange(first, last, kMaxYears * 12);
   if (!months.ok()) return "";
@@ -150,7 +161,8 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
   const CityConfig& city = service.city();
   const std::string city_name = CityLabel(city.display_name(), city.city_id(), t.zh);
   const int this_year = service.CurrentPeriod(pb::PERIOD_KIND_YEAR).year();
-  const int first_year = std::min(FirstYearWithData(service, this_year), period.year());
+  const pb::Period first_month = FirstMonthWithData(service, this_year);
+  const int first_year = std::min(first_month.year(), period.year());
 
   std::string html = absl::StrCat(
       "<!DOCTYPE html><html lang=\"", t("zh", "en"), "\"><head><meta charset=\"utf-8\">",
@@ -223,14 +235,17 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
       labels.push_back(absl::StrFormat("%02d", p.period().index()));
       values.push_back(p.value());
     }
-    absl::StrAppend(&html, "<figure><figcaption>", t.zh ? info->zh : info->en, " (",
+    // Shares of all residents are labelled per 100,000: "8.48", not "0.00848%".
+    const bool residents = ind == pb::INDICATOR_PARTICIPATION_RATE;
+    absl::StrAppend(&html, "<figure><figcaption>", t.zh ? info->zh : info->en,
+                    residents ? t("（每十万居民）", " (per 100,000 residents)") : "", " (",
                     PeriodLabel(first), " – ", PeriodLabel(last), ")</figcaption>",
-                    BarChart(*info, labels, values, absl::StrCat("series-", info->slug)),
+                    BarChart(*info, labels, values, absl::StrCat("series-", info->slug), residents),
                     "</figure>");
   }
   absl::StrAppend(&html, "</div>");
 
-  absl::StrAppend(&html, TrendSection(service, **card, first_year, t.zh));
+  absl::StrAppend(&html, TrendSection(service, **card, first_month, t.zh));
 
   // Breakdown by district.
   const IndicatorInfo* part = FindIndicator(pb::INDICATOR_PARTICIPATION_RATE);
@@ -249,9 +264,9 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
       labels.push_back(label);
       values.push_back(r.value());
     }
-    absl::StrAppend(&html, "<h2>", t("各区参与率", "Participation by district"), " · ",
-                    PeriodLabel(period), "</h2>",
-                    BarChart(*part, labels, values, "breakdown-district"));
+    absl::StrAppend(&html, "<h2>", t("各区参与率（每十万居民）", "Participation by district"),
+                    t("", " (per 100,000 residents)"), " · ", PeriodLabel(period), "</h2>",
+                    BarChart(*part, labels, values, "breakdown-district", /*per100k=*/true));
   }
 
   // Peer cities.

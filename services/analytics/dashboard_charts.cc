@@ -79,7 +79,7 @@ std::string Per100k(double v, bool zh) {
 }
 
 std::string BarChart(const IndicatorInfo& info, const std::vector<std::string>& labels,
-                     const std::vector<double>& values, absl::string_view id) {
+                     const std::vector<double>& values, absl::string_view id, bool per100k) {
   constexpr int kWidth = 480, kHeight = 170, kBarArea = 120, kTop = 24;
   double max = 0;
   for (double v : values) max = std::max(max, v);
@@ -99,7 +99,8 @@ std::string BarChart(const IndicatorInfo& info, const std::vector<std::string>& 
                           Escape(labels[i]));
     absl::StrAppendFormat(
         &svg, "<text class=\"value\" x=\"%d\" y=\"%.2f\" text-anchor=\"middle\">%s</text>",
-        x + slot / 2, kTop + kBarArea - h - 4, FormatValue(info, values[i]));
+        x + slot / 2, kTop + kBarArea - h - 4,
+        per100k ? Significant(values[i] * 100000) : FormatValue(info, values[i]));
     absl::StrAppendFormat(
         &svg, "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>",
         x + slot / 2, kTop + kBarArea + 16, Escape(labels[i]));

@@ -31,9 +31,10 @@ std::string PlainNumber(double x);
 // residents that read better so.
 std::string Per100k(double v, bool zh);
 
-// Vertical bars with their values above them.
+// Vertical bars with their values above them (`per100k`: as residents per
+// 100,000, e.g. "8.48").
 std::string BarChart(const IndicatorInfo& info, const std::vector<std::string>& labels,
-                     const std::vector<double>& values, absl::string_view id);
+                     const std::vector<double>& values, absl::string_view id, bool per100k = false);
 
 std::string ProgressBar(const pb::IndicatorValue& v);
 

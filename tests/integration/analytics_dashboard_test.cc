@@ -212,8 +212,8 @@ TEST_F(AnalyticsDashboardTest, ChromiumRendersTheChartsWithTheRightNumbers) {
                                                                << dom.substr(0, 2000);
   // The participation chart's bar of this month: 3 confirmed learners (the
   // fourth is waitlisted) of 2,500,000, drawn at full height (the largest
-  // bar), labelled with its significant digits (0.00012%, never 0.0%); the
-  // district chart shows gulou's 2 of 500,000.
+  // bar), never labelled 0.0%; the district chart shows gulou's 2 of
+  // 500,000.
   const std::string month = absl::StrFormat("%02d", Month(0).index());
   const std::regex bar(absl::StrCat(
       "<svg[^>]*id=\"series-participation-rate\"[\\s\\S]*?<rect class=\"bar\"[^>]*data-value=\"",
@@ -221,9 +221,12 @@ TEST_F(AnalyticsDashboardTest, ChromiumRendersTheChartsWithTheRightNumbers) {
   std::smatch m;
   ASSERT_TRUE(std::regex_search(dom, m, bar)) << dom.substr(0, 4000);
   EXPECT_NEAR(std::stod(m[2]), 120.0, 0.5) << "the largest bar is drawn 120 px high";
+  // Its label: residents per 100,000 (0.12); the scorecard's value keeps
+  // its significant digits (0.00012%).
   EXPECT_TRUE(std::regex_search(
       dom, std::regex("id=\"series-participation-rate\"[\\s\\S]*?<text class=\"value\"[^>]*>"
-                      "0\\.00012%</text>")));
+                      "0\\.12</text>")));
+  EXPECT_TRUE(absl::StrContains(dom, "<td class=\"v\">0.00012%"));
   EXPECT_FALSE(absl::StrContains(dom, ">0.0%<")) << "a rate rounded away";
   // The scorecard says it per 100,000 residents too.
   EXPECT_TRUE(absl::StrContains(dom, "0.12 per 100,000"));
@@ -287,7 +290,8 @@ TEST_F(AnalyticsDashboardTest, ChromiumShowsTheImportedYearsWithTheTargetLineInB
   pclose(fc);
   EXPECT_TRUE(absl::StrContains(std::string(family, got), "CJK")) << family;
 
-  // Nanjing's demo history from 2024, loaded through the import path.
+  // Nanjing's demo history from September 2023, loaded through the import
+  // path.
   CityConfig city = CityWithTargets();
   city.mutable_targets(0)->set_baseline_year(2024);
   city.mutable_targets(0)->set_target_year(2029);
@@ -312,11 +316,12 @@ TEST_F(AnalyticsDashboardTest, ChromiumShowsTheImportedYearsWithTheTargetLineInB
   ASSERT_GT(report.files.at("enrollments.csv").imported(), 2500);
   WaitCaughtUp();
 
-  // What the trend must show: the monthly series since 2024, over gRPC.
+  // What the trend must show: the monthly series since the history's first
+  // month, over gRPC.
   apb::GetIndicatorSeriesRequest req;
   req.set_parent("cities/nanjing");
   req.set_indicator(apb::INDICATOR_PARTICIPATION_RATE);
-  *req.mutable_from_period() = MakePeriod(apb::PERIOD_KIND_MONTH, 2024, 1);
+  *req.mutable_from_period() = MakePeriod(apb::PERIOD_KIND_MONTH, 2023, 9);
   *req.mutable_to_period() = Month(0);
   apb::GetIndicatorSeriesResponse series;
   ASSERT_TRUE(analytics().GetIndicatorSeries(catalog::testing::Ctx().get(), req, &series).ok());
@@ -332,13 +337,13 @@ TEST_F(AnalyticsDashboardTest, ChromiumShowsTheImportedYearsWithTheTargetLineInB
   const std::string en = Chromium(absl::StrCat("http://127.0.0.1:", port, "/dashboard?lang=en"));
   ASSERT_TRUE(absl::StrContains(en, "data-rendered=\"yes\"")) << en.substr(0, 2000);
   EXPECT_TRUE(absl::StrContains(en, "<h1 id=\"title\">Nanjing · ")) << en.substr(0, 1500);
-  EXPECT_TRUE(absl::StrContains(en, "Trends by month · 2024-01 – "));
+  EXPECT_TRUE(absl::StrContains(en, "Trends by month · 2023-09 – "));
   // The year picker: every year of the history, the shown one marked.
-  EXPECT_TRUE(absl::StrContains(en, "href=\"?lang=en&amp;period=2024\">2024</a>"));
+  EXPECT_TRUE(absl::StrContains(en, "href=\"?lang=en&amp;period=2023\">2023</a>"));
   EXPECT_TRUE(absl::StrContains(
       en, absl::StrCat("href=\"?lang=en&amp;period=", Month(0).year(), "\" class=\"current\">")));
-  EXPECT_FALSE(absl::StrContains(en, "period=2023")) << "no year before the history";
-  // Each month since January 2024, drawn with the value the API gives.
+  EXPECT_FALSE(absl::StrContains(en, "period=2022")) << "no year before the history";
+  // Each month since September 2023, drawn with the value the API gives.
   EXPECT_EQ(TrendValues(en, "trend-participation-rate"), want);
   // Job placement's target: its straight line from the 2024 baseline of
   // 55% towards 70% at the end of 2029, drawn (clipped) on its chart.
