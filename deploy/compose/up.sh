@@ -92,6 +92,14 @@ tool_sh "gnlcctl token --pki=/gnlc/pki --city=suzhou --role=city_admin --sub=dem
   --token_file=/tmp/token --peer_ca=/gnlc/pki/suzhou/tls/ca.crt --peer_token_file=/tmp/peer-token \
   --partnership=$(address nanjing partnership) --link_peer=suzhou@$(address suzhou partnership)"
 
+# Each city's history (autumn 2023 to now) through the import path, as up.sh
+# loads it; the files are made afresh in the tool container, and a second
+# run finds every row unchanged.
+for city in "${cities[@]}"; do
+  tool_sh "gnlc-demo-history --config=/gnlc-src/deploy/cities/$city.json --out=/tmp/history \
+    && exec gnlcctl --city=$city import /tmp/history"
+done
+
 # Each catalog mirrors the other city's over the federation network: wait
 # until both mirrors have caught up, then show where they stand.
 caught_up() { tool --city="$1" peers | grep -q caught_up; }

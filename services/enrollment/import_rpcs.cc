@@ -23,12 +23,13 @@ namespace tpb = gnlc::type::v1;
 constexpr int kMaxImportRows = 1000;
 // Past this many unread events in the enrollment stream (a reader such as
 // analytics is behind), an import waits: the stream keeps 1,000,000
-// entries, and an import must never push out events not yet read; 40% stay
-// for the city's live changes meanwhile. GNLC_IMPORT_MAX_BACKLOG changes it.
+// entries, and an import must never push out events not yet read. The
+// 200,000 left are the city's live changes during the import (hours of
+// them at a busy city's rate). GNLC_IMPORT_MAX_BACKLOG changes it.
 int64_t MaxBacklog() {
   const char* value = std::getenv("GNLC_IMPORT_MAX_BACKLOG");
   int64_t n = 0;
-  if (value == nullptr || !absl::SimpleAtoi(value, &n) || n < 0) return 600000;
+  if (value == nullptr || !absl::SimpleAtoi(value, &n) || n < 0) return 800000;
   return n;
 }
 
