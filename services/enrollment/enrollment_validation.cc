@@ -101,4 +101,15 @@ absl::Status ValidateFeedback(const pb::Feedback& feedback) {
   return ValidateText("feedback.comment", feedback.comment(), 1000);
 }
 
+std::string OutcomeReason(pb::CompletionOutcome outcome) {
+  switch (outcome) {
+    case pb::COMPLETION_OUTCOME_PASSED:
+      return "completed: passed";
+    case pb::COMPLETION_OUTCOME_FAILED:
+      return "completed: failed";
+    default:
+      return "completed";
+  }
+}
+
 }  // namespace gnlc::enrollment

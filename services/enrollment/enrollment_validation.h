@@ -23,6 +23,9 @@ absl::Status ValidateCompletion(const pb::Completion& completion);
 absl::Status ValidateEmployment(const pb::EmploymentOutcome& outcome, absl::Time now);
 absl::Status ValidateFeedback(const pb::Feedback& feedback);
 
+// The history's reason for a completion: "completed: passed", ...
+std::string OutcomeReason(pb::CompletionOutcome outcome);
+
 }  // namespace gnlc::enrollment
 
 #endif  // GNLC_SERVICES_ENROLLMENT_ENROLLMENT_VALIDATION_H_

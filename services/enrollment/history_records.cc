@@ -45,16 +45,6 @@ void AddTransition(pb::Enrollment& e, pb::EnrollmentState from, pb::EnrollmentSt
   t->set_reason(std::string(reason));
 }
 
-std::string OutcomeReason(pb::CompletionOutcome outcome) {
-  switch (outcome) {
-    case pb::COMPLETION_OUTCOME_PASSED:
-      return "completed: passed";
-    case pb::COMPLETION_OUTCOME_FAILED:
-      return "completed: failed";
-    default:
-      return "completed";
-  }
-}
 
 // The history up to the learner's seat (or their wait for one).
 absl::Status AddArrival(const pb::EnrollmentImport& row, pb::Enrollment& e) {

@@ -11,17 +11,6 @@ namespace {
 
 using gnlc::events::v1::EnrollmentChange;
 
-std::string OutcomeReason(pb::CompletionOutcome outcome) {
-  switch (outcome) {
-    case pb::COMPLETION_OUTCOME_PASSED:
-      return "completed: passed";
-    case pb::COMPLETION_OUTCOME_FAILED:
-      return "completed: failed";
-    default:
-      return "completed";
-  }
-}
-
 }  // namespace
 
 absl::Status EnrollmentService::DoCompleteEnrollment(const CallAuth& call,
