@@ -45,7 +45,6 @@ void AddTransition(pb::Enrollment& e, pb::EnrollmentState from, pb::EnrollmentSt
   t->set_reason(std::string(reason));
 }
 
-
 // The history up to the learner's seat (or their wait for one).
 absl::Status AddArrival(const pb::EnrollmentImport& row, pb::Enrollment& e) {
   const bool waits = row.state() == pb::ENROLLMENT_STATE_WAITLISTED || row.never_seated();
