@@ -145,7 +145,8 @@ absl::Status EnrollmentService::ImportLearners(const pb::ImportHistoryRequest& r
   }
   ASSIGN_OR_RETURN(auto stored, store_.ReadLearners(changed_ids));
   size_t next_changed = 0;
-  for (EnrollmentStore::LearnerWrite& w : writes) {
+  for (size_t j = 0; j < writes.size(); ++j) {
+    EnrollmentStore::LearnerWrite& w = writes[j];
     pb::Learner& l = w.learner;
     l.set_name(LearnerName(city_, w.learner_id));
     l.set_etag("1");
@@ -155,6 +156,10 @@ absl::Status EnrollmentService::ImportLearners(const pb::ImportHistoryRequest& r
     int64_t etag = 0;
     (void)absl::SimpleAtoi(prior->etag(), &etag);
     l.set_etag(std::to_string(etag + 1));
+    // A correction without a registration time keeps the one stored.
+    if (!req.learners(write_rows[j]).has_create_time()) {
+      *l.mutable_create_time() = prior->create_time();
+    }
     w.old_subject = prior->external_subject();
   }
   ASSIGN_OR_RETURN(std::vector<std::string> outcomes, store_.ImportLearners(writes));

@@ -377,6 +377,28 @@ TEST_F(HistoryImportTest, ACorrectedRowUpdatesTheRecordAndItsCounts) {
   auto completion = Find(*m2, apb::INDICATOR_COMPLETION_RATE);
   EXPECT_EQ(completion.numerator(), 2);
   EXPECT_EQ(completion.denominator(), 4);
+
+  // c moved to jianye and got the city app: the learner is corrected.
+  std::ifstream lin(dir_ / "learners.csv");
+  std::string learners((std::istreambuf_iterator<char>(lin)), std::istreambuf_iterator<char>());
+  const std::string old_c = "L-c,,xuanwu,senior,yes,,";
+  ASSERT_TRUE(absl::StrContains(learners, old_c));
+  learners.replace(learners.find(old_c), old_c.size(), "L-c,sub-c,jianye,senior,yes,city-app,");
+  Write("learners.csv", learners);
+  const ctl::HistoryImportReport fixed = Import();
+  EXPECT_EQ(fixed.files.at("learners.csv").updated(), 1);
+  EXPECT_EQ(fixed.files.at("learners.csv").unchanged(), 4);
+  auto mapping = pool_->Command({"HGET", "enr:{0}:src", "l:L-c"});
+  ASSERT_TRUE(mapping.ok() && !mapping->view().is_nil());
+  epb::GetLearnerRequest get;
+  get.set_name(
+      absl::StrCat("cities/nanjing/learners/", SplitSourceMapping(mapping->view().str()).first));
+  epb::GetLearnerResponse got;
+  ASSERT_TRUE(stub().GetLearner(catalog::testing::Ctx().get(), get, &got).ok());
+  EXPECT_EQ(got.learner().district(), "jianye");
+  EXPECT_EQ(got.learner().external_subject(), "sub-c");
+  EXPECT_EQ(got.learner().etag(), "2");
+  EXPECT_EQ(got.learner().create_time().seconds(), absl::ToUnixSeconds(DayInMonth(-4)));
 }
 
 TEST_F(HistoryImportTest, AnImportedLearnersDataIsExportedAndErasedLikeALiveOnes) {
