@@ -198,7 +198,9 @@ done
 echo
 echo "Federation (each catalog's mirror of its peers):"
 for city in "${cities[@]}"; do
-  "$ctl" --city="$city" peers 2>/dev/null | sed "s/^/  $city: /"
+  # Shown for people; a slow answer (a loaded machine) does not fail the launcher.
+  "$ctl" --city="$city" --timeout_ms=20000 peers 2>/dev/null | sed "s/^/  $city: /" ||
+    echo "  $city: (peer status not available yet: $ctl --city=$city peers)"
 done
 echo
 echo "Endpoints: $run/network.json; development CA, certificates and token issuers: $pki.  Try:"

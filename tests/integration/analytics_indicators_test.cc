@@ -24,7 +24,7 @@ class AnalyticsIndicatorsTest : public AnalyticsTest {
   //     a and d enroll in the cultural programme C; e (no consent) too.
   //  2: b cancels, c is promoted; a and c complete S, d completes C;
   //     ratings a:5 (S), c:3 (S), d:4 (C).
-  //  3: a employed since month 2 + 1 month; c changes the rating to 4.
+  //  3: a employed since month 2 + 3 weeks; c changes the rating to 4.
   //  10: c employed since month 2 + 7 months (too late to count).
   void PlayHistory() {
     OfferingSpec s;
@@ -64,7 +64,9 @@ class AnalyticsIndicatorsTest : public AnalyticsTest {
     ASSERT_TRUE(Rate(dc->name(), 4).ok());
 
     SetClock(DayInMonth(3));
-    ASSERT_TRUE(RecordEmployment(as->name(), true, DayInMonth(2) + absl::Hours(24 * 30)).ok());
+    // Three weeks after completing (a month would reach past the 10th of
+    // month 3 when month 2 is February).
+    ASSERT_TRUE(RecordEmployment(as->name(), true, DayInMonth(2) + absl::Hours(24 * 21)).ok());
     ASSERT_TRUE(Rate(cs->name(), 4, "better on reflection").ok());
 
     SetClock(DayInMonth(10));

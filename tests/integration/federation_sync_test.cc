@@ -270,9 +270,9 @@ TEST_F(FederationTest, AResetFeedIsResyncedAndTheOldGenerationServedUntilTheSwap
   req.add_origin_cities("suzhou");
   req.set_page_size(500);
   // The first sync, a readiness wait: generous for a loaded CI machine (a
-  // fresh-clone run once took longer than 5 s here).
+  // fresh-clone run and a sanitizer run once took longer than 5 s here).
   ASSERT_TRUE(
-      PollUntil([&] { return MustSearch(nanjing(), req).total_size() == 30; }, absl::Seconds(20)));
+      PollUntil([&] { return MustSearch(nanjing(), req).total_size() == 30; }, absl::Seconds(60)));
 
   // Suzhou's Redis is lost and rebuilt with other data (a restore, a new
   // cluster): its feed starts again under a new epoch.
@@ -335,7 +335,7 @@ TEST_F(FederationTest, ReconciliationRepairsADeletedAndAnExtraMirrorRecord) {
         return SameRecords(FeedRecords(suzhou()),
                            MirrorRecords(nanjing_redis_->AdminOptions(), "suzhou"));
       },
-      absl::Seconds(20)));  // the first sync: a readiness wait
+      absl::Seconds(60)));  // the first sync: a readiness wait
   // Behind the harvester's back: one record gone, one that Suzhou never had.
   RedisPool admin(nanjing_redis_->AdminOptions());
   MirrorStore store(&admin, "suzhou");

@@ -31,6 +31,16 @@ class HistoryImportTest : public AnalyticsTest {
   static std::string Day(int month, int day = 10) {
     return absl::FormatTime("%Y-%m-%d %H:%M", DayInMonth(month, day), absl::UTCTimeZone());
   }
+  // A time of this month that has passed, `minutes` into it or an hour
+  // ago, whichever is later: the enrollments in the offering that has not
+  // ended count in this month whatever the day.
+  static std::string ThisMonthSoFar(int minutes) {
+    const absl::Time month_start = DayInMonth(0, 1) - absl::Hours(12);
+    const absl::Time now = absl::Now();
+    const absl::Time t =
+        std::min(std::max(month_start + absl::Minutes(minutes), now - absl::Hours(1)), now);
+    return absl::FormatTime("%Y-%m-%d %H:%M:%S", t, absl::UTCTimeZone());
+  }
 
   void SetUp() override {
     AnalyticsTest::SetUp();
@@ -129,10 +139,10 @@ class HistoryImportTest : public AnalyticsTest {
               Day(-3) +
               ",,,passed,8,,,,,\n"
               "E8,L-a,O-F,confirmed," +
-              Day(0, 1) +
+              ThisMonthSoFar(0) +
               ",,,,,,,,,\n"
               "E9,L-b,O-F,confirmed," +
-              Day(0, 1) +
+              ThisMonthSoFar(1) +
               ",,,,,,,,,\n"
               "E10,L-bad,O-C,confirmed," +
               Day(-3) + ",,,,,,,,,\n");
