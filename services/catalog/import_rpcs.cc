@@ -61,12 +61,13 @@ absl::Status CatalogService::ImportPrograms(const pb::ImportCatalogHistoryReques
   std::vector<ImportRow> rows(req.programs_size());
   std::vector<int> valid;
   std::vector<std::string> fields;
+  std::vector<Program> built(req.programs_size());
   SourceIdsSeen seen;
   for (int i = 0; i < req.programs_size(); ++i) {
     const pb::ProgramImport& row = req.programs(i);
     absl::Status s = ValidateSourceId("source_id", row.source_id());
     if (s.ok()) {
-      Program p = row.program();
+      Program& p = built[i] = row.program();
       ClearProgramOutputs(p);
       if (p.state() == pb::PROGRAM_STATE_UNSPECIFIED) p.set_state(pb::PROGRAM_STATE_DRAFT);
       s = ValidateProgram(p, options_.city);
@@ -89,10 +90,7 @@ absl::Status CatalogService::ImportPrograms(const pb::ImportCatalogHistoryReques
     auto [id, stored_fingerprint] = SplitSourceMapping(mappings[v]);
     tpb::ImportOutcome outcome = tpb::IMPORT_OUTCOME_UNCHANGED;
     if (id.empty() || stored_fingerprint != fingerprint) {
-      Program p = row.program();
-      ClearProgramOutputs(p);
-      if (p.state() == pb::PROGRAM_STATE_UNSPECIFIED) p.set_state(pb::PROGRAM_STATE_DRAFT);
-      (void)ValidateProgram(p, options_.city);  // normalizes as when validated above
+      Program& p = built[valid[v]];
       const absl::Time created = *CreateTimeOf(row.create_time(), row.has_create_time(), now);
       *p.mutable_create_time() = TimestampFromTime(created);
       p.set_origin_city(city_);
@@ -200,8 +198,8 @@ absl::Status CatalogService::ImportOfferings(const pb::ImportCatalogHistoryReque
     const std::string fingerprint = ImportFingerprint(content);
     auto [id, stored_fingerprint] = SplitSourceMapping(mappings[2 * v]);
     tpb::ImportOutcome outcome = tpb::IMPORT_OUTCOME_UNCHANGED;
+    Offering& o = built[valid[v]];
     if (id.empty() || stored_fingerprint != fingerprint) {
-      Offering& o = built[valid[v]];
       auto written = id.empty() ? ImportNewOffering(o, program_id, row.source_id())
                                 : ImportChangedOffering(o, id, now);
       if (!written.ok()) {
@@ -217,8 +215,13 @@ absl::Status CatalogService::ImportOfferings(const pb::ImportCatalogHistoryReque
       RETURN_IF_ERROR(
           store_.PutSourceMapping("o:" + row.source_id(), absl::StrCat(id, " ", fingerprint)));
     }
-    ASSIGN_OR_RETURN(Offering stored, store_.ReadOffering(id));
-    rows[valid[v]].record = AcceptedRow(row.row(), row.source_id(), stored.name(), outcome);
+    std::string name = o.name();  // as written (a new or corrected row)
+    if (outcome == tpb::IMPORT_OUTCOME_UNCHANGED) {
+      // Its program may have been corrected since: the stored name says.
+      ASSIGN_OR_RETURN(Offering stored, store_.ReadOffering(id));
+      name = stored.name();
+    }
+    rows[valid[v]].record = AcceptedRow(row.row(), row.source_id(), std::move(name), outcome);
   }
   UpdateIndexGauges();
   Summarize(rows, out);
@@ -243,8 +246,8 @@ absl::StatusOr<std::string> CatalogService::ImportNewOffering(Offering& o,
     return id;
   }
   ASSIGN_OR_RETURN(OfferingRef first, ParseOfferingName(*prior, city_, "name"));
-  ASSIGN_OR_RETURN(Offering stored, store_.ReadOffering(first.offering_id));
-  index_.UpsertOffering(stored);
+  ASSIGN_OR_RETURN(o, store_.ReadOffering(first.offering_id));
+  index_.UpsertOffering(o);
   return first.offering_id;
 }
 
