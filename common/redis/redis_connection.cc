@@ -33,6 +33,46 @@ bool ClosedByPeer(const redisContext& ctx) {
 
 }  // namespace
 
+absl::StatusOr<redisContext*> OpenRedisContext(const RedisOptions& options) {
+  IgnoreSigpipeOnce();
+  const timeval tv = absl::ToTimeval(options.connect_timeout);
+  redisContext* ctx = redisConnectWithTimeout(options.host.c_str(), options.port, tv);
+  if (ctx == nullptr || ctx->err != 0) {
+    if (ctx != nullptr) redisFree(ctx);
+    return Unavailable("STORAGE_UNAVAILABLE", "storage is unavailable, retry later");
+  }
+  redisSetTimeout(ctx, tv);
+  if (!options.password.empty()) {
+    // Sent again on every reconnect: hiredis does not remember it.
+    auto* r = static_cast<redisReply*>(
+        options.user.empty()
+            ? redisCommand(ctx, "AUTH %b", options.password.data(), options.password.size())
+            : redisCommand(ctx, "AUTH %b %b", options.user.data(), options.user.size(),
+                           options.password.data(), options.password.size()));
+    const bool ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
+    if (r != nullptr) freeReplyObject(r);
+    if (!ok) {
+      redisFree(ctx);
+      return Unavailable("STORAGE_UNAVAILABLE", "storage rejected our credentials");
+    }
+  }
+  redisSetTimeout(ctx, absl::ToTimeval(options.command_timeout));
+  return ctx;
+}
+
+absl::StatusOr<RedisReply> ReplyOrError(redisReply* r) {
+  RedisReply reply(r);
+  if (r->type == REDIS_REPLY_ERROR) {
+    std::string text(r->str, r->len);
+    // A loading or read-only Redis is a passing condition, not a bug.
+    if (text.rfind("LOADING", 0) == 0 || text.rfind("MASTERDOWN", 0) == 0) {
+      return Unavailable("STORAGE_UNAVAILABLE", "storage is starting, retry later");
+    }
+    return absl::InternalError(absl::StrCat("redis: ", text));
+  }
+  return reply;
+}
+
 absl::Status ParseRedisAddress(absl::string_view address, RedisOptions& options) {
   const size_t colon = address.rfind(':');
   int port = 0;
@@ -72,28 +112,13 @@ absl::Status RedisConnection::EnsureConnected() {
   if (absl::Now() < next_attempt_) {
     return Unavailable("STORAGE_UNAVAILABLE", "storage is unavailable, retry later");
   }
-  const timeval tv = absl::ToTimeval(options_.connect_timeout);
-  ctx_ = redisConnectWithTimeout(options_.host.c_str(), options_.port, tv);
-  if (ctx_ == nullptr || ctx_->err != 0) {
+  absl::StatusOr<redisContext*> ctx = OpenRedisContext(options_);
+  if (!ctx.ok()) {
     Fail();
-    return Unavailable("STORAGE_UNAVAILABLE", "storage is unavailable, retry later");
+    return ctx.status();
   }
-  redisSetTimeout(ctx_, absl::ToTimeval(options_.command_timeout));
+  ctx_ = *ctx;
   current_timeout_ = options_.command_timeout;
-  if (!options_.password.empty()) {
-    // Sent again on every reconnect: hiredis does not remember it.
-    auto* r = static_cast<redisReply*>(
-        options_.user.empty()
-            ? redisCommand(ctx_, "AUTH %b", options_.password.data(), options_.password.size())
-            : redisCommand(ctx_, "AUTH %b %b", options_.user.data(), options_.user.size(),
-                           options_.password.data(), options_.password.size()));
-    const bool ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
-    if (r != nullptr) freeReplyObject(r);
-    if (!ok) {
-      Fail();
-      return Unavailable("STORAGE_UNAVAILABLE", "storage rejected our credentials");
-    }
-  }
   backoff_ = options_.min_backoff;
   return absl::OkStatus();
 }
@@ -123,16 +148,7 @@ absl::StatusOr<RedisReply> RedisConnection::Command(const std::vector<absl::stri
     Fail();
     return Unavailable("STORAGE_UNAVAILABLE", "storage is unavailable, retry later");
   }
-  RedisReply reply(r);
-  if (r->type == REDIS_REPLY_ERROR) {
-    std::string text(r->str, r->len);
-    // A loading or read-only Redis is a passing condition, not a bug.
-    if (text.rfind("LOADING", 0) == 0 || text.rfind("MASTERDOWN", 0) == 0) {
-      return Unavailable("STORAGE_UNAVAILABLE", "storage is starting, retry later");
-    }
-    return absl::InternalError(absl::StrCat("redis: ", text));
-  }
-  return reply;
+  return ReplyOrError(r);
 }
 
 }  // namespace gnlc

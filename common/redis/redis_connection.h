@@ -24,7 +24,8 @@ struct RedisOptions {
   // The ACL user (common/redis/redis_acl.h); empty: the default user.
   std::string user;
   std::string password;  // empty: no AUTH
-  int pool_size = 8;
+  // Connections of a RedisPool; each pipelines the commands of many callers.
+  int pool_size = 2;
   absl::Duration connect_timeout = absl::Seconds(1);
   absl::Duration command_timeout = absl::Seconds(1);
   // Reconnect attempts back off from this up to max_backoff.
@@ -36,6 +37,16 @@ struct RedisOptions {
 
 // Parses "host:port" into options.host/port.
 absl::Status ParseRedisAddress(absl::string_view address, RedisOptions& options);
+
+// Connects and authenticates as options.user (blocking, each step bounded by
+// the connect timeout), leaving the command timeout set. UNAVAILABLE when
+// Redis cannot be reached or refuses the credentials.
+absl::StatusOr<redisContext*> OpenRedisContext(const RedisOptions& options);
+
+// A reply, or the status an error reply stands for: UNAVAILABLE while Redis
+// loads or has no master, INTERNAL with Redis' text otherwise (e.g.
+// "NOSCRIPT ...", which RedisScript looks for).
+absl::StatusOr<RedisReply> ReplyOrError(redisReply* reply);
 
 class RedisConnection final {
  public:

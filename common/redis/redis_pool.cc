@@ -7,29 +7,19 @@ namespace gnlc {
 RedisPool::RedisPool(RedisOptions options) : options_(std::move(options)) {
   if (options_.pool_size < 1) options_.pool_size = 1;
   for (int i = 0; i < options_.pool_size; ++i) {
-    idle_.push_back(std::make_unique<RedisConnection>(options_));
+    connections_.push_back(std::make_unique<PipelinedConnection>(options_));
   }
 }
 
-std::unique_ptr<RedisConnection> RedisPool::Acquire() {
-  absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(
-      +[](std::vector<std::unique_ptr<RedisConnection>>* idle) { return !idle->empty(); }, &idle_));
-  auto conn = std::move(idle_.back());
-  idle_.pop_back();
-  return conn;
-}
-
-void RedisPool::Release(std::unique_ptr<RedisConnection> conn) {
-  absl::MutexLock lock(&mu_);
-  idle_.push_back(std::move(conn));
-}
-
 absl::StatusOr<RedisReply> RedisPool::Command(const std::vector<absl::string_view>& args) {
-  auto conn = Acquire();
-  auto reply = conn->Command(args);
-  Release(std::move(conn));
-  return reply;
+  // Starting from a rotating index spreads ties; the least busy wins.
+  const size_t n = connections_.size();
+  size_t best = next_.fetch_add(1, std::memory_order_relaxed) % n;
+  for (size_t i = 1; i < n; ++i) {
+    const size_t c = (best + i) % n;
+    if (connections_[c]->pending() < connections_[best]->pending()) best = c;
+  }
+  return connections_[best]->Command(args);
 }
 
 absl::Status ScanHash(RedisPool& pool, absl::string_view key,
