@@ -20,10 +20,10 @@
 namespace gnlc {
 namespace {
 
-constexpr const char* kFlags[] = {"config",      "listen",       "port",        "admin_listen",
-                                  "admin_port",  "redis",        "port_file",   "drain_ms",
-                                  "grace_ms",    "log_requests", "catalog",     "peer_analytics",
-                                  "secrets_dir", "peer_port",    "rate_limits", "peer_catalogs"};
+constexpr const char* kFlags[] = {
+    "config",      "listen",    "port",        "admin_listen",  "admin_port",     "redis",
+    "port_file",   "drain_ms",  "grace_ms",    "log_requests",  "catalog",        "peer_analytics",
+    "secrets_dir", "peer_port", "rate_limits", "peer_catalogs", "handler_threads"};
 
 absl::Status BadFlag(absl::string_view flag, absl::string_view value, absl::string_view want) {
   return absl::InvalidArgumentError(absl::StrCat("--", flag, "='", value, "': expected ", want));
@@ -160,6 +160,13 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
   }
   if (values.contains("peer_catalogs")) {
     RETURN_IF_ERROR(SetPeerAddresses("peer_catalogs", values["peer_catalogs"], o.city));
+  }
+  if (values.contains("handler_threads")) {
+    const std::string& v = values["handler_threads"];
+    if (!absl::SimpleAtoi(v, &o.handler_threads) || o.handler_threads < 1 ||
+        o.handler_threads > 1024) {
+      return BadFlag("handler_threads", v, "a number of threads from 1 to 1024");
+    }
   }
   if (values.contains("drain_ms"))
     RETURN_IF_ERROR(ParseMillis("drain_ms", values["drain_ms"], o.drain));

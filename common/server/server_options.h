@@ -58,6 +58,9 @@ struct ServerOptions {
   bool log_requests = false;
   std::string catalog_address;
   int peer_port = 0;
+  // Threads for handlers that wait for Redis (common/server/handler_pool.h):
+  // how many requests of one service can wait for Redis at once.
+  int handler_threads = 32;
   // How often JWKS files are looked at for changes.
   absl::Duration jwks_check_every = absl::Seconds(1);
 };

@@ -92,6 +92,12 @@ RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string 
   return edge;
 }
 
+RpcEdge MakeWaitingRpcEdge(const ServerOptions& options, Metrics* metrics, std::string domain) {
+  RpcEdge edge = MakeRpcEdge(options, metrics, std::move(domain));
+  edge.handlers = std::make_shared<HandlerPool>(options.handler_threads);
+  return edge;
+}
+
 absl::Status AuthorizeCall(const grpc::CallbackServerContext& ctx, const RpcEdge& edge,
                            absl::string_view method, absl::Time now, CallAuth& call) {
   if (edge.authn == nullptr) return absl::InternalError("no authenticator configured");
@@ -225,15 +231,6 @@ grpc::Status CompleteCall(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
                              absl::StrCat(absl::ToInt64Milliseconds(*delay)));
   }
   return wire;
-}
-
-grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
-                                     absl::string_view method,
-                                     const google::protobuf::Message& request, const CallAuth& call,
-                                     const absl::Status& status, absl::Time start) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  reactor->Finish(CompleteCall(ctx, edge, method, request, call, status, start));
-  return reactor;
 }
 
 namespace {

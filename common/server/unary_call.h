@@ -12,8 +12,11 @@
 // does not parse with a bare UNIMPLEMENTED (SECURITY.md), which reads as "no
 // such method"; here it is INVALID_ARGUMENT MALFORMED_REQUEST with the field.
 //
-// The logic runs inline on gRPC's callback thread: with our fixed Redis pool
-// that measured best on this hardware (DESIGN.md, "Serving").
+// Where the logic runs: a service with a handler pool (the ones whose
+// handlers wait for Redis) runs it there, so gRPC's two callback threads
+// keep taking calls (common/server/handler_pool.h); handlers that answer
+// from memory run inline on gRPC's callback thread, which measured best for
+// them (DESIGN.md, "Serving").
 #ifndef GNLC_COMMON_SERVER_UNARY_CALL_H_
 #define GNLC_COMMON_SERVER_UNARY_CALL_H_
 
@@ -35,6 +38,7 @@
 #include "absl/time/clock.h"
 #include "common/auth/authenticator.h"
 #include "common/auth/permissions.h"
+#include "common/server/handler_pool.h"
 #include "common/server/metrics.h"
 #include "common/server/rate_limiter.h"
 #include "common/server/server_options.h"
@@ -58,10 +62,16 @@ struct RpcEdge {
   // A response above this is a bug in a handler's paging (the client's
   // default receive limit is 4 MiB).
   size_t max_response_bytes = 4 << 20;
+  // Where handlers that wait run; nullptr: inline on gRPC's threads.
+  std::shared_ptr<HandlerPool> handlers;
 };
 
 // The edge of `service` for a server started with `options`.
 RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string domain);
+
+// The same, with options.handler_threads threads for handlers that wait for
+// Redis (services whose calls mostly do).
+RpcEdge MakeWaitingRpcEdge(const ServerOptions& options, Metrics* metrics, std::string domain);
 
 // Who is calling, once the table allowed the call.
 struct CallAuth {
@@ -98,12 +108,6 @@ absl::Status SerializeResponse(const google::protobuf::Message& response, size_t
 grpc::Status CompleteCall(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
                           absl::string_view method, const google::protobuf::Message& request,
                           const CallAuth& call, const absl::Status& status, absl::Time start);
-
-// Maps, records, logs, audits and finishes the call.
-grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
-                                     absl::string_view method,
-                                     const google::protobuf::Message& request, const CallAuth& call,
-                                     const absl::Status& status, absl::Time start);
 
 // A server stream that ends at once with `status` (refused before it began).
 grpc::ServerWriteReactor<grpc::ByteBuffer>* RefuseStream(grpc::Status status);
@@ -146,10 +150,9 @@ void LogCall(const grpc::CallbackServerContext& ctx, absl::string_view method,
 // handler `fn(ctx, req, resp)` that does not take it is never run for an
 // "own" caller (it cannot check ownership, so the call fails closed).
 template <typename Request, typename Response, typename Fn>
-grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
-                                     absl::string_view method, const grpc::ByteBuffer& in,
-                                     grpc::ByteBuffer& out, Fn& fn) {
-  const absl::Time start = absl::Now();
+void RunUnary(grpc::CallbackServerContext* ctx, const RpcEdge& edge, absl::string_view method,
+              const grpc::ByteBuffer& in, grpc::ByteBuffer& out, Fn& fn, absl::Time start,
+              grpc::ServerUnaryReactor* reactor) {
   CallAuth call;
   Request request;
   Response response;
@@ -167,7 +170,27 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const Rpc
     }
   }
   if (status.ok()) status = SerializeResponse(response, edge.max_response_bytes, out);
-  return FinishCall(ctx, edge, method, request, call, status, start);
+  reactor->Finish(CompleteCall(ctx, edge, method, request, call, status, start));
+}
+
+// Runs the call on the edge's handler pool, or inline when there is none or
+// `inline_call` (a handler that answers from memory).
+template <typename Request, typename Response, typename Fn>
+grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
+                                     absl::string_view method, const grpc::ByteBuffer& in,
+                                     grpc::ByteBuffer& out, Fn& fn, bool inline_call) {
+  const absl::Time start = absl::Now();
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (inline_call || edge.handlers == nullptr) {
+    RunUnary<Request, Response>(ctx, edge, method, in, out, fn, start, reactor);
+  } else {
+    // The call's context and buffers live until Finish; `edge`, `method`
+    // and `fn` as long as the service.
+    edge.handlers->Post([ctx, &edge, method, &in, &out, &fn, start, reactor] {
+      RunUnary<Request, Response>(ctx, edge, method, in, out, fn, start, reactor);
+    });
+  }
+  return reactor;
 }
 
 }  // namespace gnlc

@@ -51,10 +51,24 @@ class UnaryService : public Grpc::Service {
     if (descriptor_ == nullptr) ServiceSetupError("a service without a descriptor");
   }
 
-  // Serves the unary method `method` with `fn`. The types must be the
-  // method's own (checked here, once, at start).
+  // Serves the unary method `method` with `fn`, on the edge's handler pool
+  // if it has one. The types must be the method's own (checked here, once,
+  // at start).
   template <typename Request, typename Response, typename Fn>
   void Serve(absl::string_view method, Fn fn) {
+    Register<Request, Response>(method, std::move(fn), /*inline_call=*/false);
+  }
+
+  // The same, always inline on gRPC's callback thread: for a handler that
+  // answers from memory and never waits (a thread hop would cost more).
+  template <typename Request, typename Response, typename Fn>
+  void ServeInline(absl::string_view method, Fn fn) {
+    Register<Request, Response>(method, std::move(fn), /*inline_call=*/true);
+  }
+
+ private:
+  template <typename Request, typename Response, typename Fn>
+  void Register(absl::string_view method, Fn fn, bool inline_call) {
     const auto* m = descriptor_->FindMethodByName(std::string(method));
     if (m == nullptr || m->client_streaming() || m->server_streaming() ||
         m->input_type() != Request::descriptor() || m->output_type() != Response::descriptor()) {
@@ -63,13 +77,15 @@ class UnaryService : public Grpc::Service {
     served_[m->index()] = true;
     this->MarkMethodRawCallback(
         m->index(), new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-                        [this, name = std::string(method), fn = std::move(fn)](
+                        [this, name = std::string(method), fn = std::move(fn), inline_call](
                             grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,
                             grpc::ByteBuffer* out) mutable {
-                          return ServeUnary<Request, Response>(ctx, edge_, name, *in, *out, fn);
+                          return ServeUnary<Request, Response>(ctx, edge_, name, *in, *out, fn,
+                                                               inline_call);
                         }));
   }
 
+ protected:
   // Serves the server-streaming method `method` with `fn(ctx, call, req)`,
   // which returns the stream's reactor (see OpenServerStream).
   template <typename Request, typename Fn>

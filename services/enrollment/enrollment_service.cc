@@ -22,7 +22,7 @@ absl::Duration AofRewriteInterval() {
 
 EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* pool,
                                      Metrics* metrics, Clock clock)
-    : UnaryService(MakeRpcEdge(options, metrics, "enrollment.gnlc.org")),
+    : UnaryService(MakeWaitingRpcEdge(options, metrics, "enrollment.gnlc.org")),
       options_(options),
       city_(options.city.city_id()),
       clock_(std::move(clock)),

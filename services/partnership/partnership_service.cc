@@ -12,7 +12,7 @@ namespace gnlc::partnership {
 
 PartnershipService::PartnershipService(const ServerOptions& options, RedisPool* pool,
                                        Metrics* metrics, Clock clock)
-    : UnaryService(MakeRpcEdge(options, metrics, "partnership.gnlc.org")),
+    : UnaryService(MakeWaitingRpcEdge(options, metrics, "partnership.gnlc.org")),
       options_(options),
       city_(options.city.city_id()),
       clock_(std::move(clock)),
@@ -136,8 +136,8 @@ absl::Status PartnershipService::CheckMember(const CallAuth& call, absl::string_
 // status mapping, metrics, logs). The logic lives in partner_rpcs.cc,
 // partnership_rpcs.cc and funding_rpcs.cc.
 void PartnershipService::ServeRpcs() {
-#define GNLC_PARTNERSHIP_RPC(Method, ...)                                      \
-  Serve<pb::Method##Request, pb::Method##Response>(                            \
+#define GNLC_PARTNERSHIP_RPC_VIA(how, Method, ...)                             \
+  how<pb::Method##Request, pb::Method##Response>(                              \
       #Method,                                                                 \
       [this](grpc::CallbackServerContext* ctx, const pb::Method##Request& req, \
              pb::Method##Response& resp) -> absl::Status {                     \
@@ -145,6 +145,9 @@ void PartnershipService::ServeRpcs() {
         RETURN_IF_ERROR(CheckReady());                                         \
         return Do##Method(req, resp __VA_ARGS__);                              \
       })
+#define GNLC_PARTNERSHIP_RPC(Method, ...) GNLC_PARTNERSHIP_RPC_VIA(Serve, Method, __VA_ARGS__)
+// Answered from the directory in memory: inline, on gRPC's thread.
+#define GNLC_PARTNERSHIP_MEMORY_RPC(Method) GNLC_PARTNERSHIP_RPC_VIA(ServeInline, Method)
 // A method whose table row says "own" for partner admins: `check` (using
 // `call` and `req`) runs first and refuses anything not theirs.
 #define GNLC_PARTNERSHIP_OWN_RPC(Method, check, ...)                                       \
@@ -158,15 +161,15 @@ void PartnershipService::ServeRpcs() {
         return Do##Method(req, resp __VA_ARGS__);                                          \
       })
   GNLC_PARTNERSHIP_RPC(CreatePartner);
-  GNLC_PARTNERSHIP_RPC(GetPartner);
+  GNLC_PARTNERSHIP_MEMORY_RPC(GetPartner);
   GNLC_PARTNERSHIP_OWN_RPC(UpdatePartner, CheckOwnPartner(call, req.partner().name()));
-  GNLC_PARTNERSHIP_RPC(ListPartners);
+  GNLC_PARTNERSHIP_MEMORY_RPC(ListPartners);
   GNLC_PARTNERSHIP_RPC(CreatePartnership, , absl::FromChrono(ctx->deadline()));
-  GNLC_PARTNERSHIP_RPC(GetPartnership);
+  GNLC_PARTNERSHIP_MEMORY_RPC(GetPartnership);
   GNLC_PARTNERSHIP_OWN_RPC(UpdatePartnership,
                            CheckMember(call, req.partnership().name(), MemberNeed::kAny), ,
                            absl::FromChrono(ctx->deadline()));
-  GNLC_PARTNERSHIP_RPC(ListPartnerships);
+  GNLC_PARTNERSHIP_MEMORY_RPC(ListPartnerships);
   GNLC_PARTNERSHIP_OWN_RPC(AddPartnershipMember,
                            CheckMember(call, req.partnership(), MemberNeed::kAny));
   GNLC_PARTNERSHIP_OWN_RPC(RemovePartnershipMember,
@@ -179,6 +182,8 @@ void PartnershipService::ServeRpcs() {
   GNLC_PARTNERSHIP_RPC(GetFundingSummary);
   GNLC_PARTNERSHIP_RPC(ListPartnershipPrograms, , absl::FromChrono(ctx->deadline()));
 #undef GNLC_PARTNERSHIP_RPC
+#undef GNLC_PARTNERSHIP_RPC_VIA
+#undef GNLC_PARTNERSHIP_MEMORY_RPC
 #undef GNLC_PARTNERSHIP_OWN_RPC
   CheckAllServed();
 }
