@@ -48,19 +48,33 @@ end
 -- An enrollment event, with the statistics facts analytics needs. Its
 -- stream id is remembered so that erasing the learner can delete it.
 -- `at` as in publish; `extra`: more EnrollmentChanged fields (bytes).
-local function enrollment_event(change, eid, blob, position, actor, at, extra)
-  local _, lid, oid = meta(eid)
-  local off = redis.call('HMGET', k('off', oid), 'prog', 'modality')
-  local kind = redis.call('HGET', k('prog', off[1]), 'kind') or '0'
+-- `facts`: {learner id, program kind, modality} when the caller already
+-- holds them (the enroll script); read here otherwise. `fresh`: a new
+-- enrollment, which has no events to remember yet.
+local function emit_enrollment_event(change, eid, blob, position, actor, at, extra, facts, fresh)
+  local lid, kind, modality
+  if facts then
+    lid, kind, modality = facts[1], facts[2], facts[3]
+  else
+    local _, l, oid = meta(eid)
+    local off = redis.call('HMGET', k('off', oid), 'prog', 'modality')
+    lid, modality = l, off[2]
+    kind = redis.call('HGET', k('prog', off[1]), 'kind')
+  end
   if position > 0 then blob = blob .. pb_int(5, position) end
   local payload = pb_int(1, change) .. pb_bytes(2, blob) ..
                   (redis.call('HGET', k('lstat'), lid) or '') ..
-                  pb_int(5, tonumber(kind)) .. pb_int(6, tonumber(off[2] or '0'))
+                  pb_int(5, tonumber(kind or '0')) .. pb_int(6, tonumber(modality or '0'))
   if actor then payload = payload .. pb_bytes(8, actor) end
   if extra then payload = payload .. extra end
   local id = publish('enrollment_changed', 'cities/' .. CITY .. '/enrollments/' .. eid, 20, payload,
                      at)
-  redis.call('HSET', k('evs'), eid, (redis.call('HGET', k('evs'), eid) or '') .. id .. ' ')
+  local known = ''
+  if not fresh then known = redis.call('HGET', k('evs'), eid) or '' end
+  redis.call('HSET', k('evs'), eid, known .. id .. ' ')
+end
+local function enrollment_event(change, eid, blob, position, actor, at, extra)
+  emit_enrollment_event(change, eid, blob, position, actor, at, extra)
 end
 
 -- Appends a state change (with its history entry) to a stored enrollment.
@@ -74,15 +88,21 @@ local function taken(oid)
          tonumber(redis.call('HGET', k('off', oid), 'completed') or '0')
 end
 
-local function publish_seats(oid)
-  local f = redis.call('HMGET', k('off', oid), 'cap', 'name')
-  local cap, used = tonumber(f[1]), taken(oid)
+-- `known`: {name, capacity, taken} when the caller holds them.
+local function publish_seats(oid, known)
+  local name, cap, used
+  if known then
+    name, cap, used = known[1], known[2], known[3]
+  else
+    local f = redis.call('HMGET', k('off', oid), 'cap', 'name')
+    name, cap, used = f[2], tonumber(f[1]), taken(oid)
+  end
   local free = -1
   if cap >= 0 then free = math.max(cap - used, 0) end
   local version = redis.call('HINCRBY', k('off', oid), 'seatver', 1)
-  local seats = pb_bytes(1, f[2]) .. pb_int(2, cap) .. pb_int(3, used) .. pb_int(4, free) ..
+  local seats = pb_bytes(1, name) .. pb_int(2, cap) .. pb_int(3, used) .. pb_int(4, free) ..
                 pb_int(5, redis.call('ZCARD', k('wl', oid)))
-  publish('seats_changed', f[2], 21, pb_bytes(1, seats) .. pb_int(2, version))
+  publish('seats_changed', name, 21, pb_bytes(1, seats) .. pb_int(2, version))
 end
 
 -- Gives free seats to the head of the waitlist, in order. Over capacity
@@ -123,10 +143,14 @@ local function cancel(eid, reason, reason_text, actor)
 end
 
 -- An enrollment as read: its record and its waitlist position (0 if none).
-local function view(eid)
+-- `state` and `oid`, from meta, when the caller has already read them.
+local function view(eid, state, oid)
   local blob = redis.call('HGET', k('enr'), eid)
   if not blob then return '', 0 end
-  local state, _, oid = meta(eid)
+  if not state then
+    local s, _, o = meta(eid)
+    state, oid = s, o
+  end
   local position = 0
   if state == WAITLISTED then position = redis.call('ZRANK', k('wl', oid), eid) + 1 end
   return blob, position
@@ -200,11 +224,13 @@ if rid ~= '' then
   end
 end
 if redis.call('HEXISTS', k('learners'), lid) == 0 then return {'NO_LEARNER'} end
+-- Every fact of the offering and its program this script needs, read once.
 local f = redis.call('HMGET', k('off', oid), 'prog', 'cap', 'open', 'close', 'cancelled', 'wlimit',
-                     'name')
+                     'name', 'modality', 'completed')
 if not f[1] then return {'NO_FACTS'} end
 if f[7] ~= ARGV[11] then return {'NO_OFFERING'} end
-if redis.call('HGET', k('prog', f[1]), 'state') ~= '2' then return {'NOT_PUBLISHED'} end
+local prog = redis.call('HMGET', k('prog', f[1]), 'state', 'kind')
+if prog[1] ~= '2' then return {'NOT_PUBLISHED'} end
 if f[5] == '1' then return {'CANCELLED'} end
 local now_s = math.floor(NOW / 1000)
 if now_s < tonumber(f[3]) then return {'NOT_OPEN', f[3]} end
@@ -212,8 +238,9 @@ if now_s >= tonumber(f[4]) then return {'CLOSED', f[4]} end
 local existing = redis.call('HGET', k('active', lid), oid)
 if existing then return {'EXISTS', existing} end
 local cap = tonumber(f[2])
+local used = redis.call('SCARD', k('seated', oid)) + tonumber(f[9] or '0')
 local state, blob, position = CONFIRMED, ARGV[9], 0
-if cap >= 0 and taken(oid) >= cap then
+if cap >= 0 and used >= cap then
   local limit = tonumber(f[6])
   if limit >= 0 and redis.call('ZCARD', k('wl', oid)) >= limit then
     return {'WAITLIST_FULL', f[6]}
@@ -226,15 +253,17 @@ set_meta(eid, state, lid, oid)
 redis.call('ZADD', k('le', lid), seq, eid)
 redis.call('HSET', k('active', lid), oid, eid)
 redis.call('ZADD', k('roster', oid), seq, eid)
+local facts = {lid, prog[2], f[8]}
 if state == CONFIRMED then
   redis.call('SADD', k('seated', oid), eid)
-  enrollment_event(CHANGE_ENROLLED, eid, blob, 0)
+  used = used + 1
+  emit_enrollment_event(CHANGE_ENROLLED, eid, blob, 0, nil, nil, nil, facts, true)
 else
   redis.call('ZADD', k('wl', oid), seq, eid)
   position = redis.call('ZCARD', k('wl', oid))  -- seq is the highest score
-  enrollment_event(CHANGE_WAITLISTED, eid, blob, position)
+  emit_enrollment_event(CHANGE_WAITLISTED, eid, blob, position, nil, nil, nil, facts, true)
 end
-publish_seats(oid)
+publish_seats(oid, {f[7], cap, used})
 if rid ~= '' then
   redis.call('HSET', k('req:e', rid), 'fp', fp, 'resp', blob, 'pos', position)
   redis.call('EXPIRE', k('req:e', rid), 86400)
@@ -350,12 +379,15 @@ return out
 }
 
 // ARGV: 4 index key (a learner's or an offering's ZSET), 5 after score,
-//       6 state (0 any), 7 limit, 8 most entries to scan
-// Returns: last scanned score, more (0/1), then record, position pairs.
+//       6 state (0 any), 7 limit, 8 most entries to scan, 9 a learner who
+//       must exist ('' for none: the page's one round trip checks it)
+// Returns: last scanned score, more (0/1; -1: the learner does not exist),
+// then record, position pairs.
 const RedisScript& ListScript() {
   static const RedisScript* script = Make(R"lua(
 local index, cursor, want = ARGV[4], ARGV[5], tonumber(ARGV[6])
 local limit, budget = tonumber(ARGV[7]), tonumber(ARGV[8])
+if ARGV[9] ~= '' and redis.call('HEXISTS', k('learners'), ARGV[9]) == 0 then return {'', -1} end
 local out = {'', 0}
 local found, scanned = 0, 0
 while found < limit and scanned < budget do
@@ -365,9 +397,9 @@ while found < limit and scanned < budget do
   for i = 1, #batch, 2 do
     cursor = batch[i + 1]
     scanned = scanned + 1
-    local state = meta(batch[i])
+    local state, _, oid = meta(batch[i])
     if want == 0 or state == want then
-      local blob, position = view(batch[i])
+      local blob, position = view(batch[i], state, oid)
       out[#out + 1] = blob
       out[#out + 1] = position
       found = found + 1

@@ -289,7 +289,8 @@ absl::StatusOr<StoredEnrollment> EnrollmentStore::ReadEnrollment(absl::string_vi
 
 absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::List(const std::string& index,
                                                             absl::string_view after, int state,
-                                                            int limit) {
+                                                            int limit,
+                                                            absl::string_view learner_id) {
   // Scan at most this many entries per page, so a rare state filter over a
   // long list returns a short page (with a token) instead of a long call.
   constexpr int kScanBudget = 5000;
@@ -297,8 +298,9 @@ absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::List(const std::string& i
   const std::string limit_arg = std::to_string(limit);
   const std::string budget_arg = std::to_string(std::max(kScanBudget, limit));
   ASSIGN_OR_RETURN(RedisReply reply,
-                   Run(ListScript(), {index, after, state_arg, limit_arg, budget_arg}));
+                   Run(ListScript(), {index, after, state_arg, limit_arg, budget_arg, learner_id}));
   const ReplyView r = reply.view();
+  if (r[1].integer() < 0) return LearnerNotFound(learner_id);
   Page page;
   page.last_position = std::string(r[0].str());
   page.more = r[1].integer() == 1;
@@ -313,13 +315,13 @@ absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::List(const std::string& i
 absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::ListByLearner(absl::string_view learner_id,
                                                                      absl::string_view after,
                                                                      int state, int limit) {
-  return List(absl::StrCat("enr:{0}:le:", learner_id), after, state, limit);
+  return List(absl::StrCat("enr:{0}:le:", learner_id), after, state, limit, learner_id);
 }
 
 absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::ListByOffering(absl::string_view offering_id,
                                                                       absl::string_view after,
                                                                       int state, int limit) {
-  return List(absl::StrCat("enr:{0}:roster:", offering_id), after, state, limit);
+  return List(absl::StrCat("enr:{0}:roster:", offering_id), after, state, limit, "");
 }
 
 absl::StatusOr<std::optional<pb::OfferingSeats>> EnrollmentStore::ReadSeats(

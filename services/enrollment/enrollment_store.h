@@ -125,6 +125,7 @@ class EnrollmentStore final {
   };
   // A learner's (`learner_id`) or an offering's (`offering_id`) enrollments
   // in creation order after `after` ("0": from the start), state 0 = any.
+  // ListByLearner is NOT_FOUND for a learner who does not exist (erased).
   absl::StatusOr<Page> ListByLearner(absl::string_view learner_id, absl::string_view after,
                                      int state, int limit);
   absl::StatusOr<Page> ListByOffering(absl::string_view offering_id, absl::string_view after,
@@ -176,8 +177,9 @@ class EnrollmentStore final {
 
  private:
   absl::StatusOr<RedisReply> Run(const RedisScript& script, std::vector<absl::string_view> args);
-  absl::StatusOr<Page> List(const std::string& index, absl::string_view after, int state,
-                            int limit);
+  // `learner_id`: NOT_FOUND unless this learner exists ("": no check).
+  absl::StatusOr<Page> List(const std::string& index, absl::string_view after, int state, int limit,
+                            absl::string_view learner_id);
 
   RedisPool* pool_;
   const std::string city_;

@@ -41,11 +41,12 @@ bool UpsertInto(Table& table, const Record& record, std::optional<Record>& repla
   return true;
 }
 
-// Walks `records` (position -> record) after `after`, keeping the matches.
-template <typename Record, typename Match>
-Page<Record> Walk(const std::map<std::string, const Record*>& records, absl::string_view after,
-                  int limit, int budget, const Match& match) {
-  Page<Record> page;
+// Walks `records` (position -> record) after `after`, keeping the matches
+// as `project` makes them.
+template <typename Out, typename Record, typename Match, typename Project>
+Page<Out> Walk(const std::map<std::string, const Record*>& records, absl::string_view after,
+               int limit, int budget, const Match& match, const Project& project) {
+  Page<Out> page;
   auto it = after.empty() ? records.begin() : records.upper_bound(std::string(after));
   int seen = 0;
   for (; it != records.end(); ++it) {
@@ -54,7 +55,7 @@ Page<Record> Walk(const std::map<std::string, const Record*>& records, absl::str
       return page;
     }
     ++seen;
-    if (match(*it->second)) page.records.push_back(*it->second);
+    if (match(*it->second)) page.records.push_back(project(*it->second));
   }
   return page;
 }
@@ -79,12 +80,14 @@ void Directory::Upsert(const pb::Partner& partner) {
 }
 
 void Directory::Upsert(const pb::Partnership& partnership) {
+  std::string encoded = partnership.SerializeAsString();  // outside the lock
   absl::MutexLock lock(&mu_);
   std::optional<pb::Partnership> replaced;
   std::string position;
   if (!UpsertInto(partnerships_, partnership, replaced, position)) return;
   if (replaced.has_value()) Index(*replaced, position, /*add=*/false);
   Index(partnership, position, /*add=*/true);
+  encoded_[partnerships_.all.at(position)] = std::move(encoded);
 }
 
 void Directory::Index(const pb::Partnership& p, const std::string& position, bool add) {
@@ -124,19 +127,38 @@ std::optional<pb::Partnership> Directory::GetPartnership(absl::string_view id) c
 Page<pb::Partner> Directory::ListPartners(const PartnerFilter& f, absl::string_view after,
                                           int limit, int budget) const {
   absl::ReaderMutexLock lock(&mu_);
-  return Walk(partners_.all, after, limit, budget, [&](const pb::Partner& p) {
-    if (f.type != 0 && p.type() != f.type) return false;
-    if (!f.home_city.empty() && p.home_city() != f.home_city) return false;
-    if (f.verified_only && !p.verified()) return false;
-    return f.query.empty() || Contains(p.display_name().zh(), f.query) ||
-           Contains(p.display_name().en(), f.query);
-  });
+  return Walk<pb::Partner>(
+      partners_.all, after, limit, budget,
+      [&](const pb::Partner& p) {
+        if (f.type != 0 && p.type() != f.type) return false;
+        if (!f.home_city.empty() && p.home_city() != f.home_city) return false;
+        if (f.verified_only && !p.verified()) return false;
+        return f.query.empty() || Contains(p.display_name().zh(), f.query) ||
+               Contains(p.display_name().en(), f.query);
+      },
+      [](const pb::Partner& p) { return p; });
 }
 
 Page<pb::Partnership> Directory::ListPartnerships(const PartnershipFilter& f,
                                                   absl::string_view after, int limit,
                                                   int budget) const {
   absl::ReaderMutexLock lock(&mu_);
+  return WalkPartnerships<pb::Partnership>(f, after, limit, budget,
+                                           [](const pb::Partnership& p) { return p; });
+}
+
+Page<std::string> Directory::ListEncodedPartnerships(const PartnershipFilter& f,
+                                                     absl::string_view after, int limit,
+                                                     int budget) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return WalkPartnerships<std::string>(
+      f, after, limit, budget,
+      [this](const pb::Partnership& p) ABSL_NO_THREAD_SAFETY_ANALYSIS { return encoded_.at(&p); });
+}
+
+template <typename Out, typename Project>
+Page<Out> Directory::WalkPartnerships(const PartnershipFilter& f, absl::string_view after,
+                                      int limit, int budget, const Project& project) const {
   // Walk the smallest candidate set the filters allow.
   static const Ordered<pb::Partnership> kNone;
   const Ordered<pb::Partnership>* candidates = &partnerships_.all;
@@ -151,15 +173,18 @@ Page<pb::Partnership> Directory::ListPartnerships(const PartnershipFilter& f,
     auto it = by_city_.find(f.member_city);
     consider(it == by_city_.end() ? &kNone : &it->second);
   }
-  return Walk(*candidates, after, limit, budget, [&](const pb::Partnership& p) {
-    if (f.model != 0 && p.model() != f.model) return false;
-    if (f.state != 0 && p.state() != f.state) return false;
-    if (f.member_city.empty()) return true;
-    for (const auto& m : p.members()) {
-      if (MemberCity(m.partner()) == f.member_city) return true;
-    }
-    return false;
-  });
+  return Walk<Out>(
+      *candidates, after, limit, budget,
+      [&](const pb::Partnership& p) {
+        if (f.model != 0 && p.model() != f.model) return false;
+        if (f.state != 0 && p.state() != f.state) return false;
+        if (f.member_city.empty()) return true;
+        for (const auto& m : p.members()) {
+          if (MemberCity(m.partner()) == f.member_city) return true;
+        }
+        return false;
+      },
+      project);
 }
 
 size_t Directory::partner_count() const {

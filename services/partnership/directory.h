@@ -57,6 +57,12 @@ class Directory final {
                                  int budget = 20000) const;
   Page<pb::Partnership> ListPartnerships(const PartnershipFilter& filter, absl::string_view after,
                                          int limit, int budget = 20000) const;
+  // The same page as each record's serialized bytes, kept since it was
+  // stored: a list response is then written without copying or serializing
+  // any message (partnership_rpcs.cc).
+  Page<std::string> ListEncodedPartnerships(const PartnershipFilter& filter,
+                                            absl::string_view after, int limit,
+                                            int budget = 20000) const;
 
   size_t partner_count() const;
   size_t partnership_count() const;
@@ -77,12 +83,19 @@ class Directory final {
   // its candidates.
   void Index(const pb::Partnership& p, const std::string& position, bool add)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The page of partnerships matching `filter`, each as `project` makes it.
+  template <typename Out, typename Project>
+  Page<Out> WalkPartnerships(const PartnershipFilter& filter, absl::string_view after, int limit,
+                             int budget, const Project& project) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   Table<pb::Partner> partners_ ABSL_GUARDED_BY(mu_);
   Table<pb::Partnership> partnerships_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<int, Ordered<pb::Partnership>> by_model_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Ordered<pb::Partnership>> by_city_ ABSL_GUARDED_BY(mu_);
+  // Each stored partnership's serialized bytes (records never move).
+  absl::flat_hash_map<const pb::Partnership*, std::string> encoded_ ABSL_GUARDED_BY(mu_);
 };
 
 // The city of a member partner name ("cities/x/..." or "//gnlc/cities/x/...").
