@@ -1,5 +1,6 @@
 // Enrolling, cancelling, reading and listing enrollments, and seats.
 #include "absl/strings/str_cat.h"
+#include "common/paging/encoded_page.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/validation/validate.h"
@@ -102,6 +103,10 @@ absl::Status EnrollmentService::DoListEnrollments(const CallAuth& call,
   const uint64_t fingerprint = RequestFingerprint(req);
   ASSIGN_OR_RETURN(std::string after, tokens_.Decode(req.page_token(), fingerprint));
   if (after.empty()) after = "0";
+  // A partner admin's roster is filtered by each learner's consent, which
+  // needs the parsed records; everyone else's page goes out as the stored
+  // bytes (common/paging/encoded_page.h).
+  const bool filtered = call.own_only && call.caller.role == auth::Role::kPartnerAdmin;
   EnrollmentStore::Page page;
   if (!req.learner().empty()) {
     ASSIGN_OR_RETURN(std::string learner_id, ParseLearnerName(req.learner(), city_, "learner"));
@@ -111,14 +116,15 @@ absl::Status EnrollmentService::DoListEnrollments(const CallAuth& call,
     }
     RETURN_IF_ERROR(CheckLearnerAccess(call, learner_id));
     // NOT_FOUND once erased: the page's script checks, in the same round trip.
-    ASSIGN_OR_RETURN(page, store_.ListByLearner(learner_id, after, req.state(), page_size));
+    ASSIGN_OR_RETURN(page, store_.ListByLearner(learner_id, after, req.state(), page_size,
+                                                /*encoded=*/!filtered));
   } else {
     ASSIGN_OR_RETURN(OfferingRef offering, ParseOfferingName(req.offering(), city_, "offering"));
     RETURN_IF_ERROR(CheckRosterAccess(call, offering));
-    ASSIGN_OR_RETURN(page,
-                     store_.ListByOffering(offering.offering_id, after, req.state(), page_size));
+    ASSIGN_OR_RETURN(page, store_.ListByOffering(offering.offering_id, after, req.state(),
+                                                 page_size, /*encoded=*/!filtered));
   }
-  if (call.own_only && call.caller.role == auth::Role::kPartnerAdmin) {
+  if (filtered) {
     // Only learners who consented to share progress with the provider.
     std::vector<std::string> learner_ids;
     for (const pb::Enrollment& e : page.enrollments) {
@@ -138,6 +144,7 @@ absl::Status EnrollmentService::DoListEnrollments(const CallAuth& call,
     page.enrollments.clear();
   }
   for (pb::Enrollment& e : page.enrollments) *resp.add_enrollments() = std::move(e);
+  AddEncodedRecords(resp, pb::ListEnrollmentsResponse::kEnrollmentsFieldNumber, page.encoded);
   if (page.more) resp.set_next_page_token(tokens_.Encode(fingerprint, page.last_position));
   return absl::OkStatus();
 }

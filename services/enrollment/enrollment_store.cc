@@ -1,5 +1,9 @@
 #include "services/enrollment/enrollment_store.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/events/streams.h"
@@ -289,8 +293,8 @@ absl::StatusOr<StoredEnrollment> EnrollmentStore::ReadEnrollment(absl::string_vi
 
 absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::List(const std::string& index,
                                                             absl::string_view after, int state,
-                                                            int limit,
-                                                            absl::string_view learner_id) {
+                                                            int limit, absl::string_view learner_id,
+                                                            bool encoded) {
   // Scan at most this many entries per page, so a rare state filter over a
   // long list returns a short page (with a token) instead of a long call.
   constexpr int kScanBudget = 5000;
@@ -306,6 +310,20 @@ absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::List(const std::string& i
   page.more = r[1].integer() == 1;
   for (size_t i = 2; i + 1 < r.size(); i += 2) {
     if (r[i].str().empty()) continue;  // erased meanwhile
+    if (encoded) {
+      // Stored records carry no waitlist_position (field 5, a varint): it
+      // is appended, as the scripts do for events.
+      std::string& bytes = page.encoded.emplace_back(r[i].str());
+      if (const int64_t position = r[i + 1].integer(); position > 0) {
+        google::protobuf::io::StringOutputStream out(&bytes);
+        google::protobuf::io::CodedOutputStream coded(&out);
+        coded.WriteTag(google::protobuf::internal::WireFormatLite::MakeTag(
+            pb::Enrollment::kWaitlistPositionFieldNumber,
+            google::protobuf::internal::WireFormatLite::WIRETYPE_VARINT));
+        coded.WriteVarint64(static_cast<uint64_t>(position));
+      }
+      continue;
+    }
     ASSIGN_OR_RETURN(pb::Enrollment e, ParseEnrollment(r[i].str(), r[i + 1].integer()));
     page.enrollments.push_back(std::move(e));
   }
@@ -314,14 +332,16 @@ absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::List(const std::string& i
 
 absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::ListByLearner(absl::string_view learner_id,
                                                                      absl::string_view after,
-                                                                     int state, int limit) {
-  return List(absl::StrCat("enr:{0}:le:", learner_id), after, state, limit, learner_id);
+                                                                     int state, int limit,
+                                                                     bool encoded) {
+  return List(absl::StrCat("enr:{0}:le:", learner_id), after, state, limit, learner_id, encoded);
 }
 
 absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::ListByOffering(absl::string_view offering_id,
                                                                       absl::string_view after,
-                                                                      int state, int limit) {
-  return List(absl::StrCat("enr:{0}:roster:", offering_id), after, state, limit, "");
+                                                                      int state, int limit,
+                                                                      bool encoded) {
+  return List(absl::StrCat("enr:{0}:roster:", offering_id), after, state, limit, "", encoded);
 }
 
 absl::StatusOr<std::optional<pb::OfferingSeats>> EnrollmentStore::ReadSeats(

@@ -120,6 +120,9 @@ class EnrollmentStore final {
 
   struct Page {
     std::vector<pb::Enrollment> enrollments;
+    // Instead of `enrollments` when listed `encoded`: each record's bytes
+    // with its waitlist position, as serializing it would give.
+    std::vector<std::string> encoded;
     std::string last_position;  // resume after this
     bool more = false;
   };
@@ -127,9 +130,9 @@ class EnrollmentStore final {
   // in creation order after `after` ("0": from the start), state 0 = any.
   // ListByLearner is NOT_FOUND for a learner who does not exist (erased).
   absl::StatusOr<Page> ListByLearner(absl::string_view learner_id, absl::string_view after,
-                                     int state, int limit);
+                                     int state, int limit, bool encoded = false);
   absl::StatusOr<Page> ListByOffering(absl::string_view offering_id, absl::string_view after,
-                                      int state, int limit);
+                                      int state, int limit, bool encoded = false);
 
   // Seats as counted here; nullopt if the offering's facts are unknown.
   absl::StatusOr<std::optional<pb::OfferingSeats>> ReadSeats(absl::string_view offering_id,
@@ -178,8 +181,9 @@ class EnrollmentStore final {
  private:
   absl::StatusOr<RedisReply> Run(const RedisScript& script, std::vector<absl::string_view> args);
   // `learner_id`: NOT_FOUND unless this learner exists ("": no check).
+  // `encoded`: fill page.encoded rather than page.enrollments.
   absl::StatusOr<Page> List(const std::string& index, absl::string_view after, int state, int limit,
-                            absl::string_view learner_id);
+                            absl::string_view learner_id, bool encoded);
 
   RedisPool* pool_;
   const std::string city_;

@@ -1,10 +1,9 @@
 // Partnerships: create, get, update, list, members, lifecycle, programs.
-#include <google/protobuf/unknown_field_set.h>
-
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/names/resource_names.h"
+#include "common/paging/encoded_page.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/validation/validate.h"
@@ -129,16 +128,8 @@ absl::Status PartnershipService::DoListPartnerships(const pb::ListPartnershipsRe
   PartnershipFilter filter{
       .model = req.model(), .state = req.state(), .member_city = req.member_city()};
   auto page = directory_.ListEncodedPartnerships(filter, after, page_size);
-  // The records go out as the bytes the directory keeps, as field 1 of the
-  // response among its unknown fields: on the wire exactly the repeated
-  // `partnerships` (serialized after next_page_token, which a parser does
-  // not mind), without copying 20 messages and serializing them again,
-  // which was most of this call's CPU (BENCHMARKS.md).
-  google::protobuf::UnknownFieldSet* raw = resp.GetReflection()->MutableUnknownFields(&resp);
-  for (std::string& bytes : page.records) {
-    *raw->AddLengthDelimited(pb::ListPartnershipsResponse::kPartnershipsFieldNumber) =
-        std::move(bytes);
-  }
+  // The records go out as the bytes the directory keeps.
+  AddEncodedRecords(resp, pb::ListPartnershipsResponse::kPartnershipsFieldNumber, page.records);
   if (!page.next.empty()) resp.set_next_page_token(tokens_.Encode(fingerprint, page.next));
   return absl::OkStatus();
 }
