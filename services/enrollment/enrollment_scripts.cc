@@ -390,20 +390,40 @@ local limit, budget = tonumber(ARGV[7]), tonumber(ARGV[8])
 if ARGV[9] ~= '' and redis.call('HEXISTS', k('learners'), ARGV[9]) == 0 then return {'', -1} end
 local out = {'', 0}
 local found, scanned = 0, 0
+-- A batch's states, and then the matches' records, each in one call: a
+-- page of 50 is a handful of Redis calls, not a hundred.
 while found < limit and scanned < budget do
   local batch = redis.call('ZRANGEBYSCORE', index, '(' .. cursor, '+inf', 'WITHSCORES',
                            'LIMIT', 0, math.min(100, budget - scanned))
   if #batch == 0 then break end
-  for i = 1, #batch, 2 do
-    cursor = batch[i + 1]
+  local ids = {}
+  for i = 1, #batch, 2 do ids[#ids + 1] = batch[i] end
+  local metas = redis.call('HMGET', k('meta'), unpack(ids))
+  local picked, states, offerings = {}, {}, {}
+  for i, eid in ipairs(ids) do
+    cursor = batch[2 * i]
     scanned = scanned + 1
-    local state, _, oid = meta(batch[i])
+    local state, oid
+    if metas[i] then
+      local st, _, o = string.match(metas[i], '^(%d+) (%S+) (%S+)$')
+      state, oid = tonumber(st), o
+    end
     if want == 0 or state == want then
-      local blob, position = view(batch[i], state, oid)
-      out[#out + 1] = blob
-      out[#out + 1] = position
+      local n = #picked + 1
+      picked[n], states[n], offerings[n] = eid, state, oid
       found = found + 1
       if found >= limit then break end
+    end
+  end
+  if #picked > 0 then
+    local blobs = redis.call('HMGET', k('enr'), unpack(picked))
+    for i, eid in ipairs(picked) do
+      local position = 0
+      if blobs[i] and states[i] == WAITLISTED then
+        position = redis.call('ZRANK', k('wl', offerings[i]), eid) + 1
+      end
+      out[#out + 1] = blobs[i] or ''
+      out[#out + 1] = position
     end
   end
 end

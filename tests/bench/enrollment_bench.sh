@@ -22,6 +22,7 @@ echo "== set-up through the APIs"
   --enrollment=127.0.0.1:$enrollment_port --offerings=10000 --learners=80000 --out="$work"
 
 echo "== runs ($secs s each after 1 s warm-up; ratio = QPS / echo QPS at the same concurrency; AOF everysec)"
+rcli config resetstat >/dev/null  # the commandstats below are the runs' alone, not the set-up's
 run $enrollment_port CreateEnrollment-spread enrollment.CreateEnrollment spread-a 16
 run $enrollment_port CreateEnrollment-spread enrollment.CreateEnrollment spread-b 64
 run $enrollment_port CreateEnrollment-hot enrollment.CreateEnrollment hot-a 16
