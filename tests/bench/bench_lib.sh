@@ -5,7 +5,8 @@
 # TLS too. Services run as their own Redis users; rate limits are off (one
 # load generator is one caller) unless GNLC_BENCH_RATE_LIMITS=on. Sets: root,
 # build, secs, work, load, rport, pids, pki, tls_args; defines start, run,
-# rcli (redis-cli as Redis's admin user).
+# rcli (redis-cli as Redis's admin user). GNLC_BENCH_SERVER_FLAGS: more flags
+# for every server (e.g. "--handler_threads=64").
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${GNLC_BUILD_DIR:-$root/build}"
@@ -41,7 +42,7 @@ start() {  # start SERVICE [FLAGS...]; sets ${SERVICE}_port and ${SERVICE}_pid
   shift
   "$build/services/$svc/gnlc-$svc" --config="${GNLC_BENCH_CONFIG:-$root/deploy/cities/nanjing.json}" \
     --secrets_dir="$pki/nanjing" --redis=127.0.0.1:$rport --port_file="$work/$svc.ports" \
-    --rate_limits="${GNLC_BENCH_RATE_LIMITS:-off}" "$@" \
+    --rate_limits="${GNLC_BENCH_RATE_LIMITS:-off}" ${GNLC_BENCH_SERVER_FLAGS:-} "$@" \
     >"$work/$svc.log" 2>&1 &
   pids+=($!)
   names+=("$svc")
