@@ -20,6 +20,9 @@ namespace gnlc {
 inline constexpr absl::string_view kProtoLua = R"lua(
 local function pb_varint(n)
   if n < 0 then return '\255\255\255\255\255\255\255\255\255\1' end  -- -1
+  -- Tags, lengths and small numbers, most of a record, without a table.
+  if n < 128 then return string.char(n) end
+  if n < 16384 then return string.char(n % 128 + 128, math.floor(n / 128)) end
   local out = {}
   repeat
     local b = n % 128
