@@ -18,24 +18,6 @@ absl::Status StorageUnavailable() {
   return Unavailable("STORAGE_UNAVAILABLE", "storage is unavailable, retry later");
 }
 
-std::string FormatCommand(const std::vector<absl::string_view>& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (absl::string_view a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  char* formatted = nullptr;
-  const int len =
-      redisFormatCommandArgv(&formatted, static_cast<int>(args.size()), argv.data(), lens.data());
-  std::string bytes;
-  if (len > 0) bytes.assign(formatted, static_cast<size_t>(len));
-  redisFreeCommand(formatted);
-  return bytes;
-}
-
 // Milliseconds poll() may wait for the oldest call's deadline (rounded up,
 // so a wake-up is never before it); -1 when nothing is in flight.
 int PollTimeoutMs(absl::Time now, absl::Time deadline) {
@@ -65,7 +47,7 @@ PipelinedConnection::~PipelinedConnection() {
 absl::StatusOr<RedisReply> PipelinedConnection::Command(
     const std::vector<absl::string_view>& args) {
   Call call;
-  call.bytes = FormatCommand(args);
+  call.bytes = FormatRedisCommand(args);
   if (call.bytes.empty()) return absl::InvalidArgumentError("redis: empty command");
   bool first;
   {

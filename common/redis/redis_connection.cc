@@ -60,6 +60,24 @@ absl::StatusOr<redisContext*> OpenRedisContext(const RedisOptions& options) {
   return ctx;
 }
 
+std::string FormatRedisCommand(const std::vector<absl::string_view>& args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  argv.reserve(args.size());
+  lens.reserve(args.size());
+  for (absl::string_view a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  char* formatted = nullptr;
+  const int len =
+      redisFormatCommandArgv(&formatted, static_cast<int>(args.size()), argv.data(), lens.data());
+  std::string bytes;
+  if (len > 0) bytes.assign(formatted, static_cast<size_t>(len));
+  redisFreeCommand(formatted);
+  return bytes;
+}
+
 absl::StatusOr<RedisReply> ReplyOrError(redisReply* r) {
   RedisReply reply(r);
   if (r->type == REDIS_REPLY_ERROR) {
@@ -134,16 +152,14 @@ absl::StatusOr<RedisReply> RedisConnection::Command(const std::vector<absl::stri
     redisSetTimeout(ctx_, absl::ToTimeval(wanted));
     current_timeout_ = wanted;
   }
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (absl::string_view a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
+  const std::string command = FormatRedisCommand(args);
+  if (command.empty()) return absl::InvalidArgumentError("redis: empty command");
+  void* reply = nullptr;
+  if (redisAppendFormattedCommand(ctx_, command.data(), command.size()) != REDIS_OK ||
+      redisGetReply(ctx_, &reply) != REDIS_OK) {
+    reply = nullptr;
   }
-  auto* r = static_cast<redisReply*>(
-      redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()));
+  auto* r = static_cast<redisReply*>(reply);
   if (r == nullptr) {  // I/O error or timeout: the context is unusable now.
     Fail();
     return Unavailable("STORAGE_UNAVAILABLE", "storage is unavailable, retry later");

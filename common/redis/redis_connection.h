@@ -43,6 +43,9 @@ absl::Status ParseRedisAddress(absl::string_view address, RedisOptions& options)
 // Redis cannot be reached or refuses the credentials.
 absl::StatusOr<redisContext*> OpenRedisContext(const RedisOptions& options);
 
+// `args` as Redis' protocol (RESP) bytes; empty for no arguments.
+std::string FormatRedisCommand(const std::vector<absl::string_view>& args);
+
 // A reply, or the status an error reply stands for: UNAVAILABLE while Redis
 // loads or has no master, INTERNAL with Redis' text otherwise (e.g.
 // "NOSCRIPT ...", which RedisScript looks for).
