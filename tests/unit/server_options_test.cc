@@ -41,8 +41,9 @@ absl::StatusOr<ServerOptions> Parse(std::vector<std::string> args) {
 TEST(ParseServerOptions, ReadsFlagsAndTheCityConfig) {
   const std::string config =
       WriteConfig(R"({"cityId":"nanjing","redis":{"address":"10.0.0.5:6380","poolSize":3}})");
-  auto o = Parse({"--config=" + config, "--port=50051", "--drain_ms=0"});
+  auto o = Parse({"--config=" + config, "--port=50051", "--drain_ms=0", "--handler_threads=48"});
   ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->handler_threads, 48);
   EXPECT_EQ(o->city.city_id(), "nanjing");
   EXPECT_EQ(o->port, 50051);
   EXPECT_EQ(o->redis.host, "10.0.0.5");
@@ -78,6 +79,7 @@ TEST(ParseServerOptions, FailsFastNamingTheBadValue) {
                          {{"--config=" + config, "--port=70000"}, "--port"},
                          {{"--config=" + config, "--redis=nohost"}, "--redis"},
                          {{"--config=" + config, "--drain_ms=-5"}, "--drain_ms"},
+                         {{"--config=" + config, "--handler_threads=0"}, "--handler_threads"},
                          {{"--config=" + config, "--log_requests=perhaps"}, "--log_requests"},
                          {{"--config=" + config, "--prot=1"}, "--prot"},
                          {{"--config=" + config, "positional"}, "positional"}}) {
