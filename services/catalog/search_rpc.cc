@@ -48,6 +48,12 @@ absl::Status CatalogService::DoSearchPrograms(const pb::SearchProgramsRequest& r
                                               absl::Time deadline) {
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   ASSIGN_OR_RETURN(SearchQuery query, ParseSearchRequest(req));
+  // The generation before the sources: a page is never cached under a
+  // newer generation than the indexes it was searched in. (Taken after
+  // them, a search that began before a peer's mirror was loaded cached its
+  // page without that peer under the loaded generation, and served it until
+  // the next change: federation tests waited for a mirror in vain.)
+  const uint64_t generation = SearchGeneration();
   ASSIGN_OR_RETURN(std::vector<ReadSource> sources, SearchSources(req));
   RETURN_IF_ERROR(CheckReady());
   const uint64_t fingerprint = RequestFingerprint(req);
@@ -55,8 +61,6 @@ absl::Status CatalogService::DoSearchPrograms(const pb::SearchProgramsRequest& r
   ASSIGN_OR_RETURN(query.after, DecodeCursor(position));
   query.deadline = std::min(deadline, absl::Now() + kMaxSearchTime);
   const int64_t now = NowSeconds();
-  // Before searching: a page is never cached under a newer generation.
-  const uint64_t generation = SearchGeneration();
   std::string key;
   if (search_cache_.enabled()) {
     key = DeterministicBytes(req);
