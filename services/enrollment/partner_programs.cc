@@ -7,11 +7,18 @@ namespace gnlc::enrollment {
 void PartnerPrograms::Apply(const Event& event) {
   if (!event.has_partnership_changed()) return;
   const auto& p = event.partnership_changed().partnership();
-  const bool running = p.state() == gnlc::partnership::v1::PARTNERSHIP_STATE_PROPOSED ||
-                       p.state() == gnlc::partnership::v1::PARTNERSHIP_STATE_ACTIVE;
+  namespace ppb = gnlc::partnership::v1;
+  // Only the city admin activates a partnership, and only the city admin
+  // changes an active one's programs and members: reach follows approval.
+  const bool approved = p.state() == ppb::PARTNERSHIP_STATE_ACTIVE;
   Delivery d;
-  if (running) {
+  if (approved) {
     for (const auto& m : p.members()) {
+      // Funders and research partners do not deliver: no roster for them.
+      if (m.role() != ppb::MEMBER_ROLE_LEAD && m.role() != ppb::MEMBER_ROLE_MEMBER &&
+          m.role() != ppb::MEMBER_ROLE_HOST) {
+        continue;
+      }
       // Members of other cities are named //gnlc/...: they do not parse here.
       if (auto id = ParsePartnerName(m.partner(), city_, "partner"); id.ok()) {
         d.partners.insert(*id);

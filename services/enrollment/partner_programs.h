@@ -1,8 +1,11 @@
 // Which partners deliver which programs, as the partnership service says
 // through its events (partnership_changed carries the whole partnership).
 // Enrollment uses it for the partner_admin rule: a partner admin sees the
-// rosters of programs that a proposed or active partnership of their
-// partner delivers. Each replica follows the partnership stream from its
+// rosters of programs that an ACTIVE partnership delivers in which their
+// partner is the lead, a member or a host. Only the city admin activates a
+// partnership or changes an active one's programs and members
+// (services/partnership/partner_admin_rules.h), so a partner's reach is
+// exactly what the city approved. Each replica follows the partnership stream from its
 // start (versions are not needed: an event carries the whole record, and
 // the stream is in order).
 //
@@ -26,8 +29,8 @@ class PartnerPrograms final {
   explicit PartnerPrograms(std::string city) : city_(std::move(city)) {}
 
   void Apply(const Event& event);
-  // True when a proposed or active partnership with `partner_id` as a
-  // member (of this city) delivers `program_id` (of this city).
+  // True when an active partnership with `partner_id` (of this city) as
+  // lead, member or host delivers `program_id` (of this city).
   bool Delivers(absl::string_view partner_id, absl::string_view program_id) const;
 
  private:

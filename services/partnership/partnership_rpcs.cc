@@ -101,9 +101,11 @@ absl::Status PartnershipService::DoGetPartnership(const pb::GetPartnershipReques
 
 absl::Status PartnershipService::DoUpdatePartnership(const pb::UpdatePartnershipRequest& req,
                                                      pb::UpdatePartnershipResponse& resp,
-                                                     absl::Time deadline) {
+                                                     const CallAuth& call, absl::Time deadline) {
+  const PartnerAction action =
+      PartnerAction::Edit({req.update_mask().paths().begin(), req.update_mask().paths().end()});
   return ChangePartnership(
-      req.partnership().name(), "partnership.name", req.etag(), "updated",
+      call, action, req.partnership().name(), "partnership.name", req.etag(), "updated",
       [&](pb::Partnership& p) -> absl::Status {
         const pb::Partnership before = p;
         RETURN_IF_ERROR(ApplyPartnershipMask(req, p));
@@ -146,10 +148,11 @@ absl::Status CheckOpen(const pb::Partnership& p) {
 }  // namespace
 
 absl::Status PartnershipService::DoAddPartnershipMember(const pb::AddPartnershipMemberRequest& req,
-                                                        pb::AddPartnershipMemberResponse& resp) {
+                                                        pb::AddPartnershipMemberResponse& resp,
+                                                        const CallAuth& call) {
   RETURN_IF_ERROR(CheckMemberExists(req.member()));
   return ChangePartnership(
-      req.partnership(), "partnership", "", "member_added",
+      call, PartnerAction::AddMember(), req.partnership(), "partnership", "", "member_added",
       [&](pb::Partnership& p) -> absl::Status {
         RETURN_IF_ERROR(CheckOpen(p));
         RETURN_IF_ERROR(ValidateMember(req.member(), p));
@@ -162,9 +165,11 @@ absl::Status PartnershipService::DoAddPartnershipMember(const pb::AddPartnership
 }
 
 absl::Status PartnershipService::DoRemovePartnershipMember(
-    const pb::RemovePartnershipMemberRequest& req, pb::RemovePartnershipMemberResponse& resp) {
+    const pb::RemovePartnershipMemberRequest& req, pb::RemovePartnershipMemberResponse& resp,
+    const CallAuth& call) {
   return ChangePartnership(
-      req.partnership(), "partnership", "", "member_removed",
+      call, PartnerAction::RemoveMember(req.partner()), req.partnership(), "partnership", "",
+      "member_removed",
       [&](pb::Partnership& p) -> absl::Status {
         RETURN_IF_ERROR(CheckOpen(p));
         auto* members = p.mutable_members();
@@ -186,7 +191,8 @@ absl::Status PartnershipService::DoRemovePartnershipMember(
 }
 
 absl::Status PartnershipService::DoTransitionPartnership(
-    const pb::TransitionPartnershipRequest& req, pb::TransitionPartnershipResponse& resp) {
+    const pb::TransitionPartnershipRequest& req, pb::TransitionPartnershipResponse& resp,
+    const CallAuth& call) {
   if (req.actor().empty()) {
     return InvalidArgument("INVALID_FIELD", "actor is required: who makes the change",
                            {{"field", "actor"}});
@@ -194,7 +200,7 @@ absl::Status PartnershipService::DoTransitionPartnership(
   RETURN_IF_ERROR(ValidateText("actor", req.actor(), 128));
   RETURN_IF_ERROR(ValidateText("reason", req.reason(), 500));
   return ChangePartnership(
-      req.name(), "name", "", "transitioned",
+      call, PartnerAction::Transition(req.to_state()), req.name(), "name", "", "transitioned",
       [&](pb::Partnership& p) -> absl::Status {
         RETURN_IF_ERROR(CheckTransition(p, req.to_state()));
         pb::PartnershipTransition* t = p.add_history();

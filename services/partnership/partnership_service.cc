@@ -63,12 +63,15 @@ absl::Status PartnershipService::CheckReady() const {
 }
 
 absl::Status PartnershipService::ChangePartnership(
-    absl::string_view name, absl::string_view field, absl::string_view expected_etag,
-    absl::string_view change, const std::function<absl::Status(pb::Partnership&)>& edit,
-    pb::Partnership& out) {
+    const CallAuth& call, const PartnerAction& action, absl::string_view name,
+    absl::string_view field, absl::string_view expected_etag, absl::string_view change,
+    const std::function<absl::Status(pb::Partnership&)>& edit, pb::Partnership& out) {
   ASSIGN_OR_RETURN(std::string id, ParsePartnershipName(name, city_, field));
   for (int attempt = 0; attempt < 5; ++attempt) {
     ASSIGN_OR_RETURN(pb::Partnership stored, store_.ReadPartnership(id));
+    if (call.own_only) {
+      RETURN_IF_ERROR(PartnerAdminMay(stored, PartnerName(city_, call.caller.partner), action));
+    }
     if (!expected_etag.empty() && expected_etag != stored.etag()) {
       return Aborted("STALE_ETAG",
                      absl::StrCat("etag \"", expected_etag, "\" is stale (now \"", stored.etag(),
@@ -95,10 +98,9 @@ absl::Status PartnershipService::ChangePartnership(
   return Aborted("CONCURRENT_UPDATE", "the partnership keeps changing: retry");
 }
 
-// The partner_admin rules of the permission table: their own partner
-// record; partnerships their partner is a member of (funding only as its
-// funder or lead). Partners and partnerships are not secret, so a refusal
-// is PERMISSION_DENIED; a name that does not exist stays NOT_FOUND.
+// A partner admin's own partner record. Partners and partnerships are not
+// secret, so a refusal is PERMISSION_DENIED; a name that does not exist
+// stays NOT_FOUND.
 absl::Status PartnershipService::CheckOwnPartner(const CallAuth& call, absl::string_view name) {
   ASSIGN_OR_RETURN(std::string id, ParsePartnerName(name, city_, "partner.name"));
   if (call.caller.role == auth::Role::kPartnerAdmin && id == call.caller.partner) {
@@ -108,28 +110,13 @@ absl::Status PartnershipService::CheckOwnPartner(const CallAuth& call, absl::str
                           "a partner admin may change only their own partner record"));
 }
 
-absl::Status PartnershipService::CheckMember(const CallAuth& call, absl::string_view name,
-                                             MemberNeed need) {
+absl::Status PartnershipService::CheckMayFund(const CallAuth& call, absl::string_view name) {
   ASSIGN_OR_RETURN(std::string id, ParsePartnershipName(name, city_, "partnership"));
   std::optional<pb::Partnership> p = directory_.GetPartnership(id);
   if (!p.has_value()) {
     return NotFound("PARTNERSHIP_NOT_FOUND", absl::StrCat(name, " does not exist"));
   }
-  if (call.caller.role == auth::Role::kPartnerAdmin) {
-    for (const auto& m : p->members()) {
-      auto member = ParsePartnerName(m.partner(), city_, "partner");
-      if (!member.ok() || *member != call.caller.partner) continue;
-      if (need == MemberNeed::kAny || m.role() == pb::MEMBER_ROLE_FUNDER ||
-          m.role() == pb::MEMBER_ROLE_LEAD) {
-        return absl::OkStatus();
-      }
-    }
-  }
-  return Denied(
-      MakeError(absl::StatusCode::kPermissionDenied, "NOT_A_MEMBER",
-                need == MemberNeed::kAny
-                    ? "a partner admin may change only partnerships their partner is a member of"
-                    : "a partner admin records funding only as the partnership's funder or lead"));
+  return PartnerAdminMay(*p, PartnerName(city_, call.caller.partner), PartnerAction::Fund());
 }
 
 // The RPCs: each hands its logic to the common edge (parsing, permissions,
@@ -166,19 +153,16 @@ void PartnershipService::ServeRpcs() {
   GNLC_PARTNERSHIP_MEMORY_RPC(ListPartners);
   GNLC_PARTNERSHIP_RPC(CreatePartnership, , absl::FromChrono(ctx->deadline()));
   GNLC_PARTNERSHIP_MEMORY_RPC(GetPartnership);
-  GNLC_PARTNERSHIP_OWN_RPC(UpdatePartnership,
-                           CheckMember(call, req.partnership().name(), MemberNeed::kAny), ,
+  // Changes to a partnership: ChangePartnership checks a partner admin's
+  // action against the record it changes (partner_admin_rules.h).
+  GNLC_PARTNERSHIP_OWN_RPC(UpdatePartnership, absl::OkStatus(), , call,
                            absl::FromChrono(ctx->deadline()));
   GNLC_PARTNERSHIP_MEMORY_RPC(ListPartnerships);
-  GNLC_PARTNERSHIP_OWN_RPC(AddPartnershipMember,
-                           CheckMember(call, req.partnership(), MemberNeed::kAny));
-  GNLC_PARTNERSHIP_OWN_RPC(RemovePartnershipMember,
-                           CheckMember(call, req.partnership(), MemberNeed::kAny));
-  GNLC_PARTNERSHIP_OWN_RPC(TransitionPartnership, CheckMember(call, req.name(), MemberNeed::kAny));
-  GNLC_PARTNERSHIP_OWN_RPC(RecordFundingCommitment,
-                           CheckMember(call, req.partnership(), MemberNeed::kFunderOrLead));
-  GNLC_PARTNERSHIP_OWN_RPC(RecordDisbursement,
-                           CheckMember(call, req.partnership(), MemberNeed::kFunderOrLead));
+  GNLC_PARTNERSHIP_OWN_RPC(AddPartnershipMember, absl::OkStatus(), , call);
+  GNLC_PARTNERSHIP_OWN_RPC(RemovePartnershipMember, absl::OkStatus(), , call);
+  GNLC_PARTNERSHIP_OWN_RPC(TransitionPartnership, absl::OkStatus(), , call);
+  GNLC_PARTNERSHIP_OWN_RPC(RecordFundingCommitment, CheckMayFund(call, req.partnership()));
+  GNLC_PARTNERSHIP_OWN_RPC(RecordDisbursement, CheckMayFund(call, req.partnership()));
   GNLC_PARTNERSHIP_RPC(GetFundingSummary);
   GNLC_PARTNERSHIP_RPC(ListPartnershipPrograms, , absl::FromChrono(ctx->deadline()));
 #undef GNLC_PARTNERSHIP_RPC

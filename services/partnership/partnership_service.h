@@ -25,6 +25,7 @@
 #include "gnlc/partnership/v1/partnership_service.grpc.pb.h"
 #include "services/catalog/catalog_client.h"
 #include "services/partnership/directory.h"
+#include "services/partnership/partner_admin_rules.h"
 #include "services/partnership/partnership_store.h"
 #include "services/partnership/partnership_validation.h"
 
@@ -49,10 +50,11 @@ class PartnershipService final : public UnaryService<pb::PartnershipService> {
   // Registers every RPC with the common edge (constructor).
   void ServeRpcs();
   // partner_rpcs.cc
-  // The "own" rules of the permission table for partner admins.
-  enum class MemberNeed { kAny, kFunderOrLead };
+  // The "own" rules of the permission table for partner admins: their own
+  // partner record; funding of partnerships they fund or lead. Changes to a
+  // partnership are checked by ChangePartnership (partner_admin_rules.h).
   absl::Status CheckOwnPartner(const CallAuth& call, absl::string_view name);
-  absl::Status CheckMember(const CallAuth& call, absl::string_view name, MemberNeed need);
+  absl::Status CheckMayFund(const CallAuth& call, absl::string_view name);
 
   absl::Status DoCreatePartner(const pb::CreatePartnerRequest& req,
                                pb::CreatePartnerResponse& resp);
@@ -66,15 +68,18 @@ class PartnershipService final : public UnaryService<pb::PartnershipService> {
   absl::Status DoGetPartnership(const pb::GetPartnershipRequest& req,
                                 pb::GetPartnershipResponse& resp);
   absl::Status DoUpdatePartnership(const pb::UpdatePartnershipRequest& req,
-                                   pb::UpdatePartnershipResponse& resp, absl::Time deadline);
+                                   pb::UpdatePartnershipResponse& resp, const CallAuth& call,
+                                   absl::Time deadline);
   absl::Status DoListPartnerships(const pb::ListPartnershipsRequest& req,
                                   pb::ListPartnershipsResponse& resp);
   absl::Status DoAddPartnershipMember(const pb::AddPartnershipMemberRequest& req,
-                                      pb::AddPartnershipMemberResponse& resp);
+                                      pb::AddPartnershipMemberResponse& resp, const CallAuth& call);
   absl::Status DoRemovePartnershipMember(const pb::RemovePartnershipMemberRequest& req,
-                                         pb::RemovePartnershipMemberResponse& resp);
+                                         pb::RemovePartnershipMemberResponse& resp,
+                                         const CallAuth& call);
   absl::Status DoTransitionPartnership(const pb::TransitionPartnershipRequest& req,
-                                       pb::TransitionPartnershipResponse& resp);
+                                       pb::TransitionPartnershipResponse& resp,
+                                       const CallAuth& call);
   absl::Status DoListPartnershipPrograms(const pb::ListPartnershipProgramsRequest& req,
                                          pb::ListPartnershipProgramsResponse& resp,
                                          absl::Time deadline);
@@ -87,8 +92,11 @@ class PartnershipService final : public UnaryService<pb::PartnershipService> {
                                    pb::GetFundingSummaryResponse& resp);
 
   // Read-modify-write of a partnership with the version check in Redis,
-  // retried when another write came first; publishes `change`.
-  absl::Status ChangePartnership(absl::string_view name, absl::string_view field,
+  // retried when another write came first; publishes `change`. A partner
+  // admin's `action` is checked against the very record it changes, so a
+  // concurrent activation cannot slip between the check and the write.
+  absl::Status ChangePartnership(const CallAuth& call, const PartnerAction& action,
+                                 absl::string_view name, absl::string_view field,
                                  absl::string_view expected_etag, absl::string_view change,
                                  const std::function<absl::Status(pb::Partnership&)>& edit,
                                  pb::Partnership& out);

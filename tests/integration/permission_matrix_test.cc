@@ -37,6 +37,7 @@ enum Who {
   kAnonymous,
   kResidentOwn,
   kResidentOther,
+  kPartnerLead,
   kPartnerMember,
   kPartnerOther,
   kAnalyst,
@@ -49,8 +50,9 @@ enum Who {
 constexpr const char* kWhoNames[kCallers] = {"anonymous",
                                              "resident(own)",
                                              "resident(other's)",
+                                             "partner_admin(lead)",
                                              "partner_admin(member)",
-                                             "partner_admin(not member)",
+                                             "partner_admin(outsider)",
                                              "analyst",
                                              "city_admin",
                                              "service(enrollment)",
@@ -94,6 +96,7 @@ struct Fresh {
   std::string program;      // a program of its own, with...
   std::string offering;     // ...an offering of its own
   std::string partnership;  // P1 lead, P4 funder, P3 member; active, with a commitment
+  std::string proposed;     // P1 lead, P4 funder, P3 member; proposed (not yet approved)
   std::string subject;      // the own resident's token subject
 };
 
@@ -111,8 +114,9 @@ class PermissionMatrixTest : public ::testing::Test {
     MakeWorld();
   }
 
-  // Shared objects: a skills program delivered by a partnership of P1 and
-  // P4 (P2 is in none), with offerings open for enrollment.
+  // Shared objects: a skills program delivered by an active partnership of
+  // P1 (lead), P4 (funder) and P3 (member); P2 is in none. Offerings open
+  // for enrollment.
   void MakeWorld() {
     p1_ = CreatePartner("p1");
     p2_ = CreatePartner("p2");
@@ -127,12 +131,15 @@ class PermissionMatrixTest : public ::testing::Test {
     completion_offering_ = NewOffering(program_, absl::Hours(48));
     ppb::CreatePartnershipRequest req;
     req.set_parent("cities/nanjing");
-    *req.mutable_partnership() = PartnershipWith({p1_, p4_});
+    *req.mutable_partnership() = PartnershipWith({p1_, p4_, p3_});
     req.mutable_partnership()->add_programs(program_);
     ppb::CreatePartnershipResponse resp;
     ASSERT_TRUE(
         partnership_->stub->CreatePartnership(catalog::testing::Ctx().get(), req, &resp).ok());
     delivering_ = resp.partnership().name();
+    ActivateAsCity(delivering_);
+    // Enrollment learns of the activation from the partnership stream.
+    WaitForRoster(p1_);
   }
 
   std::string CreatePartner(const std::string& label) {
@@ -148,6 +155,47 @@ class PermissionMatrixTest : public ::testing::Test {
     return resp.partner().name();
   }
 
+  void ActivateAsCity(const std::string& partnership) {
+    ppb::TransitionPartnershipRequest tr;
+    tr.set_name(partnership);
+    tr.set_to_state(ppb::PARTNERSHIP_STATE_ACTIVE);
+    tr.set_actor("matrix");
+    ppb::TransitionPartnershipResponse tresp;
+    const grpc::Status s =
+        partnership_->stub->TransitionPartnership(catalog::testing::Ctx().get(), tr, &tresp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+  }
+
+  // What `partner`'s admin gets for the roster of `offering`.
+  grpc::StatusCode RosterCode(const std::string& partner, const std::string& offering) {
+    auto stub = epb::EnrollmentService::NewStub(
+        gnlc::testing::SecureChannel(ports_.at("enrollment"), "nanjing", PartnerToken(partner)));
+    grpc::ClientContext ctx;
+    epb::ListEnrollmentsRequest req;
+    req.set_offering(offering);
+    epb::ListEnrollmentsResponse resp;
+    return stub->ListEnrollments(&ctx, req, &resp).error_code();
+  }
+
+  // Polls until `partner`'s admin may read the delivered offering's roster
+  // (enrollment follows the partnership stream).
+  void WaitForRoster(const std::string& partner) {
+    for (int i = 0; i < 500; ++i) {
+      if (RosterCode(partner, offering_) == grpc::StatusCode::OK) return;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ADD_FAILURE() << partner << " never got the roster of " << offering_;
+  }
+
+  static std::string PartnerToken(const std::string& partner) {
+    return gnlc::testing::TestToken("nanjing",
+                                    {.role = "partner_admin",
+                                     .subject = "staff-" + partner.substr(partner.rfind('/') + 1),
+                                     .partner = partner.substr(partner.rfind('/') + 1),
+                                     .ttl = absl::Hours(1)});
+  }
+
+  // Lead first, then a funder, then plain members.
   ppb::Partnership PartnershipWith(const std::vector<std::string>& lead_then_funder) {
     ppb::Partnership p;
     p.set_model(ppb::PARTNERSHIP_MODEL_FUNDING_POOL);
@@ -160,6 +208,11 @@ class PermissionMatrixTest : public ::testing::Test {
     auto* funder = p.add_members();
     funder->set_partner(lead_then_funder[1]);
     funder->set_role(ppb::MEMBER_ROLE_FUNDER);
+    for (size_t i = 2; i < lead_then_funder.size(); ++i) {
+      auto* member = p.add_members();
+      member->set_partner(lead_then_funder[i]);
+      member->set_role(ppb::MEMBER_ROLE_MEMBER);
+    }
     return p;
   }
 
@@ -239,6 +292,10 @@ class PermissionMatrixTest : public ::testing::Test {
     ppb::RecordFundingCommitmentResponse fresp;
     const grpc::Status committed = ps.RecordFundingCommitment(ctx().get(), fr, &fresp);
     EXPECT_TRUE(committed.ok()) << committed.error_message();
+    *pr.mutable_partnership() = PartnershipWith({p1_, p4_, p3_});
+    ppb::CreatePartnershipResponse proposed;
+    EXPECT_TRUE(ps.CreatePartnership(ctx().get(), pr, &proposed).ok());
+    f.proposed = proposed.partnership().name();
     return f;
   }
 
@@ -259,8 +316,10 @@ class PermissionMatrixTest : public ::testing::Test {
         return token("resident", f.subject);
       case kResidentOther:
         return token("resident", "someone-else");
-      case kPartnerMember:
+      case kPartnerLead:
         return token("partner_admin", "staff-1", id(p1_));
+      case kPartnerMember:
+        return token("partner_admin", "staff-3", id(p3_));
       case kPartnerOther:
         return token("partner_admin", "staff-2", id(p2_));
       case kAnalyst:
@@ -301,30 +360,31 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
       absl::StrCat(R"("period":{"kind":"PERIOD_KIND_YEAR","year":)",
                    absl::FormatTime("%Y", absl::Now(), absl::UTCTimeZone()), "}");
   auto quoted = [](const std::string& s) { return absl::StrCat("\"", s, "\""); };
-  // Columns: anon, res(own), res(other's), partner(member), partner(not),
-  //          analyst, city_admin, service, mobile_backend, peer city.
+  // Columns: anon, res(own), res(other's), partner(lead), partner(member),
+  //          partner(outsider), analyst, city_admin, service, mobile_backend,
+  //          peer city.
   const std::vector<Row> rows = {
       // --- catalog: the public catalog is for everyone; changes for the city.
-      {"catalog.CreateProgram", "", "UPPPPPOPPP",
+      {"catalog.CreateProgram", "", "UPPPPPPOPPP",
        [&](const Fresh&) {
          cpb::CreateProgramRequest r;
          r.set_parent("cities/nanjing");
          *r.mutable_program() = catalog::testing::NewProgram("矩阵", "Matrix");
          return Json(r);
        }},
-      {"catalog.GetProgram", "", "OOOOOOOOOP",
+      {"catalog.GetProgram", "", "OOOOOOOOOOP",
        [&](const Fresh&) { return absl::StrCat(R"({"name":)", quoted(program_), "}"); }},
-      {"catalog.UpdateProgram", "", "UPPPPPOPPP",
+      {"catalog.UpdateProgram", "", "UPPPPPPOPPP",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"program":{"name":)", quoted(f.program),
                              R"(,"title":{"zh":"新名","en":"New name"}},"updateMask":"title"})");
        }},
-      {"catalog.DeleteProgram", "", "UPPPPPOPPP",
+      {"catalog.DeleteProgram", "", "UPPPPPPOPPP",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.program), "}"); }},
-      {"catalog.ListPrograms", "", "OOOOOOOOOP", [&](const Fresh&) { return "{" + city + "}"; }},
-      {"catalog.SearchPrograms", "", "OOOOOOOOOP",
+      {"catalog.ListPrograms", "", "OOOOOOOOOOP", [&](const Fresh&) { return "{" + city + "}"; }},
+      {"catalog.SearchPrograms", "", "OOOOOOOOOOP",
        [&](const Fresh&) { return "{" + city + R"(,"query":"skills"})"; }},
-      {"catalog.CreateOffering", "", "UPPPPPOPPP",
+      {"catalog.CreateOffering", "", "UPPPPPPOPPP",
        [&](const Fresh& f) {
          cpb::CreateOfferingRequest r;
          r.set_parent(f.program);
@@ -332,64 +392,64 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
              catalog::testing::NewOffering(absl::Now(), absl::Hours(96), 32.05, 118.78, "gulou");
          return Json(r);
        }},
-      {"catalog.GetOffering", "", "OOOOOOOOOP",
+      {"catalog.GetOffering", "", "OOOOOOOOOOP",
        [&](const Fresh&) { return absl::StrCat(R"({"name":)", quoted(offering_), "}"); }},
-      {"catalog.UpdateOffering", "", "UPPPPPOPPP",
+      {"catalog.UpdateOffering", "", "UPPPPPPOPPP",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"offering":{"name":)", quoted(f.offering),
                              R"(,"capacity":{"seats":40}},"updateMask":"capacity"})");
        }},
-      {"catalog.CancelOffering", "", "UPPPPPOPPP",
+      {"catalog.CancelOffering", "", "UPPPPPPOPPP",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"name":)", quoted(f.offering), R"(,"reason":{"en":"matrix"}})");
        }},
-      {"catalog.ListOfferings", "", "OOOOOOOOOP",
+      {"catalog.ListOfferings", "", "OOOOOOOOOOP",
        [&](const Fresh&) { return absl::StrCat(R"({"parent":)", quoted(program_), "}"); }},
-      {"catalog.BatchGetOfferings", "", "OOOOOOOOOP",
+      {"catalog.BatchGetOfferings", "", "OOOOOOOOOOP",
        [&](const Fresh&) { return absl::StrCat(R"({"names":[)", quoted(offering_), "]}"); }},
-      {"catalog.ListProgramChanges", "", "UPPPPPOPPO",
+      {"catalog.ListProgramChanges", "", "UPPPPPPOPPO",
        [&](const Fresh&) { return "{" + city + "}"; }},
-      {"catalog.GetFeedDigest", "", "UPPPPPOPPO",
+      {"catalog.GetFeedDigest", "", "UPPPPPPOPPO",
        [&](const Fresh&) { return "{" + city + R"(,"bucketCount":16})"; }},
-      {"catalog.ListPeerStatuses", "", "UPPPPOOPPP",
+      {"catalog.ListPeerStatuses", "", "UPPPPPOOPPP",
        [&](const Fresh&) { return "{" + city + "}"; }},
-      {"catalog.ImportCatalogHistory", "(no rows)", "UPPPPPOPPP",
+      {"catalog.ImportCatalogHistory", "(no rows)", "UPPPPPPOPPP",
        [&](const Fresh&) { return "{" + city + "}"; }},
 
       // --- enrollment: a resident's own records; rosters for the city and
       // the delivering partner; no peer port.
-      {"enrollment.CreateLearner", "(own subject already has one)", "UAOPPPOPP-",
+      {"enrollment.CreateLearner", "(own subject already has one)", "UAOPPPPOPP-",
        [&](const Fresh&) {
          return "{" + city + R"(,"learner":{"district":"gulou","ageBand":"AGE_BAND_ADULT"}})";
        }},
-      {"enrollment.GetLearner", "", "UONPPPOPP-",
+      {"enrollment.GetLearner", "", "UONPPPPOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
-      {"enrollment.UpdateLearner", "", "UONPPPOPP-",
+      {"enrollment.UpdateLearner", "", "UONPPPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"learner":{"name":)", quoted(f.learner),
                              R"(,"district":"xuanwu"},"updateMask":"district"})");
        }},
-      {"enrollment.CreateEnrollment", "", "UONPPPOPP-",
+      {"enrollment.CreateEnrollment", "", "UONPPPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat("{", city, R"(,"learner":)", quoted(f.learner), R"(,"offering":)",
                              quoted(second_offering_), "}");
        }},
-      {"enrollment.GetEnrollment", "", "UONONPOPP-",
+      {"enrollment.GetEnrollment", "", "UONOONPOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.enrollment), "}"); }},
-      {"enrollment.CancelEnrollment", "", "UONPPPOPP-",
+      {"enrollment.CancelEnrollment", "", "UONPPPPOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.enrollment), "}"); }},
-      {"enrollment.ListEnrollments", "(a learner's)", "UONPPPOPP-",
+      {"enrollment.ListEnrollments", "(a learner's)", "UONPPPPOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"learner":)", quoted(f.learner), "}"); }},
-      {"enrollment.ListEnrollments", "(an offering's roster)", "UPPOPPOPP-",
+      {"enrollment.ListEnrollments", "(an offering's roster)", "UPPOOPPOPP-",
        [&](const Fresh&) { return absl::StrCat(R"({"offering":)", quoted(offering_), "}"); }},
-      {"enrollment.CompleteEnrollment", "", "UPPONPOPP-",
+      {"enrollment.CompleteEnrollment", "", "UPPOONPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"name":)", quoted(f.enrollment),
                              R"(,"completion":{"outcome":"COMPLETION_OUTCOME_PASSED","hours":8}})");
        }},
-      {"enrollment.GetOfferingSeats", "", "UOOOOOOPP-",
+      {"enrollment.GetOfferingSeats", "", "UOOOOOOOPP-",
        [&](const Fresh&) { return absl::StrCat(R"({"offering":)", quoted(offering_), "}"); }},
-      {"enrollment.RecordEmploymentOutcome", "", "UPPONPOPP-",
+      {"enrollment.RecordEmploymentOutcome", "", "UPPOONPOPP-",
        [&](const Fresh& f) {
          epb::RecordEmploymentOutcomeRequest r;
          r.set_enrollment(f.completed);
@@ -397,89 +457,118 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
          *r.mutable_outcome()->mutable_employed_since() = At(absl::Now() - absl::Hours(24));
          return Json(r);
        }},
-      {"enrollment.SubmitFeedback", "", "UONPPPOPP-",
+      {"enrollment.SubmitFeedback", "", "UONPPPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"enrollment":)", quoted(f.completed),
                              R"(,"feedback":{"rating":5}})");
        }},
-      {"enrollment.ExportLearnerData", "", "UONPPPOPP-",
+      {"enrollment.ExportLearnerData", "", "UONPPPPOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
-      {"enrollment.EraseLearner", "", "UONPPPOPP-",
+      {"enrollment.EraseLearner", "", "UONPPPPOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
-      {"enrollment.ImportHistory", "(no rows)", "UPPPPPOPP-",
+      {"enrollment.ImportHistory", "(no rows)", "UPPPPPPOPP-",
        [&](const Fresh&) { return "{" + city + "}"; }},
 
       // --- partnership: staff and partners read; a partner changes only
       // what it is a member of; no peer port.
-      {"partnership.CreatePartner", "", "UPPPPPOPP-",
+      {"partnership.CreatePartner", "", "UPPPPPPOPP-",
        [&](const Fresh&) {
          return "{" + city +
                 R"(,"partner":{"type":"ORGANISATION_TYPE_NGO","displayName":{"en":"New"},"homeCity":"nanjing"}})";
        }},
-      {"partnership.GetPartner", "", "UPPOOOOPP-",
+      {"partnership.GetPartner", "", "UPPOOOOOPP-",
        [&](const Fresh&) { return absl::StrCat(R"({"name":)", quoted(p1_), "}"); }},
-      {"partnership.UpdatePartner", "(P1's record)", "UPPOPPOPP-",
+      {"partnership.UpdatePartner", "(P1's record)", "UPPOPPPOPP-",
        [&](const Fresh&) {
          return absl::StrCat(R"({"partner":{"name":)", quoted(p1_),
                              R"(,"website":"https://p1.example.org"},"updateMask":"website"})");
        }},
-      {"partnership.ListPartners", "", "UPPOOOOPP-",
+      {"partnership.ListPartners", "", "UPPOOOOOPP-",
        [&](const Fresh&) { return "{" + city + "}"; }},
-      {"partnership.CreatePartnership", "", "UPPPPPOPP-",
+      {"partnership.CreatePartnership", "", "UPPPPPPOPP-",
        [&](const Fresh&) {
          ppb::CreatePartnershipRequest r;
          r.set_parent("cities/nanjing");
          *r.mutable_partnership() = PartnershipWith({p1_, p4_});
          return Json(r);
        }},
-      {"partnership.GetPartnership", "", "UPPOOOOPP-",
+      {"partnership.GetPartnership", "", "UPPOOOOOPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.partnership), "}"); }},
-      {"partnership.UpdatePartnership", "", "UPPOPPOPP-",
+      {"partnership.UpdatePartnership", "(title, active)", "UPPOPPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":{"name":)", quoted(f.partnership),
                              R"(,"title":{"en":"Renamed"}},"updateMask":"title"})");
        }},
-      {"partnership.ListPartnerships", "", "UPPOOOOPP-",
+      // Linking a program widens the delivering partners' reach into
+      // rosters: once the city has activated a partnership, only the city.
+      {"partnership.UpdatePartnership", "(programs, active)", "UPPPPPPOPP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"partnership":{"name":)", quoted(f.partnership),
+                             R"(,"programs":[)", quoted(f.program),
+                             R"(]},"updateMask":"programs"})");
+       }},
+      {"partnership.UpdatePartnership", "(programs, proposed)", "UPPOPPPOPP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"partnership":{"name":)", quoted(f.proposed), R"(,"programs":[)",
+                             quoted(f.program), R"(]},"updateMask":"programs"})");
+       }},
+      {"partnership.ListPartnerships", "", "UPPOOOOOPP-",
        [&](const Fresh&) { return "{" + city + "}"; }},
-      {"partnership.AddPartnershipMember", "", "UPPOPPOPP-",
+      {"partnership.AddPartnershipMember", "(active)", "UPPPPPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership),
                              R"(,"member":{"partner":)", quoted(p2_),
                              R"(,"role":"MEMBER_ROLE_MEMBER"}})");
        }},
-      {"partnership.RemovePartnershipMember", "", "UPPOPPOPP-",
+      {"partnership.AddPartnershipMember", "(proposed)", "UPPOPPPOPP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"partnership":)", quoted(f.proposed), R"(,"member":{"partner":)",
+                             quoted(p2_), R"(,"role":"MEMBER_ROLE_MEMBER"}})");
+       }},
+      {"partnership.RemovePartnershipMember", "(P3, who may leave)", "UPPOOPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership), R"(,"partner":)",
                              quoted(p3_), "}");
        }},
-      {"partnership.TransitionPartnership", "", "UPPOPPOPP-",
+      {"partnership.RemovePartnershipMember", "(P4, the funder)", "UPPOPPPOPP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"partnership":)", quoted(f.partnership), R"(,"partner":)",
+                             quoted(p4_), "}");
+       }},
+      {"partnership.TransitionPartnership", "(to concluded)", "UPPOPPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"name":)", quoted(f.partnership),
                              R"(,"toState":"PARTNERSHIP_STATE_CONCLUDED","actor":"matrix"})");
        }},
-      {"partnership.RecordFundingCommitment", "(P1 is lead)", "UPPOPPOPP-",
+      // Activation is the city's approval of the programs and members.
+      {"partnership.TransitionPartnership", "(to active)", "UPPPPPPOPP-",
+       [&](const Fresh& f) {
+         return absl::StrCat(R"({"name":)", quoted(f.proposed),
+                             R"(,"toState":"PARTNERSHIP_STATE_ACTIVE","actor":"matrix"})");
+       }},
+      {"partnership.RecordFundingCommitment", "(P1 is lead)", "UPPOPPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership),
                              R"(,"commitment":{"funder":)", quoted(p4_),
                              R"(,"amount":{"currencyCode":"CNY","units":"100"}}})");
        }},
-      {"partnership.RecordDisbursement", "(P1 is lead)", "UPPOPPOPP-",
+      {"partnership.RecordDisbursement", "(P1 is lead)", "UPPOPPPOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership),
                              R"(,"disbursement":{"recipientPartner":)", quoted(p3_),
                              R"(,"amount":{"currencyCode":"CNY","units":"10"}}})");
        }},
-      {"partnership.GetFundingSummary", "", "UPPOOOOPP-",
+      {"partnership.GetFundingSummary", "", "UPPOOOOOPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership), "}");
        }},
-      {"partnership.ListPartnershipPrograms", "", "UPPOOOOPP-",
+      {"partnership.ListPartnershipPrograms", "", "UPPOOOOOPP-",
        [&](const Fresh&) { return absl::StrCat(R"({"partnership":)", quoted(delivering_), "}"); }},
 
       // --- analytics: analysts and the city; peers only the scorecard.
-      {"analytics.GetScorecard", "", "UPPPPOOPPO",
+      {"analytics.GetScorecard", "", "UPPPPPOOPPO",
        [&](const Fresh&) { return "{" + city + "," + year + "}"; }},
-      {"analytics.GetIndicatorSeries", "", "UPPPPOOPPP",
+      {"analytics.GetIndicatorSeries", "", "UPPPPPOOPPP",
        [&](const Fresh&) {
          const std::string y = absl::FormatTime("%Y", absl::Now(), absl::UTCTimeZone());
          return "{" + city +
@@ -487,12 +576,12 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
                              R"("fromPeriod":{"kind":"PERIOD_KIND_YEAR","year":)", y, "},",
                              R"("toPeriod":{"kind":"PERIOD_KIND_YEAR","year":)", y, "}}");
        }},
-      {"analytics.GetBreakdown", "", "UPPPPOOPPP",
+      {"analytics.GetBreakdown", "", "UPPPPPOOPPP",
        [&](const Fresh&) {
          return "{" + city + R"(,"indicator":"INDICATOR_PARTICIPATION_RATE",)" + year +
                 R"(,"dimension":"DIMENSION_DISTRICT"})";
        }},
-      {"analytics.SetTarget", "", "UPPPPPOPPP",
+      {"analytics.SetTarget", "", "UPPPPPPOPPP",
        [&](const Fresh&) {
          const int y = absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()).year();
          return "{" + city +
@@ -501,8 +590,8 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
                              R"("baselinePeriod":{"kind":"PERIOD_KIND_YEAR","year":)", y, "},",
                              R"("deadline":")", y + 3, R"(-12-31T00:00:00Z"}})");
        }},
-      {"analytics.ListTargets", "", "UPPPPOOPPP", [&](const Fresh&) { return "{" + city + "}"; }},
-      {"analytics.CompareCities", "", "UPPPPOOPPP",
+      {"analytics.ListTargets", "", "UPPPPPOOPPP", [&](const Fresh&) { return "{" + city + "}"; }},
+      {"analytics.CompareCities", "", "UPPPPPOOPPP",
        [&](const Fresh&) { return "{" + city + R"(,"timeoutMs":200})"; }},
   };
 
@@ -573,6 +662,79 @@ TEST_F(PermissionMatrixTest, ResidentRegistersOnlyUnderTheirOwnSubject) {
   EXPECT_NE(created->find("\"external_subject\": \"resident-new\""), std::string::npos) << *created;
 }
 
+// The insider's attack: a partner admin links a program it does not
+// deliver to a partnership, then reads that program's roster. Reach into
+// rosters comes only from what the city approved (an active partnership,
+// as a delivering member).
+TEST_F(PermissionMatrixTest, NoPartnerAdminWidensItsOwnReach) {
+  const Fresh f = MakeFresh(1000);
+  auto& ps = *partnership_->stub;
+  auto as = [&](const std::string& partner) {
+    return ppb::PartnershipService::NewStub(
+        gnlc::testing::SecureChannel(ports_.at("partnership"), "nanjing", PartnerToken(partner)));
+  };
+  auto link = [&](ppb::PartnershipService::Stub& stub, const std::string& partnership) {
+    ppb::UpdatePartnershipRequest req;
+    req.mutable_partnership()->set_name(partnership);
+    req.mutable_partnership()->add_programs(f.program);
+    req.mutable_update_mask()->add_paths("programs");
+    ppb::UpdatePartnershipResponse resp;
+    grpc::ClientContext ctx;
+    return stub.UpdatePartnership(&ctx, req, &resp);
+  };
+  auto roster = [&](const std::string& partner) { return RosterCode(partner, f.offering); };
+  // A plain member of an approved partnership cannot link a program...
+  auto member = as(p3_);
+  EXPECT_EQ(link(*member, delivering_).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // ...nor can the lead once the city has approved it.
+  auto lead = as(p1_);
+  const grpc::Status late = link(*lead, delivering_);
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // The lead may put it in a proposal, which gives nobody any reach...
+  ASSERT_TRUE(link(*lead, f.proposed).ok());
+  // ...and may not approve its own proposal.
+  {
+    ppb::TransitionPartnershipRequest tr;
+    tr.set_name(f.proposed);
+    tr.set_to_state(ppb::PARTNERSHIP_STATE_ACTIVE);
+    tr.set_actor("lead");
+    ppb::TransitionPartnershipResponse tresp;
+    grpc::ClientContext ctx;
+    EXPECT_EQ(lead->TransitionPartnership(&ctx, tr, &tresp).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  // Enrollment applies partnership events in order: once it has applied a
+  // later one (the city removes P3 from the active partnership), it has
+  // applied the link too. The proposal gives nobody the roster.
+  {
+    ppb::RemovePartnershipMemberRequest rr;
+    rr.set_partnership(delivering_);
+    rr.set_partner(p3_);
+    ppb::RemovePartnershipMemberResponse rresp;
+    ASSERT_TRUE(ps.RemovePartnershipMember(catalog::testing::Ctx().get(), rr, &rresp).ok());
+  }
+  grpc::StatusCode removed = grpc::StatusCode::OK;
+  for (int i = 0; i < 500 && removed == grpc::StatusCode::OK; ++i) {
+    removed = RosterCode(p3_, offering_);
+    if (removed == grpc::StatusCode::OK) absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(removed, grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(roster(p1_), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(roster(p3_), grpc::StatusCode::PERMISSION_DENIED);
+  // Once the city approves, the delivering members read it; the funder,
+  // who delivers nothing, never does.
+  ActivateAsCity(f.proposed);
+  grpc::StatusCode lead_code = grpc::StatusCode::PERMISSION_DENIED;
+  for (int i = 0; i < 500 && lead_code != grpc::StatusCode::OK; ++i) {
+    lead_code = roster(p1_);
+    if (lead_code != grpc::StatusCode::OK) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(lead_code, grpc::StatusCode::OK);
+  EXPECT_EQ(roster(p3_), grpc::StatusCode::OK);
+  EXPECT_EQ(roster(p4_), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(roster(p2_), grpc::StatusCode::PERMISSION_DENIED);
+}
+
 TEST_F(PermissionMatrixTest, PartnerRosterLeavesOutLearnersWithoutConsentAndSaysHowMany) {
   // Three learners in the delivered offering: two consented to share
   // progress with the provider, one did not.
@@ -606,7 +768,7 @@ TEST_F(PermissionMatrixTest, PartnerRosterLeavesOutLearnersWithoutConsentAndSays
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp;
   };
-  const epb::ListEnrollmentsResponse partner = roster(kPartnerMember);
+  const epb::ListEnrollmentsResponse partner = roster(kPartnerLead);
   std::vector<std::string> seen;
   for (const auto& e : partner.enrollments()) seen.push_back(e.name());
   EXPECT_THAT(seen, ::testing::UnorderedElementsAreArray(consenting));
