@@ -153,6 +153,10 @@ void CatalogService::Stop() {
   if (follower_ != nullptr) follower_->Stop();
 }
 
+bool CatalogService::SeesDrafts(const CallAuth& call) {
+  return call.caller.role == auth::Role::kCityAdmin || call.caller.role == auth::Role::kService;
+}
+
 absl::Status CatalogService::CheckReady() const {
   if (ready_) return absl::OkStatus();
   return Unavailable("INDEX_LOADING", "the catalog is starting up, retry in a moment");
@@ -166,11 +170,17 @@ void CatalogService::ServeRpcs() {
   Serve<pb::Method##Request, pb::Method##Response>(                                 \
       #Method, [this](grpc::CallbackServerContext*, const pb::Method##Request& req, \
                       pb::Method##Response& resp) { return Do##Method(req, resp); })
+// A method whose answer depends on who asks (drafts).
+#define GNLC_CATALOG_CALLER_RPC(Method)                                                          \
+  Serve<pb::Method##Request, pb::Method##Response>(                                              \
+      #Method,                                                                                   \
+      [this](grpc::CallbackServerContext*, const CallAuth& call, const pb::Method##Request& req, \
+             pb::Method##Response& resp) { return Do##Method(call, req, resp); })
   GNLC_CATALOG_RPC(CreateProgram);
-  GNLC_CATALOG_RPC(GetProgram);
+  GNLC_CATALOG_CALLER_RPC(GetProgram);
   GNLC_CATALOG_RPC(UpdateProgram);
   GNLC_CATALOG_RPC(DeleteProgram);
-  GNLC_CATALOG_RPC(ListPrograms);
+  GNLC_CATALOG_CALLER_RPC(ListPrograms);
   Serve<pb::SearchProgramsRequest, pb::SearchProgramsResponse>(
       "SearchPrograms",
       [this](grpc::CallbackServerContext* ctx, const pb::SearchProgramsRequest& req,
@@ -178,16 +188,17 @@ void CatalogService::ServeRpcs() {
         return DoSearchPrograms(req, resp, absl::FromChrono(ctx->deadline()));
       });
   GNLC_CATALOG_RPC(CreateOffering);
-  GNLC_CATALOG_RPC(GetOffering);
+  GNLC_CATALOG_CALLER_RPC(GetOffering);
   GNLC_CATALOG_RPC(UpdateOffering);
   GNLC_CATALOG_RPC(CancelOffering);
-  GNLC_CATALOG_RPC(ListOfferings);
+  GNLC_CATALOG_CALLER_RPC(ListOfferings);
   GNLC_CATALOG_RPC(BatchGetOfferings);
   GNLC_CATALOG_RPC(ListProgramChanges);
   GNLC_CATALOG_RPC(GetFeedDigest);
   GNLC_CATALOG_RPC(ListPeerStatuses);
   GNLC_CATALOG_RPC(ImportCatalogHistory);
 #undef GNLC_CATALOG_RPC
+#undef GNLC_CATALOG_CALLER_RPC
   CheckAllServed();
 }
 

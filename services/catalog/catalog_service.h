@@ -63,23 +63,29 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
   void ServeRpcs();
   absl::Status DoCreateProgram(const pb::CreateProgramRequest& req,
                                pb::CreateProgramResponse& resp);
-  absl::Status DoGetProgram(const pb::GetProgramRequest& req, pb::GetProgramResponse& resp);
+  // Drafts are for city admins (and this city's services): anyone else
+  // gets NOT_FOUND for a draft and its offerings, and lists without them.
+  static bool SeesDrafts(const CallAuth& call);
+  absl::Status DoGetProgram(const CallAuth& call, const pb::GetProgramRequest& req,
+                            pb::GetProgramResponse& resp);
   absl::Status DoUpdateProgram(const pb::UpdateProgramRequest& req,
                                pb::UpdateProgramResponse& resp);
   absl::Status DoDeleteProgram(const pb::DeleteProgramRequest& req,
                                pb::DeleteProgramResponse& resp);
-  absl::Status DoListPrograms(const pb::ListProgramsRequest& req, pb::ListProgramsResponse& resp);
+  absl::Status DoListPrograms(const CallAuth& call, const pb::ListProgramsRequest& req,
+                              pb::ListProgramsResponse& resp);
   absl::Status DoSearchPrograms(const pb::SearchProgramsRequest& req,
                                 pb::SearchProgramsResponse& resp,
                                 absl::Time deadline = absl::InfiniteFuture());
   absl::Status DoCreateOffering(const pb::CreateOfferingRequest& req,
                                 pb::CreateOfferingResponse& resp);
-  absl::Status DoGetOffering(const pb::GetOfferingRequest& req, pb::GetOfferingResponse& resp);
+  absl::Status DoGetOffering(const CallAuth& call, const pb::GetOfferingRequest& req,
+                             pb::GetOfferingResponse& resp);
   absl::Status DoUpdateOffering(const pb::UpdateOfferingRequest& req,
                                 pb::UpdateOfferingResponse& resp);
   absl::Status DoCancelOffering(const pb::CancelOfferingRequest& req,
                                 pb::CancelOfferingResponse& resp);
-  absl::Status DoListOfferings(const pb::ListOfferingsRequest& req,
+  absl::Status DoListOfferings(const CallAuth& call, const pb::ListOfferingsRequest& req,
                                pb::ListOfferingsResponse& resp);
   absl::Status DoBatchGetOfferings(const pb::BatchGetOfferingsRequest& req,
                                    pb::BatchGetOfferingsResponse& resp);

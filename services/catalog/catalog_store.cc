@@ -19,16 +19,36 @@ constexpr char kTombstones[] = "cat:{0}:tombstones";
 constexpr char kSeats[] = "cat:{0}:seats";
 constexpr char kEpoch[] = "cat:{0}:epoch";
 constexpr char kSources[] = "cat:{0}:src";
+// What the feed shows as a tombstone although the record exists: draft
+// programs and their offerings (member -> "unix ms name", as kTombstones).
+// Peers see a program when it is published and a tombstone when it is
+// unpublished; the city's own index still holds drafts for its admins.
+constexpr char kHidden[] = "cat:{0}:hidden";
 
 std::string ProgramOfferingsKey(absl::string_view program_id) {
   return absl::StrCat("cat:{0}:po:", program_id);
 }
 
 // KEYS: records, versions, changes, seq, stream, request, programs, po-set
+//       (an offering's program's, or a program's own), hidden
 // ARGV: id, expected version (0: create), blob, event, change member,
-//       maxlen, request id ("" none), parent program id ("" none), name
+//       maxlen, request id ("" none), parent program id ("" none), name,
+//       '1' a draft program / '0' another program / '' an offering, now ms
 const RedisScript& PutScript() {
   static const RedisScript* script = new RedisScript(absl::StrCat(kPublishLua, R"lua(
+-- A program that becomes or stops being a draft takes its offerings with
+-- it, logged again after it so that a harvester sees them after it.
+local function gnlc_hide_offerings(hide, program_name)
+  for _, oid in ipairs(redis.call('SMEMBERS', KEYS[8])) do
+    local member = 'o:' .. oid
+    if hide then
+      redis.call('HSET', KEYS[9], member, ARGV[11] .. ' ' .. program_name .. '/offerings/' .. oid)
+    else
+      redis.call('HDEL', KEYS[9], member)
+    end
+    redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), member)
+  end
+end
 if ARGV[7] ~= '' then
   local prior = redis.call('GET', KEYS[6])
   if prior then return {'DUPLICATE', prior} end
@@ -47,6 +67,18 @@ redis.call('HSET', KEYS[2], ARGV[1], expected + 1)
 local seq = redis.call('INCR', KEYS[4])
 redis.call('ZADD', KEYS[3], seq, ARGV[5])
 if ARGV[8] ~= '' then redis.call('SADD', KEYS[8], ARGV[1]) end
+if ARGV[10] ~= '' then
+  local draft = ARGV[10] == '1'
+  local was = redis.call('HEXISTS', KEYS[9], ARGV[5]) == 1
+  if draft then
+    redis.call('HSET', KEYS[9], ARGV[5], ARGV[11] .. ' ' .. ARGV[9])
+  else
+    redis.call('HDEL', KEYS[9], ARGV[5])
+  end
+  if was ~= draft then gnlc_hide_offerings(draft, ARGV[9]) end
+elseif ARGV[8] ~= '' and redis.call('HEXISTS', KEYS[9], 'p:' .. ARGV[8]) == 1 then
+  redis.call('HSET', KEYS[9], ARGV[5], ARGV[11] .. ' ' .. ARGV[9])
+end
 gnlc_publish(KEYS[5], ARGV[6], ARGV[4])
 if ARGV[7] ~= '' then redis.call('SET', KEYS[6], ARGV[9], 'EX', 86400) end
 return {'OK', tostring(seq)}
@@ -54,7 +86,8 @@ return {'OK', tostring(seq)}
   return *script;
 }
 
-// KEYS: programs, versions, offerings, changes, seq, stream, tombstones, po-set
+// KEYS: programs, versions, offerings, changes, seq, stream, tombstones, po-set,
+//       hidden
 // ARGV: program id, expected version ("0": any), event, maxlen, now ms,
 //       program name
 const RedisScript& DeleteScript() {
@@ -69,7 +102,9 @@ redis.call('HSET', KEYS[2], ARGV[1], current + 1)
 local seq = redis.call('INCR', KEYS[5])
 redis.call('ZADD', KEYS[4], seq, 'p:' .. ARGV[1])
 redis.call('HSET', KEYS[7], 'p:' .. ARGV[1], ARGV[5] .. ' ' .. ARGV[6])
+redis.call('HDEL', KEYS[9], 'p:' .. ARGV[1])
 for _, oid in ipairs(redis.call('SMEMBERS', KEYS[8])) do
+  redis.call('HDEL', KEYS[9], 'o:' .. oid)
   redis.call('HDEL', KEYS[3], oid)
   redis.call('HINCRBY', KEYS[2], oid, 1)
   seq = redis.call('INCR', KEYS[5])
@@ -85,17 +120,19 @@ return {'OK', tostring(current + 1)}
 
 // One entry of the change log as the feed shows it: member, sequence,
 // 'r' and the record (with the offering's reported seats, '' if none) or 't'
-// and the tombstone. KEYS[2..5]: programs, offerings, tombstones, seats.
+// and the tombstone (a hidden record's too). KEYS[2..5]: programs,
+// offerings, tombstones, seats; `hidden`: the hidden records' key.
 constexpr absl::string_view kFeedEntryLua = R"lua(
-local function gnlc_feed_entry(out, member, score)
+local function gnlc_feed_entry(out, member, score, hidden)
   local is_program = string.sub(member, 1, 1) == 'p'
   local hash = KEYS[3]
   if is_program then hash = KEYS[2] end
   local id = string.sub(member, 3)
   local blob = redis.call('HGET', hash, id)
+  local shown_as = blob and redis.call('HGET', hidden, member)
   out[#out + 1] = member
   out[#out + 1] = score
-  if blob then
+  if blob and not shown_as then
     out[#out + 1] = 'r'
     out[#out + 1] = blob
     local seats = false
@@ -103,13 +140,13 @@ local function gnlc_feed_entry(out, member, score)
     out[#out + 1] = seats or ''
   else
     out[#out + 1] = 't'
-    out[#out + 1] = redis.call('HGET', KEYS[4], member) or '0 '
+    out[#out + 1] = shown_as or redis.call('HGET', KEYS[4], member) or '0 '
     out[#out + 1] = ''
   end
 end
 )lua";
 
-// KEYS: changes, programs, offerings, tombstones, seats, epoch, seq
+// KEYS: changes, programs, offerings, tombstones, seats, epoch, seq, hidden
 // ARGV: after, limit, expected epoch ('' any), a fresh epoch in case the
 //       feed has none yet (first read, or Redis was rebuilt)
 // Returns {epoch, head sequence, 'RESET'} when the cursor is not of this
@@ -125,31 +162,32 @@ if (ARGV[3] ~= '' and ARGV[3] ~= epoch) or tonumber(ARGV[1]) > head then
 end
 local out = {epoch, tostring(head), 'OK'}
 local newest = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #newest == 2 then gnlc_feed_entry(out, newest[1], newest[2]) end
+if #newest == 2 then gnlc_feed_entry(out, newest[1], newest[2], KEYS[8]) end
 local items = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf',
                          'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
-for i = 1, #items, 2 do gnlc_feed_entry(out, items[i], items[i + 1]) end
+for i = 1, #items, 2 do gnlc_feed_entry(out, items[i], items[i + 1], KEYS[8]) end
 return out
 )lua"));
   return *script;
 }
 
-// KEYS: changes, programs, offerings, tombstones, seats
+// KEYS: changes, programs, offerings, tombstones, seats, hidden
 // ARGV: members. Their entries (as ChangesScript), in order.
 const RedisScript& EntriesScript() {
   static const RedisScript* script = new RedisScript(absl::StrCat(kFeedEntryLua, R"lua(
 local out = {}
 for i = 1, #ARGV do
   local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
-  if score then gnlc_feed_entry(out, ARGV[i], score) end
+  if score then gnlc_feed_entry(out, ARGV[i], score, KEYS[6]) end
 end
 return out
 )lua"));
   return *script;
 }
 
-// KEYS: changes, programs, offerings, seq
-// ARGV: after, up to, limit. {member, sequence, 1 live / 0 tombstone}...
+// KEYS: changes, programs, offerings, seq, hidden
+// ARGV: after, up to, limit. {member, sequence, 1 live / 0 tombstone or
+// hidden}...
 // for log entries in (after, up to], the head sequence first.
 const RedisScript& LogScript() {
   static const RedisScript* script = new RedisScript(R"lua(
@@ -162,7 +200,9 @@ for i = 1, #items, 2 do
   if string.sub(member, 1, 1) == 'p' then hash = KEYS[2] end
   out[#out + 1] = member
   out[#out + 1] = items[i + 1]
-  out[#out + 1] = redis.call('HEXISTS', hash, string.sub(member, 3))
+  local live = redis.call('HEXISTS', hash, string.sub(member, 3))
+  if live == 1 then live = 1 - redis.call('HEXISTS', KEYS[5], member) end
+  out[#out + 1] = live
 end
 return out
 )lua");
@@ -196,23 +236,24 @@ return 0
 CatalogStore::CatalogStore(RedisPool* pool, int64_t stream_maxlen)
     : pool_(pool), maxlen_(std::to_string(stream_maxlen)) {}
 
-absl::StatusOr<std::optional<std::string>> CatalogStore::Put(bool program, absl::string_view id,
-                                                             uint64_t expected_version,
-                                                             const std::string& blob,
-                                                             absl::string_view parent_id,
-                                                             absl::string_view request_id,
-                                                             absl::string_view name, Event& event) {
+absl::StatusOr<std::optional<std::string>> CatalogStore::Put(
+    bool program, bool is_draft, absl::string_view id, uint64_t expected_version,
+    const std::string& blob, absl::string_view parent_id, absl::string_view request_id,
+    absl::string_view name, Event& event) {
   const std::string event_bytes = EncodeEvent(event);
   const std::string member = absl::StrCat(program ? "p:" : "o:", id);
   const std::string request_key = absl::StrCat("cat:{0}:req:", program ? "p:" : "o:", request_id);
-  const std::string po_key = ProgramOfferingsKey(parent_id);
+  // A program's own offerings follow it in and out of the drafts.
+  const std::string po_key = ProgramOfferingsKey(program ? id : parent_id);
   const std::string expected = std::to_string(expected_version);
+  const absl::string_view draft = !program ? "" : (is_draft ? "1" : "0");
+  const std::string now_ms = std::to_string(absl::ToUnixMillis(absl::Now()));
   ASSIGN_OR_RETURN(RedisReply reply,
                    PutScript().Run(*pool_,
                                    {program ? kPrograms : kOfferings, kVersions, kChanges, kSeq,
-                                    kCatalogStream, request_key, kPrograms, po_key},
+                                    kCatalogStream, request_key, kPrograms, po_key, kHidden},
                                    {id, expected, blob, event_bytes, member, maxlen_, request_id,
-                                    parent_id, name}));
+                                    parent_id, name, draft, now_ms}));
   const ReplyView r = reply.view();
   const absl::string_view outcome = r.size() > 0 ? r[0].str() : "";
   if (outcome == "OK") return std::nullopt;
@@ -255,26 +296,28 @@ absl::StatusOr<std::optional<std::string>> CatalogStore::CreateProgram(const Pro
                                                                        absl::string_view id,
                                                                        absl::string_view request_id,
                                                                        Event& event) {
-  return Put(true, id, 0, program.SerializeAsString(), "", request_id, program.name(), event);
+  return Put(true, program.state() == gnlc::catalog::v1::PROGRAM_STATE_DRAFT, id, 0,
+             program.SerializeAsString(), "", request_id, program.name(), event);
 }
 
 absl::Status CatalogStore::UpdateProgram(const Program& program, absl::string_view id,
                                          uint64_t expected_version, Event& event) {
-  return Put(true, id, expected_version, program.SerializeAsString(), "", "", program.name(), event)
+  return Put(true, program.state() == gnlc::catalog::v1::PROGRAM_STATE_DRAFT, id, expected_version,
+             program.SerializeAsString(), "", "", program.name(), event)
       .status();
 }
 
 absl::StatusOr<std::optional<std::string>> CatalogStore::CreateOffering(
     const Offering& offering, absl::string_view program_id, absl::string_view id,
     absl::string_view request_id, Event& event) {
-  return Put(false, id, 0, offering.SerializeAsString(), program_id, request_id, offering.name(),
-             event);
+  return Put(false, false, id, 0, offering.SerializeAsString(), program_id, request_id,
+             offering.name(), event);
 }
 
 absl::Status CatalogStore::UpdateOffering(const Offering& offering, absl::string_view id,
                                           uint64_t expected_version, Event& event) {
-  return Put(false, id, expected_version, offering.SerializeAsString(), "", "", offering.name(),
-             event)
+  return Put(false, false, id, expected_version, offering.SerializeAsString(), "", "",
+             offering.name(), event)
       .status();
 }
 
@@ -283,11 +326,12 @@ absl::Status CatalogStore::DeleteProgram(absl::string_view id, absl::string_view
   const std::string event_bytes = EncodeEvent(event);
   const std::string now_ms = std::to_string(absl::ToUnixMillis(absl::Now()));
   const std::string expected = std::to_string(expected_version);
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   DeleteScript().Run(*pool_,
-                                      {kPrograms, kVersions, kOfferings, kChanges, kSeq,
-                                       kCatalogStream, kTombstones, ProgramOfferingsKey(id)},
-                                      {id, expected, event_bytes, maxlen_, now_ms, name}));
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      DeleteScript().Run(*pool_,
+                         {kPrograms, kVersions, kOfferings, kChanges, kSeq, kCatalogStream,
+                          kTombstones, ProgramOfferingsKey(id), kHidden},
+                         {id, expected, event_bytes, maxlen_, now_ms, name}));
   const ReplyView r = reply.view();
   const absl::string_view outcome = r.size() > 0 ? r[0].str() : "";
   if (outcome == "OK") return absl::OkStatus();
@@ -359,10 +403,11 @@ std::vector<StoredChange> ParseEntries(const ReplyView& r, size_t from) {
 absl::StatusOr<FeedPage> CatalogStore::ListChanges(int64_t after, int limit,
                                                    absl::string_view epoch) {
   const std::string fresh_epoch = NewId('e');
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   ChangesScript().Run(
-                       *pool_, {kChanges, kPrograms, kOfferings, kTombstones, kSeats, kEpoch, kSeq},
-                       {std::to_string(after), std::to_string(limit), epoch, fresh_epoch}));
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      ChangesScript().Run(
+          *pool_, {kChanges, kPrograms, kOfferings, kTombstones, kSeats, kEpoch, kSeq, kHidden},
+          {std::to_string(after), std::to_string(limit), epoch, fresh_epoch}));
   const ReplyView r = reply.view();
   if (r.size() < 3) return absl::InternalError("short reply from the feed script");
   FeedPage page;
@@ -387,7 +432,8 @@ absl::StatusOr<std::vector<StoredChange>> CatalogStore::ReadEntries(
   std::vector<absl::string_view> args(members.begin(), members.end());
   ASSIGN_OR_RETURN(
       RedisReply reply,
-      EntriesScript().Run(*pool_, {kChanges, kPrograms, kOfferings, kTombstones, kSeats}, args));
+      EntriesScript().Run(*pool_, {kChanges, kPrograms, kOfferings, kTombstones, kSeats, kHidden},
+                          args));
   return ParseEntries(reply.view(), 0);
 }
 
@@ -395,7 +441,7 @@ absl::StatusOr<int64_t> CatalogStore::ScanLog(int64_t after, int64_t up_to, int 
                                               std::vector<LogEntry>& out) {
   ASSIGN_OR_RETURN(
       RedisReply reply,
-      LogScript().Run(*pool_, {kChanges, kPrograms, kOfferings, kSeq},
+      LogScript().Run(*pool_, {kChanges, kPrograms, kOfferings, kSeq, kHidden},
                       {std::to_string(after), std::to_string(up_to), std::to_string(limit)}));
   const ReplyView r = reply.view();
   int64_t head = 0;

@@ -137,7 +137,8 @@ class CatalogStore final {
   absl::StatusOr<std::string> StreamTail(absl::string_view stream = kCatalogStream);
 
  private:
-  absl::StatusOr<std::optional<std::string>> Put(bool program, absl::string_view id,
+  // `is_draft`: a program in DRAFT, which the feed shows as a tombstone.
+  absl::StatusOr<std::optional<std::string>> Put(bool program, bool is_draft, absl::string_view id,
                                                  uint64_t expected_version, const std::string& blob,
                                                  absl::string_view parent_id,
                                                  absl::string_view request_id,

@@ -64,12 +64,17 @@ absl::Status CatalogService::DoCreateOffering(const pb::CreateOfferingRequest& r
   return absl::InternalError("could not draw a free offering id");
 }
 
-absl::Status CatalogService::DoGetOffering(const pb::GetOfferingRequest& req,
+absl::Status CatalogService::DoGetOffering(const CallAuth& call, const pb::GetOfferingRequest& req,
                                            pb::GetOfferingResponse& resp) {
   ASSIGN_OR_RETURN(ReadSource source, SourceOf(req.name()));
   ASSIGN_OR_RETURN(OfferingRef ref, ParseOfferingName(req.name(), source.city, "name"));
   RETURN_IF_ERROR(CheckReady());
-  auto view = source.index(index_).GetOffering(ref.program_id, ref.offering_id, NowSeconds());
+  const SearchIndex& index = source.index(index_);
+  if (!SeesDrafts(call)) {
+    auto program = index.GetProgram(ref.program_id, 0);
+    if (program && program->state == pb::PROGRAM_STATE_DRAFT) return OfferingNotFound(req.name());
+  }
+  auto view = index.GetOffering(ref.program_id, ref.offering_id, NowSeconds());
   if (!view) return OfferingNotFound(req.name());
   *resp.mutable_offering() = OfferingFromView(*view);
   source.Mark(*resp.mutable_offering());
@@ -160,7 +165,8 @@ absl::Status CatalogService::DoCancelOffering(const pb::CancelOfferingRequest& r
   return absl::OkStatus();
 }
 
-absl::Status CatalogService::DoListOfferings(const pb::ListOfferingsRequest& req,
+absl::Status CatalogService::DoListOfferings(const CallAuth& call,
+                                             const pb::ListOfferingsRequest& req,
                                              pb::ListOfferingsResponse& resp) {
   ASSIGN_OR_RETURN(ReadSource source, SourceOf(req.parent()));
   ASSIGN_OR_RETURN(std::string program_id, ParseProgramName(req.parent(), source.city, "parent"));
@@ -170,7 +176,8 @@ absl::Status CatalogService::DoListOfferings(const pb::ListOfferingsRequest& req
   const uint64_t fingerprint = RequestFingerprint(req);
   ASSIGN_OR_RETURN(std::string position, tokens_.Decode(req.page_token(), fingerprint));
   ASSIGN_OR_RETURN(std::optional<SearchCursor> after, DecodeCursor(position));
-  if (!index.GetProgram(program_id, 0)) {
+  auto program = index.GetProgram(program_id, 0);
+  if (!program || (program->state == pb::PROGRAM_STATE_DRAFT && !SeesDrafts(call))) {
     return NotFound("PROGRAM_NOT_FOUND", absl::StrCat(req.parent(), " does not exist"));
   }
   const auto views = index.ListOfferings(program_id, NowSeconds());

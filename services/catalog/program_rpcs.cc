@@ -70,13 +70,13 @@ absl::Status CatalogService::DoCreateProgram(const pb::CreateProgramRequest& req
   return absl::InternalError("could not draw a free program id");
 }
 
-absl::Status CatalogService::DoGetProgram(const pb::GetProgramRequest& req,
+absl::Status CatalogService::DoGetProgram(const CallAuth& call, const pb::GetProgramRequest& req,
                                           pb::GetProgramResponse& resp) {
   ASSIGN_OR_RETURN(ReadSource source, SourceOf(req.name()));
   ASSIGN_OR_RETURN(std::string id, ParseProgramName(req.name(), source.city, "name"));
   RETURN_IF_ERROR(CheckReady());
   auto view = source.index(index_).GetProgram(id, NowSeconds());
-  if (!view) {
+  if (!view || (view->state == pb::PROGRAM_STATE_DRAFT && !SeesDrafts(call))) {
     return NotFound("PROGRAM_NOT_FOUND", absl::StrCat(req.name(), " does not exist"),
                     {{"name", req.name()}});
   }
@@ -138,13 +138,20 @@ absl::Status CatalogService::DoDeleteProgram(const pb::DeleteProgramRequest& req
   return absl::OkStatus();
 }
 
-absl::Status CatalogService::DoListPrograms(const pb::ListProgramsRequest& req,
+absl::Status CatalogService::DoListPrograms(const CallAuth& call,
+                                            const pb::ListProgramsRequest& req,
                                             pb::ListProgramsResponse& resp) {
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   ASSIGN_OR_RETURN(int page_size, EffectivePageSize(req.page_size()));
   if (!pb::ProgramState_IsValid(req.state()) || req.state() == pb::PROGRAM_STATE_ARCHIVED) {
     return InvalidArgument("INVALID_FIELD", "state must be DRAFT, PUBLISHED or CANCELLED",
                            {{"field", "state"}});
+  }
+  const bool drafts = SeesDrafts(call);
+  if (req.state() == pb::PROGRAM_STATE_DRAFT && !drafts) {
+    return Denied(MakeError(absl::StatusCode::kPermissionDenied, "DRAFTS_FOR_CITY_ADMINS",
+                            "draft programs are visible to city admins only: ask for PUBLISHED "
+                            "or CANCELLED, or leave state unset"));
   }
   if (!gnlc::type::v1::ProgramKind_IsValid(req.kind())) {
     return InvalidArgument("INVALID_FIELD", "kind is not a ProgramKind value", {{"field", "kind"}});
@@ -154,7 +161,8 @@ absl::Status CatalogService::DoListPrograms(const pb::ListProgramsRequest& req,
   ASSIGN_OR_RETURN(std::string position, tokens_.Decode(req.page_token(), fingerprint));
   ASSIGN_OR_RETURN(std::optional<SearchCursor> after, DecodeCursor(position));
   bool more = false;
-  auto views = index_.ListPrograms(req.state(), req.kind(), after, page_size, NowSeconds(), more);
+  auto views =
+      index_.ListPrograms(req.state(), req.kind(), drafts, after, page_size, NowSeconds(), more);
   PageBytes budget;
   for (size_t i = 0; i < views.size(); ++i) {
     if (!budget.Take(views[i].program.size() + 64)) {

@@ -94,6 +94,7 @@ struct SearchPage {
 // Computed fields of a program for Get/List.
 struct ProgramView {
   std::string program;  // serialized
+  v1::ProgramState state = v1::PROGRAM_STATE_UNSPECIFIED;
   Availability availability = v1::AVAILABILITY_UNSPECIFIED;
   int32_t offering_count = 0;
   int64_t create_time = 0;
@@ -133,8 +134,9 @@ class SearchIndex final {
                                           absl::string_view offering_id, int64_t now) const;
   // A program's offerings by start time, then id.
   std::vector<OfferingView> ListOfferings(absl::string_view program_id, int64_t now) const;
-  // Programs newest first; `after` is (create_time, name) of the last one seen.
-  std::vector<ProgramView> ListPrograms(v1::ProgramState state, int kind,
+  // Programs newest first; `after` is (create_time, name) of the last one
+  // seen. Drafts only with `include_drafts` (they are for city admins).
+  std::vector<ProgramView> ListPrograms(v1::ProgramState state, int kind, bool include_drafts,
                                         const std::optional<SearchCursor>& after, int limit,
                                         int64_t now, bool& more) const;
 

@@ -12,6 +12,7 @@ ProgramView SearchIndex::ViewOf(uint32_t slot, int64_t now) const {
   const ProgramDoc& d = *docs_[slot];
   ProgramView v;
   v.program = d.bytes;
+  v.state = static_cast<v1::ProgramState>(d.state);
   v.create_time = d.create_time;
   v.offering_count = summaries_[slot].live_offering_count;
   v.availability = CachedAvailability(slot, now);
@@ -70,6 +71,7 @@ std::vector<OfferingView> SearchIndex::ListOfferings(absl::string_view program_i
 }
 
 std::vector<ProgramView> SearchIndex::ListPrograms(v1::ProgramState state, int kind,
+                                                   bool include_drafts,
                                                    const std::optional<SearchCursor>& after,
                                                    int limit, int64_t now, bool& more) const {
   absl::ReaderMutexLock lock(&mu_);
@@ -79,6 +81,7 @@ std::vector<ProgramView> SearchIndex::ListPrograms(v1::ProgramState state, int k
     const ProgramDoc* doc = docs_[slot].get();
     if (doc == nullptr) continue;
     if (state != v1::PROGRAM_STATE_UNSPECIFIED && doc->state != state) continue;
+    if (!include_drafts && doc->state == v1::PROGRAM_STATE_DRAFT) continue;
     if (kind != 0 && doc->kind != kind) continue;
     if (after.has_value()) {
       const double key = -static_cast<double>(doc->create_time);

@@ -51,6 +51,63 @@ TEST_F(FeedTest, ShowsChangesInOrderWithTombstones) {
   EXPECT_FALSE(feed.has_more());
 }
 
+// Peers see a program when it is published and a tombstone while it is a
+// draft (never its text); its offerings go in and out with it, after it.
+TEST_F(FeedTest, DraftsAreTombstonesAndTheirOfferingsFollowThemOut) {
+  auto& stub = *replica_->stub;
+  pb::Program draft_in = NewProgram("草稿", "Secret draft");
+  draft_in.set_state(pb::PROGRAM_STATE_DRAFT);
+  const auto draft = MustCreateProgram(stub, draft_in);
+  const auto offering =
+      MustCreateOffering(stub, draft.name(), NewOffering(absl::Now(), kDay, 32, 118.8, "gulou"));
+  const auto open = MustCreateProgram(stub, NewProgram("公开", "Public"));
+
+  auto digest_count = [&] {
+    pb::GetFeedDigestRequest req;
+    req.set_parent("cities/nanjing");
+    req.set_bucket_count(1);
+    pb::GetFeedDigestResponse resp;
+    EXPECT_TRUE(stub.GetFeedDigest(Ctx().get(), req, &resp).ok());
+    return resp.buckets_size() == 1 ? resp.buckets(0).count() : -1;
+  };
+  auto feed = Changes("");
+  ASSERT_EQ(feed.changes_size(), 3);
+  EXPECT_EQ(feed.changes(0).name(), draft.name());
+  EXPECT_TRUE(feed.changes(0).deleted());
+  EXPECT_FALSE(feed.changes(0).has_program());
+  EXPECT_EQ(feed.changes(1).name(), offering.name());
+  EXPECT_TRUE(feed.changes(1).deleted());
+  EXPECT_EQ(feed.changes(2).name(), open.name());
+  EXPECT_FALSE(feed.changes(2).deleted());
+  EXPECT_EQ(digest_count(), 1) << "the digest counts what peers may hold";
+
+  // Published: the program, then its offering, after the cursor.
+  pb::UpdateProgramRequest publish;
+  publish.mutable_program()->set_name(draft.name());
+  publish.mutable_program()->set_state(pb::PROGRAM_STATE_PUBLISHED);
+  publish.mutable_update_mask()->add_paths("state");
+  pb::UpdateProgramResponse published;
+  ASSERT_TRUE(stub.UpdateProgram(Ctx().get(), publish, &published).ok());
+  feed = Changes(feed.next_cursor());
+  ASSERT_EQ(feed.changes_size(), 2);
+  EXPECT_EQ(feed.changes(0).name(), draft.name());
+  EXPECT_EQ(feed.changes(0).program().title().en(), "Secret draft");
+  EXPECT_EQ(feed.changes(1).name(), offering.name());
+  EXPECT_FALSE(feed.changes(1).deleted());
+  EXPECT_EQ(digest_count(), 3);
+
+  // Back to a draft: tombstones for both.
+  publish.mutable_program()->set_state(pb::PROGRAM_STATE_DRAFT);
+  ASSERT_TRUE(stub.UpdateProgram(Ctx().get(), publish, &published).ok());
+  feed = Changes(feed.next_cursor());
+  ASSERT_EQ(feed.changes_size(), 2);
+  EXPECT_TRUE(feed.changes(0).deleted());
+  EXPECT_EQ(feed.changes(0).name(), draft.name());
+  EXPECT_TRUE(feed.changes(1).deleted());
+  EXPECT_EQ(feed.changes(1).name(), offering.name());
+  EXPECT_EQ(digest_count(), 1);
+}
+
 TEST_F(FeedTest, ResumesFromASavedCursorAfterTheServerRestarts) {
   auto& stub = *replica_->stub;
   for (int i = 0; i < 5; ++i) MustCreateProgram(stub, NewProgram("课", "c" + std::to_string(i)));

@@ -4,6 +4,7 @@
 
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
+#include "common/testing/test_security.h"
 #include "tests/integration/catalog_harness.h"
 
 namespace gnlc::catalog::testing {
@@ -200,6 +201,68 @@ TEST_F(ProgramsTest, AnotherCitysNameIsNotFoundAndGarbageIsInvalid) {
   get.set_name("programs/p1");
   EXPECT_EQ(stub().GetProgram(Ctx().get(), get, &got).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// Drafts are for city admins: to anyone else (anonymous, a resident, a
+// mobile backend) a draft and its offerings do not exist.
+TEST_F(ProgramsTest, DraftsAreForCityAdminsOnly) {
+  pb::Program draft_in = NewProgram("草稿", "Draft");
+  draft_in.set_state(pb::PROGRAM_STATE_DRAFT);
+  const pb::Program draft = MustCreateProgram(stub(), draft_in);
+  const pb::Program published = MustCreateProgram(stub(), NewProgram("公开", "Public"));
+  const pb::Offering offering = MustCreateOffering(
+      stub(), draft.name(), NewOffering(absl::Now(), absl::Hours(48), 32, 118.8, "gulou"));
+  const std::string resident = gnlc::testing::TestToken(
+      "nanjing", {.role = "resident", .subject = "r-draft", .partner = "", .ttl = absl::Hours(1)});
+  for (const std::string& token : {std::string(), resident}) {
+    SCOPED_TRACE(token.empty() ? "anonymous" : "resident");
+    auto other = pb::CatalogService::NewStub(
+        gnlc::testing::SecureChannel(replica_->server->port(), "nanjing", token));
+    pb::GetProgramRequest get;
+    get.set_name(draft.name());
+    pb::GetProgramResponse got;
+    EXPECT_EQ(other->GetProgram(Ctx().get(), get, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+    get.set_name(published.name());
+    EXPECT_TRUE(other->GetProgram(Ctx().get(), get, &got).ok());
+
+    pb::ListProgramsRequest list;
+    list.set_parent("cities/nanjing");
+    pb::ListProgramsResponse listed;
+    ASSERT_TRUE(other->ListPrograms(Ctx().get(), list, &listed).ok());
+    ASSERT_EQ(listed.programs_size(), 1);
+    EXPECT_EQ(listed.programs(0).name(), published.name());
+    list.set_state(pb::PROGRAM_STATE_DRAFT);
+    const grpc::Status drafts = other->ListPrograms(Ctx().get(), list, &listed);
+    EXPECT_EQ(drafts.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(ErrorReason(FromGrpcStatus(drafts)), "DRAFTS_FOR_CITY_ADMINS");
+
+    pb::GetOfferingRequest get_offering;
+    get_offering.set_name(offering.name());
+    pb::GetOfferingResponse got_offering;
+    EXPECT_EQ(other->GetOffering(Ctx().get(), get_offering, &got_offering).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+    pb::ListOfferingsRequest offerings;
+    offerings.set_parent(draft.name());
+    pb::ListOfferingsResponse listed_offerings;
+    EXPECT_EQ(other->ListOfferings(Ctx().get(), offerings, &listed_offerings).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  // The city admin sees the draft everywhere.
+  pb::GetProgramRequest get;
+  get.set_name(draft.name());
+  pb::GetProgramResponse got;
+  EXPECT_TRUE(stub().GetProgram(Ctx().get(), get, &got).ok());
+  pb::ListProgramsRequest list;
+  list.set_parent("cities/nanjing");
+  list.set_state(pb::PROGRAM_STATE_DRAFT);
+  pb::ListProgramsResponse listed;
+  ASSERT_TRUE(stub().ListPrograms(Ctx().get(), list, &listed).ok());
+  ASSERT_EQ(listed.programs_size(), 1);
+  EXPECT_EQ(listed.programs(0).name(), draft.name());
+  pb::GetOfferingRequest get_offering;
+  get_offering.set_name(offering.name());
+  pb::GetOfferingResponse got_offering;
+  EXPECT_TRUE(stub().GetOffering(Ctx().get(), get_offering, &got_offering).ok());
 }
 
 }  // namespace
