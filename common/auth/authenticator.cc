@@ -2,15 +2,21 @@
 
 #include <grpcpp/security/auth_context.h>
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
+#include "common/status/status_macros.h"
 
 namespace gnlc::auth {
 namespace {
 
 constexpr absl::string_view kSpiffeCityPrefix = "spiffe://gnlc.network/cities/";
+constexpr absl::Duration kDefaultMaxTokenLifetime = absl::Hours(24);
+// A learner's external subject (enrollment validates the same bound).
+constexpr size_t kMaxOwnerSubject = 128;
 
 absl::Status Unauthenticated(absl::string_view reason, absl::string_view message) {
   return MakeError(absl::StatusCode::kUnauthenticated, reason, message);
@@ -18,7 +24,12 @@ absl::Status Unauthenticated(absl::string_view reason, absl::string_view message
 
 std::vector<TokenVerifier::Issuer> IssuersOf(const CityConfig& city) {
   std::vector<TokenVerifier::Issuer> out;
-  for (const auto& i : city.auth().issuers()) out.push_back({i.issuer(), i.jwks_file()});
+  for (const auto& i : city.auth().issuers()) {
+    out.push_back({i.issuer(), i.jwks_file(),
+                   i.max_token_lifetime_seconds() > 0
+                       ? absl::Seconds(i.max_token_lifetime_seconds())
+                       : kDefaultMaxTokenLifetime});
+  }
   return out;
 }
 
@@ -39,6 +50,47 @@ std::string SpiffeIdOfCity(absl::string_view city) { return absl::StrCat(kSpiffe
 Authenticator::Authenticator(const CityConfig& city, absl::Duration jwks_check_every)
     : verifier_(city.auth().audience(), IssuersOf(city), jwks_check_every) {
   for (const auto& p : city.peers()) peers_.push_back(p.city_id());
+  for (const auto& i : city.auth().issuers()) {
+    IssuerRules& rules = issuer_rules_[i.issuer()];
+    for (const std::string& name : i.roles()) {
+      // Checked at start (CheckSecuritySettings); a stranger name grants nothing.
+      if (auto role = RoleFromName(name)) rules.roles.push_back(*role);
+    }
+    rules.learner_namespace = i.learner_namespace();
+    if (!i.learner_namespace().empty()) {
+      namespace_prefixes_.push_back(absl::StrCat(i.learner_namespace(), ":"));
+    }
+  }
+}
+
+absl::Status Authenticator::ApplyIssuerRules(const std::string& issuer, Caller& caller) const {
+  auto it = issuer_rules_.find(issuer);
+  const bool may = it != issuer_rules_.end() &&
+                   std::find(it->second.roles.begin(), it->second.roles.end(), caller.role) !=
+                       it->second.roles.end();
+  if (!may) {
+    return MakeError(absl::StatusCode::kPermissionDenied, "ISSUER_MAY_NOT_GRANT_ROLE",
+                     absl::StrCat("this city does not accept ", RoleName(caller.role),
+                                  " tokens from the token's issuer"));
+  }
+  caller.issuer = issuer;
+  if (caller.role != Role::kResident) return absl::OkStatus();
+  const std::string& ns = it->second.learner_namespace;
+  if (!ns.empty()) {
+    caller.subject = absl::StrCat(ns, ":", caller.subject);
+    if (caller.subject.size() > kMaxOwnerSubject) {
+      return Unauthenticated("TOKEN_INVALID",
+                             "the resident's sub is too long for its issuer's learner namespace");
+    }
+    return absl::OkStatus();
+  }
+  for (const std::string& prefix : namespace_prefixes_) {
+    if (absl::StartsWith(caller.subject, prefix)) {
+      return Unauthenticated("TOKEN_INVALID",
+                             "the resident's sub begins with another issuer's learner namespace");
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase& ctx,
@@ -70,7 +122,10 @@ absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase
   }
   auto claims = verifier_.Verify(value.substr(kBearer.size()), now);
   if (!claims.ok()) return claims.status();
-  return CallerFromClaims(**claims);
+  ASSIGN_OR_RETURN(Caller caller, CallerFromClaims(**claims));
+  // The verifier found `iss` among the configured issuers: a string.
+  RETURN_IF_ERROR(ApplyIssuerRules((**claims)["iss"].get<std::string>(), caller));
+  return caller;
 }
 
 }  // namespace gnlc::auth

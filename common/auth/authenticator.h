@@ -4,7 +4,10 @@
 //    peer port, spiffe://gnlc.network/cities/{city}, which must be a
 //    configured peer;
 //  - otherwise a bearer token in the one `authorization` header, verified
-//    by TokenVerifier, whose claims give the role;
+//    by TokenVerifier, whose claims give the role, which must be one its
+//    issuer may grant (auth.issuers[].roles); a resident's subject is put
+//    in the issuer's learner namespace ("NAMESPACE:sub"), so that residents
+//    of two identity providers never own each other's learners;
 //  - otherwise anonymous.
 //
 //   Authenticator authn(options.city);
@@ -18,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/auth/caller.h"
@@ -39,8 +43,18 @@ class Authenticator final {
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& ctx, absl::Time now) const;
 
  private:
+  struct IssuerRules {
+    std::vector<Role> roles;
+    std::string learner_namespace;
+  };
+  // The issuer's rules applied to a caller its token describes.
+  absl::Status ApplyIssuerRules(const std::string& issuer, Caller& caller) const;
+
   std::vector<std::string> peers_;
   TokenVerifier verifier_;
+  absl::flat_hash_map<std::string, IssuerRules> issuer_rules_;
+  // Every issuer's "NAMESPACE:" (non-empty ones).
+  std::vector<std::string> namespace_prefixes_;
 };
 
 }  // namespace gnlc::auth

@@ -39,6 +39,8 @@ struct Caller {
   std::string partner;
   // kPeerCity: the peer's city id.
   std::string peer_city;
+  // The token's issuer (`iss`), for the audit log; "" without a token.
+  std::string issuer = "";
   // kResident: the token's `azp` (the mobile backend it was issued to, if
   // the identity provider says so); the learner they create is that
   // backend's.

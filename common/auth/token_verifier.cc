@@ -60,7 +60,8 @@ TokenVerifier::TokenVerifier(std::string audience, const std::vector<Issuer>& is
                              bool remember)
     : audience_(std::move(audience)), max_skew_(max_skew), remember_(remember) {
   for (const auto& i : issuers) {
-    issuers_.emplace_back(i.issuer, std::make_unique<JwksFile>(i.jwks_file, jwks_check_every));
+    issuers_.push_back(
+        {i.issuer, std::make_unique<JwksFile>(i.jwks_file, jwks_check_every), i.max_lifetime});
   }
 }
 
@@ -114,9 +115,13 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifySignature(absl::str
 
   auto iss_it = claims.find("iss");
   const JwksFile* jwks = nullptr;
+  absl::Duration max_lifetime;
   if (iss_it != claims.end() && iss_it->is_string()) {
-    for (const auto& [name, file] : issuers_) {
-      if (name == iss_it->get<std::string>()) jwks = file.get();
+    for (const IssuerKeys& i : issuers_) {
+      if (i.issuer == iss_it->get<std::string>()) {
+        jwks = i.jwks.get();
+        max_lifetime = i.max_lifetime;
+      }
     }
   }
   if (jwks == nullptr) {
@@ -138,10 +143,12 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifySignature(absl::str
   Verified v;
   v.exp = TimeClaim(claims, "exp", malformed);
   v.nbf = TimeClaim(claims, "nbf", malformed);
-  if (malformed) return Unauthenticated("TOKEN_INVALID", "exp or nbf is not a NumericDate");
+  v.iat = TimeClaim(claims, "iat", malformed);
+  if (malformed) return Unauthenticated("TOKEN_INVALID", "exp, nbf or iat is not a NumericDate");
   if (!v.exp) return Unauthenticated("TOKEN_INVALID", "the token has no expiry (exp)");
   v.claims = std::make_shared<const Json>(std::move(claims));
   v.jwks = jwks;
+  v.max_lifetime = max_lifetime;
   v.keys = std::move(keys);
   v.remembered_until = now + absl::Minutes(5);
   return v;
@@ -150,6 +157,12 @@ absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifySignature(absl::str
 absl::StatusOr<std::shared_ptr<const Json>> TokenVerifier::CheckClaims(const Verified& v,
                                                                        absl::Time now) const {
   if (now >= *v.exp + max_skew_) return Unauthenticated("TOKEN_EXPIRED", "the token has expired");
+  // A long-lived token is a stolen token's long life: each issuer has a cap.
+  const absl::Time issued = v.iat ? *v.iat : (v.nbf ? *v.nbf : now);
+  if (*v.exp - issued > v.max_lifetime + max_skew_) {
+    return Unauthenticated("TOKEN_LIFETIME_TOO_LONG",
+                           "the token lives longer than its issuer's max_token_lifetime_seconds");
+  }
   if (v.nbf && now + max_skew_ < *v.nbf) {
     return Unauthenticated("TOKEN_NOT_YET_VALID", "the token is not valid yet (nbf)");
   }

@@ -16,8 +16,8 @@
 //
 // Failures are UNAUTHENTICATED with a reason (TOKEN_MALFORMED,
 // TOKEN_INVALID, TOKEN_UNKNOWN_KEY, TOKEN_EXPIRED, TOKEN_NOT_YET_VALID,
-// TOKEN_WRONG_ISSUER, TOKEN_WRONG_AUDIENCE) and a message that never echoes
-// the token.
+// TOKEN_WRONG_ISSUER, TOKEN_WRONG_AUDIENCE, TOKEN_LIFETIME_TOO_LONG) and a
+// message that never echoes the token.
 #ifndef GNLC_COMMON_AUTH_TOKEN_VERIFIER_H_
 #define GNLC_COMMON_AUTH_TOKEN_VERIFIER_H_
 
@@ -44,6 +44,8 @@ class TokenVerifier final {
   struct Issuer {
     std::string issuer;
     std::string jwks_file;
+    // The longest a token may live: exp minus iat (or nbf, or now).
+    absl::Duration max_lifetime = absl::Hours(24);
   };
   // `remember`: keep verified signatures (above); off only to measure.
   TokenVerifier(std::string audience, const std::vector<Issuer>& issuers,
@@ -62,7 +64,8 @@ class TokenVerifier final {
     std::shared_ptr<const nlohmann::json> claims;
     const JwksFile* jwks = nullptr;
     std::shared_ptr<const KeySet> keys;
-    std::optional<absl::Time> exp, nbf;
+    std::optional<absl::Time> exp, nbf, iat;
+    absl::Duration max_lifetime;
     absl::Time remembered_until;
   };
   struct Shard {
@@ -79,7 +82,12 @@ class TokenVerifier final {
   const std::string audience_;
   const absl::Duration max_skew_;
   const bool remember_;
-  std::vector<std::pair<std::string, std::unique_ptr<JwksFile>>> issuers_;
+  struct IssuerKeys {
+    std::string issuer;
+    std::unique_ptr<JwksFile> jwks;
+    absl::Duration max_lifetime;
+  };
+  std::vector<IssuerKeys> issuers_;
   mutable std::array<Shard, kShards> shards_;
 };
 

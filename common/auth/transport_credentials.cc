@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/auth/caller.h"
+#include "common/validation/validate.h"
 
 namespace gnlc::auth {
 namespace {
@@ -44,9 +47,43 @@ absl::Status CheckSecuritySettings(const CityConfig& city, absl::string_view ser
   if (city.auth().issuers().empty()) {
     return absl::InvalidArgumentError("the config must name at least one auth.issuers entry");
   }
+  std::set<std::string> namespaces;
+  int without_namespace = 0;
   for (const auto& i : city.auth().issuers()) {
     if (i.issuer().empty()) return absl::InvalidArgumentError("auth.issuers[].issuer is empty");
     if (auto s = NeedFile("auth.issuers[].jwks_file", i.jwks_file()); !s.ok()) return s;
+    if (i.roles().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("auth.issuers[", i.issuer(),
+                       "].roles must list the roles its tokens may claim, e.g. [\"resident\"]"));
+    }
+    for (const std::string& role : i.roles()) {
+      auto r = RoleFromName(role);
+      if (!r || *r == Role::kAnonymous || *r == Role::kPeerCity) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "auth.issuers[", i.issuer(), "].roles names '", role,
+            "': a token may claim resident, partner_admin, analyst, city_admin, service or "
+            "mobile_backend"));
+      }
+    }
+    if (i.max_token_lifetime_seconds() < 0) {
+      return absl::InvalidArgumentError("auth.issuers[].max_token_lifetime_seconds is negative");
+    }
+    const std::string& ns = i.learner_namespace();
+    if (ns.empty()) {
+      ++without_namespace;
+    } else if (ns.size() > 32 || !ValidateId("learner_namespace", ns).ok() ||
+               !namespaces.insert(ns).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "auth.issuers[", i.issuer(),
+          "].learner_namespace must be 1 to 32 of a-z, 0-9 and -, and differ from every other "
+          "issuer's"));
+    }
+  }
+  if (without_namespace > 1) {
+    return absl::InvalidArgumentError(
+        "at most one of auth.issuers may have no learner_namespace: residents of two issuers "
+        "would own each other's learners");
   }
   // Only the catalog and analytics talk to peer cities.
   const auto& f = city.federation();

@@ -2,9 +2,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -21,9 +23,21 @@ namespace gnlc {
 namespace {
 
 constexpr const char* kFlags[] = {
-    "config",      "listen",    "port",        "admin_listen",  "admin_port",     "redis",
-    "port_file",   "drain_ms",  "grace_ms",    "log_requests",  "catalog",        "peer_analytics",
-    "secrets_dir", "peer_port", "rate_limits", "peer_catalogs", "handler_threads"};
+    "config",      "listen",    "port",        "admin_listen",  "admin_port",      "redis",
+    "port_file",   "drain_ms",  "grace_ms",    "log_requests",  "catalog",         "peer_analytics",
+    "secrets_dir", "peer_port", "rate_limits", "peer_catalogs", "handler_threads", "dev_mode"};
+
+// Shorter page-token secrets are refused: the key of an HMAC that anyone
+// who guesses it can forge page tokens with.
+constexpr size_t kMinPageTokenSecret = 16;
+
+// A secret nobody knows, for a development process that was given none:
+// its page tokens work only with this process.
+std::string RandomSecret() {
+  std::string bytes(32, '\0');
+  std::ifstream("/dev/urandom", std::ios::binary).read(bytes.data(), bytes.size());
+  return absl::BytesToHexString(bytes);
+}
 
 absl::Status BadFlag(absl::string_view flag, absl::string_view value, absl::string_view want) {
   return absl::InvalidArgumentError(absl::StrCat("--", flag, "='", value, "': expected ", want));
@@ -214,12 +228,23 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
   if (absl::Status s = auth::CheckSecuritySettings(o.city, o.service); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(values["config"], ": ", s.message()));
   }
+  bool dev_mode = false;
+  if (values.contains("dev_mode") && !absl::SimpleAtob(values["dev_mode"], &dev_mode)) {
+    return BadFlag("dev_mode", values["dev_mode"], "true or false");
+  }
   if (const char* secret = std::getenv("GNLC_PAGE_TOKEN_SECRET"); secret != nullptr) {
     o.page_token_secret = secret;
-  } else {
-    // Good enough for one replica on a laptop; replicas behind one Service
-    // must share a secret or their tokens fail on each other.
-    o.page_token_secret = "gnlc-dev-secret-" + o.city.city_id();
+  }
+  if (o.page_token_secret.size() < kMinPageTokenSecret) {
+    if (!dev_mode) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "GNLC_PAGE_TOKEN_SECRET must hold a secret of at least ", kMinPageTokenSecret,
+          " characters, the same for every replica of the city's services (e.g. "
+          "`head -c 32 /dev/urandom | base64`); --dev_mode=true starts without one on a "
+          "developer's machine"));
+    }
+    // One process on a laptop: its page tokens are good with itself only.
+    o.page_token_secret = RandomSecret();
   }
   return o;
 }

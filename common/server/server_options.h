@@ -26,9 +26,12 @@
 //                        picks a free one                   default 0
 //   --rate_limits=on|off each caller's fair share (config rate_limits)
 //                        default on
-// The page-token secret comes from GNLC_PAGE_TOKEN_SECRET (shared by the
-// replicas of a service); the Redis password from the variable the config
-// names.
+//   --dev_mode=BOOL      a developer's machine: start without a page-token
+//                        secret (a random one per process)  default false
+// The page-token secret comes from GNLC_PAGE_TOKEN_SECRET (at least 16
+// characters, shared by the replicas of a city's services); without one a
+// server refuses to start outside --dev_mode. The Redis password comes from
+// the variable or file the config names.
 #ifndef GNLC_COMMON_SERVER_SERVER_OPTIONS_H_
 #define GNLC_COMMON_SERVER_SERVER_OPTIONS_H_
 

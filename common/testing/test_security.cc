@@ -25,6 +25,10 @@ grpc::ChannelArguments FreshConnection() {
   return args;
 }
 
+std::string AppIssuerName(const std::string& city) {
+  return absl::StrCat("https://app-idp.gnlc.local/", city);
+}
+
 }  // namespace
 
 const std::string& TestPkiDir() {
@@ -56,6 +60,16 @@ void AddTestSecurity(CityConfig& city) {
   auto* issuer = a->add_issuers();
   issuer->set_issuer(absl::StrCat("https://dev-idp.gnlc.local/", city.city_id()));
   issuer->set_jwks_file(base + "auth/jwks.json");
+  for (const char* role :
+       {"resident", "partner_admin", "analyst", "city_admin", "service", "mobile_backend"}) {
+    issuer->add_roles(role);
+  }
+  // A second identity provider that may only vouch for residents.
+  auto* app = a->add_issuers();
+  app->set_issuer(AppIssuerName(city.city_id()));
+  app->set_jwks_file(base + "auth/jwks.json");
+  app->add_roles("resident");
+  app->set_learner_namespace(kAppLearnerNamespace);
   a->set_service_token_file(base + "auth/{service}.token");
   auto* f = city.mutable_federation();
   f->set_network_ca_file(base + "federation/network-ca.crt");
@@ -69,6 +83,14 @@ void AddTestSecurity(CityConfig& city) {
 std::string TestToken(const std::string& city, const auth::TokenSpec& spec) {
   auto issuer = auth::LoadDevIssuer(TestPkiDir(), city);
   if (!issuer.ok()) return "";
+  auto token = auth::MintToken(*issuer, spec, absl::Now());
+  return token.ok() ? *token : "";
+}
+
+std::string AppIssuerToken(const std::string& city, const auth::TokenSpec& spec) {
+  auto issuer = auth::LoadDevIssuer(TestPkiDir(), city);
+  if (!issuer.ok()) return "";
+  issuer->issuer = AppIssuerName(city);
   auto token = auth::MintToken(*issuer, spec, absl::Now());
   return token.ok() ? *token : "";
 }

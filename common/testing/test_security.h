@@ -3,7 +3,7 @@
 // configs that use it, and channels that speak TLS and carry a token.
 //
 //   CityConfig city = ...;
-//   AddTestSecurity(city);                          // TLS, issuer, federation
+//   AddTestSecurity(city);                          // TLS, issuers, federation
 //   auto channel = LocalChannel(port);              // TLS + city_admin token
 //   auto resident = SecureChannel(port, "nanjing", TestToken("nanjing",
 //                                 {.role = "resident", .subject = "r1"}));
@@ -29,6 +29,12 @@ void AddTestSecurity(CityConfig& city);
 
 // A token from `city`'s test issuer (default: one hour).
 std::string TestToken(const std::string& city, const auth::TokenSpec& spec);
+
+// `city`'s second issuer, a residents' identity provider of a mobile app
+// (same keys, another `iss`): it may grant the resident role only, and its
+// residents' learners are in the namespace kAppLearnerNamespace.
+inline constexpr char kAppLearnerNamespace[] = "app";
+std::string AppIssuerToken(const std::string& city, const auth::TokenSpec& spec);
 
 // A TLS channel to 127.0.0.1:`port` that verifies `city`'s test CA and
 // sends `token` on every call ("" sends none). A fresh connection each.

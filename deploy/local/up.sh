@@ -55,8 +55,18 @@ serving() {  # serving CITY ADDRESS
 }
 admin_token() {  # admin_token CITY: a file with a city_admin token for the demo loader
   local f="$pki/$1/auth/demo-admin.token"
-  "$ctl" token --pki="$pki" --city="$1" --role=city_admin --sub=demo-loader --ttl_seconds=3600 >"$f"
+  # Owner-only, like every credential under .run/pki.
+  (umask 077 && "$ctl" token --pki="$pki" --city="$1" --role=city_admin --sub=demo-loader \
+    --ttl_seconds=3600 >"$f")
+  chmod 0600 "$f"
   echo "$f"
+}
+page_token_secret() {  # page_token_secret CITY: the city's secret, made once (owner-only)
+  local f="$pki/$1/page-token.secret"
+  if [ ! -s "$f" ]; then
+    (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$f")
+  fi
+  cat "$f"
 }
 
 redis_ping() {  # redis_ping CITY PORT, as the city's Redis admin user
@@ -101,7 +111,8 @@ start_service() {  # start_service CITY SERVICE
       extra+=(--peer_port="$(cat "$dir/catalog.port")" --peer_catalogs="$peers")
     fi
   fi
-  setsid nohup "$build/services/$svc/gnlc-$svc" \
+  # Shared by the city's services and replicas: page tokens of one work on all.
+  GNLC_PAGE_TOKEN_SECRET="$(page_token_secret "$1")" setsid nohup "$build/services/$svc/gnlc-$svc" \
     --config="$root/deploy/cities/$1.json" --secrets_dir="$pki/$1" \
     --redis="127.0.0.1:$(cat "$dir/redis.port")" \
     --port_file="$dir/$svc.ports" "${extra[@]}" >>"$dir/$svc.log" 2>&1 </dev/null &

@@ -31,6 +31,8 @@ pki="$work/pki"
 
 # The Redis, with each service as its own user as in production.
 source "$root/tests/bench/bench_redis.sh"
+# Servers refuse to start without a page-token secret (no guessable default).
+export GNLC_PAGE_TOKEN_SECRET="${GNLC_PAGE_TOKEN_SECRET:-$(head -c 24 /dev/urandom | base64)}"
 start_redis 26479 "$work" "$pki/nanjing"
 redis_pid=$(cat "$work/redis.pid")
 "$ctl" token --city=nanjing --role=city_admin --sub=bench --ttl_seconds=7200 >"$work/admin.token"

@@ -42,6 +42,8 @@ ctl="$build/common/ctl/gnlcctl"
 "$ctl" dev-pki --dir="$work/pki" --cities=nanjing
 
 source "$root/tests/bench/bench_redis.sh"
+# Servers refuse to start without a page-token secret (no guessable default).
+export GNLC_PAGE_TOKEN_SECRET="${GNLC_PAGE_TOKEN_SECRET:-$(head -c 24 /dev/urandom | base64)}"
 start_redis 26379 "$data" "$work/pki/nanjing"
 "$ctl" token --city=nanjing --role=city_admin --sub=bench --ttl_seconds=7200 >"$work/admin.token"
 tls_args=(--ca="$work/pki/nanjing/tls/ca.crt" --token_file="$work/admin.token")

@@ -43,6 +43,8 @@ trap cleanup EXIT
 export GNLC_RUN_DIR="$work"
 "$ctl" dev-pki --dir="$work/pki" --cities=nanjing,suzhou,hangzhou >/dev/null
 source "$root/tests/bench/bench_redis.sh"
+# Servers refuse to start without a page-token secret (no guessable default).
+export GNLC_PAGE_TOKEN_SECRET="${GNLC_PAGE_TOKEN_SECRET:-$(head -c 24 /dev/urandom | base64)}"
 pick_port() { local p=$1; while ! port_free "$p"; do p=$((p + 1)); done; echo "$p"; }
 
 base=26379

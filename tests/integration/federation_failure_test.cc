@@ -52,6 +52,7 @@ pid_t SpawnCatalog(const std::string& config, const std::string& redis, const st
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = -1;
+  setenv("GNLC_PAGE_TOKEN_SECRET", "federation-failure-test-secret", 1);
   EXPECT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
   return pid;
 }

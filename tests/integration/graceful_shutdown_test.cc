@@ -43,6 +43,7 @@ TEST(GracefulShutdown, SigtermUnderLoadFinishesCallsAndExitsZeroWithinFiveSecond
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = -1;
+  setenv("GNLC_PAGE_TOKEN_SECRET", "graceful-shutdown-test-secret", 1);
   ASSERT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
 
   int port = 0;

@@ -44,6 +44,8 @@ enum Who {
   kCityAdmin,
   kService,
   kMobileBackend,
+  kAppResident,
+  kAppCityAdmin,
   kPeerCity,
   kCallers
 };
@@ -57,6 +59,8 @@ constexpr const char* kWhoNames[kCallers] = {"anonymous",
                                              "city_admin",
                                              "service(enrollment)",
                                              "mobile_backend",
+                                             "resident of the app issuer (same sub)",
+                                             "city_admin claimed by the app issuer",
                                              "peer city"};
 
 // O OK, U UNAUTHENTICATED, P PERMISSION_DENIED, N NOT_FOUND, A ALREADY_EXISTS,
@@ -330,6 +334,17 @@ class PermissionMatrixTest : public ::testing::Test {
         return token("service", "enrollment");
       case kMobileBackend:
         return token("mobile_backend", "nanjing-app");
+      // A second identity provider, trusted for residents only: its
+      // resident with the own resident's sub is someone else, and it cannot
+      // mint a city admin.
+      case kAppResident:
+        return gnlc::testing::AppIssuerToken(
+            "nanjing",
+            {.role = "resident", .subject = f.subject, .partner = "", .ttl = absl::Hours(1)});
+      case kAppCityAdmin:
+        return gnlc::testing::AppIssuerToken(
+            "nanjing",
+            {.role = "city_admin", .subject = "admin-1", .partner = "", .ttl = absl::Hours(1)});
       default:
         return "";
     }
@@ -362,29 +377,30 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
   auto quoted = [](const std::string& s) { return absl::StrCat("\"", s, "\""); };
   // Columns: anon, res(own), res(other's), partner(lead), partner(member),
   //          partner(outsider), analyst, city_admin, service, mobile_backend,
+  //          app issuer's resident (own sub), app issuer's "city_admin",
   //          peer city.
   const std::vector<Row> rows = {
       // --- catalog: the public catalog is for everyone; changes for the city.
-      {"catalog.CreateProgram", "", "UPPPPPPOPPP",
+      {"catalog.CreateProgram", "", "UPPPPPPOPPPPP",
        [&](const Fresh&) {
          cpb::CreateProgramRequest r;
          r.set_parent("cities/nanjing");
          *r.mutable_program() = catalog::testing::NewProgram("矩阵", "Matrix");
          return Json(r);
        }},
-      {"catalog.GetProgram", "", "OOOOOOOOOOP",
+      {"catalog.GetProgram", "", "OOOOOOOOOOOPP",
        [&](const Fresh&) { return absl::StrCat(R"({"name":)", quoted(program_), "}"); }},
-      {"catalog.UpdateProgram", "", "UPPPPPPOPPP",
+      {"catalog.UpdateProgram", "", "UPPPPPPOPPPPP",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"program":{"name":)", quoted(f.program),
                              R"(,"title":{"zh":"新名","en":"New name"}},"updateMask":"title"})");
        }},
-      {"catalog.DeleteProgram", "", "UPPPPPPOPPP",
+      {"catalog.DeleteProgram", "", "UPPPPPPOPPPPP",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.program), "}"); }},
-      {"catalog.ListPrograms", "", "OOOOOOOOOOP", [&](const Fresh&) { return "{" + city + "}"; }},
-      {"catalog.SearchPrograms", "", "OOOOOOOOOOP",
+      {"catalog.ListPrograms", "", "OOOOOOOOOOOPP", [&](const Fresh&) { return "{" + city + "}"; }},
+      {"catalog.SearchPrograms", "", "OOOOOOOOOOOPP",
        [&](const Fresh&) { return "{" + city + R"(,"query":"skills"})"; }},
-      {"catalog.CreateOffering", "", "UPPPPPPOPPP",
+      {"catalog.CreateOffering", "", "UPPPPPPOPPPPP",
        [&](const Fresh& f) {
          cpb::CreateOfferingRequest r;
          r.set_parent(f.program);
@@ -392,64 +408,64 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
              catalog::testing::NewOffering(absl::Now(), absl::Hours(96), 32.05, 118.78, "gulou");
          return Json(r);
        }},
-      {"catalog.GetOffering", "", "OOOOOOOOOOP",
+      {"catalog.GetOffering", "", "OOOOOOOOOOOPP",
        [&](const Fresh&) { return absl::StrCat(R"({"name":)", quoted(offering_), "}"); }},
-      {"catalog.UpdateOffering", "", "UPPPPPPOPPP",
+      {"catalog.UpdateOffering", "", "UPPPPPPOPPPPP",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"offering":{"name":)", quoted(f.offering),
                              R"(,"capacity":{"seats":40}},"updateMask":"capacity"})");
        }},
-      {"catalog.CancelOffering", "", "UPPPPPPOPPP",
+      {"catalog.CancelOffering", "", "UPPPPPPOPPPPP",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"name":)", quoted(f.offering), R"(,"reason":{"en":"matrix"}})");
        }},
-      {"catalog.ListOfferings", "", "OOOOOOOOOOP",
+      {"catalog.ListOfferings", "", "OOOOOOOOOOOPP",
        [&](const Fresh&) { return absl::StrCat(R"({"parent":)", quoted(program_), "}"); }},
-      {"catalog.BatchGetOfferings", "", "OOOOOOOOOOP",
+      {"catalog.BatchGetOfferings", "", "OOOOOOOOOOOPP",
        [&](const Fresh&) { return absl::StrCat(R"({"names":[)", quoted(offering_), "]}"); }},
-      {"catalog.ListProgramChanges", "", "UPPPPPPOPPO",
+      {"catalog.ListProgramChanges", "", "UPPPPPPOPPPPO",
        [&](const Fresh&) { return "{" + city + "}"; }},
-      {"catalog.GetFeedDigest", "", "UPPPPPPOPPO",
+      {"catalog.GetFeedDigest", "", "UPPPPPPOPPPPO",
        [&](const Fresh&) { return "{" + city + R"(,"bucketCount":16})"; }},
-      {"catalog.ListPeerStatuses", "", "UPPPPPOOPPP",
+      {"catalog.ListPeerStatuses", "", "UPPPPPOOPPPPP",
        [&](const Fresh&) { return "{" + city + "}"; }},
-      {"catalog.ImportCatalogHistory", "(no rows)", "UPPPPPPOPPP",
+      {"catalog.ImportCatalogHistory", "(no rows)", "UPPPPPPOPPPPP",
        [&](const Fresh&) { return "{" + city + "}"; }},
 
       // --- enrollment: a resident's own records; rosters for the city and
       // the delivering partner; no peer port.
-      {"enrollment.CreateLearner", "(own subject already has one)", "UAOPPPPOPP-",
+      {"enrollment.CreateLearner", "(own subject already has one)", "UAOPPPPOPPOP-",
        [&](const Fresh&) {
          return "{" + city + R"(,"learner":{"district":"gulou","ageBand":"AGE_BAND_ADULT"}})";
        }},
-      {"enrollment.GetLearner", "", "UONPPPPOPP-",
+      {"enrollment.GetLearner", "", "UONPPPPOPPNP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
-      {"enrollment.UpdateLearner", "", "UONPPPPOPP-",
+      {"enrollment.UpdateLearner", "", "UONPPPPOPPNP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"learner":{"name":)", quoted(f.learner),
                              R"(,"district":"xuanwu"},"updateMask":"district"})");
        }},
-      {"enrollment.CreateEnrollment", "", "UONPPPPOPP-",
+      {"enrollment.CreateEnrollment", "", "UONPPPPOPPNP-",
        [&](const Fresh& f) {
          return absl::StrCat("{", city, R"(,"learner":)", quoted(f.learner), R"(,"offering":)",
                              quoted(second_offering_), "}");
        }},
-      {"enrollment.GetEnrollment", "", "UONOONPOPP-",
+      {"enrollment.GetEnrollment", "", "UONOONPOPPNP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.enrollment), "}"); }},
-      {"enrollment.CancelEnrollment", "", "UONPPPPOPP-",
+      {"enrollment.CancelEnrollment", "", "UONPPPPOPPNP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.enrollment), "}"); }},
-      {"enrollment.ListEnrollments", "(a learner's)", "UONPPPPOPP-",
+      {"enrollment.ListEnrollments", "(a learner's)", "UONPPPPOPPNP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"learner":)", quoted(f.learner), "}"); }},
-      {"enrollment.ListEnrollments", "(an offering's roster)", "UPPOOPPOPP-",
+      {"enrollment.ListEnrollments", "(an offering's roster)", "UPPOOPPOPPPP-",
        [&](const Fresh&) { return absl::StrCat(R"({"offering":)", quoted(offering_), "}"); }},
-      {"enrollment.CompleteEnrollment", "", "UPPOONPOPP-",
+      {"enrollment.CompleteEnrollment", "", "UPPOONPOPPPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"name":)", quoted(f.enrollment),
                              R"(,"completion":{"outcome":"COMPLETION_OUTCOME_PASSED","hours":8}})");
        }},
-      {"enrollment.GetOfferingSeats", "", "UOOOOOOOPP-",
+      {"enrollment.GetOfferingSeats", "", "UOOOOOOOPPOP-",
        [&](const Fresh&) { return absl::StrCat(R"({"offering":)", quoted(offering_), "}"); }},
-      {"enrollment.RecordEmploymentOutcome", "", "UPPOONPOPP-",
+      {"enrollment.RecordEmploymentOutcome", "", "UPPOONPOPPPP-",
        [&](const Fresh& f) {
          epb::RecordEmploymentOutcomeRequest r;
          r.set_enrollment(f.completed);
@@ -457,118 +473,118 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
          *r.mutable_outcome()->mutable_employed_since() = At(absl::Now() - absl::Hours(24));
          return Json(r);
        }},
-      {"enrollment.SubmitFeedback", "", "UONPPPPOPP-",
+      {"enrollment.SubmitFeedback", "", "UONPPPPOPPNP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"enrollment":)", quoted(f.completed),
                              R"(,"feedback":{"rating":5}})");
        }},
-      {"enrollment.ExportLearnerData", "", "UONPPPPOPP-",
+      {"enrollment.ExportLearnerData", "", "UONPPPPOPPNP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
-      {"enrollment.EraseLearner", "", "UONPPPPOPP-",
+      {"enrollment.EraseLearner", "", "UONPPPPOPPNP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
-      {"enrollment.ImportHistory", "(no rows)", "UPPPPPPOPP-",
+      {"enrollment.ImportHistory", "(no rows)", "UPPPPPPOPPPP-",
        [&](const Fresh&) { return "{" + city + "}"; }},
 
       // --- partnership: staff and partners read; a partner changes only
       // what it is a member of; no peer port.
-      {"partnership.CreatePartner", "", "UPPPPPPOPP-",
+      {"partnership.CreatePartner", "", "UPPPPPPOPPPP-",
        [&](const Fresh&) {
          return "{" + city +
                 R"(,"partner":{"type":"ORGANISATION_TYPE_NGO","displayName":{"en":"New"},"homeCity":"nanjing"}})";
        }},
-      {"partnership.GetPartner", "", "UPPOOOOOPP-",
+      {"partnership.GetPartner", "", "UPPOOOOOPPPP-",
        [&](const Fresh&) { return absl::StrCat(R"({"name":)", quoted(p1_), "}"); }},
-      {"partnership.UpdatePartner", "(P1's record)", "UPPOPPPOPP-",
+      {"partnership.UpdatePartner", "(P1's record)", "UPPOPPPOPPPP-",
        [&](const Fresh&) {
          return absl::StrCat(R"({"partner":{"name":)", quoted(p1_),
                              R"(,"website":"https://p1.example.org"},"updateMask":"website"})");
        }},
-      {"partnership.ListPartners", "", "UPPOOOOOPP-",
+      {"partnership.ListPartners", "", "UPPOOOOOPPPP-",
        [&](const Fresh&) { return "{" + city + "}"; }},
-      {"partnership.CreatePartnership", "", "UPPPPPPOPP-",
+      {"partnership.CreatePartnership", "", "UPPPPPPOPPPP-",
        [&](const Fresh&) {
          ppb::CreatePartnershipRequest r;
          r.set_parent("cities/nanjing");
          *r.mutable_partnership() = PartnershipWith({p1_, p4_});
          return Json(r);
        }},
-      {"partnership.GetPartnership", "", "UPPOOOOOPP-",
+      {"partnership.GetPartnership", "", "UPPOOOOOPPPP-",
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.partnership), "}"); }},
-      {"partnership.UpdatePartnership", "(title, active)", "UPPOPPPOPP-",
+      {"partnership.UpdatePartnership", "(title, active)", "UPPOPPPOPPPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":{"name":)", quoted(f.partnership),
                              R"(,"title":{"en":"Renamed"}},"updateMask":"title"})");
        }},
       // Linking a program widens the delivering partners' reach into
       // rosters: once the city has activated a partnership, only the city.
-      {"partnership.UpdatePartnership", "(programs, active)", "UPPPPPPOPP-",
+      {"partnership.UpdatePartnership", "(programs, active)", "UPPPPPPOPPPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":{"name":)", quoted(f.partnership),
                              R"(,"programs":[)", quoted(f.program),
                              R"(]},"updateMask":"programs"})");
        }},
-      {"partnership.UpdatePartnership", "(programs, proposed)", "UPPOPPPOPP-",
+      {"partnership.UpdatePartnership", "(programs, proposed)", "UPPOPPPOPPPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":{"name":)", quoted(f.proposed), R"(,"programs":[)",
                              quoted(f.program), R"(]},"updateMask":"programs"})");
        }},
-      {"partnership.ListPartnerships", "", "UPPOOOOOPP-",
+      {"partnership.ListPartnerships", "", "UPPOOOOOPPPP-",
        [&](const Fresh&) { return "{" + city + "}"; }},
-      {"partnership.AddPartnershipMember", "(active)", "UPPPPPPOPP-",
+      {"partnership.AddPartnershipMember", "(active)", "UPPPPPPOPPPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership),
                              R"(,"member":{"partner":)", quoted(p2_),
                              R"(,"role":"MEMBER_ROLE_MEMBER"}})");
        }},
-      {"partnership.AddPartnershipMember", "(proposed)", "UPPOPPPOPP-",
+      {"partnership.AddPartnershipMember", "(proposed)", "UPPOPPPOPPPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.proposed), R"(,"member":{"partner":)",
                              quoted(p2_), R"(,"role":"MEMBER_ROLE_MEMBER"}})");
        }},
-      {"partnership.RemovePartnershipMember", "(P3, who may leave)", "UPPOOPPOPP-",
+      {"partnership.RemovePartnershipMember", "(P3, who may leave)", "UPPOOPPOPPPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership), R"(,"partner":)",
                              quoted(p3_), "}");
        }},
-      {"partnership.RemovePartnershipMember", "(P4, the funder)", "UPPOPPPOPP-",
+      {"partnership.RemovePartnershipMember", "(P4, the funder)", "UPPOPPPOPPPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership), R"(,"partner":)",
                              quoted(p4_), "}");
        }},
-      {"partnership.TransitionPartnership", "(to concluded)", "UPPOPPPOPP-",
+      {"partnership.TransitionPartnership", "(to concluded)", "UPPOPPPOPPPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"name":)", quoted(f.partnership),
                              R"(,"toState":"PARTNERSHIP_STATE_CONCLUDED","actor":"matrix"})");
        }},
       // Activation is the city's approval of the programs and members.
-      {"partnership.TransitionPartnership", "(to active)", "UPPPPPPOPP-",
+      {"partnership.TransitionPartnership", "(to active)", "UPPPPPPOPPPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"name":)", quoted(f.proposed),
                              R"(,"toState":"PARTNERSHIP_STATE_ACTIVE","actor":"matrix"})");
        }},
-      {"partnership.RecordFundingCommitment", "(P1 is lead)", "UPPOPPPOPP-",
+      {"partnership.RecordFundingCommitment", "(P1 is lead)", "UPPOPPPOPPPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership),
                              R"(,"commitment":{"funder":)", quoted(p4_),
                              R"(,"amount":{"currencyCode":"CNY","units":"100"}}})");
        }},
-      {"partnership.RecordDisbursement", "(P1 is lead)", "UPPOPPPOPP-",
+      {"partnership.RecordDisbursement", "(P1 is lead)", "UPPOPPPOPPPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership),
                              R"(,"disbursement":{"recipientPartner":)", quoted(p3_),
                              R"(,"amount":{"currencyCode":"CNY","units":"10"}}})");
        }},
-      {"partnership.GetFundingSummary", "", "UPPOOOOOPP-",
+      {"partnership.GetFundingSummary", "", "UPPOOOOOPPPP-",
        [&](const Fresh& f) {
          return absl::StrCat(R"({"partnership":)", quoted(f.partnership), "}");
        }},
-      {"partnership.ListPartnershipPrograms", "", "UPPOOOOOPP-",
+      {"partnership.ListPartnershipPrograms", "", "UPPOOOOOPPPP-",
        [&](const Fresh&) { return absl::StrCat(R"({"partnership":)", quoted(delivering_), "}"); }},
 
       // --- analytics: analysts and the city; peers only the scorecard.
-      {"analytics.GetScorecard", "", "UPPPPPOOPPO",
+      {"analytics.GetScorecard", "", "UPPPPPOOPPPPO",
        [&](const Fresh&) { return "{" + city + "," + year + "}"; }},
-      {"analytics.GetIndicatorSeries", "", "UPPPPPOOPPP",
+      {"analytics.GetIndicatorSeries", "", "UPPPPPOOPPPPP",
        [&](const Fresh&) {
          const std::string y = absl::FormatTime("%Y", absl::Now(), absl::UTCTimeZone());
          return "{" + city +
@@ -576,12 +592,12 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
                              R"("fromPeriod":{"kind":"PERIOD_KIND_YEAR","year":)", y, "},",
                              R"("toPeriod":{"kind":"PERIOD_KIND_YEAR","year":)", y, "}}");
        }},
-      {"analytics.GetBreakdown", "", "UPPPPPOOPPP",
+      {"analytics.GetBreakdown", "", "UPPPPPOOPPPPP",
        [&](const Fresh&) {
          return "{" + city + R"(,"indicator":"INDICATOR_PARTICIPATION_RATE",)" + year +
                 R"(,"dimension":"DIMENSION_DISTRICT"})";
        }},
-      {"analytics.SetTarget", "", "UPPPPPPOPPP",
+      {"analytics.SetTarget", "", "UPPPPPPOPPPPP",
        [&](const Fresh&) {
          const int y = absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()).year();
          return "{" + city +
@@ -590,8 +606,9 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
                              R"("baselinePeriod":{"kind":"PERIOD_KIND_YEAR","year":)", y, "},",
                              R"("deadline":")", y + 3, R"(-12-31T00:00:00Z"}})");
        }},
-      {"analytics.ListTargets", "", "UPPPPPOOPPP", [&](const Fresh&) { return "{" + city + "}"; }},
-      {"analytics.CompareCities", "", "UPPPPPOOPPP",
+      {"analytics.ListTargets", "", "UPPPPPOOPPPPP",
+       [&](const Fresh&) { return "{" + city + "}"; }},
+      {"analytics.CompareCities", "", "UPPPPPOOPPPPP",
        [&](const Fresh&) { return "{" + city + R"(,"timeoutMs":200})"; }},
   };
 

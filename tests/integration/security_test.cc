@@ -77,6 +77,11 @@ class SecurityTest : public ::testing::Test {
     auto* issuer = city.mutable_auth()->add_issuers();
     issuer->set_issuer(kRsaIssuer);
     issuer->set_jwks_file(PkiPath("rsa-jwks.json"));
+    // It vouches for city admins and residents only, for two hours at most.
+    issuer->add_roles("city_admin");
+    issuer->add_roles("resident");
+    issuer->set_learner_namespace("rsa");
+    issuer->set_max_token_lifetime_seconds(7200);
     catalog_ = catalog::testing::CatalogReplica::Start(redis_->address(), city,
                                                        [] { return absl::Now(); });
     channel_ = gnlc::testing::SecureChannel(catalog_->server->port(), "nanjing", "");
@@ -240,7 +245,47 @@ const TokenCase kTokenCases[] = {
        return Bearer(Signed(claims));
      },
      absl::StatusCode::kPermissionDenied, "PERMISSION_DENIED"},
+    // An issuer bounds what its tokens may claim.
+    {"RoleItsIssuerMayNotGrant",
+     [](const auth::SigningKey& rsa) {
+       json claims = AdminClaims();
+       claims["iss"] = kRsaIssuer;
+       claims["role"] = "analyst";
+       return Bearer(*auth::MintJwt(rsa, claims.dump()));
+     },
+     absl::StatusCode::kPermissionDenied, "ISSUER_MAY_NOT_GRANT_ROLE"},
+    {"CityAdminFromTheResidentsIssuer",
+     [](const auth::SigningKey&) {
+       return Bearer(gnlc::testing::AppIssuerToken(
+           "nanjing",
+           {.role = "city_admin", .subject = "admin-1", .partner = "", .ttl = absl::Hours(1)}));
+     },
+     absl::StatusCode::kPermissionDenied, "ISSUER_MAY_NOT_GRANT_ROLE"},
+    {"LivesLongerThanItsIssuersCap",
+     [](const auth::SigningKey& rsa) {
+       json claims = AdminClaims();
+       claims["iss"] = kRsaIssuer;
+       claims["exp"] = claims["iat"].get<int64_t>() + 3 * 3600;
+       return Bearer(*auth::MintJwt(rsa, claims.dump()));
+     },
+     absl::StatusCode::kUnauthenticated, "TOKEN_LIFETIME_TOO_LONG"},
+    {"LongLivedWithoutIat",
+     [](const auth::SigningKey&) {
+       json claims = AdminClaims();
+       claims.erase("iat");
+       claims["exp"] = absl::ToUnixSeconds(absl::Now()) + 3 * 24 * 3600;  // cap: one day
+       return Bearer(Signed(claims));
+     },
+     absl::StatusCode::kUnauthenticated, "TOKEN_LIFETIME_TOO_LONG"},
     // Positive controls: each would fail if the checks were too strict.
+    {"WithinItsIssuersCap",
+     [](const auth::SigningKey& rsa) {
+       json claims = AdminClaims();
+       claims["iss"] = kRsaIssuer;
+       claims["exp"] = claims["iat"].get<int64_t>() + 7000;
+       return Bearer(*auth::MintJwt(rsa, claims.dump()));
+     },
+     absl::StatusCode::kOk, ""},
     {"ValidEs256", [](const auth::SigningKey&) { return Bearer(Signed(AdminClaims())); },
      absl::StatusCode::kOk, ""},
     {"ValidRs256",

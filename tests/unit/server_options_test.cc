@@ -24,7 +24,7 @@ std::string WriteConfigAsIs(const std::string& text) {
 // explicitly, one issuer whose JWKS (relative: next to the config) exists.
 constexpr char kSecurity[] =
     R"("tls":{"insecurePlaintext":true},)"
-    R"("auth":{"audience":"gnlc:test","issuers":[{"issuer":"https://id","jwksFile":"jwks-{service}.json"}]},)";
+    R"("auth":{"audience":"gnlc:test","issuers":[{"issuer":"https://id","jwksFile":"jwks-{service}.json","roles":["city_admin"]}]},)";
 
 std::string WriteConfig(const std::string& text) {
   std::ofstream(::testing::TempDir() + "/jwks-catalog.json") << R"({"keys": []})";
@@ -32,6 +32,8 @@ std::string WriteConfig(const std::string& text) {
 }
 
 absl::StatusOr<ServerOptions> Parse(std::vector<std::string> args) {
+  // Every server needs a page-token secret (below, the tests without one).
+  setenv("GNLC_PAGE_TOKEN_SECRET", "a-test-secret-of-enough-length", 0);
   args.insert(args.begin(), "server");
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
@@ -137,6 +139,34 @@ TEST(ParseServerOptions, RefusesToStartWithoutTlsOrTokenSettings) {
     ASSERT_FALSE(o.ok()) << c.json;
     EXPECT_NE(o.status().message().find(c.names), std::string::npos) << o.status();
   }
+}
+
+// No guessable default: without a secret a server refuses to start, unless
+// it is told it runs on a developer's machine; then its secret is random.
+TEST(ParseServerOptions, RefusesToStartWithoutAPageTokenSecretOutsideDevMode) {
+  const std::string config = WriteConfig(R"({"cityId":"nanjing"})");
+  setenv("GNLC_PAGE_TOKEN_SECRET", "short", 1);
+  auto refused = Parse({"--config=" + config});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("GNLC_PAGE_TOKEN_SECRET"), std::string::npos);
+  unsetenv("GNLC_PAGE_TOKEN_SECRET");
+  std::vector<std::string> args = {"server", "--config=" + config};
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  EXPECT_FALSE(ParseServerOptions("catalog", 2, argv.data()).ok());
+  args.push_back("--dev_mode=true");
+  argv.push_back(args.back().c_str());
+  auto a = ParseServerOptions("catalog", 3, argv.data());
+  auto b = ParseServerOptions("catalog", 3, argv.data());
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_GE(a->page_token_secret.size(), 32u);
+  EXPECT_NE(a->page_token_secret, b->page_token_secret);
+  EXPECT_EQ(a->page_token_secret.find("gnlc-dev-secret"), std::string::npos);
+  setenv("GNLC_PAGE_TOKEN_SECRET", "a-test-secret-of-enough-length", 1);
+  auto given = Parse({"--config=" + config});
+  ASSERT_TRUE(given.ok()) << given.status();
+  EXPECT_EQ(given->page_token_secret, "a-test-secret-of-enough-length");
 }
 
 }  // namespace
