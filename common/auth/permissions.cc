@@ -12,6 +12,7 @@ constexpr Access O = Access::kOwn;
 constexpr CallKind R = CallKind::kRead;
 constexpr CallKind C = CallKind::kChange;
 constexpr CallKind X = CallKind::kDataRights;
+constexpr CallKind Y = CallKind::kPersonalRead;
 
 // Reads of the catalog that enrollment (offering facts) and partnership
 // (linked programs) make with their service tokens.
@@ -38,18 +39,18 @@ constexpr MethodPolicy kPolicies[] = {
   {"gnlc.catalog.v1.CatalogService/ImportCatalogHistory",  C,   D,   D,   D,      D,      A,    D,      "",              D},
 
   {"gnlc.enrollment.v1.EnrollmentService/CreateLearner",   C,   D,   O,   D,      D,      A,    D,      "",              D},
-  {"gnlc.enrollment.v1.EnrollmentService/GetLearner",      R,   D,   O,   D,      D,      A,    D,      "",              D},
+  {"gnlc.enrollment.v1.EnrollmentService/GetLearner",      Y,   D,   O,   D,      D,      A,    D,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/UpdateLearner",   C,   D,   O,   D,      D,      A,    D,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/CreateEnrollment",C,   D,   O,   D,      D,      A,    D,      "",              D},
-  {"gnlc.enrollment.v1.EnrollmentService/GetEnrollment",   R,   D,   O,   O,      D,      A,    D,      "",              D},
+  {"gnlc.enrollment.v1.EnrollmentService/GetEnrollment",   Y,   D,   O,   O,      D,      A,    D,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/CancelEnrollment",C,   D,   O,   D,      D,      A,    D,      "",              D},
-  {"gnlc.enrollment.v1.EnrollmentService/ListEnrollments", R,   D,   O,   O,      D,      A,    D,      "",              D},
+  {"gnlc.enrollment.v1.EnrollmentService/ListEnrollments", Y,   D,   O,   O,      D,      A,    D,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/CompleteEnrollment",C,   D,   D,   O,      D,      A,    D,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/GetOfferingSeats",R,   D,   A,   A,      A,      A,    D,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/RecordEmploymentOutcome",C,   D,   D,   O,      D,      A,    D,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/SubmitFeedback",  C,   D,   O,   D,      D,      A,    D,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/ExportLearnerData",X,   D,   O,   D,      D,      A,    D,      "",              D},
-  {"gnlc.enrollment.v1.EnrollmentService/SubscribeNotifications",R,   D,   D,   D,      D,      A,    O,      "",              D},
+  {"gnlc.enrollment.v1.EnrollmentService/SubscribeNotifications",Y,   D,   D,   D,      D,      A,    O,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/EraseLearner",    X,   D,   O,   D,      D,      A,    D,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/ImportHistory",   C,   D,   D,   D,      D,      A,    D,      "",              D},
 

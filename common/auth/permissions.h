@@ -20,8 +20,10 @@ namespace gnlc::auth {
 
 enum class Access : uint8_t { kDeny, kAny, kOwn };
 
-// What a call does, for the audit log.
-enum class CallKind : uint8_t { kRead, kChange, kDataRights };
+// What a call does, for the audit log: changes by staff, data-rights calls
+// and reads of a resident's personal data by anyone but that resident are
+// audited.
+enum class CallKind : uint8_t { kRead, kChange, kDataRights, kPersonalRead };
 
 struct MethodPolicy {
   absl::string_view method;  // "gnlc.catalog.v1.CatalogService/GetProgram"

@@ -127,7 +127,8 @@ std::shared_ptr<grpc::ChannelCredentials> CityChannelCredentials(const CityConfi
   return grpc::experimental::TlsCredentials(options);
 }
 
-std::shared_ptr<grpc::ChannelCredentials> PeerChannelCredentials(const CityConfig& city) {
+std::shared_ptr<grpc::ChannelCredentials> PeerChannelCredentials(
+    const CityConfig& city, std::shared_ptr<PeerIdentity> peer) {
   const auto& f = city.federation();
   auto provider = std::make_shared<FileWatcherCertificateProvider>(
       f.city_key_file(), f.city_cert_file(), f.network_ca_file(), RefreshSeconds(city));
@@ -135,6 +136,10 @@ std::shared_ptr<grpc::ChannelCredentials> PeerChannelCredentials(const CityConfi
   options.set_certificate_provider(provider);
   options.watch_root_certs();
   options.watch_identity_key_cert_pairs();
+  // Whom the certificate names, not the address we dialled: peers are
+  // known by their SPIFFE id, not by host names.
+  options.set_certificate_verifier(PeerIdentityVerifier(std::move(peer)));
+  options.set_check_call_host(false);
   return grpc::experimental::TlsCredentials(options);
 }
 

@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/auth/file_stamp.h"
+#include "common/auth/peer_identity.h"
 #include "common/config/city_config.h"
 
 namespace gnlc::auth {
@@ -41,9 +42,11 @@ std::shared_ptr<grpc::ServerCredentials> PeerServerCredentials(const CityConfig&
 // For calls to this city's own services (TLS verified with tls.ca_file).
 std::shared_ptr<grpc::ChannelCredentials> CityChannelCredentials(const CityConfig& city);
 
-// For calls to a peer city: mutual TLS with this city's certificate,
-// the peer's verified with the network CA.
-std::shared_ptr<grpc::ChannelCredentials> PeerChannelCredentials(const CityConfig& city);
+// For calls to the peer city `peer`: mutual TLS with this city's
+// certificate; the server's chain verified with the network CA and its
+// SPIFFE id with `peer` (peer_identity.h).
+std::shared_ptr<grpc::ChannelCredentials> PeerChannelCredentials(
+    const CityConfig& city, std::shared_ptr<PeerIdentity> peer);
 
 // This service's own token (auth.service_token_file), re-read when the
 // file changes (looked at most once a second), put on calls to the city's

@@ -12,6 +12,8 @@
 namespace gnlc {
 namespace {
 absl::Mutex log_mu;
+// Audit lines' file; nullptr: stdout.
+std::FILE* audit_file ABSL_GUARDED_BY(log_mu) = nullptr;
 std::string& ServiceName() {
   static auto* name = new std::string("gnlc");
   return *name;
@@ -68,8 +70,9 @@ void WriteLine(absl::string_view level, absl::string_view message,
   }
   if (audit) line += ",\"audit\":true";
   line += "}\n";
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fflush(stdout);
+  std::FILE* out = audit && audit_file != nullptr ? audit_file : stdout;
+  std::fwrite(line.data(), 1, line.size(), out);
+  std::fflush(out);
 }
 }  // namespace
 
@@ -79,5 +82,20 @@ void LogJson(absl::string_view level, absl::string_view message,
 }
 
 void LogAudit(std::initializer_list<LogField> fields) { WriteLine("info", "audit", fields, true); }
+
+absl::Status SetAuditSink(const std::string& path) {
+  std::FILE* file = nullptr;
+  if (!path.empty() && path != "-") {
+    file = std::fopen(path.c_str(), "a");
+    if (file == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--audit_log='", path, "': cannot be opened for appending"));
+    }
+  }
+  absl::MutexLock lock(&log_mu);
+  if (audit_file != nullptr) std::fclose(audit_file);
+  audit_file = file;
+  return absl::OkStatus();
+}
 
 }  // namespace gnlc

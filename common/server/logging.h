@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace gnlc {
@@ -23,8 +24,15 @@ void LogJson(absl::string_view level, absl::string_view message,
              std::initializer_list<LogField> fields = {});
 
 // An audit line: like LogJson("info", "audit", fields) plus "audit":true,
-// so a collector can route them to the audit store by that one field.
+// so a collector can route them to the audit store by that one field. They
+// go to the audit sink: stdout with the other lines unless SetAuditSink
+// named a file.
 void LogAudit(std::initializer_list<LogField> fields);
+
+// Where audit lines go from now on: a file, appended to ("" or "-":
+// stdout). An operator ships that file to the city's audit store, apart
+// from the application log. INVALID_ARGUMENT if it cannot be opened.
+absl::Status SetAuditSink(const std::string& path);
 
 // Escapes `s` for use inside a JSON string literal.
 std::string JsonEscape(absl::string_view s);

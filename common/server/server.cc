@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "common/auth/transport_credentials.h"
 #include "common/server/logging.h"
+#include "common/status/status_macros.h"
 
 namespace gnlc {
 namespace {
@@ -63,6 +64,7 @@ void GnlcServer::AddService(grpc::Service* service, std::string full_name) {
 
 absl::Status GnlcServer::Start() {
   SetLogService(options_.service);
+  if (!options_.audit_log.empty()) RETURN_IF_ERROR(SetAuditSink(options_.audit_log));
   google::protobuf::SetLogHandler(&ProtobufLog);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

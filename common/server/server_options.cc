@@ -23,9 +23,10 @@ namespace gnlc {
 namespace {
 
 constexpr const char* kFlags[] = {
-    "config",      "listen",    "port",        "admin_listen",  "admin_port",      "redis",
-    "port_file",   "drain_ms",  "grace_ms",    "log_requests",  "catalog",         "peer_analytics",
-    "secrets_dir", "peer_port", "rate_limits", "peer_catalogs", "handler_threads", "dev_mode"};
+    "config",        "listen",          "port",        "admin_listen", "admin_port",
+    "redis",         "port_file",       "drain_ms",    "grace_ms",     "log_requests",
+    "catalog",       "peer_analytics",  "secrets_dir", "peer_port",    "rate_limits",
+    "peer_catalogs", "handler_threads", "dev_mode",    "audit_log"};
 
 // Shorter page-token secrets are refused: the key of an HMAC that anyone
 // who guesses it can forge page tokens with.
@@ -168,6 +169,7 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
     RETURN_IF_ERROR(ParsePort("peer_port", values["peer_port"], o.peer_port));
   }
   if (values.contains("port_file")) o.port_file = values["port_file"];
+  if (values.contains("audit_log")) o.audit_log = values["audit_log"];
   if (values.contains("catalog")) o.catalog_address = values["catalog"];
   if (values.contains("peer_analytics")) {
     RETURN_IF_ERROR(SetPeerAddresses("peer_analytics", values["peer_analytics"], o.city));

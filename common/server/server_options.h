@@ -26,6 +26,8 @@
 //                        picks a free one                   default 0
 //   --rate_limits=on|off each caller's fair share (config rate_limits)
 //                        default on
+//   --audit_log=FILE     audit lines appended here, apart from the
+//                        application log          default: stdout
 //   --dev_mode=BOOL      a developer's machine: start without a page-token
 //                        secret (a random one per process)  default false
 // The page-token secret comes from GNLC_PAGE_TOKEN_SECRET (at least 16
@@ -64,6 +66,9 @@ struct ServerOptions {
   // Threads for handlers that wait for Redis (common/server/handler_pool.h):
   // how many requests of one service can wait for Redis at once.
   int handler_threads = 32;
+  // Where audit lines go (common/server/logging.h): a file, or "" for
+  // stdout.
+  std::string audit_log;
   // How often JWKS files are looked at for changes.
   absl::Duration jwks_check_every = absl::Seconds(1);
 };

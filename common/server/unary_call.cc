@@ -1,7 +1,8 @@
 #include "common/server/unary_call.h"
 
 #include <grpcpp/impl/codegen/proto_utils.h>
-#include <openssl/sha.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -17,13 +18,22 @@ namespace {
 using auth::Access;
 using auth::Role;
 
+// HMAC-SHA256 of `data` under `key`.
+std::string Hmac(absl::string_view key, absl::string_view data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
+  return std::string(reinterpret_cast<char*>(mac), len);
+}
+
 // A stable pseudonym of a token subject for audit lines: the same caller
-// always gets the same value, and the subject itself is not written.
-std::string Pseudonym(absl::string_view subject) {
+// always gets the same value within a city, and without the city's key
+// nobody can test a guessed subject against it (a bare hash of a phone
+// number or an e-mail address is reversed by trying them all).
+std::string Pseudonym(absl::string_view key, absl::string_view subject) {
   if (subject.empty()) return "";
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(subject.data()), subject.size(), digest);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), 8));
+  return absl::BytesToHexString(Hmac(key, subject).substr(0, 12));
 }
 
 // The resource a request is about: its name, or the name of the resource it
@@ -58,6 +68,9 @@ bool ShouldAudit(const auth::MethodPolicy* policy, const CallAuth& call,
   if (IsDenied(status)) return true;
   if (policy == nullptr) return false;
   if (policy->kind == auth::CallKind::kDataRights) return true;
+  // Who read whom: staff, partners and backends; a resident reading their
+  // own records is not news.
+  if (policy->kind == auth::CallKind::kPersonalRead) return call.caller.role != Role::kResident;
   return policy->kind == auth::CallKind::kChange &&
          (call.caller.role == Role::kCityAdmin || call.caller.role == Role::kPartnerAdmin);
 }
@@ -89,6 +102,8 @@ RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string 
   edge.domain = std::move(domain);
   edge.log_requests = options.log_requests;
   edge.authn = std::make_shared<auth::Authenticator>(options.city, options.jwks_check_every);
+  // The city's secret, never the key itself: one key per purpose.
+  edge.audit_key = Hmac(options.page_token_secret, "gnlc audit pseudonym v1");
   return edge;
 }
 
@@ -135,6 +150,7 @@ absl::Status AdmitCall(const grpc::CallbackServerContext& ctx, const RpcEdge& ed
   RateClass rate_class = RateClass::kRead;
   switch (call.policy->kind) {
     case auth::CallKind::kRead:
+    case auth::CallKind::kPersonalRead:
       rate_class = absl::StartsWith(method, "Search") ? RateClass::kSearch : RateClass::kRead;
       break;
     case auth::CallKind::kChange:
@@ -218,7 +234,9 @@ grpc::Status CompleteCall(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
   if (ShouldAudit(call.policy, call, status)) {
     LogAudit({{"method", absl::StrCat(edge.service, "/", method)},
               {"role", auth::RoleName(call.caller.role)},
-              {"subject", Pseudonym(call.caller.subject)},
+              {"subject", Pseudonym(edge.audit_key, call.caller.subject)},
+              {"issuer", call.caller.issuer},
+              {"source", ctx->peer()},
               {"partner", call.caller.partner},
               {"peer_city", call.caller.peer_city},
               {"resource", ResourceOf(request)},

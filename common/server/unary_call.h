@@ -62,6 +62,10 @@ struct RpcEdge {
   // A response above this is a bug in a handler's paging (the client's
   // default receive limit is 4 MiB).
   size_t max_response_bytes = 4 << 20;
+  // Keys the pseudonyms of subjects in audit lines (from the city's
+  // page-token secret): the same caller, the same pseudonym, in every
+  // service of the city.
+  std::string audit_key;
   // Where handlers that wait run; nullptr: inline on gRPC's threads.
   std::shared_ptr<HandlerPool> handlers;
 };

@@ -30,15 +30,17 @@ struct Call {
 
 PeerScorecards::PeerScorecards(const CityConfig& city) {
   // Peers know us by our city certificate (mutual TLS, their peer port).
-  std::shared_ptr<grpc::ChannelCredentials> creds;
-  if (!city.federation().network_ca_file().empty()) creds = auth::PeerChannelCredentials(city);
+  const bool certificates = !city.federation().network_ca_file().empty();
   for (const auto& p : city.peers()) {
     Peer peer{p.city_id(), "", nullptr};
     if (p.analytics_address().empty()) {
       peer.setup_error = "no analytics address configured for this peer";
-    } else if (creds == nullptr) {
+    } else if (!certificates) {
       peer.setup_error = "no federation certificates configured for this city";
     } else {
+      // Each peer's channel checks that peer's identity.
+      auto creds =
+          auth::PeerChannelCredentials(city, std::make_shared<auth::PeerIdentity>(p.city_id()));
       peer.stub = pb::AnalyticsService::NewStub(grpc::CreateChannel(p.analytics_address(), creds));
     }
     peers_.push_back(std::move(peer));

@@ -88,11 +88,13 @@ void CatalogService::StartFederation() {
     mirror->Start();
     mirrors_.push_back(std::move(mirror));
     if (peer.catalog_address().empty() || !has_certificates) continue;
+    auto identity = std::make_shared<auth::PeerIdentity>(peer.city_id());
     auto stub = pb::CatalogService::NewStub(
-        grpc::CreateChannel(peer.catalog_address(), auth::PeerChannelCredentials(city)));
+        grpc::CreateChannel(peer.catalog_address(), auth::PeerChannelCredentials(city, identity)));
     const HarvesterMetrics m = PeerMetrics(peer.city_id());
     auto harvester =
         std::make_unique<Harvester>(peer.city_id(), pool_, std::move(stub), harvest, holder, m);
+    harvester->SetIdentity(std::move(identity));
     harvester->Start();
     harvesters_.push_back(std::move(harvester));
   }

@@ -241,7 +241,16 @@ void Harvester::SetState(v1::PeerState state) {
   }
 }
 
-void Harvester::RecordFailure(const absl::Status& status) {
+void Harvester::RecordFailure(const absl::Status& failure) {
+  absl::Status status = failure;
+  if (identity_ != nullptr && !status.ok()) {
+    if (const std::string presented = identity_->LastMismatch(); !presented.empty()) {
+      status =
+          MakeError(absl::StatusCode::kPermissionDenied, "PEER_IDENTITY_MISMATCH",
+                    absl::StrCat("the server at the peer's address is not ", identity_->spiffe_id(),
+                                 ": it presented ", presented, "; nothing was harvested"));
+    }
+  }
   SetState(v1::PEER_STATE_UNREACHABLE);
   LogJson("warn", "peer harvest failed",
           {{"peer", peer_},

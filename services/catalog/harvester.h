@@ -31,6 +31,7 @@
 
 #include "absl/random/random.h"
 #include "absl/synchronization/notification.h"
+#include "common/auth/peer_identity.h"
 #include "common/config/city_config.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "services/catalog/mirror_store.h"
@@ -69,10 +70,16 @@ class Harvester final {
             std::string holder, HarvesterMetrics metrics = {});
   ~Harvester();
 
+  // The identity the peer's server must present (before Start): a failure
+  // because another city answered is reported as PEER_IDENTITY_MISMATCH.
+  void SetIdentity(std::shared_ptr<const auth::PeerIdentity> identity) {
+    identity_ = std::move(identity);
+  }
   void Start();
   void Stop();
 
  private:
+  std::shared_ptr<const auth::PeerIdentity> identity_;
   void Run();
   // One step: a page harvested and applied (or a generation started or
   // swapped in). Returns how long to wait before the next.

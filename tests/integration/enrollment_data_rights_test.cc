@@ -2,13 +2,19 @@
 // everything kept about them; erasure removes it for good, from every key
 // and stream entry in Redis, while anonymous counts stay.
 #include <gtest/gtest.h>
+#include <openssl/sha.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "common/server/logging.h"
 #include "common/testing/grpc_testing.h"
+#include "common/testing/test_security.h"
 #include "google/protobuf/util/time_util.h"
 #include "tests/integration/enrollment_harness.h"
 
@@ -163,6 +169,70 @@ TEST_F(EnrollmentDataRightsTest, ExportHoldsEverythingAndErasureLeavesNoTrace) {
   // The external subject is free again (the person may come back).
   create.set_request_id("create-93f1-again");
   EXPECT_TRUE(stub().CreateLearner(catalog::testing::Ctx().get(), create, &created).ok());
+}
+
+// Who read whom: a city admin's read of a learner is on record, with where
+// the call came from and which identity provider vouched for the caller,
+// under a keyed pseudonym; the resident reading their own learner is not.
+// Audit lines go to their own sink.
+TEST_F(EnrollmentDataRightsTest, StaffReadsOfPersonalDataAreAuditedToTheAuditSink) {
+  const std::string sink = redis_->dir() + "/audit.log";
+  ASSERT_TRUE(SetAuditSink(sink).ok());
+  absl::Cleanup to_stdout = [] { (void)SetAuditSink(""); };
+
+  epb::CreateLearnerRequest create;
+  create.set_parent("cities/nanjing");
+  create.mutable_learner()->set_external_subject("resident-audit");
+  create.mutable_learner()->set_district("gulou");
+  create.mutable_learner()->set_age_band(gnlc::type::v1::AGE_BAND_ADULT);
+  epb::CreateLearnerResponse created;
+  ASSERT_TRUE(stub().CreateLearner(catalog::testing::Ctx().get(), create, &created).ok());
+  const std::string learner = created.learner().name();
+  auto read_as = [&](const std::string& token) {
+    auto as = epb::EnrollmentService::NewStub(
+        gnlc::testing::SecureChannel(enrollment_->server->port(), "nanjing", token));
+    epb::GetLearnerRequest get;
+    get.set_name(learner);
+    epb::GetLearnerResponse got;
+    return as->GetLearner(catalog::testing::Ctx().get(), get, &got).ok();
+  };
+  const std::string admin = gnlc::testing::TestToken(
+      "nanjing",
+      {.role = "city_admin", .subject = "clerk-7", .partner = "", .ttl = absl::Hours(1)});
+  const std::string resident = gnlc::testing::TestToken(
+      "nanjing",
+      {.role = "resident", .subject = "resident-audit", .partner = "", .ttl = absl::Hours(1)});
+  ASSERT_TRUE(read_as(admin));
+  ASSERT_TRUE(read_as(admin));
+  ASSERT_TRUE(read_as(resident));
+  ASSERT_TRUE(SetAuditSink("").ok());  // flushed and closed
+
+  std::ifstream in(sink);
+  std::vector<nlohmann::json> reads;
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    EXPECT_EQ(j.value("audit", false), true) << line;
+    if (j.value("method", "") == "gnlc.enrollment.v1.EnrollmentService/GetLearner") {
+      reads.push_back(j);
+    }
+  }
+  ASSERT_EQ(reads.size(), 2u) << "the two admin reads, not the resident's own";
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>("clerk-7"), 7, digest);
+  const std::string bare =
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), 8));
+  for (const auto& r : reads) {
+    EXPECT_EQ(r.value("role", ""), "city_admin");
+    EXPECT_EQ(r.value("resource", ""), learner);
+    EXPECT_EQ(r.value("issuer", ""), "https://dev-idp.gnlc.local/nanjing");
+    EXPECT_TRUE(absl::StartsWith(r.value("source", ""), "ipv4:127.0.0.1:")) << r.dump();
+    const std::string pseudonym = r.value("subject", "");
+    EXPECT_FALSE(pseudonym.empty());
+    EXPECT_EQ(pseudonym.find("clerk-7"), std::string::npos);
+    EXPECT_NE(pseudonym.substr(0, bare.size()), bare) << "a bare hash anyone can recompute";
+  }
+  EXPECT_EQ(reads[0].value("subject", ""), reads[1].value("subject", ""));
 }
 
 }  // namespace

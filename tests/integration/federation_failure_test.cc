@@ -18,9 +18,12 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/auth/authenticator.h"
+#include "common/auth/dev_pki.h"
 #include "common/auth/transport_credentials.h"
 #include "common/testing/grpc_testing.h"
 #include "common/testing/tcp_proxy.h"
+#include "common/testing/test_security.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/catalog/feed_cursor.h"
 #include "tests/integration/federation_harness.h"
@@ -321,6 +324,43 @@ TEST_F(FederationTest, ForeignInvalidAndOversizedRecordsAreSkippedAndCounted) {
   // Another city's, an invalid, a wrong origin, an oversized record.
   EXPECT_EQ(status.records_skipped(), 4);
   EXPECT_EQ(MirrorRecords(nanjing_redis_->AdminOptions(), "suzhou").size(), 3u);
+}
+
+// A city calls the peer it meant to call: a third city's certificate (signed
+// by the same network CA, so its chain verifies) answering on Suzhou's
+// address serves nothing to Nanjing's mirror, and Nanjing says why.
+TEST_F(FederationTest, AnotherCityAnsweringOnThePeersAddressIsNotHarvested) {
+  MustCreateProgram(suzhou(), NewProgram("园林", "Gardens"), "", "cities/suzhou");
+  const auto hangzhou = auth::IssueCertificate(gnlc::testing::TestNetworkCa(),
+                                               {.common_name = "hangzhou",
+                                                .dns = {"localhost"},
+                                                .ips = {"127.0.0.1"},
+                                                .uris = {auth::SpiffeIdOfCity("hangzhou")}});
+  ASSERT_TRUE(hangzhou.ok()) << hangzhou.status();
+  const std::string dir = suzhou_redis_->dir();
+  ASSERT_TRUE(auth::WriteFileAtomically(dir + "/hangzhou.crt", hangzhou->cert_pem).ok());
+  ASSERT_TRUE(auth::WriteFileAtomically(dir + "/hangzhou.key", hangzhou->key_pem, true).ok());
+  // Suzhou's data and config, Hangzhou's certificate on the peer port.
+  CityConfig impostor_config = SuzhouConfig();
+  impostor_config.mutable_federation()->set_city_cert_file(dir + "/hangzhou.crt");
+  impostor_config.mutable_federation()->set_city_key_file(dir + "/hangzhou.key");
+  auto impostor =
+      CatalogReplica::Start(suzhou_redis_->address(), impostor_config, [] { return absl::Now(); });
+  ASSERT_NE(impostor, nullptr);
+  StartNanjing(absl::StrCat("127.0.0.1:", impostor->server->peer_port()));
+
+  pb::PeerStatus status;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        status = PeerStatusOf(nanjing(), "suzhou");
+        return status.last_error_message().find("hangzhou") != std::string::npos;
+      },
+      absl::Seconds(30)))
+      << status.DebugString();
+  EXPECT_EQ(status.last_error_code(), "PERMISSION_DENIED");
+  EXPECT_NE(status.last_error_message().find(auth::SpiffeIdOfCity("suzhou")), std::string::npos);
+  EXPECT_TRUE(MirrorRecords(nanjing_redis_->AdminOptions(), "suzhou").empty());
+  EXPECT_EQ(NetworkSearch(nanjing(), "Gardens").results_size(), 0);
 }
 
 }  // namespace
