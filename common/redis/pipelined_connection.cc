@@ -113,6 +113,15 @@ void PipelinedConnection::FailAll(std::deque<Call*>& calls, const absl::Status& 
   calls.clear();
 }
 
+namespace {
+// Whether the other end closed `fd` (its close is waiting to be read).
+bool PeerClosed(int fd) {
+  char c;
+  const ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+}  // namespace
+
 void PipelinedConnection::Run() {
   std::deque<Call*> in_flight;  // written or to be written, in order
   std::string out;              // bytes not yet written
@@ -154,7 +163,21 @@ void PipelinedConnection::Run() {
     }
 
     const size_t before = in_flight.size();
+    const bool was_idle = before == 0 && out.empty();
     if (!TakeQueued(in_flight)) break;
+    // Redis may have closed the idle connection (a restart, CLIENT KILL)
+    // before this thread saw it: its close is already waiting on the
+    // socket, and writing first would fail the new calls for nothing. Look
+    // before writing onto a socket that has been idle; nothing was sent.
+    if (was_idle && !in_flight.empty() && PeerClosed(ctx_->fd)) {
+      Disconnect();
+      reader.reset();
+      if (absl::Status s = Connect(); !s.ok()) {
+        FailAll(in_flight, s);
+        continue;
+      }
+      reader.reset(redisReaderCreate());
+    }
     for (size_t i = before; i < in_flight.size(); ++i) out += in_flight[i]->bytes;
 
     // Write first: the socket is nearly always writable, and a poll() per
