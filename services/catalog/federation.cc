@@ -53,6 +53,8 @@ HarvesterMetrics CatalogService::PeerMetrics(const std::string& peer) const {
                        "Failed harvest steps (the peer down, slow or refusing)");
   m.repaired = counter("gnlc_catalog_peer_records_repaired_total",
                        "Mirror records put right by digest reconciliation");
+  m.over_quota = counter("gnlc_catalog_peer_records_over_quota_total",
+                         "Peer records refused because the mirror was at its quota");
   auto& states = prometheus::BuildGauge()
                      .Name("gnlc_catalog_peer_state")
                      .Help("1 for the state the peer's mirror is in (PeerState), else 0")
@@ -92,8 +94,11 @@ void CatalogService::StartFederation() {
     auto stub = pb::CatalogService::NewStub(
         grpc::CreateChannel(peer.catalog_address(), auth::PeerChannelCredentials(city, identity)));
     const HarvesterMetrics m = PeerMetrics(peer.city_id());
+    HarvesterOptions options = harvest;
+    if (peer.max_records() > 0) options.quota.max_records = peer.max_records();
+    if (peer.max_bytes() > 0) options.quota.max_bytes = peer.max_bytes();
     auto harvester =
-        std::make_unique<Harvester>(peer.city_id(), pool_, std::move(stub), harvest, holder, m);
+        std::make_unique<Harvester>(peer.city_id(), pool_, std::move(stub), options, holder, m);
     harvester->SetIdentity(std::move(identity));
     harvester->Start();
     harvesters_.push_back(std::move(harvester));
@@ -234,6 +239,8 @@ absl::Status CatalogService::DoListPeerStatuses(const pb::ListPeerStatusesReques
     int64_t n = 0;
     if (absl::SimpleAtoi(field("lag_changes"), &n)) out->set_lag_changes(n);
     if (absl::SimpleAtoi(field("skipped"), &n)) out->set_records_skipped(n);
+    if (absl::SimpleAtoi(field("over_quota"), &n)) out->set_records_over_quota(n);
+    out->set_over_quota(field("at_quota") == "1");
     double seconds = 0;
     if (absl::SimpleAtod(field("lag_seconds"), &seconds)) out->set_lag_seconds(seconds);
     out->set_harvester(field("harvester"));

@@ -47,7 +47,7 @@ Harvester::Harvester(std::string peer, RedisPool* pool,
                      std::unique_ptr<v1::CatalogService::StubInterface> stub,
                      HarvesterOptions options, std::string holder, HarvesterMetrics metrics)
     : peer_(std::move(peer)),
-      store_(pool, peer_),
+      store_(pool, peer_, options.quota),
       stub_(std::move(stub)),
       options_(options),
       holder_(std::move(holder)),
@@ -180,8 +180,9 @@ absl::StatusOr<absl::Duration> Harvester::Step() {
   const std::vector<MirrorWrite> writes = Check(page->changes());
   // Known complete as of when we asked, once the feed is read to its end.
   const int64_t as_of = !page->has_more() && !building ? asked_ms : 0;
-  RETURN_IF_ERROR(
-      store_.Apply(holder_, generation, building, from, page->next_cursor(), writes, as_of));
+  ASSIGN_OR_RETURN(int64_t refused, store_.Apply(holder_, generation, building, from,
+                                                 page->next_cursor(), writes, as_of));
+  CountOverQuota(refused, !writes.empty());
   RecordSuccess(state, *page, building);
   if (page->has_more()) return absl::ZeroDuration();
   if (building) {
@@ -229,10 +230,21 @@ void Harvester::RecordSuccess(const MirrorState& state, const v1::ListProgramCha
                             {"lag_changes", std::to_string(lag)},
                             {"lag_seconds", absl::StrCat(lag_seconds)},
                             {"skipped", std::to_string(skipped_)},
+                            {"over_quota", std::to_string(over_quota_)},
+                            {"at_quota", at_quota_ ? "1" : "0"},
                             {"harvester", holder_}});
   if (metrics_.lag_changes != nullptr) metrics_.lag_changes->Set(static_cast<double>(lag));
   if (metrics_.lag_seconds != nullptr) metrics_.lag_seconds->Set(lag_seconds);
   if (metrics_.last_success != nullptr) metrics_.last_success->Set(static_cast<double>(now) / 1000);
+}
+
+void Harvester::CountOverQuota(int64_t refused, bool wrote) {
+  if (wrote) at_quota_ = refused > 0;
+  if (refused == 0) return;
+  over_quota_ += refused;
+  if (metrics_.over_quota != nullptr) metrics_.over_quota->Increment(static_cast<double>(refused));
+  LogJson("warn", "peer mirror at its quota: records refused",
+          {{"peer", peer_}, {"refused", absl::StrCat(refused)}});
 }
 
 void Harvester::SetState(v1::PeerState state) {
@@ -339,8 +351,9 @@ absl::Status Harvester::Reconcile(const MirrorState& state) {
     }
     if (writes.empty()) continue;
     repaired += static_cast<int>(writes.size());
-    RETURN_IF_ERROR(
-        store_.Apply(holder_, state.generation, false, state.cursor, state.cursor, writes, 0));
+    ASSIGN_OR_RETURN(int64_t refused, store_.Apply(holder_, state.generation, false, state.cursor,
+                                                   state.cursor, writes, 0));
+    CountOverQuota(refused, true);
   }
   LogJson("info", "peer mirror reconciled",
           {{"peer", peer_},

@@ -46,6 +46,8 @@ struct HarvesterOptions {
   absl::Duration max_backoff = absl::Seconds(30);
   int page_size = 1000;
   int digest_buckets = 1024;
+  // How much of the peer this city keeps (its PeerCity entry).
+  MirrorQuota quota;
 
   static HarvesterOptions FromConfig(const config::v1::FederationSettings& federation);
 };
@@ -58,6 +60,7 @@ struct HarvesterMetrics {
   prometheus::Counter* skipped = nullptr;
   prometheus::Counter* failures = nullptr;
   prometheus::Counter* repaired = nullptr;
+  prometheus::Counter* over_quota = nullptr;
   // One gauge per PeerState (index), 1 for the current state, 0 otherwise.
   std::array<prometheus::Gauge*, 6> state{};
 };
@@ -93,6 +96,8 @@ class Harvester final {
                      bool building);
   void RecordFailure(const absl::Status& status);
   void SetState(v1::PeerState state);
+  // Counts records the mirror refused for its quota.
+  void CountOverQuota(int64_t refused, bool wrote);
   absl::Duration Backoff(const absl::Status& status);
 
   CityConfig peer_config_;  // the peer's id, no districts: for checking records
@@ -105,6 +110,9 @@ class Harvester final {
   int failures_ = 0;
   int page_size_;
   int64_t skipped_ = 0;
+  // Records refused for the quota: in all, and whether the last page had any.
+  int64_t over_quota_ = 0;
+  bool at_quota_ = false;
   absl::Time next_reconcile_;
   absl::BitGen rng_;
   absl::Notification stop_;

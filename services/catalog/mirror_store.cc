@@ -49,49 +49,73 @@ local function gnlc_fenced()
 end
 )lua";
 
-// KEYS: state, lease, records, seqs, stream
+// KEYS: state, lease, records, seqs, stream, bytes
 // ARGV: holder, generation, 'building'|'generation', cursor field, from, to,
-//       publish event ('' none), maxlen, as_of ms ('' keep), then
-//       (member, sequence, bytes) triples
+//       publish event ('' none), maxlen, as_of ms ('' keep), max records,
+//       max bytes, then (member, sequence, bytes) triples
+// Returns 'OK' and the number of writes refused for the quota.
 const RedisScript& ApplyScript() {
   static const RedisScript* script = new RedisScript(absl::StrCat(kFenceLua, kPublishLua, R"lua(
 if not gnlc_fenced() then return 'LEASE' end
 if redis.call('HGET', KEYS[1], ARGV[3]) ~= ARGV[2] then return 'GENERATION' end
 if (redis.call('HGET', KEYS[1], ARGV[4]) or '') ~= ARGV[5] then return 'CURSOR' end
-for i = 10, #ARGV, 3 do
-  if ARGV[i + 1] == '0' then
-    redis.call('HDEL', KEYS[4], ARGV[i])
+local max_records, max_bytes = tonumber(ARGV[10]), tonumber(ARGV[11])
+local records = redis.call('HLEN', KEYS[3])
+local bytes = tonumber(redis.call('GET', KEYS[6]) or '0')
+local refused = 0
+for i = 12, #ARGV, 3 do
+  local old = redis.call('HSTRLEN', KEYS[3], ARGV[i])
+  local grows = #ARGV[i + 2] - old
+  local new = old == 0 and ARGV[i + 2] ~= ''
+  if ARGV[i + 2] ~= '' and ((new and records >= max_records) or
+                            (grows > 0 and bytes + grows > max_bytes)) then
+    -- Past the quota: a new record is kept as skipped (its position
+    -- counted, as the peer counts it), an existing one as it was.
+    refused = refused + 1
+    if new then
+      redis.call('HSET', KEYS[4], ARGV[i], '-' .. string.gsub(ARGV[i + 1], '^%-', ''))
+    end
   else
-    redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])
-  end
-  if ARGV[i + 2] == '' then
-    redis.call('HDEL', KEYS[3], ARGV[i])
-  else
-    redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 2])
+    if ARGV[i + 1] == '0' then
+      redis.call('HDEL', KEYS[4], ARGV[i])
+    else
+      redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])
+    end
+    if ARGV[i + 2] == '' then
+      if old > 0 then records = records - 1 end
+      bytes = bytes - old
+      redis.call('HDEL', KEYS[3], ARGV[i])
+    else
+      if new then records = records + 1 end
+      bytes = bytes + grows
+      redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 2])
+    end
   end
 end
+redis.call('SET', KEYS[6], math.max(bytes, 0))
 redis.call('HSET', KEYS[1], ARGV[4], ARGV[6])
 if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'as_of_ms', ARGV[9]) end
 if ARGV[7] ~= '' then gnlc_publish(KEYS[5], ARGV[8], ARGV[7]) end
-return 'OK'
+return {'OK', refused}
 )lua"));
   return *script;
 }
 
-// KEYS: state, lease, records, seqs (of the new generation), records, seqs
-// (of a generation whose build it abandons, or the new one's again)
+// KEYS: state, lease, records, seqs, bytes (of the new generation),
+// records, seqs, bytes (of a generation whose build it abandons, or the new
+// one's again)
 // ARGV: holder, gen
 const RedisScript& StartScript() {
   static const RedisScript* script = new RedisScript(absl::StrCat(kFenceLua, R"lua(
 if not gnlc_fenced() then return 'LEASE' end
-redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
 redis.call('HSET', KEYS[1], 'building', ARGV[2], 'build_cursor', '')
 return 'OK'
 )lua"));
   return *script;
 }
 
-// KEYS: state, lease, stream, old records, old seqs
+// KEYS: state, lease, stream, old records, old seqs, old bytes
 // ARGV: holder, generation, event, maxlen, build cursor
 const RedisScript& SwapScript() {
   static const RedisScript* script = new RedisScript(absl::StrCat(kFenceLua, kPublishLua, R"lua(
@@ -100,7 +124,7 @@ if redis.call('HGET', KEYS[1], 'building') ~= ARGV[2] then return 'GENERATION' e
 if (redis.call('HGET', KEYS[1], 'build_cursor') or '') ~= ARGV[5] then return 'CURSOR' end
 redis.call('HSET', KEYS[1], 'generation', ARGV[2], 'cursor', ARGV[5])
 redis.call('HDEL', KEYS[1], 'building', 'build_cursor')
-redis.call('UNLINK', KEYS[4], KEYS[5])
+redis.call('UNLINK', KEYS[4], KEYS[5], KEYS[6])
 gnlc_publish(KEYS[3], ARGV[4], ARGV[3])
 return 'OK'
 )lua"));
@@ -139,7 +163,8 @@ std::string MirrorEvent(absl::string_view peer, int64_t generation, bool swapped
 
 }  // namespace
 
-MirrorStore::MirrorStore(RedisPool* pool, std::string peer) : pool_(pool), peer_(std::move(peer)) {}
+MirrorStore::MirrorStore(RedisPool* pool, std::string peer, MirrorQuota quota)
+    : pool_(pool), peer_(std::move(peer)), quota_(quota) {}
 
 std::string MirrorStore::Key(absl::string_view suffix) const {
   return absl::StrCat("cat:{m:", peer_, "}:", suffix);
@@ -188,18 +213,23 @@ absl::Status MirrorStore::StartBuilding(absl::string_view holder, int64_t genera
   return Outcome(
       StartScript().Run(*pool_,
                         {Key("state"), Key("lease"), GenerationKey(generation, "records"),
-                         GenerationKey(generation, "seqs"), GenerationKey(dropped, "records"),
-                         GenerationKey(dropped, "seqs")},
+                         GenerationKey(generation, "seqs"), GenerationKey(generation, "bytes"),
+                         GenerationKey(dropped, "records"), GenerationKey(dropped, "seqs"),
+                         GenerationKey(dropped, "bytes")},
                         {holder, std::to_string(generation)}));
 }
 
-absl::Status MirrorStore::Apply(absl::string_view holder, int64_t generation, bool building,
-                                absl::string_view from, absl::string_view to,
-                                const std::vector<MirrorWrite>& writes, int64_t as_of_ms) {
+absl::StatusOr<int64_t> MirrorStore::Apply(absl::string_view holder, int64_t generation,
+                                           bool building, absl::string_view from,
+                                           absl::string_view to,
+                                           const std::vector<MirrorWrite>& writes,
+                                           int64_t as_of_ms) {
   const std::string gen = std::to_string(generation);
   const std::string event =
       building || writes.empty() ? "" : MirrorEvent(peer_, generation, false, writes);
   const std::string as_of = as_of_ms > 0 ? std::to_string(as_of_ms) : "";
+  const std::string max_records = std::to_string(quota_.max_records);
+  const std::string max_bytes = std::to_string(quota_.max_bytes);
   std::vector<std::string> sequences;
   sequences.reserve(writes.size());
   for (const MirrorWrite& w : writes) sequences.push_back(std::to_string(w.sequence));
@@ -211,17 +241,23 @@ absl::Status MirrorStore::Apply(absl::string_view holder, int64_t generation, bo
                                          to,
                                          event,
                                          kStreamMaxLen,
-                                         as_of};
+                                         as_of,
+                                         max_records,
+                                         max_bytes};
   for (size_t i = 0; i < writes.size(); ++i) {
     args.push_back(writes[i].member);
     args.push_back(sequences[i]);
     args.push_back(writes[i].bytes);
   }
-  return Outcome(
-      ApplyScript().Run(*pool_,
-                        {Key("state"), Key("lease"), GenerationKey(generation, "records"),
-                         GenerationKey(generation, "seqs"), EventsKey()},
-                        args));
+  absl::StatusOr<RedisReply> reply = ApplyScript().Run(
+      *pool_,
+      {Key("state"), Key("lease"), GenerationKey(generation, "records"),
+       GenerationKey(generation, "seqs"), EventsKey(), GenerationKey(generation, "bytes")},
+      args);
+  if (!reply.ok()) return reply.status();
+  const ReplyView r = reply->view();
+  if (r.size() == 2 && r[0].str() == "OK") return r[1].integer();
+  return Outcome(reply);
 }
 
 absl::Status MirrorStore::Swap(absl::string_view holder, const MirrorState& state) {
@@ -230,7 +266,7 @@ absl::Status MirrorStore::Swap(absl::string_view holder, const MirrorState& stat
   return Outcome(SwapScript().Run(
       *pool_,
       {Key("state"), Key("lease"), EventsKey(), GenerationKey(old, "records"),
-       GenerationKey(old, "seqs")},
+       GenerationKey(old, "seqs"), GenerationKey(old, "bytes")},
       {holder, std::to_string(state.building), event, kStreamMaxLen, state.build_cursor}));
 }
 

@@ -13,6 +13,8 @@
 //   cat:{m:P}:g{N}:seqs      HASH  member -> sequence of its latest change at P,
 //                                  negative for a record that was skipped (so
 //                                  the digest still counts it, as P does)
+//   cat:{m:P}:g{N}:bytes     STRING the bytes of the generation's records,
+//                                  held against the peer's quota
 //   cat:{m:P}:events         STREAM MirrorChanged events of the served generation
 //   cat:{m:P}:status         HASH  what ListPeerStatuses shows
 //
@@ -53,9 +55,15 @@ struct MirrorWrite {
   std::string bytes;
 };
 
+// How much of a peer's catalog this city keeps (config PeerCity).
+struct MirrorQuota {
+  int64_t max_records = 500000;
+  int64_t max_bytes = int64_t{512} << 20;
+};
+
 class MirrorStore final {
  public:
-  MirrorStore(RedisPool* pool, std::string peer);
+  MirrorStore(RedisPool* pool, std::string peer, MirrorQuota quota = {});
 
   const std::string& peer() const { return peer_; }
   std::string EventsKey() const;
@@ -72,10 +80,12 @@ class MirrorStore final {
   // Applies writes to `generation` (served, or the one being built) and
   // moves its cursor from `from` to `to`, publishing the change when the
   // generation is served. FAILED_PRECONDITION (MIRROR_MOVED) when the lease
-  // or the cursor is not as the caller believes.
-  absl::Status Apply(absl::string_view holder, int64_t generation, bool building,
-                     absl::string_view from, absl::string_view to,
-                     const std::vector<MirrorWrite>& writes, int64_t as_of_ms);
+  // or the cursor is not as the caller believes. A write that would take
+  // the generation past the quota is not made (a new record is kept as
+  // skipped, an existing one as it was): the answer is how many.
+  absl::StatusOr<int64_t> Apply(absl::string_view holder, int64_t generation, bool building,
+                                absl::string_view from, absl::string_view to,
+                                const std::vector<MirrorWrite>& writes, int64_t as_of_ms);
   // Serves the generation being built (complete now) instead of the old
   // one, whose keys are dropped.
   absl::Status Swap(absl::string_view holder, const MirrorState& state);
@@ -101,6 +111,7 @@ class MirrorStore final {
 
   RedisPool* pool_;
   const std::string peer_;
+  const MirrorQuota quota_;
 };
 
 }  // namespace gnlc::catalog

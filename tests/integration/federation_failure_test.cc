@@ -363,5 +363,41 @@ TEST_F(FederationTest, AnotherCityAnsweringOnThePeersAddressIsNotHarvested) {
   EXPECT_EQ(NetworkSearch(nanjing(), "Gardens").results_size(), 0);
 }
 
+// A peer cannot fill our Redis: past its quota the mirror stops growing,
+// keeps what it has, still applies deletions, and says so.
+TEST_F(FederationTest, APeerPastItsQuotaStopsGrowingAndSaysSo) {
+  std::vector<pb::Program> programs;
+  for (int i = 0; i < 5; ++i) {
+    programs.push_back(MustCreateProgram(suzhou(), NewProgram("课程", absl::StrCat("Course ", i)),
+                                         "", "cities/suzhou"));
+  }
+  CityConfig config = NanjingMirroringSuzhou(SuzhouPeerAddress());
+  config.mutable_peers(0)->set_max_records(3);
+  nanjing_ = CatalogReplica::Start(nanjing_redis_->address(), config, [] { return absl::Now(); });
+  ASSERT_NE(nanjing_, nullptr);
+  pb::PeerStatus status;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        status = PeerStatusOf(nanjing(), "suzhou");
+        return status.state() == pb::PEER_STATE_CAUGHT_UP;
+      },
+      absl::Seconds(30)))
+      << status.DebugString();
+  EXPECT_TRUE(status.over_quota()) << status.DebugString();
+  EXPECT_EQ(status.records_over_quota(), 2);
+  EXPECT_EQ(MirrorRecords(nanjing_redis_->AdminOptions(), "suzhou").size(), 3u);
+  // A deletion at the origin frees a place; the mirror follows it.
+  pb::DeleteProgramRequest del;
+  del.set_name(programs[0].name());
+  pb::DeleteProgramResponse deleted;
+  ASSERT_TRUE(suzhou().DeleteProgram(Ctx().get(), del, &deleted).ok());
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto mirror = MirrorRecords(nanjing_redis_->AdminOptions(), "suzhou");
+        return mirror.size() == 2u && !mirror.contains(programs[0].name());
+      },
+      absl::Seconds(30)));
+}
+
 }  // namespace
 }  // namespace gnlc::catalog::testing
