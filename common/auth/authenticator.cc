@@ -93,6 +93,24 @@ absl::Status Authenticator::ApplyIssuerRules(const std::string& issuer, Caller& 
   return absl::OkStatus();
 }
 
+std::optional<absl::string_view> Authenticator::BearerToken(const grpc::ServerContextBase& ctx) {
+  const auto& md = ctx.client_metadata();
+  auto [first, last] = md.equal_range("authorization");
+  if (first == last || std::next(first) != last) return std::nullopt;
+  const absl::string_view value(first->second.data(), first->second.size());
+  constexpr absl::string_view kBearer = "bearer ";
+  if (value.size() <= kBearer.size() ||
+      !absl::EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer)) {
+    return std::nullopt;
+  }
+  return value.substr(kBearer.size());
+}
+
+bool Authenticator::WouldCheckSignature(const grpc::ServerContextBase& ctx, absl::Time now) const {
+  const std::optional<absl::string_view> token = BearerToken(ctx);
+  return token.has_value() && !verifier_.Remembers(*token, now);
+}
+
 absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase& ctx,
                                                    absl::Time now) const {
   // A verified client certificate exists only on the peer port, which
@@ -114,17 +132,18 @@ absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase
   if (std::next(first) != last) {
     return Unauthenticated("TOKEN_MALFORMED", "send exactly one authorization header");
   }
-  const absl::string_view value(first->second.data(), first->second.size());
-  constexpr absl::string_view kBearer = "bearer ";
-  if (value.size() <= kBearer.size() ||
-      !absl::EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer)) {
+  const std::optional<absl::string_view> token = BearerToken(ctx);
+  if (!token) {
     return Unauthenticated("TOKEN_MALFORMED", "the authorization header must be 'Bearer <token>'");
   }
-  auto claims = verifier_.Verify(value.substr(kBearer.size()), now);
+  auto claims = verifier_.Verify(*token, now);
   if (!claims.ok()) return claims.status();
   ASSIGN_OR_RETURN(Caller caller, CallerFromClaims(**claims));
   // The verifier found `iss` among the configured issuers: a string.
   RETURN_IF_ERROR(ApplyIssuerRules((**claims)["iss"].get<std::string>(), caller));
+  // The verifier required a numeric exp.
+  caller.expires =
+      absl::FromUnixMillis(static_cast<int64_t>((**claims)["exp"].get<double>() * 1000));
   return caller;
 }
 

@@ -18,6 +18,7 @@
 #include <grpcpp/server_context.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,11 +43,22 @@ class Authenticator final {
 
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& ctx, absl::Time now) const;
 
+  // Whether authenticating this call would check a token's signature (the
+  // expensive part): it carries a bearer token that was not verified, nor
+  // refused, recently. A server limits these per source before doing it.
+  bool WouldCheckSignature(const grpc::ServerContextBase& ctx, absl::Time now) const;
+
+  // Signatures checked so far (tests and benchmarks).
+  int64_t signature_checks() const { return verifier_.signature_checks(); }
+
  private:
   struct IssuerRules {
     std::vector<Role> roles;
     std::string learner_namespace;
   };
+  // The bearer token of the call's one authorization header, if it has one
+  // of that form.
+  static std::optional<absl::string_view> BearerToken(const grpc::ServerContextBase& ctx);
   // The issuer's rules applied to a caller its token describes.
   absl::Status ApplyIssuerRules(const std::string& issuer, Caller& caller) const;
 

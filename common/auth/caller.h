@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace gnlc::auth {
 
@@ -45,6 +46,9 @@ struct Caller {
   // the identity provider says so); the learner they create is that
   // backend's.
   std::string client = "";
+  // When the token expires (never without one): a stream opened with it
+  // ends then.
+  absl::Time expires = absl::InfiniteFuture();
 };
 
 // Claims: "role" (resident | partner_admin | analyst | city_admin |

@@ -1,5 +1,7 @@
 #include "common/auth/token_verifier.h"
 
+#include <openssl/sha.h>
+
 #include <cmath>
 
 #include "absl/hash/hash.h"
@@ -65,23 +67,72 @@ TokenVerifier::TokenVerifier(std::string audience, const std::vector<Issuer>& is
   }
 }
 
-absl::StatusOr<std::shared_ptr<const Json>> TokenVerifier::Verify(absl::string_view token,
-                                                                  absl::Time now) const {
-  if (token.empty() || token.size() > kMaxTokenBytes) return Malformed();
+std::vector<std::shared_ptr<const KeySet>> TokenVerifier::CurrentKeys() const {
+  std::vector<std::shared_ptr<const KeySet>> keys;
+  keys.reserve(issuers_.size());
+  for (const IssuerKeys& i : issuers_) keys.push_back(i.jwks->Keys());
+  return keys;
+}
+
+std::optional<absl::StatusOr<std::shared_ptr<const Json>>> TokenVerifier::Remembered(
+    absl::string_view token, absl::string_view digest, absl::Time now) const {
+  if (!remember_) return std::nullopt;
   Shard& shard = shards_[absl::HashOf(token) % kShards];
   std::optional<Verified> known;
+  std::optional<Failed> failed;
   {
     absl::MutexLock lock(&shard.mu);
-    if (auto it = shard.tokens.find(token); it != shard.tokens.end()) known = it->second;
+    if (auto it = shard.tokens.find(token); it != shard.tokens.end()) {
+      known = it->second;
+    } else if (auto f = shard.failed.find(digest); f != shard.failed.end()) {
+      failed = f->second;
+    }
   }
   // Remembered only while the issuer's keys are the same object: a rotated
   // JWKS (a key removed) verifies every token again.
-  if (known && remember_ && now < known->remembered_until && known->jwks->Keys() == known->keys) {
+  if (known && now < known->remembered_until && known->jwks->Keys() == known->keys) {
     return CheckClaims(*known, now);
   }
+  if (failed && now < failed->remembered_until && CurrentKeys() == failed->keys) {
+    return absl::StatusOr<std::shared_ptr<const Json>>(failed->status);
+  }
+  return std::nullopt;
+}
+
+namespace {
+std::string Sha256(absl::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+}
+}  // namespace
+
+bool TokenVerifier::Remembers(absl::string_view token, absl::Time now) const {
+  if (token.empty() || token.size() > kMaxTokenBytes) return true;  // refused on sight
+  return Remembered(token, Sha256(token), now).has_value();
+}
+
+absl::StatusOr<std::shared_ptr<const Json>> TokenVerifier::Verify(absl::string_view token,
+                                                                  absl::Time now) const {
+  if (token.empty() || token.size() > kMaxTokenBytes) return Malformed();
+  const std::string digest = Sha256(token);
+  if (auto verdict = Remembered(token, digest, now)) return *std::move(verdict);
+  // The keys the verdict is reached with, taken first: a key set that
+  // changes meanwhile makes a remembered failure stale, never wrongly fresh.
+  std::vector<std::shared_ptr<const KeySet>> keys;
+  if (remember_) keys = CurrentKeys();
+  signature_checks_.fetch_add(1, std::memory_order_relaxed);
   auto verified = VerifySignature(token, now);
-  if (!verified.ok()) return verified.status();
-  if (remember_) {
+  if (!remember_) return verified.ok() ? CheckClaims(*verified, now) : verified.status();
+  Shard& shard = shards_[absl::HashOf(token) % kShards];
+  if (!verified.ok()) {
+    absl::MutexLock lock(&shard.mu);
+    if (shard.failed.size() >= kMaxPerShard) shard.failed.clear();
+    shard.failed.insert_or_assign(
+        digest, Failed{verified.status(), std::move(keys), now + absl::Minutes(1)});
+    return verified.status();
+  }
+  {
     absl::MutexLock lock(&shard.mu);
     if (shard.tokens.size() >= kMaxPerShard) shard.tokens.clear();
     shard.tokens.insert_or_assign(std::string(token), *verified);

@@ -13,6 +13,11 @@
 // remembered for that exact token string, process-wide (never per
 // connection), while the issuer's key set is unchanged, for at most five
 // minutes; every call still checks exp, nbf and aud against the clock.
+// A token that failed is remembered too (by its SHA-256, for a minute, while
+// every issuer's key set is unchanged), so a flood repeating one forged
+// token costs a hash, not a signature check; a flood of ever new forged
+// tokens is for the caller to limit per source (unary_call.h), which
+// Remembers() lets it do without penalising tokens that verified.
 //
 // Failures are UNAUTHENTICATED with a reason (TOKEN_MALFORMED,
 // TOKEN_INVALID, TOKEN_UNKNOWN_KEY, TOKEN_EXPIRED, TOKEN_NOT_YET_VALID,
@@ -22,6 +27,7 @@
 #define GNLC_COMMON_AUTH_TOKEN_VERIFIER_H_
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -57,6 +63,13 @@ class TokenVerifier final {
   absl::StatusOr<std::shared_ptr<const nlohmann::json>> Verify(absl::string_view token,
                                                                absl::Time now) const;
 
+  // Whether Verify would answer `token` without checking a signature: it
+  // verified (or failed) recently with the issuers' current keys.
+  bool Remembers(absl::string_view token, absl::Time now) const;
+
+  // Signatures checked so far (for tests and benchmarks of the caches).
+  int64_t signature_checks() const { return signature_checks_.load(std::memory_order_relaxed); }
+
  private:
   // A token whose signature verified with `keys` (the issuer's key set at
   // that moment) and its time claims.
@@ -68,12 +81,28 @@ class TokenVerifier final {
     absl::Duration max_lifetime;
     absl::Time remembered_until;
   };
+  // A token that failed, and the issuers' key sets it failed with (a key
+  // added since may verify it).
+  struct Failed {
+    absl::Status status;
+    std::vector<std::shared_ptr<const KeySet>> keys;
+    absl::Time remembered_until;
+  };
   struct Shard {
     absl::Mutex mu;
     absl::flat_hash_map<std::string, Verified> tokens ABSL_GUARDED_BY(mu);
+    // By the token's SHA-256: a forged token is not worth 8 KiB of memory.
+    absl::flat_hash_map<std::string, Failed> failed ABSL_GUARDED_BY(mu);
   };
   static constexpr int kShards = 16;
   static constexpr size_t kMaxPerShard = 1024;
+
+  // Every issuer's current key set, in the order of issuers_.
+  std::vector<std::shared_ptr<const KeySet>> CurrentKeys() const;
+  // The remembered verdict on `token`, if still good: its claims' check, or
+  // why it failed. nullopt: its signature must be checked.
+  std::optional<absl::StatusOr<std::shared_ptr<const nlohmann::json>>> Remembered(
+      absl::string_view token, absl::string_view digest, absl::Time now) const;
 
   absl::StatusOr<Verified> VerifySignature(absl::string_view token, absl::Time now) const;
   absl::StatusOr<std::shared_ptr<const nlohmann::json>> CheckClaims(const Verified& v,
@@ -89,6 +118,7 @@ class TokenVerifier final {
   };
   std::vector<IssuerKeys> issuers_;
   mutable std::array<Shard, kShards> shards_;
+  mutable std::atomic<int64_t> signature_checks_{0};
 };
 
 }  // namespace gnlc::auth

@@ -6,7 +6,7 @@
 
 namespace gnlc {
 
-HandlerPool::HandlerPool(int threads) {
+HandlerPool::HandlerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
   if (threads < 1) threads = 1;
   threads_.reserve(static_cast<size_t>(threads));
   for (int i = 0; i < threads; ++i) {
@@ -23,9 +23,11 @@ HandlerPool::~HandlerPool() {
   for (std::thread& t : threads_) t.join();
 }
 
-void HandlerPool::Post(std::function<void()> work) {
+bool HandlerPool::Post(std::function<void()> work) {
   absl::MutexLock lock(&mu_);
+  if (queue_.size() >= max_queued_) return false;
   queue_.push_back(std::move(work));
+  return true;
 }
 
 void HandlerPool::Loop() {

@@ -10,8 +10,15 @@
 // are threads, and the pipelined Redis connections (common/redis) send them
 // together.
 //
-//   HandlerPool pool(32);
-//   pool.Post([reactor, ...] { ...; reactor->Finish(status); });
+// Its queue is bounded: when Redis stalls, calls pile up here rather than
+// in gRPC, and past `max_queued` a new one is refused at once (the caller
+// answers RESOURCE_EXHAUSTED with RetryInfo) instead of holding memory and
+// a client's deadline for work that will be late anyway.
+//
+//   HandlerPool pool(32, 2048);
+//   if (!pool.Post([reactor, ...] { ...; reactor->Finish(status); })) {
+//     reactor->Finish(busy);
+//   }
 #ifndef GNLC_COMMON_SERVER_HANDLER_POOL_H_
 #define GNLC_COMMON_SERVER_HANDLER_POOL_H_
 
@@ -26,14 +33,17 @@ namespace gnlc {
 
 class HandlerPool final {
  public:
-  explicit HandlerPool(int threads);
+  // Default bound: queued calls, beyond those the threads are running.
+  static constexpr size_t kDefaultMaxQueued = 2048;
+  explicit HandlerPool(int threads, size_t max_queued = kDefaultMaxQueued);
   // Runs everything already posted, then joins the threads.
   ~HandlerPool();
   HandlerPool(const HandlerPool&) = delete;
   HandlerPool& operator=(const HandlerPool&) = delete;
 
-  // Runs `work` on one of the threads, in the order posted.
-  void Post(std::function<void()> work);
+  // Runs `work` on one of the threads, in the order posted; false (and
+  // `work` not run) when max_queued calls are already waiting.
+  [[nodiscard]] bool Post(std::function<void()> work);
 
  private:
   void Loop();
@@ -41,6 +51,7 @@ class HandlerPool final {
   absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  const size_t max_queued_;
   std::vector<std::thread> threads_;
 };
 

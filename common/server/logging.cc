@@ -58,7 +58,7 @@ std::string JsonEscape(absl::string_view s) {
 
 namespace {
 void WriteLine(absl::string_view level, absl::string_view message,
-               std::initializer_list<LogField> fields, bool audit) {
+               absl::Span<const LogField> fields, bool audit) {
   std::string line = absl::StrCat(
       "{\"ts\":\"", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
       "\",\"level\":\"", JsonEscape(level), "\"");
@@ -77,11 +77,11 @@ void WriteLine(absl::string_view level, absl::string_view message,
 }  // namespace
 
 void LogJson(absl::string_view level, absl::string_view message,
-             std::initializer_list<LogField> fields) {
+             absl::Span<const LogField> fields) {
   WriteLine(level, message, fields, false);
 }
 
-void LogAudit(std::initializer_list<LogField> fields) { WriteLine("info", "audit", fields, true); }
+void LogAudit(absl::Span<const LogField> fields) { WriteLine("info", "audit", fields, true); }
 
 absl::Status SetAuditSink(const std::string& path) {
   std::FILE* file = nullptr;

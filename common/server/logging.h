@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace gnlc {
 
@@ -21,13 +22,13 @@ using LogField = std::pair<absl::string_view, std::string>;
 
 void SetLogService(absl::string_view service);
 void LogJson(absl::string_view level, absl::string_view message,
-             std::initializer_list<LogField> fields = {});
+             absl::Span<const LogField> fields = {});
 
 // An audit line: like LogJson("info", "audit", fields) plus "audit":true,
 // so a collector can route them to the audit store by that one field. They
 // go to the audit sink: stdout with the other lines unless SetAuditSink
 // named a file.
-void LogAudit(std::initializer_list<LogField> fields);
+void LogAudit(absl::Span<const LogField> fields);
 
 // Where audit lines go from now on: a file, appended to ("" or "-":
 // stdout). An operator ships that file to the city's audit store, apart

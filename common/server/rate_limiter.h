@@ -25,9 +25,12 @@
 
 namespace gnlc {
 
-enum class RateClass : uint8_t { kRead, kSearch, kWrite, kDataRights };
-inline constexpr size_t kRateClasses = 4;
-// "read", "search", "write", "data_rights" (config and metric labels).
+// kAuthFailure is not a kind of method: it counts a client address's failed
+// authentications, which are limited before any signature is checked.
+enum class RateClass : uint8_t { kRead, kSearch, kWrite, kDataRights, kAuthFailure };
+inline constexpr size_t kRateClasses = 5;
+// "read", "search", "write", "data_rights", "auth_failures" (config and
+// metric labels).
 const char* RateClassName(RateClass c);
 
 struct RateLimit {
@@ -40,6 +43,11 @@ using RateLimits = std::array<RateLimit, kRateClasses>;
 // the config turns limits off.
 std::optional<RateLimits> LimitsFromConfig(const gnlc::config::v1::RateLimits& config);
 
+// A mobile backend's own limits: `city`'s (from LimitsFromConfig) with the
+// backend's entry's non-zero values over them.
+RateLimits BackendLimitsFrom(const RateLimits& city,
+                             const gnlc::config::v1::BackendLimits& backend);
+
 class RateLimiter {
  public:
   // At most about `max_callers` buckets are kept per class.
@@ -48,6 +56,13 @@ class RateLimiter {
   // Takes one token of `caller`'s bucket of class `c`: nullopt when the call
   // may go ahead, else how long until it could.
   std::optional<absl::Duration> Admit(RateClass c, absl::string_view caller, absl::Time now);
+
+  // For limits on what happened rather than on what is asked (failures):
+  // how long until `caller` has a token of class `c` again, without taking
+  // one (nullopt: it has one now)...
+  std::optional<absl::Duration> Exhausted(RateClass c, absl::string_view caller, absl::Time now);
+  // ...and takes one when the thing happened (none left: nothing to take).
+  void Charge(RateClass c, absl::string_view caller, absl::Time now);
 
   // Buckets kept for class `c` (for tests of the memory bound).
   size_t TrackedCallers(RateClass c);
@@ -62,6 +77,13 @@ class RateLimiter {
     absl::flat_hash_map<std::string, Bucket> buckets ABSL_GUARDED_BY(mu);
   };
   static constexpr size_t kShards = 16;
+
+  // `caller`'s bucket of class `c`, refilled up to `now`.
+  Bucket& Refilled(RateClass c, Shard& shard, absl::string_view caller, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  Shard& ShardOf(RateClass c, absl::string_view caller);
+  // How long until `b` holds a whole token again.
+  absl::Duration WaitFor(RateClass c, const Bucket& b) const;
 
   // Drops the buckets that have refilled; if that is not enough (very many
   // callers at once), drops them all: those callers start afresh.

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -18,6 +19,7 @@
 #include "common/auth/dev_pki.h"
 #include "common/auth/transport_credentials.h"
 #include "common/status/status_macros.h"
+#include "common/validation/validate.h"
 
 namespace gnlc {
 namespace {
@@ -26,7 +28,7 @@ constexpr const char* kFlags[] = {
     "config",        "listen",          "port",        "admin_listen", "admin_port",
     "redis",         "port_file",       "drain_ms",    "grace_ms",     "log_requests",
     "catalog",       "peer_analytics",  "secrets_dir", "peer_port",    "rate_limits",
-    "peer_catalogs", "handler_threads", "dev_mode",    "audit_log"};
+    "peer_catalogs", "handler_threads", "dev_mode",    "audit_log",    "handler_queue"};
 
 // Shorter page-token secrets are refused: the key of an HMAC that anyone
 // who guesses it can forge page tokens with.
@@ -184,6 +186,13 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
       return BadFlag("handler_threads", v, "a number of threads from 1 to 1024");
     }
   }
+  if (values.contains("handler_queue")) {
+    const std::string& v = values["handler_queue"];
+    if (!absl::SimpleAtoi(v, &o.handler_queue) || o.handler_queue < 1 ||
+        o.handler_queue > 1000000) {
+      return BadFlag("handler_queue", v, "a number of waiting calls from 1 to 1000000");
+    }
+  }
   if (values.contains("drain_ms"))
     RETURN_IF_ERROR(ParseMillis("drain_ms", values["drain_ms"], o.drain));
   if (values.contains("grace_ms"))
@@ -198,6 +207,14 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
       return absl::InvalidArgumentError(absl::StrCat(
           values["config"], ": rate_limits.exempt_roles names '", role,
           "', which is not a role (resident, partner_admin, analyst, city_admin, peer_city)"));
+    }
+  }
+  absl::flat_hash_set<std::string> backends;
+  for (const auto& backend : o.city.rate_limits().backends()) {
+    if (!ValidateId("id", backend.id()).ok() || !backends.insert(backend.id()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          values["config"], ": rate_limits.backends has the id '", backend.id(),
+          "', which is not a backend id (1 to 63 of a-z, 0-9 and -) or is there twice"));
     }
   }
   if (values.contains("log_requests")) {

@@ -66,6 +66,9 @@ struct ServerOptions {
   // Threads for handlers that wait for Redis (common/server/handler_pool.h):
   // how many requests of one service can wait for Redis at once.
   int handler_threads = 32;
+  // Calls that may wait for those threads before new ones are refused
+  // (SERVER_BUSY).
+  size_t handler_queue = 2048;
   // Where audit lines go (common/server/logging.h): a file, or "" for
   // stdout.
   std::string audit_log;

@@ -63,6 +63,19 @@ std::string ResourceOf(const google::protobuf::Message& request) {
   return "";
 }
 
+// "ipv4:10.0.0.7:53211" -> "ipv4:10.0.0.7": the address, not the
+// connection, so reconnecting changes nothing.
+absl::string_view SourceAddress(absl::string_view peer) { return peer.substr(0, peer.rfind(':')); }
+
+// Refusals that say "not now" rather than "not you": logged as counts like
+// denials, but not audit lines.
+bool IsRefusal(const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kResourceExhausted) return false;
+  const std::string reason = ErrorReason(status);
+  return reason == "RATE_LIMITED" || reason == "AUTH_FAILURES_FROM_SOURCE" ||
+         reason == "SERVER_BUSY";
+}
+
 bool ShouldAudit(const auth::MethodPolicy* policy, const CallAuth& call,
                  const absl::Status& status) {
   if (IsDenied(status)) return true;
@@ -75,6 +88,56 @@ bool ShouldAudit(const auth::MethodPolicy* policy, const CallAuth& call,
          (call.caller.role == Role::kCityAdmin || call.caller.role == Role::kPartnerAdmin);
 }
 
+// Takes a token of the caller's fair share: RESOURCE_EXHAUSTED
+// (RATE_LIMITED, with RetryInfo) when there is none. Before the table is
+// checked, so that a caller flooding methods it may not call is limited too
+// (a method not in the table counts as a read).
+absl::Status TakeFairShare(const grpc::CallbackServerContext& ctx, const RpcEdge& edge,
+                           absl::string_view method, absl::Time now, const CallAuth& call) {
+  if (edge.limiter == nullptr) return absl::OkStatus();
+  const auth::Caller& caller = call.caller;
+  for (Role unlimited : edge.unlimited_roles) {
+    if (caller.role == unlimited) return absl::OkStatus();
+  }
+  RateClass rate_class = RateClass::kRead;
+  switch (call.policy == nullptr ? auth::CallKind::kRead : call.policy->kind) {
+    case auth::CallKind::kRead:
+    case auth::CallKind::kPersonalRead:
+      rate_class = absl::StartsWith(method, "Search") ? RateClass::kSearch : RateClass::kRead;
+      break;
+    case auth::CallKind::kChange:
+      rate_class = RateClass::kWrite;
+      break;
+    case auth::CallKind::kDataRights:
+      rate_class = RateClass::kDataRights;
+      break;
+  }
+  RateLimiter* limiter = edge.limiter.get();
+  std::string key;
+  if (caller.role == Role::kMobileBackend) {
+    key = absl::StrCat("mobile_backend:", caller.subject);
+    if (auto it = edge.backend_limiters.find(caller.subject); it != edge.backend_limiters.end()) {
+      limiter = it->second.get();
+    }
+  } else if (caller.role == Role::kPeerCity) {
+    key = absl::StrCat("peer:", caller.peer_city);
+  } else if (caller.role == Role::kAnonymous) {
+    // The address, not the connection: reconnecting does not refill it.
+    key = absl::StrCat("ip:", SourceAddress(ctx.peer()));
+  } else {
+    key = absl::StrCat(auth::RoleName(caller.role), ":", caller.subject);
+  }
+  auto wait = limiter->Admit(rate_class, key, now);
+  if (!wait) return absl::OkStatus();
+  if (auto* counter = edge.limited[static_cast<size_t>(rate_class)]) counter->Increment();
+  return WithRetryDelay(
+      MakeError(absl::StatusCode::kResourceExhausted, "RATE_LIMITED",
+                absl::StrCat("too many ", RateClassName(rate_class),
+                             " calls from this caller: retry after the delay in RetryInfo"),
+                {{"class", RateClassName(rate_class)}}),
+      *wait);
+}
+
 }  // namespace
 
 RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string domain) {
@@ -82,7 +145,13 @@ RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string 
   edge.metrics = metrics;
   if (auto limits = LimitsFromConfig(options.city.rate_limits())) {
     edge.limiter = std::make_shared<RateLimiter>(*limits);
+    for (const auto& backend : options.city.rate_limits().backends()) {
+      // Ids were checked at start (ParseServerOptions): one entry each.
+      edge.backend_limiters[backend.id()] =
+          std::make_shared<RateLimiter>(BackendLimitsFrom(*limits, backend));
+    }
   }
+  edge.refusals = std::make_shared<RefusalLog>();
   // The city's own services are trusted infrastructure: the residents
   // behind them were counted where they came in.
   edge.unlimited_roles = {Role::kService};
@@ -98,6 +167,11 @@ RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string 
     for (size_t c = 0; c < kRateClasses; ++c) {
       edge.limited[c] = &family.Add({{"class", RateClassName(static_cast<RateClass>(c))}});
     }
+    edge.auth_failed = &prometheus::BuildCounter()
+                            .Name("gnlc_auth_failed_total")
+                            .Help("Calls whose token (or client certificate) failed authentication")
+                            .Register(metrics->registry())
+                            .Add({});
   }
   edge.domain = std::move(domain);
   edge.log_requests = options.log_requests;
@@ -109,7 +183,7 @@ RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string 
 
 RpcEdge MakeWaitingRpcEdge(const ServerOptions& options, Metrics* metrics, std::string domain) {
   RpcEdge edge = MakeRpcEdge(options, metrics, std::move(domain));
-  edge.handlers = std::make_shared<HandlerPool>(options.handler_threads);
+  edge.handlers = std::make_shared<HandlerPool>(options.handler_threads, options.handler_queue);
   return edge;
 }
 
@@ -117,9 +191,35 @@ absl::Status AuthorizeCall(const grpc::CallbackServerContext& ctx, const RpcEdge
                            absl::string_view method, absl::Time now, CallAuth& call) {
   if (edge.authn == nullptr) return absl::InternalError("no authenticator configured");
   call.policy = auth::FindPolicy(absl::StrCat(edge.service, "/", method));
+  RateLimiter* limiter = edge.limiter.get();
+  const std::string peer = ctx.peer();
+  const absl::string_view source = SourceAddress(peer);
+  // A source out of failed authentications gets no signature checked for
+  // a while: a token verified before (a mobile backend's residents) still
+  // works from there, a new or forged one is refused unread.
+  if (limiter != nullptr) {
+    if (auto wait = limiter->Exhausted(RateClass::kAuthFailure, source, now);
+        wait && edge.authn->WouldCheckSignature(ctx, now)) {
+      if (auto* counter = edge.limited[static_cast<size_t>(RateClass::kAuthFailure)]) {
+        counter->Increment();
+      }
+      return WithRetryDelay(
+          MakeError(absl::StatusCode::kResourceExhausted, "AUTH_FAILURES_FROM_SOURCE",
+                    "too many calls with tokens that failed came from this address: retry "
+                    "with a valid token after the delay in RetryInfo"),
+          *wait);
+    }
+  }
   auto caller = edge.authn->Authenticate(ctx, now);
-  if (!caller.ok()) return Denied(caller.status());
+  if (!caller.ok()) {
+    if (limiter != nullptr) limiter->Charge(RateClass::kAuthFailure, source, now);
+    if (edge.auth_failed != nullptr) edge.auth_failed->Increment();
+    return Denied(caller.status());
+  }
   call.caller = std::move(*caller);
+  if (absl::Status share = TakeFairShare(ctx, edge, method, now, call); !share.ok()) {
+    return share;
+  }
   const Access access =
       call.policy == nullptr ? Access::kDeny : auth::AccessFor(*call.policy, call.caller);
   if (access == Access::kDeny) {
@@ -135,51 +235,17 @@ absl::Status AuthorizeCall(const grpc::CallbackServerContext& ctx, const RpcEdge
   return absl::OkStatus();
 }
 
+absl::Status ServerBusy() {
+  return WithRetryDelay(
+      MakeError(absl::StatusCode::kResourceExhausted, "SERVER_BUSY",
+                "this replica has more calls waiting than it can take: retry after the delay in "
+                "RetryInfo"),
+      absl::Milliseconds(250));
+}
+
 void ServiceSetupError(absl::string_view message) {
   LogJson("error", "service_setup", {{"detail", std::string(message)}});
   std::abort();
-}
-
-absl::Status AdmitCall(const grpc::CallbackServerContext& ctx, const RpcEdge& edge,
-                       absl::string_view method, absl::Time now, const CallAuth& call) {
-  if (edge.limiter == nullptr || call.policy == nullptr) return absl::OkStatus();
-  const auth::Caller& caller = call.caller;
-  for (Role unlimited : edge.unlimited_roles) {
-    if (caller.role == unlimited) return absl::OkStatus();
-  }
-  RateClass rate_class = RateClass::kRead;
-  switch (call.policy->kind) {
-    case auth::CallKind::kRead:
-    case auth::CallKind::kPersonalRead:
-      rate_class = absl::StartsWith(method, "Search") ? RateClass::kSearch : RateClass::kRead;
-      break;
-    case auth::CallKind::kChange:
-      rate_class = RateClass::kWrite;
-      break;
-    case auth::CallKind::kDataRights:
-      rate_class = RateClass::kDataRights;
-      break;
-  }
-  std::string key;
-  if (caller.role == Role::kPeerCity) {
-    key = absl::StrCat("peer:", caller.peer_city);
-  } else if (caller.role == Role::kAnonymous) {
-    // "ipv4:10.0.0.7:53211" -> "ip:ipv4:10.0.0.7": the address, not the
-    // connection, so reconnecting does not refill the bucket.
-    const std::string peer = ctx.peer();
-    key = absl::StrCat("ip:", absl::string_view(peer).substr(0, peer.rfind(':')));
-  } else {
-    key = absl::StrCat(auth::RoleName(caller.role), ":", caller.subject);
-  }
-  auto wait = edge.limiter->Admit(rate_class, key, now);
-  if (!wait) return absl::OkStatus();
-  if (auto* counter = edge.limited[static_cast<size_t>(rate_class)]) counter->Increment();
-  return WithRetryDelay(
-      MakeError(absl::StatusCode::kResourceExhausted, "RATE_LIMITED",
-                absl::StrCat("too many ", RateClassName(rate_class),
-                             " calls from this caller: retry after the delay in RetryInfo"),
-                {{"class", RateClassName(rate_class)}}),
-      *wait);
 }
 
 absl::Status DeniedUncheckedOwnership() {
@@ -230,8 +296,20 @@ grpc::Status CompleteCall(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
   if (edge.metrics != nullptr) {
     edge.metrics->Record(method, wire.error_code(), absl::ToDoubleSeconds(elapsed));
   }
-  if (!status.ok() || edge.log_requests) LogCall(*ctx, method, status, elapsed);
-  if (ShouldAudit(call.policy, call, status)) {
+  const bool denied = IsDenied(status);
+  // A refusal or denial like one already written in this interval is only
+  // counted (refusal_log.h); the first is written in full, a denial as its
+  // audit line alone.
+  bool in_full = true;
+  if ((denied || IsRefusal(status)) && edge.refusals != nullptr) {
+    in_full = edge.refusals->First({std::string(SourceAddress(ctx->peer())), ErrorReason(status),
+                                    auth::RoleName(call.caller.role),
+                                    Pseudonym(edge.audit_key, call.caller.subject), denied});
+  }
+  if ((!status.ok() && !denied && in_full) || edge.log_requests) {
+    LogCall(*ctx, method, status, elapsed);
+  }
+  if (in_full && ShouldAudit(call.policy, call, status)) {
     LogAudit({{"method", absl::StrCat(edge.service, "/", method)},
               {"role", auth::RoleName(call.caller.role)},
               {"subject", Pseudonym(edge.audit_key, call.caller.subject)},
@@ -241,7 +319,8 @@ grpc::Status CompleteCall(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
               {"peer_city", call.caller.peer_city},
               {"resource", ResourceOf(request)},
               {"code", absl::StatusCodeToString(status.code())},
-              {"denied", IsDenied(status) ? "true" : "false"}});
+              {"reason", ErrorReason(status)},
+              {"denied", denied ? "true" : "false"}});
   }
   // gRFC A6: a client with a retry policy waits this long before retrying.
   if (auto delay = RetryDelayOf(status)) {

@@ -12,6 +12,12 @@
 // does not parse with a bare UNIMPLEMENTED (SECURITY.md), which reads as "no
 // such method"; here it is INVALID_ARGUMENT MALFORMED_REQUEST with the field.
 //
+// Who is calling is settled on gRPC's callback thread, before a call is
+// queued for a handler: a call refused (no right, a bad token, over its
+// share) costs no queue slot. A client address whose authentications keep
+// failing gets no further signature checks for a while (auth_failures in
+// RateLimits); refusals are logged as counts (refusal_log.h).
+//
 // Where the logic runs: a service with a handler pool (the ones whose
 // handlers wait for Redis) runs it there, so gRPC's two callback threads
 // keep taking calls (common/server/handler_pool.h); handlers that answer
@@ -32,6 +38,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -41,6 +48,7 @@
 #include "common/server/handler_pool.h"
 #include "common/server/metrics.h"
 #include "common/server/rate_limiter.h"
+#include "common/server/refusal_log.h"
 #include "common/server/server_options.h"
 #include "common/status/grpc_status.h"
 
@@ -55,10 +63,14 @@ struct RpcEdge {
   std::shared_ptr<const auth::Authenticator> authn;
   // Each caller's fair share; nullptr when the config turns limits off.
   std::shared_ptr<RateLimiter> limiter;
+  // Mobile backends with limits of their own (rate_limits.backends), by id.
+  absl::flat_hash_map<std::string, std::shared_ptr<RateLimiter>> backend_limiters;
   // Roles the limiter lets through: "service" and the config's exempt_roles.
   std::vector<auth::Role> unlimited_roles;
   // Calls refused by the limiter, per class (nullptr without metrics).
   std::array<prometheus::Counter*, kRateClasses> limited{};
+  // Authentications that failed (each cost at most one signature check).
+  prometheus::Counter* auth_failed = nullptr;
   // A response above this is a bug in a handler's paging (the client's
   // default receive limit is 4 MiB).
   size_t max_response_bytes = 4 << 20;
@@ -68,6 +80,8 @@ struct RpcEdge {
   std::string audit_key;
   // Where handlers that wait run; nullptr: inline on gRPC's threads.
   std::shared_ptr<HandlerPool> handlers;
+  // Refused and denied calls, counted (nullptr: each written in full).
+  std::shared_ptr<RefusalLog> refusals;
 };
 
 // The edge of `service` for a server started with `options`.
@@ -87,14 +101,16 @@ struct CallAuth {
   const auth::MethodPolicy* policy = nullptr;
 };
 
-// Authenticates and checks the table; fills `call` when allowed.
+// Who is calling and may they: authenticates (unless the source is out of
+// failed authentications: RESOURCE_EXHAUSTED AUTH_FAILURES_FROM_SOURCE),
+// takes a token of the caller's fair share (RESOURCE_EXHAUSTED
+// RATE_LIMITED), then checks the table. Both refusals carry RetryInfo.
+// Fills `call` when allowed.
 absl::Status AuthorizeCall(const grpc::CallbackServerContext& ctx, const RpcEdge& edge,
                            absl::string_view method, absl::Time now, CallAuth& call);
 
-// Takes a token of the caller's fair share: RESOURCE_EXHAUSTED
-// (RATE_LIMITED, with RetryInfo) when there is none.
-absl::Status AdmitCall(const grpc::CallbackServerContext& ctx, const RpcEdge& edge,
-                       absl::string_view method, absl::Time now, const CallAuth& call);
+// RESOURCE_EXHAUSTED SERVER_BUSY with RetryInfo: the handler queue is full.
+absl::Status ServerBusy();
 
 // For a handler that cannot check ownership but was asked to.
 absl::Status DeniedUncheckedOwnership();
@@ -129,7 +145,6 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* OpenServerStream(grpc::CallbackServe
   CallAuth call;
   Request request;
   absl::Status status = AuthorizeCall(*ctx, edge, method, start, call);
-  if (status.ok()) status = AdmitCall(*ctx, edge, method, start, call);
   if (status.ok()) status = ParseRequest(in, request);
   grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor = nullptr;
   if (status.ok()) {
@@ -149,24 +164,21 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* OpenServerStream(grpc::CallbackServe
 void LogCall(const grpc::CallbackServerContext& ctx, absl::string_view method,
              const absl::Status& status, absl::Duration elapsed);
 
-// One call of `method`: who is calling and may they, their fair share,
-// then the request's bytes, then the logic. `fn(ctx, call, req, resp)` is given the caller; a
+// One call of `method` by a caller AuthorizeCall let through: the request's
+// bytes, then the logic. `fn(ctx, call, req, resp)` is given the caller; a
 // handler `fn(ctx, req, resp)` that does not take it is never run for an
 // "own" caller (it cannot check ownership, so the call fails closed).
 template <typename Request, typename Response, typename Fn>
 void RunUnary(grpc::CallbackServerContext* ctx, const RpcEdge& edge, absl::string_view method,
               const grpc::ByteBuffer& in, grpc::ByteBuffer& out, Fn& fn, absl::Time start,
-              grpc::ServerUnaryReactor* reactor) {
-  CallAuth call;
+              grpc::ServerUnaryReactor* reactor, const CallAuth& call) {
   Request request;
   Response response;
-  absl::Status status = AuthorizeCall(*ctx, edge, method, start, call);
-  if (status.ok()) status = AdmitCall(*ctx, edge, method, start, call);
-  if (status.ok()) status = ParseRequest(in, request);
+  absl::Status status = ParseRequest(in, request);
   if (status.ok()) {
     if constexpr (std::is_invocable_v<Fn&, grpc::CallbackServerContext*, const CallAuth&,
                                       const Request&, Response&>) {
-      status = fn(ctx, std::as_const(call), std::as_const(request), response);
+      status = fn(ctx, call, std::as_const(request), response);
     } else if (call.own_only) {
       status = DeniedUncheckedOwnership();
     } else {
@@ -177,23 +189,32 @@ void RunUnary(grpc::CallbackServerContext* ctx, const RpcEdge& edge, absl::strin
   reactor->Finish(CompleteCall(ctx, edge, method, request, call, status, start));
 }
 
-// Runs the call on the edge's handler pool, or inline when there is none or
-// `inline_call` (a handler that answers from memory).
+// Settles who is calling here, on gRPC's thread, then runs the call on the
+// edge's handler pool (SERVER_BUSY when its queue is full), or inline when
+// there is none or `inline_call` (a handler that answers from memory).
 template <typename Request, typename Response, typename Fn>
 grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const RpcEdge& edge,
                                      absl::string_view method, const grpc::ByteBuffer& in,
                                      grpc::ByteBuffer& out, Fn& fn, bool inline_call) {
   const absl::Time start = absl::Now();
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  if (inline_call || edge.handlers == nullptr) {
-    RunUnary<Request, Response>(ctx, edge, method, in, out, fn, start, reactor);
-  } else {
+  CallAuth call;
+  absl::Status refused = AuthorizeCall(*ctx, edge, method, start, call);
+  if (refused.ok()) {
+    if (inline_call || edge.handlers == nullptr) {
+      RunUnary<Request, Response>(ctx, edge, method, in, out, fn, start, reactor, call);
+      return reactor;
+    }
     // The call's context and buffers live until Finish; `edge`, `method`
     // and `fn` as long as the service.
-    edge.handlers->Post([ctx, &edge, method, &in, &out, &fn, start, reactor] {
-      RunUnary<Request, Response>(ctx, edge, method, in, out, fn, start, reactor);
-    });
+    if (edge.handlers->Post([ctx, &edge, method, &in, &out, &fn, start, reactor, call] {
+          RunUnary<Request, Response>(ctx, edge, method, in, out, fn, start, reactor, call);
+        })) {
+      return reactor;
+    }
+    refused = ServerBusy();
   }
+  reactor->Finish(CompleteCall(ctx, edge, method, Request(), call, refused, start));
   return reactor;
 }
 

@@ -2,6 +2,8 @@
 
 #include <grpcpp/impl/codegen/proto_utils.h>
 
+#include <cstdlib>
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -32,6 +34,13 @@ bool IsStreamId(absl::string_view s) {
          absl::SimpleAtoi(parts[0], &n) && absl::SimpleAtoi(parts[1], &n) &&
          parts[0].find_first_not_of("0123456789") == absl::string_view::npos &&
          parts[1].find_first_not_of("0123456789") == absl::string_view::npos;
+}
+
+int MaxStreamsPerBackend() {
+  int n = 0;
+  const char* env = std::getenv("GNLC_MAX_STREAMS_PER_BACKEND");
+  if (env != nullptr && absl::SimpleAtoi(env, &n) && n > 0) return n;
+  return NotificationHub::kDefaultMaxStreamsPerBackend;
 }
 
 absl::Status CursorExpired() {
@@ -148,7 +157,9 @@ class NotificationHub::Stream final : public grpc::ServerWriteReactor<grpc::Byte
 };
 
 NotificationHub::NotificationHub(RedisPool* pool, Metrics* metrics, std::string error_domain)
-    : pool_(pool), domain_(std::move(error_domain)) {
+    : pool_(pool),
+      domain_(std::move(error_domain)),
+      max_streams_per_backend_(MaxStreamsPerBackend()) {
   if (metrics != nullptr) {
     buffered_gauge_ = &prometheus::BuildGauge()
                            .Name("gnlc_notification_buffered_bytes")
@@ -226,19 +237,29 @@ absl::StatusOr<std::string> NotificationHub::StartingCursor(const std::string& b
   return std::string(last.view()[0][0].str());
 }
 
-grpc::ServerWriteReactor<grpc::ByteBuffer>* NotificationHub::Open(Subscription subscription) {
-  auto stream = std::make_shared<Stream>(this, std::move(subscription));
-  {
-    absl::MutexLock lock(&mu_);
-    if (closed_) {
-      stream.reset();
-      return RefuseStream(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                       "the enrollment server is shutting down: subscribe again"));
-    }
-    streams_.push_back(stream);
-    wake_ = true;
-    if (subscribers_gauge_ != nullptr) subscribers_gauge_->Set(streams_.size());
+absl::StatusOr<grpc::ServerWriteReactor<grpc::ByteBuffer>*> NotificationHub::Open(
+    Subscription subscription) {
+  absl::MutexLock lock(&mu_);
+  if (closed_) {
+    return absl::UnavailableError("the enrollment server is shutting down: subscribe again");
   }
+  // A backend's streams are bounded (each costs a poll every 50 ms): a bug
+  // or a leak in one backend cannot take this replica from the others.
+  int same_backend = 0;
+  for (const auto& s : streams_) same_backend += s->subscription().backend == subscription.backend;
+  if (same_backend >= max_streams_per_backend_) {
+    return WithRetryDelay(
+        MakeError(absl::StatusCode::kResourceExhausted, "TOO_MANY_STREAMS",
+                  absl::StrCat("this backend already has ", same_backend,
+                               " notification streams open on this replica: close unused ones "
+                               "(one per partition) before opening more"),
+                  {{"limit", absl::StrCat(max_streams_per_backend_)}}),
+        absl::Seconds(1));
+  }
+  auto stream = std::make_shared<Stream>(this, std::move(subscription));
+  streams_.push_back(stream);
+  wake_ = true;
+  if (subscribers_gauge_ != nullptr) subscribers_gauge_->Set(streams_.size());
   return stream.get();
 }
 
@@ -266,8 +287,15 @@ void NotificationHub::Run() {
       wake_ = false;
       streams = streams_;
     }
+    const absl::Time now = absl::Now();
     for (const auto& stream : streams) {
-      if (stream->Ready()) Poll(*stream);
+      if (now >= stream->subscription().expires) {
+        stream->Close(MakeError(absl::StatusCode::kUnauthenticated, "TOKEN_EXPIRED",
+                                "the token this stream was opened with has expired: subscribe "
+                                "again with a fresh token and your last cursor"));
+      } else if (stream->Ready()) {
+        Poll(*stream);
+      }
     }
   }
 }

@@ -42,7 +42,16 @@ class NotificationHub final {
     std::string cursor;  // a stream id: deliver what comes after it
     int partition = 0;
     int partition_count = 1;
+    // The subscriber's token expires then: the stream ends with
+    // UNAUTHENTICATED TOKEN_EXPIRED, and the subscriber resumes from its
+    // cursor with a fresh token.
+    absl::Time expires = absl::InfiniteFuture();
   };
+
+  // Streams one backend may hold open on one replica at once (two per
+  // partition at the most partitions, so reconnects overlap); the
+  // environment's GNLC_MAX_STREAMS_PER_BACKEND overrides it.
+  static constexpr int kDefaultMaxStreamsPerBackend = 128;
 
   NotificationHub(RedisPool* pool, Metrics* metrics, std::string error_domain);
   ~NotificationHub();
@@ -62,8 +71,10 @@ class NotificationHub final {
   absl::StatusOr<std::string> StartingCursor(const std::string& backend, const std::string& cursor,
                                              bool replay_retained);
 
-  // A reactor that streams `subscription` until the client goes away.
-  grpc::ServerWriteReactor<grpc::ByteBuffer>* Open(Subscription subscription);
+  // A reactor that streams `subscription` until the client goes away, or
+  // RESOURCE_EXHAUSTED TOO_MANY_STREAMS (with RetryInfo) when its backend
+  // already holds its most streams here, or UNAVAILABLE when shutting down.
+  absl::StatusOr<grpc::ServerWriteReactor<grpc::ByteBuffer>*> Open(Subscription subscription);
 
   // Bytes of responses handed to gRPC and not yet written (the metric
   // gnlc_notification_buffered_bytes).
@@ -82,6 +93,7 @@ class NotificationHub final {
 
   RedisPool* pool_;
   const std::string domain_;
+  const int max_streams_per_backend_;
   prometheus::Gauge* buffered_gauge_ = nullptr;
   prometheus::Counter* delivered_ = nullptr;
   prometheus::Gauge* subscribers_gauge_ = nullptr;

@@ -44,6 +44,7 @@ EnrollmentService::DoSubscribeNotifications(const CallAuth& call,
   }
   sub.partition = req.partition();
   sub.partition_count = std::max(count, 1);
+  sub.expires = call.caller.expires;
   ASSIGN_OR_RETURN(sub.cursor,
                    hub_.StartingCursor(sub.backend, req.cursor(), req.replay_retained()));
   return hub_.Open(std::move(sub));

@@ -11,6 +11,9 @@
 //             --ca=ca.crt --token_file=admin.token   # TLS and a token
 //             --echo_cert=svc.crt --echo_key=svc.key # echo over TLS too
 //             --rate=50                              # paced: 50 calls a second
+//             --forge_tokens                         # each call: the token
+//                                 # with a new random signature (a flood of
+//                                 # forged tokens that no cache recognises)
 // Without --ca the calls are plaintext.
 //
 // Output: one human line, and one machine line starting "RESULT" with
@@ -63,7 +66,27 @@ struct Flags {
   // Calls per second in all (an open loop at a steady pace, as a well-behaved
   // client); 0: as fast as the calls in flight allow.
   double rate = 0;
+  // Every call's token gets a new random signature (forged).
+  bool forge_tokens = false;
 };
+
+// "Bearer HEADER.PAYLOAD.SIG" with SIG replaced by 64 random bytes in
+// base64url: a token that looks right until its signature is checked.
+std::string ForgedBearer(const std::string& bearer, uint64_t k) {
+  const size_t dot = bearer.rfind('.');
+  if (dot == std::string::npos) return bearer;
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out = bearer.substr(0, dot + 1);
+  uint64_t x = k * 0x9E3779B97F4A7C15ull + 1;
+  for (int i = 0; i < 86; ++i) {  // 64 bytes
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    out += kAlphabet[x & 63];
+  }
+  return out;
+}
 
 struct Result {
   double qps = 0, p50 = 0, p90 = 0, p99 = 0, max = 0;
@@ -116,7 +139,11 @@ Result Drive(const std::vector<std::shared_ptr<grpc::Channel>>& channels, const 
     call->request = grpc::ByteBuffer(&slice, 1);
     call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     // As metadata rather than call credentials: plaintext runs carry it too.
-    if (!f.bearer.empty()) call->ctx.AddMetadata("authorization", f.bearer);
+    if (f.forge_tokens && !f.bearer.empty()) {
+      call->ctx.AddMetadata("authorization", ForgedBearer(f.bearer, k));
+    } else if (!f.bearer.empty()) {
+      call->ctx.AddMetadata("authorization", f.bearer);
+    }
     call->start = absl::Now();
     stubs[lane % stubs.size()]->UnaryCall(
         &call->ctx, path, grpc::StubOptions(), &call->request, &call->response,
@@ -219,6 +246,8 @@ int main(int argc, char** argv) {
       f.channels = std::stoi(value("--channels="));
     else if (a == "--echo")
       f.echo = true;
+    else if (a == "--forge_tokens")
+      f.forge_tokens = true;
     else if (absl::StartsWith(a, "--ca=")) {
       f.security.plaintext = false;
       f.security.ca_file = value("--ca=");
@@ -236,7 +265,8 @@ int main(int argc, char** argv) {
     return Fail(
         "usage: --target=HOST:PORT --method=SERVICE.METHOD --requests=FILE.jsonl "
         "[--inflight=N] [--seconds=S] [--warmup=S] [--echo] [--label=NAME] [--ca=FILE] "
-        "[--token_file=FILE] [--echo_cert=FILE --echo_key=FILE] [--rate=CALLS_PER_S]");
+        "[--token_file=FILE] [--echo_cert=FILE --echo_key=FILE] [--rate=CALLS_PER_S] "
+        "[--forge_tokens]");
   }
   if (f.channels <= 0) f.channels = std::max(1, f.inflight / 16);
   auto method = gnlc::ctl::ResolveMethod(f.method);

@@ -31,13 +31,14 @@ absl::StatusOr<epb::Enrollment> EnrollmentOf(const grpc::Status& s, const Respon
 
 }  // namespace
 
-std::unique_ptr<EnrollmentServer> EnrollmentServer::Start(const std::string& redis_address,
-                                                          const std::string& catalog_address,
-                                                          EnrollmentService::Clock clock) {
+std::unique_ptr<EnrollmentServer> EnrollmentServer::Start(
+    const std::string& redis_address, const std::string& catalog_address,
+    EnrollmentService::Clock clock, const std::function<void(ServerOptions&)>& adjust) {
   auto r = std::make_unique<EnrollmentServer>();
   ServerOptions options =
       TestServerOptions("enrollment", catalog::testing::TestCity(), redis_address);
   options.catalog_address = catalog_address;
+  if (adjust) adjust(options);
   r->metrics = std::make_unique<Metrics>("enrollment");
   r->pool = std::make_unique<RedisPool>(options.redis);
   r->service = std::make_unique<EnrollmentService>(options, r->pool.get(), r->metrics.get(),

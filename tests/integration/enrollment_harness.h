@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,7 +39,8 @@ struct EnrollmentServer {
   // Starts, follows the catalog's stream, and waits until SERVING.
   static std::unique_ptr<EnrollmentServer> Start(
       const std::string& redis_address, const std::string& catalog_address,
-      EnrollmentService::Clock clock = [] { return absl::Now(); });
+      EnrollmentService::Clock clock = [] { return absl::Now(); },
+      const std::function<void(ServerOptions&)>& adjust = nullptr);
   ~EnrollmentServer();
 };
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/hash/fnv1a.h"
+#include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/testing/grpc_testing.h"
 #include "common/testing/test_security.h"
@@ -607,6 +608,67 @@ TEST_F(NotificationsTest, ASubscriberThatStopsReadingCostsBoundedMemoryAndSlowsN
   EXPECT_LE(peak, 2 * 100 * 1024) << "bytes held for subscribers";
   EXPECT_LE(BufferedBytes(*enrollment_->metrics), 100 * 1024);
   stalled_ctx.TryCancel();
+}
+
+// A stream ends when the token it was opened with expires, saying so; the
+// backend resumes from its cursor with a fresh token and misses nothing.
+TEST_F(NotificationsTest, AStreamEndsWhenItsTokenExpiresAndResumesWithAFreshToken) {
+  const std::string offering = CreateOffering(5);
+  const epb::Enrollment enrollment = MustEnroll(CreateLearnerOf("app-a"), offering);
+  const std::string short_lived = gnlc::testing::TestToken(
+      "nanjing", {.role = "mobile_backend", .subject = "app-a", .ttl = absl::Seconds(2)});
+  auto stub =
+      epb::EnrollmentService::NewStub(gnlc::testing::SecureChannel(port(), "nanjing", short_lived));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  epb::SubscribeNotificationsRequest req;
+  req.set_parent("cities/nanjing");
+  const absl::Time opened = absl::Now();
+  auto reader = stub->SubscribeNotifications(&ctx, req);
+  epb::SubscribeNotificationsResponse resp;
+  ASSERT_TRUE(reader->Read(&resp));  // the starting cursor
+  std::string cursor = resp.cursor();
+  while (reader->Read(&resp)) cursor = resp.cursor();
+  const grpc::Status ended = reader->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAUTHENTICATED) << ended.error_message();
+  EXPECT_EQ(ErrorReason(FromGrpcStatus(ended)), "TOKEN_EXPIRED");
+  EXPECT_GE(absl::Now() - opened, absl::Seconds(1));  // not before its time
+
+  // Meanwhile staff cancel the enrollment; the backend resumes with a
+  // fresh token from its cursor and hears of it.
+  ASSERT_TRUE(Cancel(enrollment.name()).ok());
+  Subscriber resumed(port(), "app-a", 0, cursor);
+  ASSERT_TRUE(PollUntil([&] { return resumed.count() >= 1; }, absl::Seconds(5)));
+  EXPECT_EQ(resumed.received()[0].enrollment(), enrollment.name());
+}
+
+// One backend holds at most GNLC_MAX_STREAMS_PER_BACKEND streams on a
+// replica; past them it is told so, and other backends are not affected.
+class NotificationStreamCapTest : public NotificationsTest {
+ protected:
+  void SetUp() override {
+    setenv("GNLC_MAX_STREAMS_PER_BACKEND", "2", 1);
+    NotificationsTest::SetUp();
+  }
+  void TearDown() override {
+    NotificationsTest::TearDown();
+    unsetenv("GNLC_MAX_STREAMS_PER_BACKEND");
+  }
+};
+
+TEST_F(NotificationStreamCapTest, ABackendsStreamsAreCappedPerReplica) {
+  auto first = Subscribe("app-a");
+  auto second = Subscribe("app-a");
+  epb::SubscribeNotificationsRequest req;
+  req.set_parent("cities/nanjing");
+  const grpc::Status third = OpenAs(BackendToken("app-a"), req);
+  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << third.error_message();
+  EXPECT_EQ(ErrorReason(FromGrpcStatus(third)), "TOO_MANY_STREAMS");
+  EXPECT_TRUE(RetryDelayOf(FromGrpcStatus(third)).has_value());
+  EXPECT_TRUE(OpenAs(BackendToken("app-b"), req).ok());
+  // A stream closed makes room again.
+  first->Stop();
+  EXPECT_TRUE(PollUntil([&] { return OpenAs(BackendToken("app-a"), req).ok(); }, absl::Seconds(5)));
 }
 
 }  // namespace

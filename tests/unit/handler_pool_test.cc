@@ -1,6 +1,6 @@
 // The handler pool: handlers that wait run side by side (that is its point:
 // gRPC's two callback threads could not), and nothing posted is dropped at
-// shutdown.
+// shutdown, and its queue is bounded.
 #include "common/server/handler_pool.h"
 
 #include <gtest/gtest.h>
@@ -25,11 +25,11 @@ TEST(HandlerPool, AsManyHandlersWaitAtOnceAsItHasThreads) {
   std::atomic<int> saw_all{0};
   absl::BlockingCounter finished(kThreads);
   for (int i = 0; i < kThreads; ++i) {
-    pool.Post([&] {
+    ASSERT_TRUE(pool.Post([&] {
       ++started;
       if (all_started.WaitForNotificationWithTimeout(absl::Seconds(10))) ++saw_all;
       finished.DecrementCount();
-    });
+    }));
   }
   // Bounded: with fewer threads the count stops short and the test fails
   // (the waiting handlers give up after 10 s) instead of hanging.
@@ -45,9 +45,32 @@ TEST(HandlerPool, RunsEverythingPostedBeforeItIsDestroyed) {
   std::atomic<int> ran{0};
   {
     HandlerPool pool(2);
-    for (int i = 0; i < 1000; ++i) pool.Post([&ran] { ++ran; });
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(pool.Post([&ran] { ++ran; }));
   }
   EXPECT_EQ(ran.load(), 1000);
+}
+
+// Past its bound a pool refuses work rather than queueing it, and takes
+// work again once the queue has room.
+TEST(HandlerPool, RefusesWorkPastItsQueueBound) {
+  absl::Notification release;
+  absl::Notification running;
+  std::atomic<int> ran{0};
+  {
+    HandlerPool pool(1, 3);
+    // The one thread is busy with this...
+    ASSERT_TRUE(pool.Post([&] {
+      running.Notify();
+      release.WaitForNotification();
+      ++ran;
+    }));
+    running.WaitForNotification();
+    // ...so three wait, and a fourth is refused.
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(pool.Post([&ran] { ++ran; })) << i;
+    EXPECT_FALSE(pool.Post([&ran] { ran += 100; }));
+    release.Notify();
+  }
+  EXPECT_EQ(ran.load(), 4);
 }
 
 }  // namespace
