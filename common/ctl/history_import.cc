@@ -66,10 +66,13 @@ class Progress {
         tty_(::isatty(2) == 1),
         keep_records_(keep_records) {}
 
-  void Add(const tpb::ImportResult& r, int64_t bytes_done) {
+  // `resent`: the batch was sent again after a reply that never came, so
+  // the first attempt may have applied it; its "unchanged" rows are then
+  // counted apart (imported by that attempt, or there before).
+  void Add(const tpb::ImportResult& r, int64_t bytes_done, bool resent) {
     absl::MutexLock lock(&mu_);
     imported_ += r.imported();
-    unchanged_ += r.unchanged();
+    (resent ? resent_unchanged_ : unchanged_) += r.unchanged();
     updated_ += r.updated();
     rejected_ += r.rejected();
     for (const auto& rej : r.rejections()) {
@@ -97,8 +100,10 @@ class Progress {
     MaybePrintLocked(true);
   }
   // The counts so far, and the rejected rows by line.
-  void Report(tpb::ImportResult& counts, std::vector<tpb::RejectedRecord>& rejected) const {
+  void Report(tpb::ImportResult& counts, std::vector<tpb::RejectedRecord>& rejected,
+              int64_t& resent_unchanged) const {
     absl::MutexLock lock(&mu_);
+    resent_unchanged = resent_unchanged_;
     counts.set_imported(imported_);
     counts.set_unchanged(unchanged_);
     counts.set_updated(updated_);
@@ -110,7 +115,9 @@ class Progress {
   }
 
  private:
-  int64_t RowsLocked() const { return imported_ + unchanged_ + updated_ + rejected_; }
+  int64_t RowsLocked() const {
+    return imported_ + unchanged_ + resent_unchanged_ + updated_ + rejected_;
+  }
 
   void PrintRejectionLocked(const tpb::RejectedRecord& r) {
     if (tty_) std::fprintf(stderr, "\r\033[K");
@@ -140,7 +147,12 @@ class Progress {
                              Duration(now - start_), " (", Thousands(static_cast<int64_t>(rate)),
                              " rows/s): ", Thousands(imported_), " imported, ", Thousands(updated_),
                              " updated, ", Thousands(unchanged_), " unchanged, ",
-                             Thousands(rejected_), " rejected")
+                             Thousands(rejected_), " rejected",
+                             resent_unchanged_ == 0
+                                 ? ""
+                                 : absl::StrCat(", ", Thousands(resent_unchanged_),
+                                                " imported or already there (sent again after "
+                                                "a lost reply)"))
               : absl::StrCat(file_, ": ", Thousands(RowsLocked()), " rows (",
                              static_cast<int>(share * 100), "%), ",
                              Thousands(static_cast<int64_t>(rate)), " rows/s", left,
@@ -157,6 +169,7 @@ class Progress {
   const absl::Time start_ = absl::Now();
   mutable absl::Mutex mu_;
   int64_t imported_ = 0, unchanged_ = 0, updated_ = 0, rejected_ = 0;
+  int64_t resent_unchanged_ = 0;
   int64_t bytes_done_ = 0, skipped_bytes_ = 0;
   std::vector<tpb::RejectedRecord> rejections_;
   std::vector<tpb::ImportedRecord> records_;
@@ -216,15 +229,23 @@ bool Retryable(grpc::StatusCode code) {
          code == grpc::StatusCode::DEADLINE_EXCEEDED || code == grpc::StatusCode::ABORTED;
 }
 
+// Whether a failed call may still have been applied: its reply was lost
+// (the service's storage or our deadline timed out after sending).
+bool MayHaveApplied(grpc::StatusCode code) {
+  return code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED;
+}
+
 // Calls `send` until it succeeds, fails for good, or kGiveUpAfter passes;
-// says on stderr (at most every 10 s) why it waits.
-grpc::Status WithRetries(const std::function<grpc::Status()>& send) {
+// says on stderr (at most every 10 s) why it waits. `*resent` becomes true
+// when an attempt that may have been applied was followed by another.
+grpc::Status WithRetries(const std::function<grpc::Status()>& send, bool* resent) {
   static std::atomic<int64_t> last_note{0};
   const absl::Time give_up = absl::Now() + kGiveUpAfter;
   absl::Duration backoff = absl::Milliseconds(200);
   for (;;) {
     grpc::Status s = send();
     if (s.ok() || !Retryable(s.error_code()) || absl::Now() > give_up) return s;
+    if (resent != nullptr && MayHaveApplied(s.error_code())) *resent = true;
     const int64_t now = absl::ToUnixSeconds(absl::Now());
     int64_t last = last_note.load();
     if (now - last >= 10 && last_note.compare_exchange_strong(last, now)) {
@@ -304,10 +325,13 @@ bool SendRows(OpenFile& file, const std::string& name, Checkpoint* checkpoint, i
         changed.notify_all();
       }
       tpb::ImportResult result;
-      const grpc::Status s = WithRetries([&] {
-        result.Clear();
-        return send(b.rows, result);
-      });
+      bool resent = false;
+      const grpc::Status s = WithRetries(
+          [&] {
+            result.Clear();
+            return send(b.rows, result);
+          },
+          &resent);
       std::lock_guard lock(mu);
       if (!s.ok()) {
         if (failure.ok()) failure = s;
@@ -315,7 +339,7 @@ bool SendRows(OpenFile& file, const std::string& name, Checkpoint* checkpoint, i
         changed.notify_all();
         return;
       }
-      progress.Add(result, b.bytes);
+      progress.Add(result, b.bytes, resent);
       if (stop_after_batches > 0 && ++acknowledged >= stop_after_batches && failure.ok()) {
         failure = grpc::Status(grpc::StatusCode::CANCELLED, "stopped as asked (--stop_after)");
         reading_done = true;
@@ -373,7 +397,7 @@ bool SendRows(OpenFile& file, const std::string& name, Checkpoint* checkpoint, i
     changed.notify_all();
   }
   for (auto& t : workers) t.join();
-  progress.Report(report.files[name], report.rejected[name]);
+  progress.Report(report.files[name], report.rejected[name], report.resent_unchanged[name]);
   if (!failure.ok()) {
     Failed(name, failure);
     return false;

@@ -47,6 +47,11 @@ struct HistoryImportReport {
   // Per file: the counts of this run (rejections listed below), and for the
   // catalog's files the records (source id -> resource name).
   std::map<std::string, gnlc::type::v1::ImportResult> files;
+  // Per file, the rows of batches sent again after a lost reply (the
+  // service's storage timed out, or our deadline passed) that came back
+  // unchanged: the lost attempt imported them, or they were there before.
+  // Kept out of files[...].unchanged, which the batch's own reply decided.
+  std::map<std::string, int64_t> resent_unchanged;
   // Per file, the rejected rows, by line.
   std::map<std::string, std::vector<gnlc::type::v1::RejectedRecord>> rejected;
 };

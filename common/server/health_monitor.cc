@@ -17,8 +17,8 @@ HealthMonitor::HealthMonitor(RedisOptions redis, std::function<bool()> ready,
 
 HealthMonitor::~HealthMonitor() { Stop(); }
 
-void HealthMonitor::Start(grpc::HealthCheckServiceInterface* health) {
-  health_ = health;
+void HealthMonitor::Start(std::vector<grpc::HealthCheckServiceInterface*> health) {
+  health_ = std::move(health);
   Publish(false);
   thread_ = std::thread([this] { Run(); });
 }
@@ -35,7 +35,7 @@ void HealthMonitor::Stop() {
 
 void HealthMonitor::Publish(bool serving) {
   const bool was = serving_.exchange(serving);
-  if (health_ != nullptr) health_->SetServingStatus(serving);
+  for (grpc::HealthCheckServiceInterface* h : health_) h->SetServingStatus(serving);
   if (was != serving) LogJson("info", serving ? "serving" : "not serving");
 }
 

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <thread>
+#include <vector>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
@@ -22,8 +23,9 @@ class HealthMonitor final {
   HealthMonitor(RedisOptions redis, std::function<bool()> ready, absl::Duration interval);
   ~HealthMonitor();
 
-  // Starts probing; `health` may be null (admin port only).
-  void Start(grpc::HealthCheckServiceInterface* health);
+  // Starts probing; the status is published to each of `health` (one per
+  // gRPC server; none: the admin port only).
+  void Start(std::vector<grpc::HealthCheckServiceInterface*> health);
   // NOT_SERVING from now on, whatever Redis does.
   void Drain();
   void Stop();
@@ -36,7 +38,7 @@ class HealthMonitor final {
   RedisOptions redis_;
   std::function<bool()> ready_;
   absl::Duration interval_;
-  grpc::HealthCheckServiceInterface* health_ = nullptr;
+  std::vector<grpc::HealthCheckServiceInterface*> health_;
   std::atomic<bool> serving_{false};
   std::atomic<bool> draining_{false};
   absl::Notification stop_;

@@ -7,6 +7,7 @@
 #include <grpcpp/server_builder.h>
 #include <pthread.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 
@@ -36,6 +37,17 @@ void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line,
   LogJson(level >= google::protobuf::LOGLEVEL_ERROR ? "error" : "warn", "protobuf",
           {{"detail", message}, {"at", absl::StrCat(file, ":", line)}});
 }
+// Leaves the process-wide reflection plugin out of one builder's server.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->erase(
+        std::remove_if(plugins->begin(), plugins->end(),
+                       [](const auto& p) { return absl::StrContains(p->name(), "reflection"); }),
+        plugins->end());
+  }
+};
 }  // namespace
 
 void BlockTerminationSignals() {
@@ -68,6 +80,17 @@ absl::Status GnlcServer::Start() {
   google::protobuf::SetLogHandler(&ProtobufLog);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  const auto configure = [&](grpc::ServerBuilder& builder) {
+    builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+    builder.SetMaxSendMessageSize(options_.max_message_bytes);
+    // Clients reconnect now and then, so new replicas get their share of load.
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_AGE_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(options_.max_connection_age)));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30000);
+    // Callback services hold no per-server state: the peer server shares them.
+    for (auto& [service, name] : services_) builder.RegisterService(service);
+  };
   grpc::ServerBuilder builder;
   const std::string address = absl::StrCat(options_.listen_host, ":", options_.port);
   if (options_.city.tls().insecure_plaintext()) {
@@ -76,28 +99,29 @@ absl::Status GnlcServer::Start() {
             {{"grpc", address}});
   }
   builder.AddListeningPort(address, auth::PublicServerCredentials(options_.city), &port_);
-  const bool peers = accept_peers_ && !options_.city.federation().network_ca_file().empty();
-  const std::string peer_address = absl::StrCat(options_.listen_host, ":", options_.peer_port);
-  if (peers) {
-    builder.AddListeningPort(peer_address, auth::PeerServerCredentials(options_.city), &peer_port_);
-  }
-  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
-  builder.SetMaxSendMessageSize(options_.max_message_bytes);
-  // Clients reconnect now and then, so new replicas get their share of load.
-  builder.AddChannelArgument(
-      GRPC_ARG_MAX_CONNECTION_AGE_MS,
-      static_cast<int>(absl::ToInt64Milliseconds(options_.max_connection_age)));
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30000);
-  for (auto& [service, name] : services_) builder.RegisterService(service);
+  configure(builder);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
   }
-  if (peers && peer_port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen for peers on ", peer_address));
+  std::vector<grpc::HealthCheckServiceInterface*> health = {server_->GetHealthCheckService()};
+  const bool peers = accept_peers_ && !options_.city.federation().network_ca_file().empty();
+  const std::string peer_address = absl::StrCat(options_.listen_host, ":", options_.peer_port);
+  if (peers) {
+    grpc::ServerBuilder peer_builder;
+    peer_builder.AddListeningPort(peer_address, auth::PeerServerCredentials(options_.city),
+                                  &peer_port_);
+    peer_builder.SetOption(std::make_unique<WithoutReflection>());
+    configure(peer_builder);
+    peer_server_ = peer_builder.BuildAndStart();
+    if (peer_server_ == nullptr || peer_port_ == 0) {
+      return absl::UnavailableError(absl::StrCat("cannot listen for peers on ", peer_address));
+    }
+    health.push_back(peer_server_->GetHealthCheckService());
   }
-  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  for (auto& [service, name] : services_) health->SetServingStatus(name, false);
+  for (grpc::HealthCheckServiceInterface* h : health) {
+    for (auto& [service, name] : services_) h->SetServingStatus(name, false);
+  }
   health_ = std::make_unique<HealthMonitor>(options_.redis, ready_, absl::Milliseconds(250));
   health_->Start(health);
   if (absl::Status s = admin_->Start(); !s.ok()) return s;
@@ -122,7 +146,11 @@ void GnlcServer::Shutdown() {
   health_->Drain();
   absl::SleepFor(options_.drain);
   for (const auto& fn : on_shutdown_) fn();
-  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.grace));
+  const auto deadline =
+      std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.grace);
+  if (peer_server_ != nullptr) peer_server_->Shutdown(deadline);
+  server_->Shutdown(deadline);
+  if (peer_server_ != nullptr) peer_server_->Wait();
   server_->Wait();
   health_->Stop();
   admin_->Stop();

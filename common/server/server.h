@@ -1,6 +1,7 @@
 // A gnlc gRPC server: TLS on the public port (and mutual TLS on the peer
 // port, for peer cities), the callback API, grpc.health.v1 kept true by a
-// HealthMonitor, server reflection, the admin HTTP port, bounded messages,
+// HealthMonitor, server reflection (not on the peer port), the admin HTTP
+// port, bounded messages,
 // MAX_CONNECTION_AGE, and a graceful shutdown.
 //
 //   int main(int argc, char** argv) {
@@ -77,6 +78,9 @@ class GnlcServer final {
   std::unique_ptr<AdminHttpServer> admin_;
   std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<grpc::Server> server_;
+  // The peer port's own server: the same services, without reflection (a
+  // peer city has no business listing our API).
+  std::unique_ptr<grpc::Server> peer_server_;
   int port_ = 0;
   bool accept_peers_ = false;
   int peer_port_ = 0;

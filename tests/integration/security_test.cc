@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/base64url.h"
 #include "common/auth/dev_pki.h"
@@ -388,6 +389,51 @@ TEST_F(SecurityTest, PeerCityThatIsNotConfiguredIsDenied) {
   const absl::Status s = Call({}, channel);
   EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
   EXPECT_EQ(ErrorReason(s), "PEER_NOT_CONFIGURED");
+}
+
+// Lists the services through server reflection: their names, or the
+// call's error. A raw bidi call, so the test needs no reflection stubs.
+absl::StatusOr<std::string> ReflectedServices(const std::shared_ptr<grpc::Channel>& channel) {
+  const grpc::internal::RpcMethod method(
+      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+      grpc::internal::RpcMethod::BIDI_STREAMING);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>> call(
+      grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
+          channel.get(), method, &ctx));
+  // ServerReflectionRequest{list_services: "*"}: field 7, length 1.
+  const std::string request("\x3a\x01*", 3);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer out(&slice, 1);
+  call->Write(out);
+  call->WritesDone();
+  grpc::ByteBuffer in;
+  std::string listed;
+  while (call->Read(&in)) {
+    std::vector<grpc::Slice> slices;
+    (void)in.Dump(&slices);
+    for (const auto& s : slices) listed.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  const grpc::Status s = call->Finish();
+  if (!s.ok())
+    return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+  return listed;
+}
+
+TEST_F(SecurityTest, ReflectionAnswersOnThePublicPortButNotOnThePeerPort) {
+  const auto listed = ReflectedServices(channel_);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_TRUE(absl::StrContains(*listed, "gnlc.catalog.v1.CatalogService"));
+  // A configured peer, with the network's certificate, still gets no list.
+  const auto peer = ReflectedServices(gnlc::testing::PeerChannel(
+      catalog_->server->peer_port(), CityCert(gnlc::testing::TestNetworkCa(), "suzhou")));
+  EXPECT_EQ(peer.status().code(), absl::StatusCode::kUnimplemented) << peer.status();
+  // ...while what peers may call is served there.
+  EXPECT_TRUE(
+      Call({}, gnlc::testing::PeerChannel(catalog_->server->peer_port(),
+                                          CityCert(gnlc::testing::TestNetworkCa(), "suzhou")))
+          .ok());
 }
 
 // --- Rotation: new files on disk take effect without a restart, and no
