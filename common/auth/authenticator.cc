@@ -108,7 +108,11 @@ std::optional<absl::string_view> Authenticator::BearerToken(const grpc::ServerCo
 
 bool Authenticator::WouldCheckSignature(const grpc::ServerContextBase& ctx, absl::Time now) const {
   const std::optional<absl::string_view> token = BearerToken(ctx);
-  return token.has_value() && !verifier_.Remembers(*token, now);
+  return token.has_value() && WouldCheckTokenSignature(*token, now);
+}
+
+bool Authenticator::WouldCheckTokenSignature(absl::string_view token, absl::Time now) const {
+  return !verifier_.Remembers(token, now);
 }
 
 absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase& ctx,
@@ -136,7 +140,12 @@ absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase
   if (!token) {
     return Unauthenticated("TOKEN_MALFORMED", "the authorization header must be 'Bearer <token>'");
   }
-  auto claims = verifier_.Verify(*token, now);
+  return AuthenticateToken(*token, now);
+}
+
+absl::StatusOr<Caller> Authenticator::AuthenticateToken(absl::string_view token,
+                                                        absl::Time now) const {
+  auto claims = verifier_.Verify(token, now);
   if (!claims.ok()) return claims.status();
   ASSIGN_OR_RETURN(Caller caller, CallerFromClaims(**claims));
   // The verifier found `iss` among the configured issuers: a string.

@@ -42,6 +42,11 @@ class Authenticator final {
                          absl::Duration jwks_check_every = absl::Seconds(1));
 
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& ctx, absl::Time now) const;
+  // The same for a bearer token that came another way (the dashboard's
+  // Authorization header or its cookie).
+  absl::StatusOr<Caller> AuthenticateToken(absl::string_view token, absl::Time now) const;
+  // Whether checking `token` would check a signature (see below).
+  bool WouldCheckTokenSignature(absl::string_view token, absl::Time now) const;
 
   // Whether authenticating this call would check a token's signature (the
   // expensive part): it carries a bearer token that was not verified, nor

@@ -19,8 +19,9 @@ class FunctionHandler final : public CivetHandler {
   explicit FunctionHandler(AdminHttpServer::Handler fn) : fn_(std::move(fn)) {}
   bool handleGet(CivetServer*, mg_connection* conn) override {
     const mg_request_info* info = mg_get_request_info(conn);
-    HttpRequest request{info->local_uri != nullptr ? info->local_uri : "",
-                        info->query_string != nullptr ? info->query_string : ""};
+    HttpRequest request;
+    request.path = info->local_uri != nullptr ? info->local_uri : "";
+    request.query = info->query_string != nullptr ? info->query_string : "";
     HttpResponse response = fn_(request);
     mg_printf(conn,
               "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"

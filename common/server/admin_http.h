@@ -14,23 +14,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/server/http_message.h"
 #include "common/server/metrics.h"
 
 class CivetServer;
 class CivetHandler;
 
 namespace gnlc {
-
-struct HttpRequest {
-  std::string path;
-  std::string query;  // raw query string, without '?'
-};
-
-struct HttpResponse {
-  int status = 200;
-  std::string content_type = "text/plain; charset=utf-8";
-  std::string body;
-};
 
 class AdminHttpServer final {
  public:

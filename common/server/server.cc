@@ -125,15 +125,20 @@ absl::Status GnlcServer::Start() {
   health_ = std::make_unique<HealthMonitor>(options_.redis, ready_, absl::Milliseconds(250));
   health_->Start(health);
   if (absl::Status s = admin_->Start(); !s.ok()) return s;
+  if (web_ != nullptr) RETURN_IF_ERROR(web_->Start());
   if (!options_.port_file.empty()) {
     const std::string tmp = options_.port_file + ".tmp";
-    std::ofstream(tmp) << port_ << " " << admin_->port() << " " << peer_port_ << "\n";
+    std::ofstream(tmp) << port_ << " " << admin_->port() << " " << peer_port_ << " " << web_port()
+                       << "\n";
     std::rename(tmp.c_str(), options_.port_file.c_str());
   }
   LogJson("info", "listening",
           {{"grpc", absl::StrCat(options_.listen_host, ":", port_)},
            {"admin", absl::StrCat(options_.admin_host, ":", admin_->port())},
            {"peers", peer_port_ == 0 ? "" : absl::StrCat(options_.listen_host, ":", peer_port_)},
+           {"web", web_ == nullptr ? ""
+                                   : absl::StrCat(web_->tls() ? "https://" : "http://",
+                                                  options_.dashboard_host, ":", web_->port())},
            {"tls", options_.city.tls().insecure_plaintext() ? "off" : "on"},
            {"city", options_.city.city_id()}});
   return absl::OkStatus();
@@ -153,6 +158,7 @@ void GnlcServer::Shutdown() {
   if (peer_server_ != nullptr) peer_server_->Wait();
   server_->Wait();
   health_->Stop();
+  if (web_ != nullptr) web_->Stop();
   admin_->Stop();
   LogJson("info", "stopped");
 }

@@ -29,6 +29,7 @@
 #include "absl/status/status.h"
 #include "common/server/admin_http.h"
 #include "common/server/health_monitor.h"
+#include "common/server/https_server.h"
 #include "common/server/metrics.h"
 #include "common/server/server_options.h"
 
@@ -57,12 +58,17 @@ class GnlcServer final {
   // the config has federation settings (catalog and analytics).
   void AcceptPeers() { accept_peers_ = true; }
   AdminHttpServer& admin() { return *admin_; }
+  // Also starts and stops `web`, a listener of pages for people (the
+  // analytics dashboard), whose port goes in the port file and the logs.
+  void AddWebServer(std::unique_ptr<HttpsServer> web) { web_ = std::move(web); }
 
   absl::Status Start();
   int port() const { return port_; }
   // 0 when not accepting peers.
   int peer_port() const { return peer_port_; }
   int admin_port() const { return admin_->port(); }
+  // 0 without a web server.
+  int web_port() const { return web_ ? web_->port() : 0; }
   bool serving() const { return health_->serving(); }
 
   // Health to NOT_SERVING, waits options.drain so load balancers notice,
@@ -76,6 +82,7 @@ class GnlcServer final {
   std::vector<std::function<void()>> on_shutdown_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::unique_ptr<AdminHttpServer> admin_;
+  std::unique_ptr<HttpsServer> web_;
   std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<grpc::Server> server_;
   // The peer port's own server: the same services, without reflection (a

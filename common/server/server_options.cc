@@ -25,10 +25,12 @@ namespace gnlc {
 namespace {
 
 constexpr const char* kFlags[] = {
-    "config",        "listen",          "port",        "admin_listen", "admin_port",
-    "redis",         "port_file",       "drain_ms",    "grace_ms",     "log_requests",
-    "catalog",       "peer_analytics",  "secrets_dir", "peer_port",    "rate_limits",
-    "peer_catalogs", "handler_threads", "dev_mode",    "audit_log",    "handler_queue"};
+    "config",           "listen",        "port",        "admin_listen",
+    "admin_port",       "redis",         "port_file",   "drain_ms",
+    "grace_ms",         "log_requests",  "catalog",     "peer_analytics",
+    "secrets_dir",      "peer_port",     "rate_limits", "peer_catalogs",
+    "handler_threads",  "dev_mode",      "audit_log",   "handler_queue",
+    "dashboard_listen", "dashboard_port"};
 
 // Shorter page-token secrets are refused: the key of an HMAC that anyone
 // who guesses it can forge page tokens with.
@@ -169,6 +171,10 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
   }
   if (values.contains("peer_port")) {
     RETURN_IF_ERROR(ParsePort("peer_port", values["peer_port"], o.peer_port));
+  }
+  if (values.contains("dashboard_listen")) o.dashboard_host = values["dashboard_listen"];
+  if (values.contains("dashboard_port")) {
+    RETURN_IF_ERROR(ParsePort("dashboard_port", values["dashboard_port"], o.dashboard_port));
   }
   if (values.contains("port_file")) o.port_file = values["port_file"];
   if (values.contains("audit_log")) o.audit_log = values["audit_log"];

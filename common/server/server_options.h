@@ -8,8 +8,14 @@
 //   --port=N             gRPC port, 0 picks a free one   default 0
 //   --admin_listen=HOST  admin HTTP address          default 127.0.0.1
 //   --admin_port=N       admin HTTP port, 0 picks one    default 0
+//                        (plaintext: /metrics, /healthz, /livez only)
+//   --dashboard_listen=HOST  analytics: the dashboard's HTTPS address
+//                        default 127.0.0.1
+//   --dashboard_port=N   analytics: the dashboard's HTTPS port (analysts
+//                        and city admins sign in), 0 picks one  default 0
 //   --redis=HOST:PORT    overrides redis.address of the config
-//   --port_file=FILE     written with "PORT ADMIN_PORT" once listening
+//   --port_file=FILE     written with "PORT ADMIN_PORT PEER_PORT WEB_PORT" once
+//                        listening (0 for a port the service does not open)
 //   --drain_ms=N         NOT_SERVING this long before closing   default 500
 //   --grace_ms=N         in-flight calls may finish for this long default 3000
 //   --log_requests=BOOL  log every call, not only failures  default false
@@ -52,6 +58,9 @@ struct ServerOptions {
   int port = 0;
   std::string admin_host = "127.0.0.1";
   int admin_port = 0;
+  // analytics: the dashboard's HTTPS listener (services/analytics/dashboard.h).
+  std::string dashboard_host = "127.0.0.1";
+  int dashboard_port = 0;
   std::string port_file;
   CityConfig city;
   RedisOptions redis;

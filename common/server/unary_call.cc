@@ -27,15 +27,6 @@ std::string Hmac(absl::string_view key, absl::string_view data) {
   return std::string(reinterpret_cast<char*>(mac), len);
 }
 
-// A stable pseudonym of a token subject for audit lines: the same caller
-// always gets the same value within a city, and without the city's key
-// nobody can test a guessed subject against it (a bare hash of a phone
-// number or an e-mail address is reversed by trying them all).
-std::string Pseudonym(absl::string_view key, absl::string_view subject) {
-  if (subject.empty()) return "";
-  return absl::BytesToHexString(Hmac(key, subject).substr(0, 12));
-}
-
 // The resource a request is about: its name, or the name of the resource it
 // carries, or the learner, enrollment, partnership or offering it names, or
 // its parent.
@@ -140,6 +131,20 @@ absl::Status TakeFairShare(const grpc::CallbackServerContext& ctx, const RpcEdge
 
 }  // namespace
 
+// A stable pseudonym of a token subject for audit lines: the same caller
+// always gets the same value within a city, and without the city's key
+// nobody can test a guessed subject against it (a bare hash of a phone
+// number or an e-mail address is reversed by trying them all).
+std::string Pseudonym(absl::string_view key, absl::string_view subject) {
+  if (subject.empty()) return "";
+  return absl::BytesToHexString(Hmac(key, subject).substr(0, 12));
+}
+
+// The city's secret, never the key itself: one key per purpose.
+std::string AuditKey(const ServerOptions& options) {
+  return Hmac(options.page_token_secret, "gnlc audit pseudonym v1");
+}
+
 RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string domain) {
   RpcEdge edge;
   edge.metrics = metrics;
@@ -176,8 +181,7 @@ RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string 
   edge.domain = std::move(domain);
   edge.log_requests = options.log_requests;
   edge.authn = std::make_shared<auth::Authenticator>(options.city, options.jwks_check_every);
-  // The city's secret, never the key itself: one key per purpose.
-  edge.audit_key = Hmac(options.page_token_secret, "gnlc audit pseudonym v1");
+  edge.audit_key = AuditKey(options);
   return edge;
 }
 

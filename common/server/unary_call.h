@@ -84,6 +84,11 @@ struct RpcEdge {
   std::shared_ptr<RefusalLog> refusals;
 };
 
+// The key of the city's audit pseudonyms, derived from its page-token
+// secret, and a token subject's pseudonym under it ("" for none).
+std::string AuditKey(const ServerOptions& options);
+std::string Pseudonym(absl::string_view key, absl::string_view subject);
+
 // The edge of `service` for a server started with `options`.
 RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string domain);
 

@@ -31,10 +31,11 @@ tool_run() {
 tool() { tool_run "$(image gnlcctl)" "$@"; }
 tool_sh() { tool_run --entrypoint sh "$(image gnlcctl)" -c "$1"; }
 
-# address CITY SERVICE [admin]: the published 127.0.0.1:PORT.
+# address CITY SERVICE [admin|dashboard]: the published 127.0.0.1:PORT.
 address() {
   local port=50051
   [ "${3:-}" = admin ] && port=9090
+  [ "${3:-}" = dashboard ] && port=8443
   "$ENGINE" port "$(container "$1" "$2")" "$port" | head -n1
 }
 

@@ -113,7 +113,11 @@ for city in "${cities[@]}"; do
   for svc in "${services[@]}"; do
     echo "  $city $svc  gRPC (TLS) $(address "$city" "$svc")   admin http://$(address "$city" "$svc" admin)/metrics"
   done
-  echo "  $city dashboard  http://$(address "$city" analytics admin)/dashboard"
+  # HTTPS for analysts and city admins; the development CA is not the
+  # browser's, so it warns once. A sign-in link carries the token in its
+  # fragment, which never reaches a server.
+  echo "  $city dashboard  https://$(address "$city" analytics dashboard)/dashboard  (a sign-in link:"
+  echo "    echo \"https://$(address "$city" analytics dashboard)/login#token=\$(GNLC_RUN_DIR=$run build/common/ctl/gnlcctl token --city=$city --role=analyst --sub=analyst-1)\")"
   tool --city="$city" peers | sed "s/^/  $city mirrors: /"
 done
 echo

@@ -190,12 +190,17 @@ echo "gnlc network is up (run folder: $run)"
 for city in "${cities[@]}"; do
   echo "  $city: redis 127.0.0.1:$(cat "$run/$city/redis.port")  (users: $pki/$city/redis; as admin: redis-cli -p $(cat "$run/$city/redis.port") --user admin --pass \$(cat $pki/$city/redis/admin.password))"
   for svc in "${services[@]}"; do
-    read -r grpc admin peer <"$run/$city/$svc.ports"
+    read -r grpc admin peer _ <"$run/$city/$svc.ports"
     peers=""
     [ "${peer:-0}" = 0 ] || peers="   peers (mutual TLS) 127.0.0.1:$peer"
     echo "    $svc  gRPC (TLS) 127.0.0.1:$grpc   admin http://127.0.0.1:$admin/metrics$peers"
   done
-  echo "    dashboard  http://127.0.0.1:$(cut -d' ' -f2 "$run/$city/analytics.ports")/dashboard"
+  # HTTPS for analysts and city admins: a sign-in link carries a token in
+  # its fragment (never sent to a server); the development CA is not the
+  # browser's, so it warns once.
+  web="https://127.0.0.1:$(cut -d' ' -f4 "$run/$city/analytics.ports")"
+  echo "    dashboard  $web/dashboard  (analysts and city admins; a sign-in link:"
+  echo "               echo \"$web/login#token=\$($ctl token --city=$city --role=analyst --sub=analyst-1)\")"
 done
 # Each catalog mirrors the other city's (mutual TLS, development network
 # CA): wait until both mirrors have caught up, then show where they stand.

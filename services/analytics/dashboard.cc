@@ -48,6 +48,8 @@ nav.years a.current{background:#2563eb;border-color:#2563eb;color:#fff}
 .trend .series{fill:none;stroke:#2563eb;stroke-width:1.8}.trend .point{fill:#2563eb}
 .trend .target{stroke:#dc2626;stroke-width:1.5;stroke-dasharray:6 4}.trend .target-caption{fill:#dc2626}
 .trend .axis{stroke:#9ca3af}.trend .grid{stroke:#e5e7eb}
+.signout{position:absolute;top:22px;right:24px;margin:0}
+.signout button{background:#fff;border:1px solid #d1d5db;border-radius:6px;padding:4px 12px;font-size:13px;color:#374151;cursor:pointer}
 )css";
 
 // The first month with any participation, within the last kMaxYears.
@@ -94,7 +96,10 @@ std::string CityLabel(const gnlc::type::v1::LocalizedText& name, const std::stri
 
 // Checks after layout that every bar was drawn, writing its rendered size
 // next to its value (read by the browser test; harmless otherwise).
-constexpr char kRenderedScript[] = R"js(
+}  // namespace
+
+// Marks what the browser drew, for the tests that read the page back.
+extern const char kDashboardScript[] = R"js(
 addEventListener('load', function () {
   document.querySelectorAll('rect[data-value]').forEach(function (r) {
     var b = r.getBBox();
@@ -103,6 +108,8 @@ addEventListener('load', function () {
   document.body.setAttribute('data-rendered', 'yes');
 });
 )js";
+
+namespace {
 
 // Monthly series since `first` (the history's first month) of participation
 // and of the indicators the city set targets for, each chart with its
@@ -172,6 +179,8 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
       t("学习型城市指标", "Learning city indicators"), " · ", PeriodLabel(period), "</h1>",
       "<p class=\"note\"><a href=\"?lang=zh&period=", PeriodKey(period), "\">中文</a> · ",
       "<a href=\"?lang=en&period=", PeriodKey(period), "\">English</a></p>",
+      "<form method=\"post\" action=\"/logout\" class=\"signout\"><button type=\"submit\">",
+      t("退出登录", "Sign out"), "</button></form>",
       YearPicker(first_year, this_year, period, t.zh));
 
   // Scorecard.
@@ -302,7 +311,7 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
                   "<a "
                   "href=\"/export.csv?indicator=participation-rate\">/"
                   "export.csv?indicator=participation-rate</a></p>",
-                  "<script>", kRenderedScript, "</script></body></html>");
+                  "<script>", kDashboardScript, "</script></body></html>");
   return {200, "text/html; charset=utf-8", std::move(html)};
 }
 
@@ -345,11 +354,44 @@ HttpResponse RenderCsv(AnalyticsService& service, absl::string_view query) {
   return {200, "text/csv; charset=utf-8", std::move(csv)};
 }
 
-void AddDashboard(AdminHttpServer& admin, AnalyticsService* service) {
-  admin.AddHandler("/dashboard",
-                   [service](const HttpRequest& r) { return RenderDashboard(*service, r.query); });
-  admin.AddHandler("/export.csv",
-                   [service](const HttpRequest& r) { return RenderCsv(*service, r.query); });
+void AddDashboard(HttpsServer& web, AnalyticsService* service,
+                  std::shared_ptr<DashboardAccess> access) {
+  // Each page: the caller checked, the answer audited, our policy on it.
+  const auto guarded = [service, access](DashboardAccess::Kind kind, auto render) {
+    return [service, access, kind, render](const HttpRequest& r) {
+      if (r.method != "GET") return HttpResponse{405, "text/plain; charset=utf-8", "use GET\n"};
+      auto who = access->Check(r, kind);
+      if (!who.caller) return who.refusal;
+      HttpResponse response = render(*service, r.query);
+      access->Audit(r, *who.caller, response.status);
+      response.headers.emplace_back("Content-Security-Policy", access->content_security_policy());
+      return response;
+    };
+  };
+  web.AddHandler("/dashboard", guarded(DashboardAccess::kPage, RenderDashboard));
+  web.AddHandler("/export.csv", guarded(DashboardAccess::kData, RenderCsv));
+  web.AddHandler("/login", [access](const HttpRequest& r) { return access->Login(r); });
+  web.AddHandler("/logout", [access](const HttpRequest& r) { return access->Logout(r); });
+  web.AddHandler("/", [](const HttpRequest&) {
+    HttpResponse r{303, "text/plain; charset=utf-8", "see /dashboard\n"};
+    r.headers.emplace_back("Location", "/dashboard");
+    return r;
+  });
+}
+
+std::unique_ptr<HttpsServer> MakeDashboard(const ServerOptions& options,
+                                           AnalyticsService* service) {
+  const auto& tls = options.city.tls();
+  HttpsServer::Options web;
+  web.host = options.dashboard_host;
+  web.port = options.dashboard_port;
+  if (!tls.insecure_plaintext()) {
+    web.cert_file = tls.cert_file();
+    web.key_file = tls.key_file();
+  }
+  auto server = std::make_unique<HttpsServer>(web);
+  AddDashboard(*server, service, std::make_shared<DashboardAccess>(options, server->tls()));
+  return server;
 }
 
 }  // namespace gnlc::analytics

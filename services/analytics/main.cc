@@ -1,6 +1,6 @@
 // The analytics server: one city's learning indicators against its targets,
 // from the catalog, enrollment and partnership streams, with the dashboard
-// on the admin port. Flags: see common/server/server_options.h;
+// on its own HTTPS port (--dashboard_port). Flags: see common/server/server_options.h;
 // --peer_analytics=CITY=HOST:PORT sets where peers' analytics answer.
 #include <cstdio>
 
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   server.AddService(&analytics, "gnlc.analytics.v1.AnalyticsService");
   server.AcceptPeers();  // CompareCities of peer cities reads GetScorecard
   server.SetReadiness([&analytics] { return analytics.ready(); });
-  gnlc::analytics::AddDashboard(server.admin(), &analytics);
+  server.AddWebServer(gnlc::analytics::MakeDashboard(*options, &analytics));
   if (auto started = server.Start(); !started.ok()) {
     gnlc::LogJson("error", "cannot start", {{"error", std::string(started.message())}});
     return 1;

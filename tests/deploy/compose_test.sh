@@ -50,6 +50,9 @@ for city in "${cities[@]}"; do
       next=$((next + 1))
     done
   done
+  until port_free "$next"; do next=$((next + 1)); done
+  export "GNLC_${city^^}_DASHBOARD_PORT=$next"
+  next=$((next + 1))
 done
 
 cleanup() {
@@ -94,6 +97,18 @@ for city in "${cities[@]}"; do
   done
 done
 log "1. all 8 services SERVING"
+
+# 1b. The dashboard: HTTPS with the city's CA, for an analyst's token only.
+for city in "${cities[@]}"; do
+  web="https://$(address "$city" analytics dashboard)"
+  ca="$run/pki/$city/tls/ca.crt"
+  analyst=$("$ctl" token --city="$city" --role=analyst --sub=compose-analyst)
+  curl -fsS --cacert "$ca" -H "Authorization: Bearer $analyst" "$web/dashboard?lang=en" |
+    grep 'Learning city indicators' >/dev/null || fail "$city: no dashboard for an analyst"
+  [ "$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$ca" "$web/export.csv")" = 401 ] ||
+    fail "$city: the CSV export answers without a token"
+done
+log "1b. both dashboards over HTTPS, for analysts only"
 
 # 2. Non-root: the uid of each container's process, as the host sees it.
 for city in "${cities[@]}"; do

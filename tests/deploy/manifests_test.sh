@@ -40,6 +40,23 @@ if command -v kubectl >/dev/null; then
     [ "$(grep -c -- "--peer_port=50052" <<<"$out")" = 2 ] || fail "$city: catalog and analytics need a peer port"
     grep -q "GNLC_SECRETS_DIR" <<<"$out" || fail "$city: no secrets folder"
     grep -q -- "--catalog=catalog:50051" <<<"$out" || fail "$city: enrollment does not know the catalog"
+    # Who may reach which port: five policies; the admin port only from the
+    # city's pods and monitoring, the peer port only from the overlay's peer
+    # addresses (not the base's placeholder), the dashboard only from staff.
+    [ "$(grep -c "^kind: NetworkPolicy" <<<"$out")" = 5 ] || fail "$city: expected 5 NetworkPolicies"
+    policy() {  # policy NAME: that NetworkPolicy's rendered YAML
+      awk -v n="$1" '/^---/ { if (p) exit; buf = ""; next }
+        { buf = buf $0 "\n" } $0 ~ "^  name: " n "$" { p = 1 }
+        END { if (p) printf "%s", buf }' <<<"$out"
+    }
+    grep -q "gnlc.network/metrics" <<<"$(policy gnlc-admin)" || fail "$city: admin port open beyond monitoring"
+    grep -q "port: 9090" <<<"$(policy gnlc-admin)" || fail "$city: no policy for the admin port"
+    peers=$(policy gnlc-peers)
+    grep -q "port: 50052" <<<"$peers" || fail "$city: no policy for the peer port"
+    grep -q "cidr: 192.0.2.0/32" <<<"$peers" && fail "$city: the peer port keeps the base's placeholder"
+    grep -q "cidr: " <<<"$peers" || fail "$city: the peer port names no peer addresses"
+    grep -q "gnlc.network/staff" <<<"$(policy gnlc-dashboard)" || fail "$city: dashboard open beyond staff"
+    grep -q "containerPort: 8443" <<<"$out" || fail "$city: analytics has no dashboard port"
     # Every image is one deploy/docker/build.sh makes, in the city's registry.
     want=$(for i in analytics catalog enrollment partnership redis; do
       echo "registry.$city.example/gnlc/$i:$version"
@@ -70,7 +87,7 @@ while read -r image; do
     fail "compose image $image is not one build.sh makes at $version"
 done < <(awk '$1 == "image:" { print $2 }' "$compose")
 published=$(awk '$1 == "ports:" { p = 1; next } p && $1 == "-" { print $2; next } { p = 0 }' "$compose")
-[ "$(wc -l <<<"$published")" = 16 ] || fail "compose should publish gRPC and admin of 8 services"
+[ "$(wc -l <<<"$published")" = 18 ] || fail "compose should publish gRPC and admin of 8 services and 2 dashboards"
 grep -v '^127\.0\.0\.1:' <<<"$published" && fail "compose publishes a port beyond loopback"
 [ "$(grep -c 'restart: unless-stopped' "$compose")" = 2 ] || fail "compose services without a restart policy"
 grep -q 'add_executable(gnlcctl' "$src/common/ctl/CMakeLists.txt" || fail "no gnlcctl target"

@@ -15,6 +15,7 @@ build="$2"
 run="$(mktemp -d /tmp/gnlc-e2e-XXXXXX)"
 export GNLC_RUN_DIR="$run" GNLC_BUILD_DIR="$build" GNLC_SKIP_DEPS=1 GNLC_SKIP_BUILD=1
 ctl="$build/common/ctl/gnlcctl"
+pki="$run/pki"  # deploy/local/up.sh keeps the development PKI there
 cleanup() { "$src/deploy/local/down.sh" >/dev/null 2>&1 || true; rm -rf "$run"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -49,9 +50,19 @@ for city in nanjing suzhou; do
   "$ctl" --network="$run/network.json" --city=$city analytics.CompareCities \
     "{\"parent\":\"cities/$city\"}" | grep -c '"available": true' | grep '^2$' >/dev/null \
     || fail "$city: CompareCities does not show both cities"
-  admin=$(cut -d' ' -f2 "$run/$city/analytics.ports")
-  curl -fsS "http://127.0.0.1:$admin/dashboard?lang=zh" | grep '终身学习参与率' >/dev/null \
-    || fail "$city: no dashboard"
+  # The dashboard: HTTPS with the city's CA, for an analyst's token only;
+  # the plaintext admin port does not serve it.
+  read -r _ admin _ web <"$run/$city/analytics.ports"
+  ca="$pki/$city/tls/ca.crt"
+  analyst=$("$ctl" token --city=$city --role=analyst --sub=e2e-analyst)
+  curl -fsS --cacert "$ca" -H "Authorization: Bearer $analyst" \
+    "https://127.0.0.1:$web/dashboard?lang=zh" | grep '终身学习参与率' >/dev/null \
+    || fail "$city: no dashboard for an analyst"
+  [ "$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$ca" \
+      "https://127.0.0.1:$web/export.csv?indicator=participation-rate")" = 401 ] \
+    || fail "$city: the CSV export answers without a token"
+  [ "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$admin/dashboard")" = 404 ] \
+    || fail "$city: the plaintext admin port serves the dashboard"
 done
 # The Nanjing–Suzhou partnership: in Nanjing, with a Suzhou member, international.
 "$ctl" --network="$run/network.json" --city=nanjing partnership.ListPartnerships \

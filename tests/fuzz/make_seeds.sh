@@ -94,6 +94,11 @@ printf '\x00city_id: "suzhou" time_zone: "Asia/Shanghai" districts { id: "gusu" 
 printf 'eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJhdWQiOiJnbmxjOmZ1enoiLCJleHAiOjE4MDAwMDA2MDAsImlzcyI6Imh0dHBzOi8vZnV6ei5pZHAiLCJyb2xlIjoicmVzaWRlbnQiLCJzdWIiOiJyMSJ9.AAAA' \
   >"$out/jwt_fuzzer/shape"
 printf '{"kty":"EC","crv":"P-256","kid":"k1","x":"AAAA","y":"AAAA"}' >"$out/jwt_fuzzer/jwk"
+# The dashboard port: a sign-in's request head and its form body.
+mkdir -p "$out/http_request_fuzzer"
+printf 'POST /login?lang=en HTTP/1.1\r\nHost: 127.0.0.1:8443\r\nOrigin: https://127.0.0.1:8443\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 40' \
+  >"$out/http_request_fuzzer/login"
+printf 'token=eyJ.a%%2Bb.c&next=%%2Fdashboard%%3Flang%%3Den&lang=en' >"$out/http_request_fuzzer/form"
 # A page of a peer's feed (what the harvester receives).
 mkdir -p "$out/peer_feed_fuzzer"
 protoc -I "$root/protos" --encode=gnlc.catalog.v1.ListProgramChangesResponse \

@@ -17,6 +17,8 @@
 #include "common/ctl/history_import.h"
 #include "common/status/errors.h"
 #include "common/testing/http_get.h"
+#include "common/testing/https_client.h"
+#include "common/testing/test_security.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/analytics/dashboard_charts.h"
@@ -63,11 +65,22 @@ class SilentPeer {
   int port_ = 0;
 };
 
-std::string Chromium(const std::string& url) {
+// Headless Chromium signs in to the dashboard port as an analyst, the way a
+// person follows a sign-in link (/login#token=...), and gives the DOM of
+// `path` as drawn. The test PKI's CA is not the browser's: its errors are
+// ignored (the handshake itself is tested in dashboard_access_test.cc).
+std::string Chromium(int port, const std::string& path) {
+  const std::string token =
+      gnlc::testing::TestToken("nanjing", {.role = "analyst", .subject = "analyst-1"});
+  std::string next;
+  for (char c : path) {
+    next += (c == '?' || c == '&' || c == '=') ? absl::StrFormat("%%%02X", c) : std::string(1, c);
+  }
   const std::string cmd = absl::StrCat(
       "timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
-      "--no-first-run --virtual-time-budget=3000 --dump-dom '",
-      url, "' 2>/dev/null");
+      "--no-first-run --ignore-certificate-errors --virtual-time-budget=5000 --dump-dom "
+      "'https://127.0.0.1:",
+      port, "/login?next=", next, "#token=", token, "' 2>/dev/null");
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return out;
@@ -193,12 +206,13 @@ TEST_F(AnalyticsDashboardTest, ChromiumRendersTheChartsWithTheRightNumbers) {
     ASSERT_TRUE(Enroll(CreateLearner(district), offering).ok());
   }
   WaitCaughtUp();
-  const int port = analytics_->server->admin_port();
+  const int port = analytics_->server->web_port();
+  const int admin = analytics_->server->admin_port();
 
   // Lag is exported, and zero once caught up.
   ASSERT_TRUE(gnlc::testing::PollUntil(
       [&] {
-        auto m = gnlc::testing::HttpGet(port, "/metrics");
+        auto m = gnlc::testing::HttpGet(admin, "/metrics");
         return m.ok() &&
                absl::StrContains(m->body,
                                  "gnlc_analytics_consumer_lag{stream=\"enr:{0}:events\"} 0") &&
@@ -207,7 +221,7 @@ TEST_F(AnalyticsDashboardTest, ChromiumRendersTheChartsWithTheRightNumbers) {
       },
       absl::Seconds(10)));
 
-  const std::string dom = Chromium(absl::StrCat("http://127.0.0.1:", port, "/dashboard?lang=en"));
+  const std::string dom = Chromium(port, "/dashboard?lang=en");
   ASSERT_TRUE(absl::StrContains(dom, "data-rendered=\"yes\"")) << "page did not load:\n"
                                                                << dom.substr(0, 2000);
   // The participation chart's bar of this month: 3 confirmed learners (the
@@ -251,18 +265,25 @@ TEST_F(AnalyticsDashboardTest, ChromiumRendersTheChartsWithTheRightNumbers) {
   EXPECT_FALSE(absl::StrContains(dom, "src=\"http"));
   EXPECT_FALSE(absl::StrContains(dom, "href=\"http"));
 
-  const std::string zh = Chromium(absl::StrCat("http://127.0.0.1:", port, "/dashboard?lang=zh"));
+  const std::string zh = Chromium(port, "/dashboard?lang=zh");
   EXPECT_TRUE(absl::StrContains(zh, "终身学习参与率"));
   EXPECT_TRUE(absl::StrContains(zh, "南京"));
 
-  auto csv = gnlc::testing::HttpGet(
-      port, absl::StrCat("/export.csv?indicator=participation-rate&from=", PeriodKey(Month(0)),
-                         "&to=", PeriodKey(Month(0))));
+  const std::string analyst =
+      gnlc::testing::TestToken("nanjing", {.role = "analyst", .subject = "analyst-1"});
+  const std::string ca = absl::StrCat(gnlc::testing::TestPkiDir(), "/nanjing/tls/ca.crt");
+  auto csv = gnlc::testing::HttpsCall(
+      port, {.path = absl::StrCat("/export.csv?indicator=participation-rate&from=",
+                                  PeriodKey(Month(0)), "&to=", PeriodKey(Month(0))),
+             .headers = {{"Authorization", "Bearer " + analyst}},
+             .ca_file = ca});
   ASSERT_TRUE(csv.ok());
   EXPECT_EQ(csv->body,
             absl::StrCat("period,indicator,value,numerator,denominator\r\n", PeriodKey(Month(0)),
                          ",participation-rate,0.0000012,3,2500000\r\n"));
-  auto bad = gnlc::testing::HttpGet(port, "/export.csv?indicator=nope");
+  auto bad = gnlc::testing::HttpsCall(port, {.path = "/export.csv?indicator=nope",
+                                             .headers = {{"Authorization", "Bearer " + analyst}},
+                                             .ca_file = ca});
   ASSERT_TRUE(bad.ok());
   EXPECT_EQ(bad->status, 400);
 }
@@ -337,8 +358,8 @@ TEST_F(AnalyticsDashboardTest, ChromiumShowsTheImportedYearsWithTheTargetLineInB
   }
   ASSERT_GT(learners, 1000) << "the history has learners in every month";
 
-  const int port = analytics_->server->admin_port();
-  const std::string en = Chromium(absl::StrCat("http://127.0.0.1:", port, "/dashboard?lang=en"));
+  const int port = analytics_->server->web_port();
+  const std::string en = Chromium(port, "/dashboard?lang=en");
   ASSERT_TRUE(absl::StrContains(en, "data-rendered=\"yes\"")) << en.substr(0, 2000);
   EXPECT_TRUE(absl::StrContains(en, "<h1 id=\"title\">Nanjing · ")) << en.substr(0, 1500);
   EXPECT_TRUE(absl::StrContains(en, "Trends by month · 2023-09 – "));
@@ -362,8 +383,7 @@ TEST_F(AnalyticsDashboardTest, ChromiumShowsTheImportedYearsWithTheTargetLineInB
   EXPECT_FALSE(absl::StrContains(en, ">0.0%<"));
 
   // Another year, in Chinese: the picker moves, the title is 南京.
-  const std::string zh =
-      Chromium(absl::StrCat("http://127.0.0.1:", port, "/dashboard?lang=zh&period=2025"));
+  const std::string zh = Chromium(port, "/dashboard?lang=zh&period=2025");
   EXPECT_TRUE(absl::StrContains(zh, "<h1 id=\"title\">南京 · 学习型城市指标 · 2025</h1>"));
   EXPECT_TRUE(absl::StrContains(zh, "href=\"?lang=zh&amp;period=2025\" class=\"current\">"));
   EXPECT_TRUE(absl::StrContains(zh, "长期趋势（按月）"));

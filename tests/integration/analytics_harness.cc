@@ -18,7 +18,7 @@ std::unique_ptr<AnalyticsServer> AnalyticsServer::Start(const std::string& redis
   r->server->AcceptPeers();
   AnalyticsService* service = r->service.get();
   r->server->SetReadiness([service] { return service->ready(); });
-  AddDashboard(r->server->admin(), service);
+  r->server->AddWebServer(MakeDashboard(options, service));
   const absl::Status started = r->server->Start();
   EXPECT_TRUE(started.ok()) << started;
   const absl::Status ingesting = r->service->Start();
