@@ -10,8 +10,10 @@
 namespace gnlc {
 namespace {
 
-// Every command but the dangerous ones (FLUSHALL, KEYS, CONFIG, DEBUG, ...).
-constexpr char kCommands[] = "resetkeys resetchannels +@all -@dangerous";
+// Every command but the dangerous ones (FLUSHALL, KEYS, CONFIG, DEBUG, ...),
+// and INFO (dangerous only for what it tells): memory used against the
+// limit is every service's metric.
+constexpr char kCommands[] = "resetkeys resetchannels +@all -@dangerous +info";
 
 // What a member of a consumer group does to the stream it consumes, and
 // nothing else: its writes (XREADGROUP moves the group's cursor) on that key

@@ -7,7 +7,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "common/status/errors.h"
 
 namespace gnlc {
@@ -86,9 +88,24 @@ absl::StatusOr<RedisReply> ReplyOrError(redisReply* r) {
     if (text.rfind("LOADING", 0) == 0 || text.rfind("MASTERDOWN", 0) == 0) {
       return Unavailable("STORAGE_UNAVAILABLE", "storage is starting, retry later");
     }
+    // At maxmemory (noeviction) Redis refuses writes, a script at its first
+    // write, so nothing was changed: the city must make room (README,
+    // "Sizing Redis"), and the caller may retry then.
+    if (text.rfind("OOM", 0) == 0) {
+      return Unavailable("STORAGE_FULL", "storage is full; retry later");
+    }
     return absl::InternalError(absl::StrCat("redis: ", text));
   }
   return reply;
+}
+
+RedisMemory ParseRedisMemory(absl::string_view info) {
+  RedisMemory m;
+  for (absl::string_view line : absl::StrSplit(info, absl::ByAnyChar("\r\n"), absl::SkipEmpty())) {
+    if (absl::ConsumePrefix(&line, "used_memory:")) (void)absl::SimpleAtoi(line, &m.used);
+    if (absl::ConsumePrefix(&line, "maxmemory:")) (void)absl::SimpleAtoi(line, &m.limit);
+  }
+  return m;
 }
 
 absl::Status ParseRedisAddress(absl::string_view address, RedisOptions& options) {

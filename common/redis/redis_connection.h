@@ -51,6 +51,14 @@ std::string FormatRedisCommand(const std::vector<absl::string_view>& args);
 // "NOSCRIPT ...", which RedisScript looks for).
 absl::StatusOr<RedisReply> ReplyOrError(redisReply* reply);
 
+// Redis's memory: used_memory and maxmemory (0: no limit) of an
+// `INFO memory` reply; 0 for what it does not say.
+struct RedisMemory {
+  int64_t used = 0;
+  int64_t limit = 0;
+};
+RedisMemory ParseRedisMemory(absl::string_view info);
+
 class RedisConnection final {
  public:
   explicit RedisConnection(RedisOptions options);

@@ -3,10 +3,18 @@
 #include "common/server/logging.h"
 
 namespace gnlc {
+namespace {
+// How often Redis's memory is read for the metrics.
+constexpr absl::Duration kMemoryEvery = absl::Seconds(5);
+}  // namespace
 
 HealthMonitor::HealthMonitor(RedisOptions redis, std::function<bool()> ready,
-                             absl::Duration interval)
-    : redis_(std::move(redis)), ready_(std::move(ready)), interval_(interval) {
+                             absl::Duration interval,
+                             std::function<void(int64_t, int64_t)> on_memory)
+    : redis_(std::move(redis)),
+      ready_(std::move(ready)),
+      on_memory_(std::move(on_memory)),
+      interval_(interval) {
   // The probe must notice an outage fast, whatever the pool's settings are.
   redis_.connect_timeout = std::min(redis_.connect_timeout, absl::Milliseconds(500));
   redis_.command_timeout = std::min(redis_.command_timeout, absl::Milliseconds(500));
@@ -41,10 +49,18 @@ void HealthMonitor::Publish(bool serving) {
 
 void HealthMonitor::Run() {
   RedisConnection conn(redis_);
+  absl::Time memory_read = absl::InfinitePast();
   do {
     if (draining_) break;
     const bool redis_ok = conn.Command({"PING"}).ok();
     Publish(redis_ok && ready_());
+    if (redis_ok && on_memory_ && absl::Now() - memory_read >= kMemoryEvery) {
+      memory_read = absl::Now();
+      if (auto info = conn.Command({"INFO", "memory"}); info.ok()) {
+        const RedisMemory m = ParseRedisMemory(info->view().str());
+        on_memory_(m.used, m.limit);
+      }
+    }
   } while (!stop_.WaitForNotificationWithTimeout(interval_));
 }
 

@@ -20,7 +20,10 @@ namespace gnlc {
 
 class HealthMonitor final {
  public:
-  HealthMonitor(RedisOptions redis, std::function<bool()> ready, absl::Duration interval);
+  // `on_memory(used, limit)`: Redis's used_memory and maxmemory, read every
+  // few seconds (may be empty).
+  HealthMonitor(RedisOptions redis, std::function<bool()> ready, absl::Duration interval,
+                std::function<void(int64_t, int64_t)> on_memory = nullptr);
   ~HealthMonitor();
 
   // Starts probing; the status is published to each of `health` (one per
@@ -37,6 +40,7 @@ class HealthMonitor final {
 
   RedisOptions redis_;
   std::function<bool()> ready_;
+  std::function<void(int64_t, int64_t)> on_memory_;
   absl::Duration interval_;
   std::vector<grpc::HealthCheckServiceInterface*> health_;
   std::atomic<bool> serving_{false};

@@ -22,6 +22,16 @@ Metrics::Metrics(std::string service)
                        .Help("Failed Redis connects and commands")
                        .Register(*registry_)
                        .Add({{"service", service_}});
+  redis_used_memory_ = &prometheus::BuildGauge()
+                            .Name("gnlc_redis_used_memory_bytes")
+                            .Help("The city's Redis: used_memory, as this service last read it")
+                            .Register(*registry_)
+                            .Add({{"service", service_}});
+  redis_maxmemory_ = &prometheus::BuildGauge()
+                          .Name("gnlc_redis_maxmemory_bytes")
+                          .Help("The city's Redis: its maxmemory limit (0: none)")
+                          .Register(*registry_)
+                          .Add({{"service", service_}});
 }
 
 Metrics::Method& Metrics::ForMethod(absl::string_view name) {

@@ -12,6 +12,7 @@
 #include <grpcpp/support/status.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -32,6 +33,11 @@ class Metrics final {
 
   void Record(absl::string_view method, grpc::StatusCode code, double seconds);
   void RedisError() { redis_errors_->Increment(); }
+  // Redis's INFO memory as last read: used_memory and maxmemory (0: none).
+  void RedisMemory(int64_t used, int64_t limit) {
+    redis_used_memory_->Set(static_cast<double>(used));
+    redis_maxmemory_->Set(static_cast<double>(limit));
+  }
 
   prometheus::Registry& registry() { return *registry_; }
   // The text exposition format of everything registered.
@@ -49,6 +55,8 @@ class Metrics final {
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Histogram>* latency_;
   prometheus::Counter* redis_errors_;
+  prometheus::Gauge* redis_used_memory_;
+  prometheus::Gauge* redis_maxmemory_;
   absl::Mutex mu_;
   absl::node_hash_map<std::string, Method> methods_ ABSL_GUARDED_BY(mu_);
 };

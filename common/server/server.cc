@@ -122,7 +122,11 @@ absl::Status GnlcServer::Start() {
   for (grpc::HealthCheckServiceInterface* h : health) {
     for (auto& [service, name] : services_) h->SetServingStatus(name, false);
   }
-  health_ = std::make_unique<HealthMonitor>(options_.redis, ready_, absl::Milliseconds(250));
+  health_ = std::make_unique<HealthMonitor>(options_.redis, ready_, absl::Milliseconds(250),
+                                            [this](int64_t used, int64_t limit) {
+                                              if (metrics_ != nullptr)
+                                                metrics_->RedisMemory(used, limit);
+                                            });
   health_->Start(health);
   if (absl::Status s = admin_->Start(); !s.ok()) return s;
   if (web_ != nullptr) RETURN_IF_ERROR(web_->Start());

@@ -84,8 +84,11 @@ start_redis() {  # start_redis CITY BASE_PORT
     port=$(pick_port "$2")
   fi
   # Each service connects as its own Redis user (users.acl from dev-pki).
+  # A memory limit, never eviction: at the limit writes are refused
+  # (UNAVAILABLE STORAGE_FULL) and nothing a city holds is dropped.
   redis-server --port "$port" --bind 127.0.0.1 --protected-mode yes --dir "$dir/redis" \
     --appendonly yes --appendfsync everysec --save "" --daemonize yes \
+    --maxmemory "${GNLC_REDIS_MAXMEMORY:-1gb}" --maxmemory-policy noeviction \
     --aclfile "$pki/$1/redis/users.acl" \
     --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
   echo "$port" >"$dir/redis.port"

@@ -27,6 +27,8 @@ if command -v kubectl >/dev/null; then
     grep -q "\"cityId\": \"$city\"" <<<"$out" || fail "$city: config map lacks the city's config"
 
     grep -A1 -- "- --appendonly" <<<"$out" | grep -q "yes" || fail "$city: Redis without AOF"
+    grep -A1 -- "- --maxmemory-policy" <<<"$out" | grep -q "noeviction" || fail "$city: Redis may evict"
+    grep -A1 -- "- --maxmemory$" <<<"$out" | grep -q "gb" || fail "$city: Redis without a memory limit"
     grep -q -- "- /etc/gnlc-secrets/users.acl" <<<"$out" || fail "$city: Redis without its users (aclfile)"
     grep -q "requirepass" <<<"$out" && fail "$city: Redis still has one shared password"
     grep -q "REDIS_PASSWORD" <<<"$out" && fail "$city: a service still gets the shared Redis password"
@@ -90,6 +92,7 @@ published=$(awk '$1 == "ports:" { p = 1; next } p && $1 == "-" { print $2; next 
 [ "$(wc -l <<<"$published")" = 18 ] || fail "compose should publish gRPC and admin of 8 services and 2 dashboards"
 grep -v '^127\.0\.0\.1:' <<<"$published" && fail "compose publishes a port beyond loopback"
 [ "$(grep -c 'restart: unless-stopped' "$compose")" = 2 ] || fail "compose services without a restart policy"
+grep -q -- '--maxmemory-policy, noeviction' "$compose" || fail "compose's Redis may evict"
 grep -q 'add_executable(gnlcctl' "$src/common/ctl/CMakeLists.txt" || fail "no gnlcctl target"
 
 for city in nanjing suzhou; do
