@@ -42,6 +42,7 @@ tls_args=(--ca="$pki/nanjing/tls/ca.crt" --token_file="$work/admin.token"
 start() {  # start SERVICE [FLAGS...]; sets ${SERVICE}_port and ${SERVICE}_pid
   local svc="$1"
   shift
+  rm -f "$work/$svc.ports"  # a restart must not read the last run's ports
   "$build/services/$svc/gnlc-$svc" --config="${GNLC_BENCH_CONFIG:-$root/deploy/cities/nanjing.json}" \
     --secrets_dir="$pki/nanjing" --redis=127.0.0.1:$rport --port_file="$work/$svc.ports" \
     --rate_limits="${GNLC_BENCH_RATE_LIMITS:-off}" ${GNLC_BENCH_SERVER_FLAGS:-} "$@" \
@@ -56,8 +57,13 @@ start() {  # start SERVICE [FLAGS...]; sets ${SERVICE}_port and ${SERVICE}_pid
   done
   local port
   port=$(cut -d' ' -f1 "$work/$svc.ports")
+  local tries=0
   until "$ctl" --addr=127.0.0.1:$port grpc.health.v1.Health.Check '{}' 2>/dev/null \
-    | grep -q '"SERVING"'; do sleep 0.05; done
+    | grep '"SERVING"' >/dev/null; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 600 ] || { echo "$svc not SERVING after 30 s"; cat "$work/$svc.log"; exit 1; }
+    sleep 0.05
+  done
   printf -v "${svc}_port" '%s' "$port"
 }
 
