@@ -51,11 +51,14 @@ absl::StatusOr<redisContext*> OpenRedisContext(const RedisOptions& options) {
             ? redisCommand(ctx, "AUTH %b", options.password.data(), options.password.size())
             : redisCommand(ctx, "AUTH %b %b", options.user.data(), options.user.size(),
                            options.password.data(), options.password.size()));
-    const bool ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
+    // No reply (a timeout: Redis paused or overloaded) is not a refusal.
+    const bool answered = r != nullptr;
+    const bool ok = answered && r->type != REDIS_REPLY_ERROR;
     if (r != nullptr) freeReplyObject(r);
     if (!ok) {
       redisFree(ctx);
-      return Unavailable("STORAGE_UNAVAILABLE", "storage rejected our credentials");
+      return Unavailable("STORAGE_UNAVAILABLE", answered ? "storage rejected our credentials"
+                                                         : "storage is unavailable, retry later");
     }
   }
   redisSetTimeout(ctx, absl::ToTimeval(options.command_timeout));

@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -140,6 +142,14 @@ std::string Pseudonym(absl::string_view key, absl::string_view subject) {
   return absl::BytesToHexString(Hmac(key, subject).substr(0, 12));
 }
 
+std::optional<absl::Duration> TarpitHold(const RpcEdge& edge, const absl::Status& refused) {
+  if (edge.tarpit == nullptr || ErrorReason(refused) != "AUTH_FAILURES_FROM_SOURCE") {
+    return std::nullopt;
+  }
+  const absl::Duration wait = RetryDelayOf(refused).value_or(RefusalTarpit::kMinHold);
+  return std::clamp(wait, RefusalTarpit::kMinHold, RefusalTarpit::kMaxHold);
+}
+
 // The city's secret, never the key itself: one key per purpose.
 std::string AuditKey(const ServerOptions& options) {
   return Hmac(options.page_token_secret, "gnlc audit pseudonym v1");
@@ -182,6 +192,7 @@ RpcEdge MakeRpcEdge(const ServerOptions& options, Metrics* metrics, std::string 
   edge.log_requests = options.log_requests;
   edge.authn = std::make_shared<auth::Authenticator>(options.city, options.jwks_check_every);
   edge.audit_key = AuditKey(options);
+  edge.tarpit = std::make_shared<RefusalTarpit>();
   return edge;
 }
 

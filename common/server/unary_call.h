@@ -49,6 +49,7 @@
 #include "common/server/metrics.h"
 #include "common/server/rate_limiter.h"
 #include "common/server/refusal_log.h"
+#include "common/server/refusal_tarpit.h"
 #include "common/server/server_options.h"
 #include "common/status/grpc_status.h"
 
@@ -82,6 +83,9 @@ struct RpcEdge {
   std::shared_ptr<HandlerPool> handlers;
   // Refused and denied calls, counted (nullptr: each written in full).
   std::shared_ptr<RefusalLog> refusals;
+  // Where refusals of failing sources wait for their answer (nullptr: at
+  // once).
+  std::shared_ptr<RefusalTarpit> tarpit;
 };
 
 // The key of the city's audit pseudonyms, derived from its page-token
@@ -194,6 +198,11 @@ void RunUnary(grpc::CallbackServerContext* ctx, const RpcEdge& edge, absl::strin
   reactor->Finish(CompleteCall(ctx, edge, method, request, call, status, start));
 }
 
+// How long a refusal waits in the edge's tarpit before it is answered:
+// AUTH_FAILURES_FROM_SOURCE refusals, for their RetryInfo's delay within
+// RefusalTarpit's bounds; nullopt for everything else.
+std::optional<absl::Duration> TarpitHold(const RpcEdge& edge, const absl::Status& refused);
+
 // Settles who is calling here, on gRPC's thread, then runs the call on the
 // edge's handler pool (SERVER_BUSY when its queue is full), or inline when
 // there is none or `inline_call` (a handler that answers from memory).
@@ -219,7 +228,13 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const Rpc
     }
     refused = ServerBusy();
   }
-  reactor->Finish(CompleteCall(ctx, edge, method, Request(), call, refused, start));
+  grpc::Status wire = CompleteCall(ctx, edge, method, Request(), call, refused, start);
+  if (const auto hold = TarpitHold(edge, refused)) {
+    if (edge.tarpit->Hold(absl::Now() + *hold, [reactor, wire] { reactor->Finish(wire); })) {
+      return reactor;
+    }
+  }
+  reactor->Finish(wire);
   return reactor;
 }
 

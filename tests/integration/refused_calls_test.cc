@@ -6,6 +6,7 @@
 // latency is measured in tests/bench/flood_bench.sh, not asserted here.)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -17,6 +18,7 @@
 #include "common/auth/base64url.h"
 #include "common/auth/token_verifier.h"
 #include "common/server/logging.h"
+#include "common/server/refusal_tarpit.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/testing/http_get.h"
@@ -101,17 +103,20 @@ TEST_F(RefusedCallsTest, ASourceOfForgedTokensGetsNoMoreSignaturesChecked) {
   const absl::Time began = absl::Now();
   int unauthenticated = 0, refused = 0;
   absl::Status refusal;
-  for (uint32_t i = 0; i < 300; ++i) {
+  absl::Duration slowest_refusal;
+  for (uint32_t i = 0; i < 40; ++i) {
+    const absl::Time sent = absl::Now();
     grpc::Status s = ListPrograms(*StubWithToken(*catalog_, ForgedToken(i)));
     if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
       ++unauthenticated;
     } else if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
       ++refused;
       refusal = FromGrpcStatus(s);
+      slowest_refusal = std::max(slowest_refusal, absl::Now() - sent);
     } else {
       ADD_FAILURE() << i << ": " << s.error_code() << " " << s.error_message();
     }
-    if (i % 50 == 0) {
+    if (i % 10 == 0) {
       EXPECT_TRUE(ListPrograms(*resident).ok()) << i;
     }
   }
@@ -119,7 +124,10 @@ TEST_F(RefusedCallsTest, ASourceOfForgedTokensGetsNoMoreSignaturesChecked) {
   // The burst, and one a second while the loop ran, were checked.
   EXPECT_GE(unauthenticated, 5);
   EXPECT_LE(unauthenticated, 5 + static_cast<int>(seconds) + 1);
-  EXPECT_EQ(unauthenticated + refused, 300);
+  EXPECT_EQ(unauthenticated + refused, 40);
+  // Refused answers wait (the tarpit): the flood goes no faster than its
+  // calls in flight allow.
+  EXPECT_GE(slowest_refusal, RefusalTarpit::kMinHold);
   EXPECT_EQ(ErrorReason(refusal), "AUTH_FAILURES_FROM_SOURCE");
   auto delay = RetryDelayOf(refusal);
   ASSERT_TRUE(delay.has_value());
@@ -271,6 +279,16 @@ TEST_F(HandlerQueueTest, AFullHandlerQueueRefusesAtOnceWithRetryInfo) {
         options.handler_queue = 2;
         options.redis.command_timeout = absl::Seconds(30);  // waits out the pause
       });
+  // The service's Redis connection is made (and authenticated) first: a
+  // connection made during the pause would time out in AUTH instead of
+  // waiting like a command.
+  {
+    grpc::ClientContext ctx;
+    epb::GetLearnerRequest req;
+    req.set_name("cities/nanjing/learners/nobody");
+    epb::GetLearnerResponse resp;
+    ASSERT_EQ(stub().GetLearner(&ctx, req, &resp).error_code(), grpc::StatusCode::NOT_FOUND);
+  }
   // Every client of Redis waits for 5 s: long enough for all the calls
   // below to arrive while the first one waits.
   ASSERT_TRUE(pool_->Command({"CLIENT", "PAUSE", "5000", "ALL"}).ok());
@@ -305,9 +323,12 @@ TEST_F(HandlerQueueTest, AFullHandlerQueueRefusesAtOnceWithRetryInfo) {
       ++answered;
     }
   }
-  // One running, two waiting: the other five refused.
-  EXPECT_EQ(answered, 3);
-  EXPECT_EQ(busy, kCalls - 3);
+  // One running and two waiting at most, the rest refused. (Two answered
+  // when the third call came before the thread took the first off the
+  // queue: then the queue held both.)
+  EXPECT_GE(answered, 2);
+  EXPECT_LE(answered, 3);
+  EXPECT_EQ(busy, kCalls - answered);
 }
 
 }  // namespace
