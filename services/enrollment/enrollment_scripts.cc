@@ -24,6 +24,31 @@ local function k(name, id)
   return 'enr:{0}:' .. name
 end
 local CONFIRMED, WAITLISTED, CANCELLED, COMPLETED = 1, 2, 3, 4
+
+-- An idempotency key lives a day (a retry comes within minutes; payment
+-- APIs keep theirs about as long). The learner's index of them, which
+-- erasure reads, keeps only those that may still exist (scored by when
+-- they expire) and expires with the last, so it never outgrows a day.
+local REQUEST_TTL_S = 86400
+local function remember_request(lid, key)
+  redis.call('EXPIRE', key, REQUEST_TTL_S)
+  local index = k('lreq', lid)
+  local expires = NOW + REQUEST_TTL_S * 1000
+  if redis.call('TYPE', index).ok == 'set' then
+    -- An index written before it was sorted: its keys kept a day more.
+    local old = redis.call('SMEMBERS', index)
+    redis.call('DEL', index)
+    for _, m in ipairs(old) do redis.call('ZADD', index, expires, m) end
+  end
+  redis.call('ZREMRANGEBYSCORE', index, '-inf', NOW)
+  redis.call('ZADD', index, expires, key)
+  redis.call('EXPIRE', index, REQUEST_TTL_S)
+end
+local function remembered_requests(lid)
+  local index = k('lreq', lid)
+  if redis.call('TYPE', index).ok == 'set' then return redis.call('SMEMBERS', index) end
+  return redis.call('ZRANGE', index, 0, -1)
+end
 local CHANGE_ENROLLED, CHANGE_WAITLISTED, CHANGE_PROMOTED, CHANGE_CANCELLED = 1, 2, 3, 4
 
 -- meta: "{state} {learner id} {offering id}", what scripts know without
@@ -189,8 +214,7 @@ redis.call('HSET', k('learners'), lid, ARGV[5])
 redis.call('HSET', k('lstat'), lid, ARGV[6])
 if rid ~= '' then
   redis.call('HSET', k('req:l', rid), 'fp', ARGV[9], 'lid', lid)
-  redis.call('EXPIRE', k('req:l', rid), 86400)
-  redis.call('SADD', k('lreq', lid), k('req:l', rid))
+  remember_request(lid, k('req:l', rid))
 end
 return {'OK'}
 )lua");
@@ -266,8 +290,7 @@ end
 publish_seats(oid, {f[7], cap, used})
 if rid ~= '' then
   redis.call('HSET', k('req:e', rid), 'fp', fp, 'resp', blob, 'pos', position)
-  redis.call('EXPIRE', k('req:e', rid), 86400)
-  redis.call('SADD', k('lreq', lid), k('req:e', rid))
+  remember_request(lid, k('req:e', rid))
 end
 return {'OK', blob, tostring(position)}
 )lua");
@@ -477,7 +500,7 @@ for _, oid in ipairs(touched) do
   promote(oid)
   publish_seats(oid)
 end
-for _, key in ipairs(redis.call('SMEMBERS', k('lreq', lid))) do redis.call('DEL', key) end
+for _, key in ipairs(remembered_requests(lid)) do redis.call('DEL', key) end
 -- The learner's notifications not yet trimmed, in their backends' streams.
 for backend, id in string.gmatch(redis.call('GET', k('lntf', lid)) or '', '(%S+) (%S+)') do
   redis.call('XDEL', k('ntf', backend), id)

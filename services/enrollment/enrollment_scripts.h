@@ -16,7 +16,8 @@
 //   enr:{0}:evs            HASH enrollment id -> its stream entry ids
 //   enr:{0}:le:{learner}   ZSET the learner's enrollment ids by sequence
 //   enr:{0}:active:{learner} HASH offering id -> active enrollment id
-//   enr:{0}:lreq:{learner} SET  idempotency keys that name the learner
+//   enr:{0}:lreq:{learner} ZSET idempotency keys that name the learner, by
+//                               when they expire (ms); expires with the last
 //   enr:{0}:off:{offering} HASH offering facts from the catalog, plus
 //                               completed (count) and seatver
 //   enr:{0}:prog:{program} HASH program facts: ver, state, kind
