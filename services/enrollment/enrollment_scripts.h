@@ -39,7 +39,8 @@
 //   enr:{0}:ntftrim:{backend} STRING the newest id trimmed from it
 //   enr:{0}:ntfcursor      STRING the last event id translated
 //   enr:{0}:lntf:{learner} STRING "{backend} {id} " per notification about
-//                               the learner (for erasure)
+//                               the learner still in its stream (for
+//                               erasure); expires with the newest
 //   enr:{0}:remind         ZSET confirmed enrollment ids by reminder due (ms)
 //   enr:{0}:remindn        HASH enrollment id -> "{backend} {Notification}",
 //                               or "sent" once the reminder went out

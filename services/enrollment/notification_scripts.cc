@@ -9,7 +9,9 @@ namespace {
 // Appends one notification to `backend`'s stream (id from the service's
 // clock, so ids and the retention share one timeline), trimming what is older
 // than MINID (ms) and remembering the newest trimmed id (for CURSOR_EXPIRED)
-// and the entry under the learner (for erasure).
+// and the entry under the learner (for erasure). The learner's list keeps
+// only entries the stream still holds, and expires with its newest, so it
+// never outgrows the retention.
 constexpr absl::string_view kNotify = R"lua(
 local function notify(backend, lid, bytes, minid)
   local stream = k('ntf', backend)
@@ -24,7 +26,15 @@ local function notify(backend, lid, bytes, minid)
   if type(id) == 'table' and id.err then
     id = redis.call('XADD', stream, 'MINID', minid, '*', 'n', bytes)
   end
-  redis.call('APPEND', k('lntf', lid), backend .. ' ' .. id .. ' ')
+  local list = k('lntf', lid)
+  local kept = {}
+  for b, old in string.gmatch(redis.call('GET', list) or '', '(%S+) (%S+)') do
+    if tonumber(string.match(old, '^(%d+)')) >= tonumber(minid) then
+      kept[#kept + 1] = b .. ' ' .. old .. ' '
+    end
+  end
+  kept[#kept + 1] = backend .. ' ' .. id .. ' '
+  redis.call('SET', list, table.concat(kept), 'PX', NOW - tonumber(minid) + 60000)
   return id
 end
 )lua";

@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -573,6 +574,43 @@ double BufferedBytes(Metrics& metrics) {
     }
   }
   return -1;
+}
+
+// The learner's list of their notifications (for erasure) holds only what
+// the backend's stream still holds, and expires with it: it never grows
+// past the retention however long the learner stays.
+TEST_F(NotificationsTest, ALearnersListOfNotificationsKeepsOnlyWhatTheStreamHolds) {
+  const std::string learner = CreateLearnerOf("app-a");
+  const std::string list = absl::StrCat("enr:{0}:lntf:", learner.substr(learner.rfind('/') + 1));
+  const std::string staff =
+      gnlc::testing::TestToken("nanjing", {.role = "city_admin", .subject = "ops"});
+  const auto cancelled_by_staff = [&](int n) {
+    OfferingSpec spec;
+    spec.seats = 1;
+    spec.starts_in = absl::Hours(24 * 10);
+    const epb::Enrollment e = MustEnroll(learner, CreateOffering(spec));
+    ASSERT_TRUE(CancelAs(e.name(), staff).ok());
+    ASSERT_TRUE(PollUntil([&] { return Stored("app-a").size() == static_cast<size_t>(n); },
+                          absl::Seconds(5)));
+  };
+  cancelled_by_staff(1);
+  cancelled_by_staff(2);
+  auto entries = [&] {
+    auto v = pool_->Command({"GET", list});
+    EXPECT_TRUE(v.ok());
+    const std::string text(v.ok() ? v->view().str() : "");
+    return static_cast<int>(std::count(text.begin(), text.end(), ' ')) / 2;
+  };
+  EXPECT_EQ(entries(), 2);
+  auto ttl = pool_->Command({"PTTL", list});
+  ASSERT_TRUE(ttl.ok());
+  EXPECT_GT(ttl->view().integer(), 0);
+
+  // Eight days on (retention 7): the stream trims the first two, and so
+  // does the learner's list.
+  AdvanceClock(absl::Hours(24 * 8));
+  cancelled_by_staff(1);
+  EXPECT_EQ(entries(), 1);
 }
 
 TEST_F(NotificationsTest, ASubscriberThatStopsReadingCostsBoundedMemoryAndSlowsNobody) {
