@@ -56,10 +56,6 @@ std::string ResourceOf(const google::protobuf::Message& request) {
   return "";
 }
 
-// "ipv4:10.0.0.7:53211" -> "ipv4:10.0.0.7": the address, not the
-// connection, so reconnecting changes nothing.
-absl::string_view SourceAddress(absl::string_view peer) { return peer.substr(0, peer.rfind(':')); }
-
 // Refusals that say "not now" rather than "not you": logged as counts like
 // denials, but not audit lines.
 bool IsRefusal(const absl::Status& status) {
@@ -141,6 +137,8 @@ std::string Pseudonym(absl::string_view key, absl::string_view subject) {
   if (subject.empty()) return "";
   return absl::BytesToHexString(Hmac(key, subject).substr(0, 12));
 }
+
+absl::string_view SourceAddress(absl::string_view peer) { return peer.substr(0, peer.rfind(':')); }
 
 std::optional<absl::Duration> TarpitHold(const RpcEdge& edge, const absl::Status& refused) {
   if (edge.tarpit == nullptr || ErrorReason(refused) != "AUTH_FAILURES_FROM_SOURCE") {

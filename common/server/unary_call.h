@@ -88,6 +88,10 @@ struct RpcEdge {
   std::shared_ptr<RefusalTarpit> tarpit;
 };
 
+// "ipv4:10.0.0.7:53211" -> "ipv4:10.0.0.7": the client's address, not its
+// connection, so reconnecting changes nothing (what per-source limits count).
+absl::string_view SourceAddress(absl::string_view peer);
+
 // The key of the city's audit pseudonyms, derived from its page-token
 // secret, and a token subject's pseudonym under it ("" for none).
 std::string AuditKey(const ServerOptions& options);

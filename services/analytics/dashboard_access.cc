@@ -57,7 +57,17 @@ std::string CookieValue(absl::string_view header, absl::string_view name) {
   return "";
 }
 
-std::string AddressOf(const std::string& source) { return source.substr(0, source.rfind(':')); }
+// The HTTP status of a refused sign-in (Verify's codes).
+int HttpStatusOf(const absl::Status& refused) {
+  switch (refused.code()) {
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    default:
+      return 401;
+  }
+}
 
 bool DashboardRole(auth::Role r) {
   return r == auth::Role::kAnalyst || r == auth::Role::kCityAdmin;
@@ -133,7 +143,7 @@ absl::StatusOr<auth::Caller> DashboardAccess::Verify(const HttpRequest& request,
     return absl::UnauthenticatedError("this is not a token of this city");
   }
   const absl::Time now = absl::Now();
-  const std::string address = AddressOf(request.source);
+  const std::string address(SourceAddress(request.source));
   // As on the gRPC ports: an address whose tokens keep failing gets no
   // more signatures checked for a while.
   if (failures_ != nullptr && authn_.WouldCheckTokenSignature(token, now)) {
@@ -181,9 +191,7 @@ DashboardAccess::Decision DashboardAccess::Check(const HttpRequest& request, Kin
     d.caller = *caller;
     return d;
   }
-  const int status = caller.status().code() == absl::StatusCode::kPermissionDenied    ? 403
-                     : caller.status().code() == absl::StatusCode::kResourceExhausted ? 429
-                                                                                      : 401;
+  const int status = HttpStatusOf(caller.status());
   const std::string why(caller.status().message());
   d.refusal = kind == kPage ? Page(status, zh, here, why) : Text(status, why);
   if (status == 401) {
@@ -250,9 +258,7 @@ HttpResponse DashboardAccess::Login(const HttpRequest& request) {
   if (token.empty()) return Page(400, zh, next, zh ? "请粘贴访问令牌" : "paste your access token");
   auto caller = Verify(request, token);
   if (!caller.ok()) {
-    const int status = caller.status().code() == absl::StatusCode::kPermissionDenied    ? 403
-                       : caller.status().code() == absl::StatusCode::kResourceExhausted ? 429
-                                                                                        : 401;
+    const int status = HttpStatusOf(caller.status());
     return Page(status, zh, next, caller.status().message());
   }
   const int64_t max_age = std::max<int64_t>(1, absl::ToInt64Seconds(caller->expires - absl::Now()));
