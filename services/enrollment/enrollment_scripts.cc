@@ -489,6 +489,7 @@ for _, eid in ipairs(redis.call('ZRANGE', k('le', lid), 0, -1)) do
   redis.call('ZREM', k('roster', oid), eid)
   redis.call('ZREM', k('remind'), eid)
   redis.call('HDEL', k('remindn'), eid)
+  redis.call('ZREM', k('reminded'), eid)
   for id in string.gmatch(redis.call('HGET', k('evs'), eid) or '', '%S+') do
     redis.call('XDEL', STREAM, id)
   end

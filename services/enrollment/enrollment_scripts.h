@@ -42,8 +42,12 @@
 //                               the learner still in its stream (for
 //                               erasure); expires with the newest
 //   enr:{0}:remind         ZSET confirmed enrollment ids by reminder due (ms)
-//   enr:{0}:remindn        HASH enrollment id -> "{backend} {Notification}",
-//                               or "sent" once the reminder went out
+//   enr:{0}:remindn        HASH enrollment id -> "{backend} {Notification}"
+//                               of a scheduled reminder
+//   enr:{0}:reminded       ZSET enrollment ids whose reminder went out, by
+//                               the offering's start (ms); forgotten then
+//   enr:{0}:remindscan     STRING HSCAN cursor converting old "sent" values
+//                               of remindn
 #ifndef GNLC_SERVICES_ENROLLMENT_ENROLLMENT_SCRIPTS_H_
 #define GNLC_SERVICES_ENROLLMENT_ENROLLMENT_SCRIPTS_H_
 

@@ -333,8 +333,10 @@ absl::Status NotificationTranslator::SendDueReminders() {
   int64_t due = 0;
   do {
     ASSIGN_OR_RETURN(RedisReply reply,
-                     DueRemindersScript().Run(*pool_, {kEnrollmentStream},
-                                              {city_, now, "1000000", now, MinId(), limit}));
+                     DueRemindersScript().Run(
+                         *pool_, {kEnrollmentStream},
+                         {city_, now, "1000000", now, MinId(), limit,
+                          std::to_string(absl::ToInt64Milliseconds(settings_.reminder_lead))}));
     due = reply.view().integer();
     if (due > 0 && on_commit_) on_commit_();
   } while (due == kRemindersPerStep && !stop_.HasBeenNotified());

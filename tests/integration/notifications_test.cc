@@ -511,6 +511,38 @@ TEST_F(NotificationsTest, EachConfirmedEnrollmentGetsExactlyOneReminderEvenWithT
   EXPECT_EQ(OfType(Stored("app-a"), epb::NOTIFICATION_TYPE_REMINDER).size(), 3u);
 }
 
+TEST_F(NotificationsTest, ReminderMarkersAreForgottenOnceTheOfferingStarts) {
+  // A marker an earlier version left behind ("sent" forever).
+  ASSERT_TRUE(pool_->Command({"HSET", "enr:{0}:remindn", "old-enrollment", "sent"}).ok());
+  OfferingSpec spec;
+  spec.seats = 2;
+  spec.starts_in = absl::Hours(48);
+  const std::string offering = CreateOffering(spec);
+  for (int i = 0; i < 2; ++i) MustEnroll(CreateLearnerOf("app-a"), offering);
+  auto count = [&](const std::vector<absl::string_view>& command) {
+    return pool_->Command(command)->view().integer();
+  };
+  ASSERT_TRUE(PollUntil([&] { return count({"ZCARD", "enr:{0}:remind"}) == 2; }, absl::Seconds(5)));
+  AdvanceClock(absl::Hours(24) + absl::Minutes(1));
+  // Sent: each is remembered (so a repeated schedule sends nothing), the
+  // scheduled copy is gone, and the old "sent" became a marker too.
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        return count({"ZCARD", "enr:{0}:reminded"}) == 3;
+      },
+      absl::Seconds(5)));
+  EXPECT_EQ(count({"HLEN", "enr:{0}:remindn"}), 0);
+  // Once the offering has started (and the old marker's lead has passed),
+  // no marker is left.
+  AdvanceClock(absl::Hours(25));
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        return count({"EXISTS", "enr:{0}:reminded"}) == 0;
+      },
+      absl::Seconds(5)));
+  EXPECT_EQ(OfType(Stored("app-a"), epb::NOTIFICATION_TYPE_REMINDER).size(), 2u);
+}
+
 TEST_F(NotificationsTest, ErasureRemovesPendingNotificationsAndOldCursorsExpire) {
   const std::string offering = CreateOffering(1);
   const std::string kept = CreateLearnerOf("app-a");
