@@ -50,6 +50,8 @@ class AnalyticsService final : public UnaryService<pb::AnalyticsService> {
   absl::StatusOr<std::vector<pb::BreakdownRow>> Breakdown(pb::Indicator indicator,
                                                           const pb::Period& period,
                                                           pb::Dimension dimension);
+  // The city Redis's memory used against its limit, for the status line.
+  absl::StatusOr<RedisMemory> StorageMemory() { return store_.Memory(); }
   std::vector<pb::CityScorecard> Compare(const pb::Period& period, absl::Duration timeout);
   pb::Period CurrentPeriod(pb::PeriodKind kind) const;
   const CityConfig& city() const { return options_.city; }

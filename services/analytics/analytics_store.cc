@@ -257,6 +257,11 @@ absl::Status AnalyticsStore::PutTarget(const pb::Target& target, bool only_if_ab
   return pool_->Command({only_if_absent ? "HSETNX" : "HSET", kTargets, info->slug, blob}).status();
 }
 
+absl::StatusOr<RedisMemory> AnalyticsStore::Memory() {
+  ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"INFO", "memory"}));
+  return ParseRedisMemory(reply.view().str());
+}
+
 absl::StatusOr<std::vector<pb::Target>> AnalyticsStore::ListTargets() {
   std::vector<pb::Target> out;
   RETURN_IF_ERROR(ScanHash(*pool_, kTargets, [&](absl::string_view, absl::string_view value) {

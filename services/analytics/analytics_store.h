@@ -46,6 +46,9 @@ class AnalyticsStore final {
   // stood at the period's end.
   absl::StatusOr<std::vector<Counters>> ReadPeriods(const std::vector<pb::Period>& periods);
 
+  // The city Redis's memory used and its limit (INFO memory).
+  absl::StatusOr<RedisMemory> Memory();
+
   absl::Status PutTarget(const pb::Target& target, bool only_if_absent);
   absl::StatusOr<std::vector<pb::Target>> ListTargets();
 

@@ -15,6 +15,8 @@ namespace {
 // How long the dashboard waits for peers.
 constexpr absl::Duration kPeerTimeout = absl::Milliseconds(1500);
 constexpr int kChartMonths = 12;
+// Redis's memory at or above this share of its limit shows as a warning.
+constexpr double kStorageWarnShare = 0.8;
 
 std::string QueryParam(absl::string_view query, absl::string_view name) {
   for (absl::string_view kv : absl::StrSplit(query, '&')) {
@@ -150,6 +152,31 @@ std::string TrendSection(AnalyticsService& service, const pb::GetScorecardRespon
                     "</figure>");
   }
   return html + "</div>";
+}
+
+// The city Redis's memory against its limit: a city sees it fill up long
+// before writes are refused (README, "Sizing Redis").
+std::string StorageStatus(AnalyticsService& service, const Text& t) {
+  auto memory = service.StorageMemory();
+  if (!memory.ok()) {
+    return absl::StrCat("<p id=\"storage\" class=\"note off\">",
+                        t("存储：暂时无法读取", "Storage: not readable right now"), "</p>");
+  }
+  const auto mb = [](int64_t bytes) { return absl::StrFormat("%.0f MB", bytes / 1048576.0); };
+  const std::string attributes =
+      absl::StrCat(" data-used=\"", memory->used, "\" data-limit=\"", memory->limit, "\"");
+  if (memory->limit <= 0) {
+    return absl::StrCat("<p id=\"storage\" class=\"note off\"", attributes, ">",
+                        t("存储：已用 ", "Storage: "), mb(memory->used),
+                        t("，未设上限（maxmemory）", " used, no limit set (maxmemory)"), "</p>");
+  }
+  const double share = static_cast<double>(memory->used) / static_cast<double>(memory->limit);
+  const bool high = share >= kStorageWarnShare;
+  return absl::StrCat("<p id=\"storage\" class=\"note", high ? " off" : "", "\"", attributes, ">",
+                      t("存储：已用 ", "Storage: "), mb(memory->used), t(" / 上限 ", " of "),
+                      mb(memory->limit), t("", " used"), absl::StrFormat(" (%.0f%%)", share * 100),
+                      high ? t("，请扩容或归档旧记录", ": make room or raise the limit") : "",
+                      "</p>");
 }
 
 }  // namespace
@@ -311,7 +338,8 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
                   "<a "
                   "href=\"/export.csv?indicator=participation-rate\">/"
                   "export.csv?indicator=participation-rate</a></p>",
-                  "<script>", kDashboardScript, "</script></body></html>");
+                  StorageStatus(service, t), "<script>", kDashboardScript,
+                  "</script></body></html>");
   return {200, "text/html; charset=utf-8", std::move(html)};
 }
 

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/ctl/history_import.h"
+#include "common/redis/redis_connection.h"
 #include "common/status/errors.h"
 #include "common/testing/http_get.h"
 #include "common/testing/https_client.h"
@@ -281,6 +282,27 @@ TEST_F(AnalyticsDashboardTest, ChromiumRendersTheChartsWithTheRightNumbers) {
   EXPECT_EQ(csv->body,
             absl::StrCat("period,indicator,value,numerator,denominator\r\n", PeriodKey(Month(0)),
                          ",participation-rate,0.0000012,3,2500000\r\n"));
+  // The status line shows Redis's memory against its limit, and warns when
+  // there is none.
+  auto page = [&] {
+    auto r = gnlc::testing::HttpsCall(port, {.path = "/dashboard?lang=en",
+                                             .headers = {{"Authorization", "Bearer " + analyst}},
+                                             .ca_file = ca});
+    return r.ok() ? r->body : std::string();
+  };
+  RedisConnection redis_admin(redis_->AdminOptions());
+  ASSERT_TRUE(redis_admin.Command({"CONFIG", "SET", "maxmemory", "0"}).ok());
+  EXPECT_TRUE(std::regex_search(
+      page(), std::regex("<p id=\"storage\" class=\"note off\" data-used=\"[1-9][0-9]*\" "
+                         "data-limit=\"0\">Storage: [0-9]+ MB used, no limit set")));
+  ASSERT_TRUE(redis_admin.Command({"CONFIG", "SET", "maxmemory", "1073741824"}).ok());
+  EXPECT_TRUE(std::regex_search(
+      page(),
+      std::regex(
+          "<p id=\"storage\" class=\"note\" data-used=\"[1-9][0-9]*\" "
+          "data-limit=\"1073741824\">Storage: [0-9]+ MB of 1024 MB used \\([0-9]+%\\)</p>")));
+  ASSERT_TRUE(redis_admin.Command({"CONFIG", "SET", "maxmemory", "0"}).ok());
+
   auto bad = gnlc::testing::HttpsCall(port, {.path = "/export.csv?indicator=nope",
                                              .headers = {{"Authorization", "Bearer " + analyst}},
                                              .ca_file = ca});
