@@ -24,7 +24,9 @@ if [ -n "${GNLC_SANITIZE:-}" ]; then
   build=build-sanitize
   args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DGNLC_SANITIZE=$GNLC_SANITIZE")
   # Any report fails the test that caused it.
-  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1
+  # (tests/sanitizers/lsan.supp: leaks of libraries, each with its reason.)
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+    LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp"
 fi
 cmake -S . -B "$build" -G Ninja "${args[@]}" >/dev/null
 cmake --build "$build" -j"$(nproc)"
