@@ -5,6 +5,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/events/stream_retention.h"
+#include "common/server/logging.h"
 #include "common/status/status_macros.h"
 
 namespace gnlc {
@@ -121,11 +123,55 @@ absl::StatusOr<size_t> GroupConsumer::ClaimStale(RedisConnection& conn) {
   return claimed;
 }
 
+absl::Status GroupConsumer::CheckGap(RedisConnection& conn) {
+  ASSIGN_OR_RETURN(RedisReply trimmed, conn.Command({"GET", TrimmedKey(options_.stream)}));
+  if (trimmed.view().is_nil()) return absl::OkStatus();
+  const std::string at(trimmed.view().str());
+  // The group's oldest need: its oldest pending entry, or after the last
+  // one delivered.
+  ASSIGN_OR_RETURN(RedisReply groups, conn.Command({"XINFO", "GROUPS", options_.stream}));
+  std::string needed;
+  for (size_t i = 0; i < groups.view().size(); ++i) {
+    const ReplyView g = groups.view()[i];
+    std::string name, delivered;
+    for (size_t f = 0; f + 1 < g.size(); f += 2) {
+      if (g[f].str() == "name") name = std::string(g[f + 1].str());
+      if (g[f].str() == "last-delivered-id") delivered = std::string(g[f + 1].str());
+    }
+    if (name == options_.group) needed = delivered;
+  }
+  ASSIGN_OR_RETURN(RedisReply pending, conn.Command({"XPENDING", options_.stream, options_.group}));
+  if (pending.view().size() >= 2 && pending.view()[0].integer() > 0) {
+    needed = std::string(pending.view()[1].str());
+  }
+  if (!MissedEntries(needed, at)) return absl::OkStatus();
+  if (!options_.on_gap) {
+    // It goes on with what is left (logged again until it is past the trim).
+    LogJson("error", "stream trimmed past a group that cannot rebuild: events were missed",
+            {{"stream", options_.stream},
+             {"group", options_.group},
+             {"position", needed},
+             {"trimmed", at}});
+    return absl::OkStatus();
+  }
+  LogJson("warn", "stream trimmed past this group: rebuilding from the records",
+          {{"stream", options_.stream},
+           {"group", options_.group},
+           {"position", needed},
+           {"trimmed", at}});
+  ASSIGN_OR_RETURN(std::string from, options_.on_gap());
+  rebuilds_.fetch_add(1);
+  // Go on from there; what is still pending below it is read (as trimmed,
+  // or applied again, which handlers tolerate) and acknowledged.
+  return conn.Command({"XGROUP", "SETID", options_.stream, options_.group, from}).status();
+}
+
 void GroupConsumer::Run() {
   RedisConnection conn(redis_);
   bool need_setup = true;
   std::string watermark = "0-0";
   absl::Time next_claim = absl::InfiniteFuture();
+  absl::Time next_gap_check = absl::InfiniteFuture();
   while (!stop_.HasBeenNotified()) {
     if (need_setup) {
       // MKSTREAM: the producer may not have written yet. BUSYGROUP is fine.
@@ -135,6 +181,11 @@ void GroupConsumer::Run() {
         stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200));
         continue;
       }
+      if (!CheckGap(conn).ok()) {
+        stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200));
+        continue;
+      }
+      next_gap_check = absl::Now() + options_.check_gap_every;
       auto mark = conn.Command({"GET", watermark_key()});
       if (!mark.ok()) continue;
       watermark = mark->view().is_nil() ? "0-0" : std::string(mark->view().str());
@@ -149,6 +200,13 @@ void GroupConsumer::Run() {
       }
       need_setup = false;
       next_claim = absl::Now();
+    }
+    if (absl::Now() >= next_gap_check) {
+      next_gap_check = absl::Now() + options_.check_gap_every;
+      if (!CheckGap(conn).ok()) {
+        need_setup = true;
+        continue;
+      }
     }
     if (absl::Now() >= next_claim) {
       // Checked every claim_after / 2, so a dead consumer's entries wait at

@@ -44,6 +44,14 @@ struct GroupConsumerOptions {
   // long are taken over (XAUTOCLAIM): that consumer died with them (a
   // replaced pod never comes back under its name).
   absl::Duration claim_after = absl::Seconds(30);
+  // Called when the stream was trimmed past what the group had read (it was
+  // stopped longer than the retention, stream_retention.h): rebuilds the
+  // reader's state from the records and returns the stream id to go on
+  // after (read before the records); the group is moved there. Without one,
+  // the gap is logged as an error and the group goes on.
+  std::function<absl::StatusOr<std::string>()> on_gap = nullptr;
+  // How often the group's position is compared with the stream's trim.
+  absl::Duration check_gap_every = absl::Seconds(30);
 };
 
 // "{hostname}-{pid}": unique per process, so replicas split the stream.
@@ -70,6 +78,8 @@ class GroupConsumer final {
   int64_t applied_count() const { return applied_.load(); }
   // Entries skipped because they were at or below the watermark.
   int64_t skipped_count() const { return skipped_.load(); }
+  // Gaps found (the stream trimmed past the group) and rebuilt.
+  int64_t rebuilds() const { return rebuilds_.load(); }
 
  private:
   void Run();
@@ -82,6 +92,8 @@ class GroupConsumer final {
   std::vector<Event> Decode(const ReplyView& entries, absl::string_view watermark,
                             std::vector<std::string>& ids, std::string& newest);
   absl::Status Ack(RedisConnection& conn, const std::vector<std::string>& ids);
+  // Compares the group's position with the stream's trim and handles a gap.
+  absl::Status CheckGap(RedisConnection& conn);
   // Reads one batch ("0": our pending entries, ">": new ones) and applies it.
   // Returns how many entries it saw.
   absl::StatusOr<size_t> Pump(RedisConnection& conn, absl::string_view from,
@@ -92,6 +104,7 @@ class GroupConsumer final {
   BatchHandler handler_;
   std::atomic<int64_t> applied_{0};
   std::atomic<int64_t> skipped_{0};
+  std::atomic<int64_t> rebuilds_{0};
   absl::Notification stop_;
   std::thread thread_;
 };

@@ -1,14 +1,18 @@
 #include "common/events/stream_follower.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/events/stream_retention.h"
+#include "common/server/logging.h"
 
 namespace gnlc {
 
 StreamFollower::StreamFollower(RedisOptions options, std::string stream, std::string start_id,
-                               Handler handler)
+                               Handler handler, FollowerOptions follower)
     : options_(std::move(options)),
       stream_(std::move(stream)),
       handler_(std::move(handler)),
+      follower_(std::move(follower)),
       last_id_(std::move(start_id)) {}
 
 StreamFollower::~StreamFollower() { Stop(); }
@@ -27,11 +31,54 @@ std::string StreamFollower::last_id() const {
   return last_id_;
 }
 
+bool StreamFollower::ReportAndCheck(RedisConnection& conn) {
+  const std::string position = last_id();
+  if (!follower_.reader.empty()) {
+    const std::string report = absl::StrCat(position, " ", absl::ToUnixMillis(absl::Now()));
+    if (!conn.Command({"HSET", ReadersKey(stream_), follower_.reader, report}).ok()) return false;
+  }
+  auto trimmed = conn.Command({"GET", TrimmedKey(stream_)});
+  if (!trimmed.ok()) return false;
+  if (trimmed->view().is_nil() || !MissedEntries(position, trimmed->view().str())) return true;
+  const std::string at(trimmed->view().str());
+  if (!follower_.on_gap) {
+    LogJson("error", "stream trimmed past a reader that cannot rebuild: events were missed",
+            {{"stream", stream_},
+             {"reader", follower_.reader},
+             {"position", position},
+             {"trimmed", at}});
+    absl::MutexLock lock(&mu_);
+    last_id_ = at;
+    return true;
+  }
+  LogJson(
+      "warn", "stream trimmed past this reader: rebuilding from the records",
+      {{"stream", stream_}, {"reader", follower_.reader}, {"position", position}, {"trimmed", at}});
+  auto from = follower_.on_gap();
+  if (!from.ok()) {
+    LogJson("warn", "rebuild after a stream gap failed, retrying",
+            {{"stream", stream_}, {"error", std::string(from.status().message())}});
+    return false;
+  }
+  rebuilds_.fetch_add(1);
+  absl::MutexLock lock(&mu_);
+  last_id_ = *from;
+  return true;
+}
+
 void StreamFollower::Run() {
   RedisConnection conn(options_);
   // BLOCK is short so that Stop() is noticed quickly.
   constexpr absl::string_view kBlockMs = "250";
+  absl::Time next_report = absl::InfinitePast();
   while (!stop_.HasBeenNotified()) {
+    if (absl::Now() >= next_report) {
+      if (!ReportAndCheck(conn)) {
+        stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200));
+        continue;
+      }
+      next_report = absl::Now() + follower_.report_every;
+    }
     const std::string from = last_id();
     auto reply = conn.Command(
         {"XREAD", "COUNT", "512", "BLOCK", kBlockMs, "STREAMS", stream_, from}, absl::Seconds(2));

@@ -16,11 +16,19 @@ namespace {
 constexpr char kCommands[] = "resetkeys resetchannels +@all -@dangerous +info";
 
 // What a member of a consumer group does to the stream it consumes, and
-// nothing else: its writes (XREADGROUP moves the group's cursor) on that key
-// only.
+// nothing else: its writes (XREADGROUP moves the group's cursor; SETID past
+// a trim, stream_retention.h) on that key only, and it reads how far the
+// owner trimmed.
 std::string ConsumerOf(absl::string_view stream, absl::string_view group) {
-  return absl::StrCat("%R~", stream, " ~", stream, ":applied:", group, ":* (~", stream,
-                      " -@all +xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create)");
+  return absl::StrCat(
+      "%R~", stream, " %R~", stream, ":trimmed ~", stream, ":applied:", group, ":* (~", stream,
+      " -@all +xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|setid)");
+}
+
+// A follower of another service's stream: reads it and how far it was
+// trimmed, and reports its position (stream_retention.h).
+std::string FollowerOf(absl::string_view stream) {
+  return absl::StrCat("%R~", stream, " %R~", stream, ":trimmed ~", stream, ":readers");
 }
 
 std::string Sha256Hex(absl::string_view text) {
@@ -42,14 +50,15 @@ std::string RedisAclRules(absl::string_view service) {
   if (service == "catalog") {
     // Its own keys; the enrollment stream for seats taken (followed, and
     // consumed as group "catalog").
-    return absl::StrCat(kCommands, " ~cat:* ", ConsumerOf(kEnrollmentStream, "catalog"));
+    return absl::StrCat(kCommands, " ~cat:* ", FollowerOf(kEnrollmentStream), " ",
+                        ConsumerOf(kEnrollmentStream, "catalog"));
   }
   if (service == "enrollment") {
     // Its own keys; the catalog stream (group "enrollment") for offering
     // facts; the partnership stream (followed) for who delivers what.
     // BGREWRITEAOF (a "dangerous" command) after an erasure, so the erased
     // learner's old writes leave the disk too.
-    return absl::StrCat(kCommands, " +bgrewriteaof ~enr:* %R~", kPartnershipStream, " ",
+    return absl::StrCat(kCommands, " +bgrewriteaof ~enr:* ", FollowerOf(kPartnershipStream), " ",
                         ConsumerOf(kCatalogStream, "enrollment"));
   }
   if (service == "partnership") return absl::StrCat(kCommands, " ~par:*");

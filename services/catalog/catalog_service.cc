@@ -3,8 +3,10 @@
 #include <cstdlib>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/names/resource_names.h"
 #include "common/server/logging.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
@@ -94,18 +96,29 @@ absl::Status CatalogService::BuildIndex() {
   RETURN_IF_ERROR(store_.LoadSeats([&](absl::string_view offering_id, int32_t taken) {
     index_.SetSeatsTaken(offering_id, taken);
   }));
-  follower_ = std::make_unique<StreamFollower>(options_.redis, kCatalogStream, tail,
-                                               [this](const Event& e) {
-                                                 index_.ApplyEvent(e);
-                                                 UpdateIndexGauges();
-                                               });
+  const StreamRetention retention = StreamRetention::FromEnvironment();
+  follower_ = std::make_unique<StreamFollower>(
+      options_.redis, kCatalogStream, tail,
+      [this](const Event& e) {
+        index_.ApplyEvent(e);
+        UpdateIndexGauges();
+      },
+      FollowerOptions{.reader = "catalog-index/" + harvester_name_,
+                      .on_gap = [this] { return ReloadIndex(); },
+                      .report_every = retention.every});
   follower_->Start();
-  seats_follower_ = std::make_unique<StreamFollower>(options_.redis, kEnrollmentStream, seats_tail,
-                                                     [this](const Event& e) {
-                                                       if (e.has_seats_changed())
-                                                         index_.ApplyEvent(e);
-                                                     });
+  seats_follower_ = std::make_unique<StreamFollower>(
+      options_.redis, kEnrollmentStream, seats_tail,
+      [this](const Event& e) {
+        if (e.has_seats_changed()) index_.ApplyEvent(e);
+      },
+      FollowerOptions{.reader = "catalog-seats/" + harvester_name_,
+                      .on_gap = [this] { return ReloadSeats(); },
+                      .report_every = retention.every});
   seats_follower_->Start();
+  trimmer_ =
+      std::make_unique<StreamTrimmer>(pool_, TrimmerOptions{.stream = kCatalogStream}, retention);
+  trimmer_->Start();
   // One consumer group for all replicas: each seat report is recorded once.
   seats_recorder_ = std::make_unique<GroupConsumer>(
       options_.redis,
@@ -124,6 +137,31 @@ absl::Status CatalogService::BuildIndex() {
   UpdateIndexGauges();
   ready_ = true;
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> CatalogService::ReloadIndex() {
+  ASSIGN_OR_RETURN(std::string tail, store_.StreamTail());
+  absl::flat_hash_set<std::string> programs;
+  RETURN_IF_ERROR(store_.LoadAll(
+      [&](Program p) {
+        programs.insert(std::string(LastSegment(p.name())));
+        index_.UpsertProgram(p);
+      },
+      [&](Offering o) { index_.UpsertOffering(o); }));
+  // Deleted while this replica was away: their deletion events are gone.
+  for (const std::string& id : index_.ProgramIds()) {
+    if (!programs.contains(id)) index_.RemoveProgram(id);
+  }
+  UpdateIndexGauges();
+  return tail;
+}
+
+absl::StatusOr<std::string> CatalogService::ReloadSeats() {
+  ASSIGN_OR_RETURN(std::string tail, store_.StreamTail(kEnrollmentStream));
+  RETURN_IF_ERROR(store_.LoadSeats([&](absl::string_view offering_id, int32_t taken) {
+    index_.SetSeatsTaken(offering_id, taken);
+  }));
+  return tail;
 }
 
 absl::Status CatalogService::RecordSeats(const std::vector<Event>& events) {
@@ -148,6 +186,7 @@ void CatalogService::Stop() {
   for (auto& h : harvesters_) h->Stop();
   for (auto& m : mirrors_) m->Stop();
   if (indexer_.joinable()) indexer_.join();
+  if (trimmer_ != nullptr) trimmer_->Stop();
   if (seats_recorder_ != nullptr) seats_recorder_->Stop();
   if (seats_follower_ != nullptr) seats_follower_->Stop();
   if (follower_ != nullptr) follower_->Stop();

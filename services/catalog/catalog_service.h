@@ -22,6 +22,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/events/group_consumer.h"
 #include "common/events/stream_follower.h"
+#include "common/events/stream_retention.h"
 #include "common/names/resource_names.h"
 #include "common/paging/page_token.h"
 #include "common/server/server_options.h"
@@ -143,6 +144,11 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
                              Offering& out);
   absl::Status CheckReady() const;
   absl::Status BuildIndex();
+  // After the stream was trimmed past this replica (it was stopped longer
+  // than the retention): the index brought to the records again, or the
+  // seats. Each returns the stream position it read first.
+  absl::StatusOr<std::string> ReloadIndex();
+  absl::StatusOr<std::string> ReloadSeats();
   // Records the newest seat report per offering of a batch of enrollment
   // events, for replicas that start later (each replica's index follows the
   // enrollment stream itself).
@@ -172,6 +178,8 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
   std::unique_ptr<StreamFollower> follower_;
   std::unique_ptr<StreamFollower> seats_follower_;
   std::unique_ptr<GroupConsumer> seats_recorder_;
+  // Trims the catalog stream behind its readers (every replica runs one).
+  std::unique_ptr<StreamTrimmer> trimmer_;
   std::vector<std::unique_ptr<PeerMirror>> mirrors_;
   std::vector<std::unique_ptr<Harvester>> harvesters_;
   Metrics* metrics_;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/events/stream_retention.h"
 #include "common/names/resource_names.h"
 #include "common/redis/redis_script.h"
 #include "common/status/errors.h"
@@ -494,9 +495,7 @@ absl::Status CatalogStore::ApplySeats(const std::vector<SeatReport>& reports) {
 }
 
 absl::StatusOr<std::string> CatalogStore::StreamTail(absl::string_view stream) {
-  ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"XREVRANGE", stream, "+", "-", "COUNT", "1"}));
-  if (reply.view().size() == 0) return std::string("0-0");
-  return std::string(reply.view()[0][0].str());
+  return StreamPosition(*pool_, stream);
 }
 
 }  // namespace gnlc::catalog

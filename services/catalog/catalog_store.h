@@ -73,7 +73,7 @@ struct LogEntry {
 
 class CatalogStore final {
  public:
-  explicit CatalogStore(RedisPool* pool, int64_t stream_maxlen = 1000000);
+  explicit CatalogStore(RedisPool* pool, int64_t stream_maxlen = 0);
 
   // Writes a new program (etag "1") with its event. If `request_id` was seen
   // within 24 h, writes nothing and returns the name created then.

@@ -379,6 +379,14 @@ size_t SearchIndex::program_count() const {
   return live_programs_;
 }
 
+std::vector<std::string> SearchIndex::ProgramIds() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<std::string> ids;
+  ids.reserve(slot_by_program_.size());
+  for (const auto& [id, slot] : slot_by_program_) ids.push_back(id);
+  return ids;
+}
+
 size_t SearchIndex::offering_count() const {
   absl::ReaderMutexLock lock(&mu_);
   return live_offerings_;

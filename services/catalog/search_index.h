@@ -145,6 +145,8 @@ class SearchIndex final {
   // Changes whenever the index does (every applied write).
   uint64_t generation() const;
   size_t program_count() const;
+  // The ids of the programs indexed now.
+  std::vector<std::string> ProgramIds() const;
   size_t offering_count() const;
 
  public:

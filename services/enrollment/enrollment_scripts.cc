@@ -6,7 +6,8 @@
 namespace gnlc::enrollment {
 namespace {
 
-// Shared by every script. ARGV[1..3] = city, now (unix ms), stream maxlen;
+// Shared by every script. ARGV[1..3] = city, now (unix ms), stream maxlen
+// ("0": none, the stream is trimmed behind its readers);
 // KEYS[1] = the enrollment stream. Keys are built from ids inside the
 // scripts; all of them carry the hash tag {0}, so a script touches one slot.
 //
@@ -67,6 +68,7 @@ end
 local function publish(type, resource, field, payload, at)
   local event = pb_bytes(2, type) .. pb_bytes(3, CITY) .. pb_time(4, at or NOW) ..
                 pb_bytes(5, resource) .. pb_bytes(field, payload)
+  if MAXLEN == '0' then return redis.call('XADD', STREAM, '*', 'e', event) end
   return redis.call('XADD', STREAM, 'MAXLEN', '~', MAXLEN, '*', 'e', event)
 end
 

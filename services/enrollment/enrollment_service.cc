@@ -53,6 +53,11 @@ void EnrollmentService::StartFollowingCatalog() {
       std::make_unique<StreamFollower>(options_.redis, kPartnershipStream, "0",
                                        [this](const Event& e) { partner_programs_.Apply(e); });
   partnership_follower_->Start();
+  // The notification translator's cursor is a reader of the stream too.
+  trimmer_ = std::make_unique<StreamTrimmer>(
+      pool_, TrimmerOptions{.stream = kEnrollmentStream, .position_keys = {"enr:{0}:ntfcursor"}},
+      StreamRetention::FromEnvironment());
+  trimmer_->Start();
   const NotificationSettings settings = NotificationSettings::FromEnvironment();
   if (settings.enabled) {
     translator_ = std::make_unique<NotificationTranslator>(
@@ -63,6 +68,7 @@ void EnrollmentService::StartFollowingCatalog() {
 }
 
 void EnrollmentService::Stop() {
+  if (trimmer_ != nullptr) trimmer_->Stop();
   if (catalog_consumer_ != nullptr) catalog_consumer_->Stop();
   if (partnership_follower_ != nullptr) partnership_follower_->Stop();
   if (translator_ != nullptr) translator_->Stop();

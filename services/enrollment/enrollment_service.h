@@ -17,6 +17,7 @@
 #include "common/events/event_codec.h"
 #include "common/events/group_consumer.h"
 #include "common/events/stream_follower.h"
+#include "common/events/stream_retention.h"
 #include "common/names/resource_names.h"
 #include "common/paging/page_token.h"
 #include "common/server/server_options.h"
@@ -124,6 +125,8 @@ class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
   std::unique_ptr<GroupConsumer> catalog_consumer_;
   PartnerPrograms partner_programs_;
   std::unique_ptr<StreamFollower> partnership_follower_;
+  // Trims the enrollment stream behind its readers (every replica runs one).
+  std::unique_ptr<StreamTrimmer> trimmer_;
   RedisPool* pool_;
   NotificationHub hub_;
   std::unique_ptr<NotificationTranslator> translator_;

@@ -74,7 +74,7 @@ struct StoredLearner {
 class EnrollmentStore final {
  public:
   using Clock = std::function<absl::Time()>;
-  EnrollmentStore(RedisPool* pool, std::string city, Clock clock, int64_t stream_maxlen = 1000000);
+  EnrollmentStore(RedisPool* pool, std::string city, Clock clock, int64_t stream_maxlen = 0);
 
   // Stores a new learner. If `request_id` was seen within 24 h, returns the
   // learner id created then (INVALID_ARGUMENT if the request differed).

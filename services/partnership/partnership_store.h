@@ -34,7 +34,7 @@ namespace pb = gnlc::partnership::v1;
 
 class PartnershipStore final {
  public:
-  explicit PartnershipStore(RedisPool* pool, int64_t stream_maxlen = 1000000);
+  explicit PartnershipStore(RedisPool* pool, int64_t stream_maxlen = 0);
 
   // Writes a record if its stored version is still `expected_version` (0:
   // create). For a create with a `request_id` seen within 24 h, writes

@@ -69,13 +69,25 @@ TEST_F(RedisAclTest, StreamsAreReadOrConsumedButNeverWrittenByOthers) {
   EXPECT_EQ(ErrorOf(*catalog, {"XREADGROUP", "GROUP", "catalog", "c1", "COUNT", "1", "STREAMS",
                                "enr:{0}:events", ">"}),
             "");
-  // ...but cannot add to it, trim it or delete it.
+  // ...reads how far enrollment trimmed it, reports its follower's
+  // position, and moves its own group past a trim...
+  EXPECT_EQ(ErrorOf(*catalog, {"GET", "enr:{0}:events:trimmed"}), "");
+  EXPECT_EQ(ErrorOf(*catalog, {"HSET", "enr:{0}:events:readers", "catalog-seats/x", "0-0 1"}), "");
+  EXPECT_EQ(ErrorOf(*catalog, {"XINFO", "GROUPS", "enr:{0}:events"}), "");
+  EXPECT_EQ(ErrorOf(*catalog, {"XGROUP", "SETID", "enr:{0}:events", "catalog", "0"}), "");
+  // ...but cannot add to it, trim it, delete it or say it was trimmed.
   for (const std::vector<absl::string_view>& write :
        std::vector<std::vector<absl::string_view>>{{"XADD", "enr:{0}:events", "*", "e", "x"},
                                                    {"XTRIM", "enr:{0}:events", "MAXLEN", "0"},
-                                                   {"DEL", "enr:{0}:events"}}) {
+                                                   {"DEL", "enr:{0}:events"},
+                                                   {"SET", "enr:{0}:events:trimmed", "9-0"}}) {
     EXPECT_TRUE(absl::StrContains(ErrorOf(*catalog, write), "NOPERM")) << write[0];
   }
+  // Analytics consumes; it reports no follower position.
+  auto analytics = As("analytics");
+  EXPECT_EQ(ErrorOf(*analytics, {"GET", "enr:{0}:events:trimmed"}), "");
+  EXPECT_TRUE(absl::StrContains(
+      ErrorOf(*analytics, {"HSET", "enr:{0}:events:readers", "x", "0-0 1"}), "NOPERM"));
   // Partnership follows no one's stream.
   auto partnership = As("partnership");
   EXPECT_TRUE(absl::StrContains(
