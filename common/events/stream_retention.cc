@@ -171,7 +171,9 @@ absl::StatusOr<std::string> StreamTrimmer::TrimOnce() {
   ASSIGN_OR_RETURN(
       RedisReply r,
       TrimScript().Run(*pool_, {options_.stream, TrimmedKey(options_.stream)}, {point}));
-  return std::string(r.view().str());
+  std::string trimmed(r.view().str());
+  if (options_.after_trim) RETURN_IF_ERROR(options_.after_trim(trimmed));
+  return trimmed;
 }
 
 }  // namespace gnlc

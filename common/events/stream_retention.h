@@ -81,6 +81,9 @@ struct TrimmerOptions {
   // Keys holding a stream id some reader of the owner's still needs (e.g.
   // a cursor it keeps itself).
   std::vector<std::string> position_keys = {};
+  // Run after each trim with its point: the owner's clean-up of what it
+  // remembers of entries now gone.
+  std::function<absl::Status(const std::string& point)> after_trim = nullptr;
 };
 
 // Run by the stream's owner (who alone may trim it): every `every`, trims

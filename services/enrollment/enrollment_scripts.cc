@@ -6,8 +6,8 @@
 namespace gnlc::enrollment {
 namespace {
 
-// Shared by every script. ARGV[1..3] = city, now (unix ms), stream maxlen
-// ("0": none, the stream is trimmed behind its readers);
+// Shared by every script. ARGV[1..3] = city, now (unix ms), the stream's
+// retention (ms: the longest it keeps an entry, stream_retention.h);
 // KEYS[1] = the enrollment stream. Keys are built from ids inside the
 // scripts; all of them carry the hash tag {0}, so a script touches one slot.
 //
@@ -19,7 +19,7 @@ namespace {
 // time 3, reason 4) and OfferingSeats (offering 1, capacity 2, taken 3,
 // free 4, waitlist_length 5).
 constexpr absl::string_view kPrelude = R"lua(
-local CITY, NOW, MAXLEN, STREAM = ARGV[1], tonumber(ARGV[2]), ARGV[3], KEYS[1]
+local CITY, NOW, RETENTION_MS, STREAM = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), KEYS[1]
 local function k(name, id)
   if id then return 'enr:{0}:' .. name .. ':' .. id end
   return 'enr:{0}:' .. name
@@ -68,17 +68,36 @@ end
 local function publish(type, resource, field, payload, at)
   local event = pb_bytes(2, type) .. pb_bytes(3, CITY) .. pb_time(4, at or NOW) ..
                 pb_bytes(5, resource) .. pb_bytes(field, payload)
-  if MAXLEN == '0' then return redis.call('XADD', STREAM, '*', 'e', event) end
-  return redis.call('XADD', STREAM, 'MAXLEN', '~', MAXLEN, '*', 'e', event)
+  return redis.call('XADD', STREAM, '*', 'e', event)
+end
+
+-- The learner's enrollment events still in the stream, which erasing the
+-- learner deletes: by time, without those below the stream's trim point
+-- (gone already), and expiring once the newest must be trimmed too (the
+-- stream keeps nothing longer than the retention), so that it never holds
+-- more than the stream does.
+local function remember_event(lid, id)
+  local index = k('lev', lid)
+  local trimmed = redis.call('GET', STREAM .. ':trimmed')
+  if trimmed then
+    local ms, seq = string.match(trimmed, '^(%d+)-(%d+)$')
+    redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. ms)
+    for _, old in ipairs(redis.call('ZRANGEBYSCORE', index, ms, ms)) do
+      if tonumber(string.match(old, '-(%d+)$')) < tonumber(seq) then
+        redis.call('ZREM', index, old)
+      end
+    end
+  end
+  redis.call('ZADD', index, tonumber(string.match(id, '^(%d+)')), id)
+  redis.call('PEXPIRE', index, RETENTION_MS + 86400000)
 end
 
 -- An enrollment event, with the statistics facts analytics needs. Its
 -- stream id is remembered so that erasing the learner can delete it.
 -- `at` as in publish; `extra`: more EnrollmentChanged fields (bytes).
 -- `facts`: {learner id, program kind, modality} when the caller already
--- holds them (the enroll script); read here otherwise. `fresh`: a new
--- enrollment, which has no events to remember yet.
-local function emit_enrollment_event(change, eid, blob, position, actor, at, extra, facts, fresh)
+-- holds them (the enroll script); read here otherwise.
+local function emit_enrollment_event(change, eid, blob, position, actor, at, extra, facts)
   local lid, kind, modality
   if facts then
     lid, kind, modality = facts[1], facts[2], facts[3]
@@ -96,9 +115,7 @@ local function emit_enrollment_event(change, eid, blob, position, actor, at, ext
   if extra then payload = payload .. extra end
   local id = publish('enrollment_changed', 'cities/' .. CITY .. '/enrollments/' .. eid, 20, payload,
                      at)
-  local known = ''
-  if not fresh then known = redis.call('HGET', k('evs'), eid) or '' end
-  redis.call('HSET', k('evs'), eid, known .. id .. ' ')
+  remember_event(lid, id)
 end
 local function enrollment_event(change, eid, blob, position, actor, at, extra)
   emit_enrollment_event(change, eid, blob, position, actor, at, extra)
@@ -283,11 +300,11 @@ local facts = {lid, prog[2], f[8]}
 if state == CONFIRMED then
   redis.call('SADD', k('seated', oid), eid)
   used = used + 1
-  emit_enrollment_event(CHANGE_ENROLLED, eid, blob, 0, nil, nil, nil, facts, true)
+  emit_enrollment_event(CHANGE_ENROLLED, eid, blob, 0, nil, nil, nil, facts)
 else
   redis.call('ZADD', k('wl', oid), seq, eid)
   position = redis.call('ZCARD', k('wl', oid))  -- seq is the highest score
-  emit_enrollment_event(CHANGE_WAITLISTED, eid, blob, position, nil, nil, nil, facts, true)
+  emit_enrollment_event(CHANGE_WAITLISTED, eid, blob, position, nil, nil, nil, facts)
 end
 publish_seats(oid, {f[7], cap, used})
 if rid ~= '' then
@@ -470,6 +487,27 @@ return {tonumber(cap), taken(ARGV[4]), redis.call('ZCARD', k('wl', ARGV[4]))}
   return *script;
 }
 
+const RedisScript& SweepOldEventIdsScript() {
+  static const RedisScript* script = Make(R"lua(
+local cursor = redis.call('GET', k('evsscan')) or '0'
+local scan = redis.call('HSCAN', k('evs'), cursor, 'COUNT', 500)
+for j = 1, #scan[2], 2 do
+  local kept = {}
+  for id in string.gmatch(scan[2][j + 1], '%S+') do
+    if tonumber(string.match(id, '^(%d+)')) >= tonumber(string.match(ARGV[4], '^(%d+)')) then
+      kept[#kept + 1] = id .. ' '
+    end
+  end
+  if #kept == 0 then redis.call('HDEL', k('evs'), scan[2][j])
+  else redis.call('HSET', k('evs'), scan[2][j], table.concat(kept)) end
+end
+if scan[1] == '0' then redis.call('DEL', k('evsscan'))
+else redis.call('SET', k('evsscan'), scan[1]) end
+return 0
+)lua");
+  return *script;
+}
+
 // ARGV: 4 learner id, 5 external subject, 6 learner name. Cancels what is
 // active (promoting others), deletes every record and index entry of the
 // learner and the stream entries that name them, then publishes the
@@ -492,6 +530,7 @@ for _, eid in ipairs(redis.call('ZRANGE', k('le', lid), 0, -1)) do
   redis.call('ZREM', k('remind'), eid)
   redis.call('HDEL', k('remindn'), eid)
   redis.call('ZREM', k('reminded'), eid)
+  -- (evs: where earlier versions kept each enrollment's event ids.)
   for id in string.gmatch(redis.call('HGET', k('evs'), eid) or '', '%S+') do
     redis.call('XDEL', STREAM, id)
   end
@@ -499,6 +538,10 @@ for _, eid in ipairs(redis.call('ZRANGE', k('le', lid), 0, -1)) do
   redis.call('HDEL', k('meta'), eid)
   redis.call('HDEL', k('evs'), eid)
 end
+for _, id in ipairs(redis.call('ZRANGE', k('lev', lid), 0, -1)) do
+  redis.call('XDEL', STREAM, id)
+end
+redis.call('DEL', k('lev', lid))
 for _, oid in ipairs(touched) do
   promote(oid)
   publish_seats(oid)

@@ -13,7 +13,13 @@
 //   enr:{0}:subjects       HASH external subject -> learner id
 //   enr:{0}:enr            HASH enrollment id -> Enrollment (no position)
 //   enr:{0}:meta           HASH enrollment id -> "{state} {learner} {offering}"
-//   enr:{0}:evs            HASH enrollment id -> its stream entry ids
+//   enr:{0}:lev:{learner}  ZSET the learner's enrollment events still in
+//                               the stream, by time (for erasure); expires
+//                               after the stream's retention
+//   enr:{0}:evs            HASH enrollment id -> its stream entry ids, as
+//                               earlier versions kept them (swept away once
+//                               the stream no longer holds them)
+//   enr:{0}:evsscan        STRING the sweep's HSCAN cursor
 //   enr:{0}:le:{learner}   ZSET the learner's enrollment ids by sequence
 //   enr:{0}:active:{learner} HASH offering id -> active enrollment id
 //   enr:{0}:lreq:{learner} ZSET idempotency keys that name the learner, by
@@ -57,8 +63,11 @@
 namespace gnlc::enrollment {
 
 // Every script takes KEYS[1] = the enrollment stream and ARGV[1..3] = city,
-// now (unix ms), stream maxlen; the rest is documented at each script.
+// now (unix ms), the stream's retention (ms); the rest is documented at
+// each script.
 const RedisScript& CreateLearnerScript();
+// ARGV: 4 the stream's trim point. Sweeps part of the old evs hash.
+const RedisScript& SweepOldEventIdsScript();
 const RedisScript& UpdateLearnerScript();
 const RedisScript& EnrollScript();
 const RedisScript& CancelScript();

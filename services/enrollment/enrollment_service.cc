@@ -26,7 +26,7 @@ EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* po
       options_(options),
       city_(options.city.city_id()),
       clock_(std::move(clock)),
-      store_(pool, city_, clock_),
+      store_(pool, city_, clock_, StreamRetention::FromEnvironment().max_age),
       catalog_(options.catalog_address, options.city),
       tokens_(options.page_token_secret),
       partner_programs_(city_),
@@ -55,7 +55,12 @@ void EnrollmentService::StartFollowingCatalog() {
   partnership_follower_->Start();
   // The notification translator's cursor is a reader of the stream too.
   trimmer_ = std::make_unique<StreamTrimmer>(
-      pool_, TrimmerOptions{.stream = kEnrollmentStream, .position_keys = {"enr:{0}:ntfcursor"}},
+      pool_,
+      TrimmerOptions{
+          .stream = kEnrollmentStream,
+          .position_keys = {"enr:{0}:ntfcursor"},
+          .after_trim =
+              [this](const std::string& point) { return store_.SweepOldEventIds(point); }},
       StreamRetention::FromEnvironment());
   trimmer_->Start();
   const NotificationSettings settings = NotificationSettings::FromEnvironment();

@@ -92,16 +92,20 @@ ProgramFacts FactsOf(const Program& program, absl::string_view program_id, bool 
 }
 
 EnrollmentStore::EnrollmentStore(RedisPool* pool, std::string city, Clock clock,
-                                 int64_t stream_maxlen)
+                                 absl::Duration stream_retention)
     : pool_(pool),
       city_(std::move(city)),
       clock_(std::move(clock)),
-      maxlen_(std::to_string(stream_maxlen)) {}
+      retention_ms_(std::to_string(absl::ToInt64Milliseconds(stream_retention))) {}
+
+absl::Status EnrollmentStore::SweepOldEventIds(absl::string_view trimmed) {
+  return Run(SweepOldEventIdsScript(), {trimmed}).status();
+}
 
 absl::StatusOr<RedisReply> EnrollmentStore::Run(const RedisScript& script,
                                                 std::vector<absl::string_view> args) {
   const std::string now = std::to_string(absl::ToUnixMillis(clock_()));
-  args.insert(args.begin(), {city_, now, maxlen_});
+  args.insert(args.begin(), {city_, now, retention_ms_});
   return script.Run(*pool_, {kEnrollmentStream}, args);
 }
 

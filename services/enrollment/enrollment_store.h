@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/events/stream_retention.h"
 #include "common/redis/redis_pool.h"
 #include "common/redis/redis_script.h"
 #include "gnlc/catalog/v1/offering.pb.h"
@@ -74,7 +75,17 @@ struct StoredLearner {
 class EnrollmentStore final {
  public:
   using Clock = std::function<absl::Time()>;
-  EnrollmentStore(RedisPool* pool, std::string city, Clock clock, int64_t stream_maxlen = 0);
+  // `stream_retention`: the longest the enrollment stream keeps an entry
+  // (stream_retention.h), how long a learner's index of their events lives.
+  EnrollmentStore(RedisPool* pool, std::string city, Clock clock,
+                  absl::Duration stream_retention = StreamRetention().max_age);
+
+  // Drops what earlier versions remembered of events the stream no longer
+  // holds (below `trimmed`): a few hundred enrollments per call, resuming
+  // where the last call stopped.
+  absl::Status SweepOldEventIds(absl::string_view trimmed);
+  // ARGV[3] of every script.
+  const std::string& retention_ms() const { return retention_ms_; }
 
   // Stores a new learner. If `request_id` was seen within 24 h, returns the
   // learner id created then (INVALID_ARGUMENT if the request differed).
@@ -188,7 +199,7 @@ class EnrollmentStore final {
   RedisPool* pool_;
   const std::string city_;
   Clock clock_;
-  const std::string maxlen_;
+  const std::string retention_ms_;
 };
 
 }  // namespace gnlc::enrollment

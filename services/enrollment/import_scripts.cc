@@ -68,7 +68,7 @@ local out, touched = {}, {}
 -- another row's record, only its seat and active enrollment, written at
 -- once).
 local offers, kinds, learners = {}, {}, {}
-local enr, metas, srcs, evs, completed = {}, {}, {}, {}, {}
+local enr, metas, srcs, completed = {}, {}, {}, {}
 
 local function offering(oid)
   local f = offers[oid]
@@ -167,8 +167,7 @@ local function apply(src, eid, expected, lid, oid, blob, fp, at, state, f)
   if previous then payload = payload .. pb_bytes(9, previous) end
   local id = publish('enrollment_changed', 'cities/' .. CITY .. '/enrollments/' .. eid, 20,
                      payload, at)
-  evs[#evs + 1] = eid
-  evs[#evs + 1] = (old_state and (redis.call('HGET', k('evs'), eid) or '') or '') .. id .. ' '
+  remember_event(lid, id)
   if current then touched[oid] = true end
   return old_state and 'UPDATED' or 'IMPORTED'
 end
@@ -190,7 +189,6 @@ if #enr > 0 then
   redis.call('HSET', k('enr'), unpack(enr))
   redis.call('HSET', k('meta'), unpack(metas))
   redis.call('HSET', k('src'), unpack(srcs))
-  redis.call('HSET', k('evs'), unpack(evs))
 end
 for oid, n in pairs(completed) do
   if n ~= 0 then redis.call('HINCRBY', k('off', oid), 'completed', n) end

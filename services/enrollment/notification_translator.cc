@@ -300,7 +300,7 @@ absl::StatusOr<const OfferingFacts*> NotificationTranslator::Facts(const std::st
 absl::Status NotificationTranslator::Commit(const std::string& expected, const std::string& last,
                                             const Batch& batch) {
   std::vector<std::string> owned = {
-      city_,   std::to_string(absl::ToUnixMillis(clock_())), "1000000", expected, last,
+      city_,   std::to_string(absl::ToUnixMillis(clock_())), store_->retention_ms(), expected, last,
       MinId(), std::to_string(batch.outgoing.size())};
   for (const Outgoing& o : batch.outgoing) {
     owned.push_back(o.backend);
@@ -335,7 +335,7 @@ absl::Status NotificationTranslator::SendDueReminders() {
     ASSIGN_OR_RETURN(RedisReply reply,
                      DueRemindersScript().Run(
                          *pool_, {kEnrollmentStream},
-                         {city_, now, "1000000", now, MinId(), limit,
+                         {city_, now, store_->retention_ms(), now, MinId(), limit,
                           std::to_string(absl::ToInt64Milliseconds(settings_.reminder_lead))}));
     due = reply.view().integer();
     if (due > 0 && on_commit_) on_commit_();
