@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "common/events/streams.h"
 #include "common/server/logging.h"
 #include "common/status/errors.h"
@@ -39,15 +40,16 @@ EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* po
 EnrollmentService::~EnrollmentService() { Stop(); }
 
 void EnrollmentService::StartFollowingCatalog() {
-  catalog_consumer_ =
-      std::make_unique<GroupConsumer>(options_.redis,
-                                      // A new group starts at the stream's end: offerings created
-                                      // before are fetched over gRPC when first enrolled in.
-                                      GroupConsumerOptions{.stream = kCatalogStream,
-                                                           .group = "enrollment",
-                                                           .consumer = DefaultConsumerName(),
-                                                           .start_id = "$"},
-                                      [this](const Event& e) { return ApplyCatalogEvent(e); });
+  catalog_consumer_ = std::make_unique<GroupConsumer>(
+      options_.redis,
+      // A new group starts at the stream's end: offerings created
+      // before are fetched over gRPC when first enrolled in.
+      GroupConsumerOptions{.stream = kCatalogStream,
+                           .group = "enrollment",
+                           .consumer = DefaultConsumerName(),
+                           .start_id = "$",
+                           .on_gap = [this] { return RefreshOfferingFacts(); }},
+      [this](const Event& e) { return ApplyCatalogEvent(e); });
   catalog_consumer_->Start();
   partnership_follower_ =
       std::make_unique<StreamFollower>(options_.redis, kPartnershipStream, "0",
@@ -116,6 +118,46 @@ void EnrollmentService::RewriteAofSoon() {
     LogJson("warn", "AOF rewrite after erasure not started",
             {{"error", std::string(r.status().message())}});
   }
+}
+
+absl::StatusOr<std::string> EnrollmentService::RefreshOfferingFacts() {
+  ASSIGN_OR_RETURN(std::string position, StreamPosition(*pool_, kCatalogStream));
+  std::string cursor = "0";
+  int64_t refreshed = 0, gone = 0;
+  do {
+    ASSIGN_OR_RETURN(RedisReply page,
+                     pool_->Command({"SCAN", cursor, "MATCH", "enr:{0}:off:*", "COUNT", "1000"}));
+    cursor = std::string(page.view()[0].str());
+    for (size_t i = 0; i < page.view()[1].size(); ++i) {
+      const absl::string_view key = page.view()[1][i].str();
+      const std::string offering_id(key.substr(key.rfind(':') + 1));
+      ASSIGN_OR_RETURN(RedisReply program, pool_->Command({"HGET", key, "prog"}));
+      if (program.view().is_nil()) continue;
+      const OfferingRef ref{std::string(program.view().str()), offering_id};
+      const absl::Status s = LearnOffering(ref, absl::Now() + absl::Seconds(2));
+      if (absl::IsNotFound(s)) {
+        // Deleted with its program (the catalog never deletes an offering
+        // alone), and the deletion event is gone: archive the program.
+        ASSIGN_OR_RETURN(RedisReply known,
+                         pool_->Command({"HMGET", absl::StrCat("enr:{0}:prog:", ref.program_id),
+                                         "ver", "kind"}));
+        ProgramFacts facts;
+        facts.program_id = ref.program_id;
+        (void)absl::SimpleAtoi(known.view()[0].str(), &facts.version);
+        (void)absl::SimpleAtoi(known.view()[1].str(), &facts.kind);
+        facts.version += 1;
+        facts.state = gnlc::catalog::v1::PROGRAM_STATE_ARCHIVED;
+        RETURN_IF_ERROR(store_.PutProgramFacts(facts));
+        ++gone;
+        continue;
+      }
+      RETURN_IF_ERROR(s);
+      ++refreshed;
+    }
+  } while (cursor != "0");
+  LogJson("info", "offering facts refreshed from the catalog",
+          {{"offerings", absl::StrCat(refreshed)}, {"gone", absl::StrCat(gone)}});
+  return position;
 }
 
 absl::Status EnrollmentService::LearnOffering(const OfferingRef& ref, absl::Time deadline) {

@@ -111,6 +111,11 @@ class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
                                 pb::Enrollment& out);
   // Applies one catalog event to the stored offering and program facts.
   absl::Status ApplyCatalogEvent(const Event& event);
+  // After the catalog stream was trimmed past what this service had read
+  // (it was stopped longer than the retention): every offering it knows is
+  // fetched from the catalog again, applying what changed (a cancellation,
+  // more seats). Returns the stream position read first.
+  absl::StatusOr<std::string> RefreshOfferingFacts();
   // After an erasure, asks Redis to rewrite its AOF (at most once per
   // GNLC_ERASURE_AOF_REWRITE_SECONDS, default 3600; 0: never), so the
   // erased learner's old commands leave the disk too, not only the data set.

@@ -4,6 +4,9 @@
 // enrollment has never seen.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
+#include "common/events/event_codec.h"
 #include "common/testing/grpc_testing.h"
 #include "tests/integration/enrollment_harness.h"
 
@@ -150,6 +153,51 @@ TEST_F(EnrollmentJoiningCatalogTest, CatalogDownKnownOfferingsStillEnrollUnknown
   // caller's deadline, telling the app to retry later.
   const grpc::Status s = stub().CreateEnrollment(&ctx, req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+}
+
+// Streams kept one second past what every reader has, trimmed every 50 ms.
+class EnrollmentCatalogGapTest : public EnrollmentCatalogTestWithOffering {
+ protected:
+  void SetUp() override {
+    setenv("GNLC_STREAM_RETENTION_SECONDS", "1", 1);
+    setenv("GNLC_STREAM_MIN_AGE_MS", "1", 1);
+    setenv("GNLC_STREAM_TRIM_EVERY_MS", "50", 1);
+    EnrollmentCatalogTestWithOffering::SetUp();
+  }
+  void TearDown() override {
+    EnrollmentCatalogTestWithOffering::TearDown();
+    unsetenv("GNLC_STREAM_RETENTION_SECONDS");
+    unsetenv("GNLC_STREAM_MIN_AGE_MS");
+    unsetenv("GNLC_STREAM_TRIM_EVERY_MS");
+  }
+};
+
+// Enrollment stopped longer than the catalog stream's retention while an
+// offering grew: the event is trimmed before enrollment reads it. On its
+// return enrollment finds the gap and fetches the offerings it knows from
+// the catalog, so the waitlist still moves up.
+TEST_F(EnrollmentCatalogGapTest, AfterAGapOfferingFactsAreFetchedAgainFromTheCatalog) {
+  const std::string offering = CreateOffering(2);
+  const auto e = EnrollMany(offering, 4);  // 2 confirmed, 2 waiting
+  enrollment_.reset();
+  SetSeats(offering, 4);
+  auto change = pool_->Command({"XREVRANGE", "cat:{0}:events", "+", "-", "COUNT", "1"});
+  ASSERT_TRUE(change.ok() && change->view().size() == 1);
+  const std::string id(change->view()[0][0].str());
+  CreateOffering(1);  // newer events: the stream always keeps its newest
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto t = pool_->Command({"GET", "cat:{0}:events:trimmed"});
+        return t.ok() && !t->view().is_nil() && CompareStreamIds(t->view().str(), id) > 0;
+      },
+      absl::Seconds(10)));
+
+  StartEnrollment();
+  EXPECT_TRUE(PollUntil([&] { return StateIs(e[3].name(), epb::ENROLLMENT_STATE_CONFIRMED); },
+                        absl::Seconds(10)))
+      << "the capacity change was lost with the trimmed event";
+  EXPECT_TRUE(StateIs(e[2].name(), epb::ENROLLMENT_STATE_CONFIRMED));
+  EXPECT_EQ(Seats(offering)->capacity(), 4);
 }
 
 }  // namespace
