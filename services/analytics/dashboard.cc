@@ -172,11 +172,12 @@ std::string StorageStatus(AnalyticsService& service, const Text& t) {
   }
   const double share = static_cast<double>(memory->used) / static_cast<double>(memory->limit);
   const bool high = share >= kStorageWarnShare;
-  return absl::StrCat("<p id=\"storage\" class=\"note", high ? " off" : "", "\"", attributes, ">",
-                      t("存储：已用 ", "Storage: "), mb(memory->used), t(" / 上限 ", " of "),
-                      mb(memory->limit), t("", " used"), absl::StrFormat(" (%.0f%%)", share * 100),
-                      high ? t("，请扩容或归档旧记录", ": make room or raise the limit") : "",
-                      "</p>");
+  return absl::StrCat(
+      "<p id=\"storage\" class=\"note", high ? " off" : "", "\"", attributes, ">",
+      t("存储：已用 ", "Storage: "), mb(memory->used), t(" / 上限 ", " of "), mb(memory->limit),
+      t("", " used"),
+      t.zh ? absl::StrFormat("（%.0f%%）", share * 100) : absl::StrFormat(" (%.0f%%)", share * 100),
+      high ? t("，请扩容或归档旧记录", ": make room or raise the limit") : "", "</p>");
 }
 
 }  // namespace

@@ -12,6 +12,10 @@
 #       once the import is done: each side's cost alone
 #
 # Everything runs on 127.0.0.1 and stops by itself.
+# The streams' owners keep what every reader has read one second (not an
+# hour) and trim every half second, so that the memory printed last is the
+# steady state a city reaches an hour after an import.
+export GNLC_STREAM_MIN_AGE_MS=1000 GNLC_STREAM_TRIM_EVERY_MS=500
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 enrollments="${GNLC_BENCH_ENROLLMENTS:-1000000}"
 
@@ -32,6 +36,8 @@ address_of() { local p="${2}_port"; echo "127.0.0.1:${!p}"; }
 source "$root/deploy/launcher_lib.sh"
 write_network_json "$work/network.json" address_of
 
+used_memory() { rcli info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}'; }
+memory0=$(used_memory)
 procs=(redis catalog enrollment analytics)
 cpu() { for p in "$redis_pid" "$catalog_pid" "$enrollment_pid" "$analytics_pid"; do ticks "$p"; done; }
 mapfile -t c0 < <(cpu)
@@ -71,3 +77,35 @@ echo "  redis time by command (usec_per_call, calls), largest first:"
 rcli info commandstats | tr -d '\r' | grep -o 'cmdstat_[a-z|]*:calls=[0-9]*,usec=[0-9]*,usec_per_call=[0-9.]*' |
   awk -F'[:=,]' '{printf "    %-22s %8.1f s  %10d calls  %8.1f us/call\n", substr($1, 9), $5 / 1e6, $3, $7}' |
   sort -k2 -rn | head -6
+
+# Once every reader has the import's events the owners trim them: Redis per
+# enrollment row (with its share of learners, programs and offerings, and
+# every service's state), the city's steady state.
+stream_len() { rcli xlen "$1" | tr -d '\r'; }
+for _ in $(seq 100); do  # bounded: 20 s
+  [ "$(stream_len 'enr:{0}:events')" -le 10 ] && [ "$(stream_len 'cat:{0}:events')" -le 10 ] && break
+  sleep 0.2
+done
+enrollment_rows=$(($(wc -l <"$data/enrollments.csv") - 1))
+memory1=$(used_memory)
+echo "  after the trim: streams enr $(stream_len 'enr:{0}:events'), cat $(stream_len 'cat:{0}:events')" \
+  "entries; redis used_memory grew $(((memory1 - memory0) / 1048576)) MiB:" \
+  "$(((memory1 - memory0) / enrollment_rows)) bytes per enrollment row"
+# Where it goes: bytes by key family (ids replaced by *), largest first.
+echo "  by key family (MEMORY USAGE, MiB, keys):"
+rcli eval "
+local sizes, counts, cursor = {}, {}, '0'
+repeat
+  local page = redis.call('SCAN', cursor, 'COUNT', 1000)
+  cursor = page[1]
+  for _, key in ipairs(page[2]) do
+    local family = string.match(key, '^([^:]+:[^:]+:[^:]+):') 
+    family = family and (family .. ':*') or key
+    sizes[family] = (sizes[family] or 0) + (redis.call('MEMORY', 'USAGE', key, 'SAMPLES', 0) or 0)
+    counts[family] = (counts[family] or 0) + 1
+  end
+until cursor == '0'
+local out = {}
+for f, b in pairs(sizes) do out[#out + 1] = f .. ' ' .. b .. ' ' .. counts[f] end
+return out" 0 | tr -d '\r' |
+  awk '{printf "    %-28s %8.1f %9d\n", $1, $2 / 1048576, $3}' | sort -k2 -rn | head -12
