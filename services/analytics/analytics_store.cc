@@ -51,34 +51,60 @@ for _ = 1, tonumber(nxt()) do
   add(period, field, d)
 end
 
--- Distinct members, grouped by set: which are new is asked once per set
--- (SMISMEMBER), and they are added at once (members of one set are unique
--- within a plan). A new member counts in its fields.
-local sets, order = {}, {}
+-- Distinct members are bits: a learner gets a dense number the first time
+-- (ln), and "counted in this metric of this period (and slice)" is that bit
+-- of b:{period}:{metric}[|slice]. SETBIT answers whether it was set. A set
+-- s:{period}:{metric} written before bitmaps still counts for its members.
+local bitmaps_index = P .. 'bitmaps'
+local numbers = {}
+local function number_of(learner)
+  local n = numbers[learner]
+  if n then return n end
+  n = redis.call('HGET', P .. 'ln', learner)
+  if not n then
+    n = redis.call('INCR', P .. 'lnseq') - 1
+    redis.call('HSET', P .. 'ln', learner, n)
+  end
+  numbers[learner] = n
+  return n
+end
+-- Grouped by bitmap, so that each is set with one BITFIELD (which answers
+-- the old bits) per 500 learners.
+local groups, order, old_sets = {}, {}, {}
 for _ = 1, tonumber(nxt()) do
   local period, metric, member, nf = nxt(), nxt(), nxt(), tonumber(nxt())
-  local key = P .. 's:' .. period .. ':' .. metric
-  local g = sets[key]
-  if not g then
-    g = {period = period, members = {}, fields = {}}
-    sets[key] = g
-    order[#order + 1] = key
-  end
   local fields = {}
   for f = 1, nf do fields[f] = nxt() end
-  g.members[#g.members + 1] = member
-  g.fields[#g.fields + 1] = fields
+  local learner, slice = string.match(member, '^([^|]+)|?(.*)$')
+  local key = P .. 'b:' .. period .. ':' .. metric .. (slice ~= '' and ('|' .. slice) or '')
+  local g = groups[key]
+  if not g then
+    g = {period = period, old = P .. 's:' .. period .. ':' .. metric, ops = {}}
+    groups[key] = g
+    order[#order + 1] = key
+  end
+  g.ops[#g.ops + 1] = {n = number_of(learner), member = member, fields = fields}
 end
 for _, key in ipairs(order) do
-  local g = sets[key]
-  redis.call('SADD', P .. 'sets', key)
-  for first = 1, #g.members, 1000 do
-    local chunk = {unpack(g.members, first, math.min(first + 999, #g.members))}
-    local present = redis.call('SMISMEMBER', key, unpack(chunk))
-    redis.call('SADD', key, unpack(chunk))
-    for i = 1, #chunk do
-      if present[i] == 0 then
-        for _, field in ipairs(g.fields[first + i - 1]) do add(g.period, field, 1) end
+  local g = groups[key]
+  redis.call('SADD', bitmaps_index, key)
+  for first = 1, #g.ops, 500 do
+    local last = math.min(first + 499, #g.ops)
+    local args = {}
+    for j = first, last do
+      args[#args + 1] = 'SET'; args[#args + 1] = 'u1'
+      args[#args + 1] = g.ops[j].n; args[#args + 1] = 1
+    end
+    local was = redis.call('BITFIELD', key, unpack(args))
+    for j = first, last do
+      local op = g.ops[j]
+      local counted = was[j - first + 1] == 1
+      if not counted then
+        if old_sets[g.old] == nil then old_sets[g.old] = redis.call('EXISTS', g.old) == 1 end
+        counted = old_sets[g.old] and redis.call('SISMEMBER', g.old, op.member) == 1
+      end
+      if not counted then
+        for _, field in ipairs(op.fields) do add(g.period, field, 1) end
       end
     end
   end
@@ -146,6 +172,14 @@ for _ = 1, tonumber(nxt()) do
   local learner, nm = nxt(), tonumber(nxt())
   local members = {}
   for k = 1, nm do members[k] = nxt() end
+  local n = redis.call('HGET', P .. 'ln', learner)
+  if n then
+    -- GETBIT first: SETBIT 0 past a bitmap's end would lengthen it.
+    for _, key in ipairs(redis.call('SMEMBERS', bitmaps_index)) do
+      if redis.call('GETBIT', key, n) == 1 then redis.call('SETBIT', key, n, 0) end
+    end
+    redis.call('HDEL', P .. 'ln', learner)
+  end
   for _, key in ipairs(redis.call('SMEMBERS', P .. 'sets')) do
     redis.call('SREM', key, unpack(members))
   end

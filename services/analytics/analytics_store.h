@@ -4,9 +4,15 @@
 //   n:{period}            hash: counters of a period ("2026-11", "2026-Q4",
 //                         "2026"), e.g. part, part|d:gulou, conf|k:3, and in
 //                         months the gauges at the month's last change (g:*)
-//   s:{period}:{metric}   set: learners counted in a distinct metric (part,
-//                         grad, placed): "l7", "l7|k3" (per program kind),
-//                         "l7|m1" (per modality)
+//   b:{period}:{metric}[|{slice}]  bitmap: the learners counted in a
+//                         distinct metric (part, grad, placed), by number;
+//                         slices k3 (program kind), m1 (modality)
+//   bitmaps               set: the names of all b:* keys (for erasure)
+//   ln                    hash: learner id -> number (dense, never reused;
+//                         gone with the learner's erasure)
+//   lnseq                 string: the next learner number
+//   s:{period}:{metric}   set: what earlier versions kept instead of the
+//                         bitmaps ("l7", "l7|k3"); still read, never grown
 //   sets                  set: the names of all s:* keys (for erasure)
 //   fb:{learner}          hash: enrollment id -> "rating|periods|slices" of
 //                         the learner's feedback (so a new rating replaces it)

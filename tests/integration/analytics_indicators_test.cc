@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <map>
+
 #include "absl/strings/match.h"
 #include "tests/integration/analytics_harness.h"
 
@@ -261,6 +263,69 @@ TEST_F(AnalyticsIndicatorsTest, AnErasedLearnerLeavesNoTraceAndPastValuesStay) {
   ASSERT_TRUE(m1_after.ok() && m2_after.ok());
   EXPECT_EQ(m1->DebugString(), m1_after->DebugString());
   EXPECT_EQ(m2->DebugString(), m2_after->DebugString());
+}
+
+// Distinct learners are bits over a dense learner number, not sets of ids:
+// the same hand-computed values, no set key, and erasure clears the
+// learner's bits without lengthening any bitmap.
+TEST_F(AnalyticsIndicatorsTest, DistinctLearnersAreBitsThatErasureClears) {
+  StartAnalytics();
+  PlayHistory();
+  WaitCaughtUp();
+  ExpectHandComputedValues();
+  auto sets = pool_->Command({"KEYS", "ana:{0}:s:*"});
+  ASSERT_TRUE(sets.ok());
+  EXPECT_EQ(sets->view().size(), 0u) << "a distinct set of learner ids was written";
+  auto bitmaps = pool_->Command({"SMEMBERS", "ana:{0}:bitmaps"});
+  ASSERT_TRUE(bitmaps.ok());
+  ASSERT_GT(bitmaps->view().size(), 0u);
+  const std::string c_id(LastSegment(c_));
+  auto number = pool_->Command({"HGET", "ana:{0}:ln", c_id});
+  ASSERT_TRUE(number.ok() && number->view().is_string());
+  const std::string n(number->view().str());
+  std::map<std::string, int64_t> lengths;
+  int set_bits = 0;
+  for (size_t i = 0; i < bitmaps->view().size(); ++i) {
+    const std::string key(bitmaps->view()[i].str());
+    lengths[key] = pool_->Command({"STRLEN", key})->view().integer();
+    set_bits += static_cast<int>(pool_->Command({"GETBIT", key, n})->view().integer());
+  }
+  ASSERT_GT(set_bits, 0) << "the test would prove nothing";
+
+  epb::EraseLearnerRequest req;
+  req.set_name(c_);
+  epb::EraseLearnerResponse resp;
+  ASSERT_TRUE(stub().EraseLearner(catalog::testing::Ctx().get(), req, &resp).ok());
+  WaitCaughtUp();
+  for (const auto& [key, length] : lengths) {
+    EXPECT_EQ(pool_->Command({"GETBIT", key, n})->view().integer(), 0) << key;
+    EXPECT_EQ(pool_->Command({"STRLEN", key})->view().integer(), length) << key;
+  }
+  auto gone = pool_->Command({"HEXISTS", "ana:{0}:ln", c_id});
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(gone->view().integer(), 0);
+}
+
+// A set written by an earlier version still counts its members once: a
+// learner already in it is not counted again when their bit is new.
+TEST_F(AnalyticsIndicatorsTest, ALearnerInAnOldDistinctSetIsNotCountedTwice) {
+  StartAnalytics();
+  const std::string offering = CreateOffering(5);
+  const std::string learner = CreateLearner("gulou");
+  const std::string month = PeriodKey(Month(0));
+  ASSERT_TRUE(pool_
+                  ->Command({"SADD", absl::StrCat("ana:{0}:s:", month, ":part"),
+                             std::string(LastSegment(learner))})
+                  .ok());
+  ASSERT_TRUE(
+      pool_->Command({"SADD", "ana:{0}:sets", absl::StrCat("ana:{0}:s:", month, ":part")}).ok());
+  const std::string other = CreateLearner("gulou");
+  ASSERT_TRUE(Enroll(learner, offering).ok());
+  ASSERT_TRUE(Enroll(other, offering).ok());
+  WaitCaughtUp();
+  auto counted = pool_->Command({"HGET", absl::StrCat("ana:{0}:n:", month), "part"});
+  ASSERT_TRUE(counted.ok());
+  EXPECT_EQ(counted->view().str(), "1") << "only the learner not in the old set is new";
 }
 
 }  // namespace
