@@ -16,6 +16,7 @@
 #include "common/events/stream_retention.h"
 #include "common/events/streams.h"
 #include "common/testing/grpc_testing.h"
+#include "common/testing/quick_streams.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "tests/integration/catalog_harness.h"
@@ -27,25 +28,18 @@ namespace {
 
 using Health = grpc::health::v1::HealthCheckResponse;
 
-// Retention short enough to pass within the test, for this process's
-// replica and the spawned one (set before either starts).
 class CatalogStreamGapTest : public CatalogTest {
  protected:
-  void SetUp() override {
-    setenv("GNLC_STREAM_RETENTION_SECONDS", "2", 1);
-    setenv("GNLC_STREAM_MIN_AGE_MS", "1", 1);
-    setenv("GNLC_STREAM_TRIM_EVERY_MS", "100", 1);
-    CatalogTest::SetUp();
-  }
   void TearDown() override {
     if (child_ > 0) {
       kill(child_, SIGKILL);
       waitpid(child_, nullptr, 0);
     }
-    unsetenv("GNLC_STREAM_RETENTION_SECONDS");
-    unsetenv("GNLC_STREAM_MIN_AGE_MS");
-    unsetenv("GNLC_STREAM_TRIM_EVERY_MS");
   }
+
+  // A retention that passes within the test, for this process's replica
+  // and the spawned one (set before either starts).
+  gnlc::testing::QuickStreams streams_{{.retention_seconds = 2, .trim_every_ms = 100}};
 
   // The gnlc-catalog binary on the same Redis; its port.
   int SpawnReplica() {

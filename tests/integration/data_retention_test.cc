@@ -6,6 +6,7 @@
 #include "common/events/event_codec.h"
 #include "common/redis/redis_connection.h"
 #include "common/testing/grpc_testing.h"
+#include "common/testing/quick_streams.h"
 #include "tests/integration/enrollment_harness.h"
 
 namespace gnlc::enrollment::testing {
@@ -77,16 +78,7 @@ TEST_F(DataRetentionTest, AnOldRequestIndexIsTakenOverAndErasureStillDeletesItsK
 // behind its readers.
 class EventIdRetentionTest : public EnrollmentTest {
  protected:
-  void SetUp() override {
-    setenv("GNLC_STREAM_TRIM_EVERY_MS", "50", 1);
-    setenv("GNLC_STREAM_MIN_AGE_MS", "1", 1);
-    EnrollmentTest::SetUp();
-  }
-  void TearDown() override {
-    EnrollmentTest::TearDown();
-    unsetenv("GNLC_STREAM_TRIM_EVERY_MS");
-    unsetenv("GNLC_STREAM_MIN_AGE_MS");
-  }
+  gnlc::testing::QuickStreams streams_;
   std::vector<std::string> Members(const std::string& key) {
     std::vector<std::string> out;
     auto r = pool_->Command({"ZRANGE", key, "0", "-1"});

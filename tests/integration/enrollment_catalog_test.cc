@@ -4,10 +4,9 @@
 // enrollment has never seen.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-
 #include "common/events/event_codec.h"
 #include "common/testing/grpc_testing.h"
+#include "common/testing/quick_streams.h"
 #include "tests/integration/enrollment_harness.h"
 
 namespace gnlc::enrollment::testing {
@@ -158,18 +157,7 @@ TEST_F(EnrollmentJoiningCatalogTest, CatalogDownKnownOfferingsStillEnrollUnknown
 // Streams kept one second past what every reader has, trimmed every 50 ms.
 class EnrollmentCatalogGapTest : public EnrollmentCatalogTestWithOffering {
  protected:
-  void SetUp() override {
-    setenv("GNLC_STREAM_RETENTION_SECONDS", "1", 1);
-    setenv("GNLC_STREAM_MIN_AGE_MS", "1", 1);
-    setenv("GNLC_STREAM_TRIM_EVERY_MS", "50", 1);
-    EnrollmentCatalogTestWithOffering::SetUp();
-  }
-  void TearDown() override {
-    EnrollmentCatalogTestWithOffering::TearDown();
-    unsetenv("GNLC_STREAM_RETENTION_SECONDS");
-    unsetenv("GNLC_STREAM_MIN_AGE_MS");
-    unsetenv("GNLC_STREAM_TRIM_EVERY_MS");
-  }
+  gnlc::testing::QuickStreams streams_{{.retention_seconds = 1}};
 };
 
 // Enrollment stopped longer than the catalog stream's retention while an
