@@ -127,22 +127,13 @@ absl::Status GroupConsumer::CheckGap(RedisConnection& conn) {
   ASSIGN_OR_RETURN(RedisReply trimmed, conn.Command({"GET", TrimmedKey(options_.stream)}));
   if (trimmed.view().is_nil()) return absl::OkStatus();
   const std::string at(trimmed.view().str());
-  // The group's oldest need: its oldest pending entry, or after the last
-  // one delivered.
-  ASSIGN_OR_RETURN(RedisReply groups, conn.Command({"XINFO", "GROUPS", options_.stream}));
+  ASSIGN_OR_RETURN(
+      std::vector<GroupNeed> groups,
+      GroupNeeds([&conn](const std::vector<absl::string_view>& args) { return conn.Command(args); },
+                 options_.stream));
   std::string needed;
-  for (size_t i = 0; i < groups.view().size(); ++i) {
-    const ReplyView g = groups.view()[i];
-    std::string name, delivered;
-    for (size_t f = 0; f + 1 < g.size(); f += 2) {
-      if (g[f].str() == "name") name = std::string(g[f + 1].str());
-      if (g[f].str() == "last-delivered-id") delivered = std::string(g[f + 1].str());
-    }
-    if (name == options_.group) needed = delivered;
-  }
-  ASSIGN_OR_RETURN(RedisReply pending, conn.Command({"XPENDING", options_.stream, options_.group}));
-  if (pending.view().size() >= 2 && pending.view()[0].integer() > 0) {
-    needed = std::string(pending.view()[1].str());
+  for (const GroupNeed& g : groups) {
+    if (g.group == options_.group) needed = g.needed;
   }
   if (!MissedEntries(needed, at)) return absl::OkStatus();
   if (!options_.on_gap) {

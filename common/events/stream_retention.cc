@@ -69,6 +69,22 @@ StreamRetention StreamRetention::FromEnvironment() {
 std::string TrimmedKey(absl::string_view stream) { return absl::StrCat(stream, ":trimmed"); }
 std::string ReadersKey(absl::string_view stream) { return absl::StrCat(stream, ":readers"); }
 
+absl::StatusOr<std::vector<GroupNeed>> GroupNeeds(const RedisCommandRunner& command,
+                                                  absl::string_view stream) {
+  ASSIGN_OR_RETURN(RedisReply groups, command({"XINFO", "GROUPS", stream}));
+  std::vector<GroupNeed> needs;
+  for (size_t i = 0; i < groups.view().size(); ++i) {
+    const ReplyView g = groups.view()[i];
+    GroupNeed need{std::string(Field(g, "name")), std::string(Field(g, "last-delivered-id"))};
+    ASSIGN_OR_RETURN(RedisReply pending, command({"XPENDING", stream, need.group}));
+    if (pending.view().size() >= 2 && pending.view()[0].integer() > 0) {
+      need.needed = std::string(pending.view()[1].str());
+    }
+    needs.push_back(std::move(need));
+  }
+  return needs;
+}
+
 absl::StatusOr<std::string> StreamPosition(RedisPool& pool, absl::string_view stream) {
   auto info = pool.Command({"XINFO", "STREAM", stream});
   if (!info.ok()) {
@@ -129,17 +145,12 @@ absl::StatusOr<TrimInput> StreamTrimmer::Observe() {
   if (IsZero(in.last_generated)) return in;  // no stream yet
 
   // Consumer groups: the oldest pending entry, or the last delivered one.
-  ASSIGN_OR_RETURN(RedisReply groups, pool_->Command({"XINFO", "GROUPS", stream}));
-  for (size_t i = 0; i < groups.view().size(); ++i) {
-    const ReplyView g = groups.view()[i];
-    std::string needed(Field(g, "last-delivered-id"));
-    const absl::string_view name = Field(g, "name");
-    ASSIGN_OR_RETURN(RedisReply pending, pool_->Command({"XPENDING", stream, name}));
-    if (pending.view().size() >= 2 && pending.view()[0].integer() > 0) {
-      needed = std::string(pending.view()[1].str());
-    }
-    in.needed.push_back(std::move(needed));
-  }
+  ASSIGN_OR_RETURN(
+      std::vector<GroupNeed> groups,
+      GroupNeeds(
+          [this](const std::vector<absl::string_view>& args) { return pool_->Command(args); },
+          stream));
+  for (GroupNeed& g : groups) in.needed.push_back(std::move(g.needed));
 
   // Followers, by their last report; a report older than max_age is a
   // replica that is gone.

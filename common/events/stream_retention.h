@@ -59,6 +59,19 @@ std::string ReadersKey(absl::string_view stream);
 // newest entry still there, it never goes back when entries are deleted.)
 absl::StatusOr<std::string> StreamPosition(RedisPool& pool, absl::string_view stream);
 
+// Runs one Redis command: a pool's or a connection's Command.
+using RedisCommandRunner =
+    std::function<absl::StatusOr<RedisReply>(const std::vector<absl::string_view>& args)>;
+
+struct GroupNeed {
+  std::string group;
+  std::string needed;  // its oldest pending entry, or else its last delivered one
+};
+
+// What each consumer group of `stream` still needs.
+absl::StatusOr<std::vector<GroupNeed>> GroupNeeds(const RedisCommandRunner& command,
+                                                  absl::string_view stream);
+
 // Whether a reader whose last applied entry is `position` ("0-0" or "0":
 // none yet) may have missed entries, the stream having been trimmed up to
 // `trimmed` ("" or nil: never trimmed).

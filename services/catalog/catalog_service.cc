@@ -89,13 +89,8 @@ absl::Status CatalogService::BuildIndex() {
   const absl::Time start = absl::Now();
   // The stream position first: events after it are replayed on top of the
   // snapshot, and versions make the overlap harmless.
-  ASSIGN_OR_RETURN(std::string tail, store_.StreamTail());
-  ASSIGN_OR_RETURN(std::string seats_tail, store_.StreamTail(kEnrollmentStream));
-  RETURN_IF_ERROR(store_.LoadAll([&](Program p) { index_.UpsertProgram(p); },
-                                 [&](Offering o) { index_.UpsertOffering(o); }));
-  RETURN_IF_ERROR(store_.LoadSeats([&](absl::string_view offering_id, int32_t taken) {
-    index_.SetSeatsTaken(offering_id, taken);
-  }));
+  ASSIGN_OR_RETURN(std::string tail, ReloadIndex());
+  ASSIGN_OR_RETURN(std::string seats_tail, ReloadSeats());
   const StreamRetention retention = StreamRetention::FromEnvironment();
   follower_ = std::make_unique<StreamFollower>(
       options_.redis, kCatalogStream, tail,
