@@ -24,13 +24,14 @@
 namespace gnlc {
 namespace {
 
-constexpr const char* kFlags[] = {
-    "config",           "listen",        "port",        "admin_listen",
-    "admin_port",       "redis",         "port_file",   "drain_ms",
-    "grace_ms",         "log_requests",  "catalog",     "peer_analytics",
-    "secrets_dir",      "peer_port",     "rate_limits", "peer_catalogs",
-    "handler_threads",  "dev_mode",      "audit_log",   "handler_queue",
-    "dashboard_listen", "dashboard_port"};
+constexpr const char* kFlags[] = {"config",           "listen",        "port",
+                                  "admin_listen",     "admin_port",    "redis",
+                                  "port_file",        "drain_ms",      "grace_ms",
+                                  "log_requests",     "catalog",       "enrollment",
+                                  "peer_analytics",   "secrets_dir",   "peer_port",
+                                  "rate_limits",      "peer_catalogs", "handler_threads",
+                                  "dev_mode",         "audit_log",     "handler_queue",
+                                  "dashboard_listen", "dashboard_port"};
 
 // Shorter page-token secrets are refused: the key of an HMAC that anyone
 // who guesses it can forge page tokens with.
@@ -179,6 +180,7 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
   if (values.contains("port_file")) o.port_file = values["port_file"];
   if (values.contains("audit_log")) o.audit_log = values["audit_log"];
   if (values.contains("catalog")) o.catalog_address = values["catalog"];
+  if (values.contains("enrollment")) o.enrollment_address = values["enrollment"];
   if (values.contains("peer_analytics")) {
     RETURN_IF_ERROR(SetPeerAddresses("peer_analytics", values["peer_analytics"], o.city));
   }

@@ -20,6 +20,8 @@
 //   --grace_ms=N         in-flight calls may finish for this long default 3000
 //   --log_requests=BOOL  log every call, not only failures  default false
 //   --catalog=HOST:PORT  the city's catalog, for services that read it
+//   --enrollment=HOST:PORT  the city's enrollment service, for analytics
+//                        (its recount of what it missed)
 //   --peer_analytics=CITY=HOST:PORT[,...]  peers' analytics addresses
 //                        (overrides peers[].analytics_address of the config)
 //   --peer_catalogs=CITY=HOST:PORT[,...]  peers' catalog peer ports, to
@@ -71,6 +73,9 @@ struct ServerOptions {
   absl::Duration max_connection_age = absl::Minutes(5);
   bool log_requests = false;
   std::string catalog_address;
+  // analytics: the city's enrollment service (--enrollment), read when
+  // analytics recounts what it missed.
+  std::string enrollment_address;
   int peer_port = 0;
   // Threads for handlers that wait for Redis (common/server/handler_pool.h):
   // how many requests of one service can wait for Redis at once.

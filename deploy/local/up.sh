@@ -101,6 +101,8 @@ start_service() {  # start_service CITY SERVICE
   rm -f "$dir/$svc.ports"
   local extra=()
   if [ "$svc" != catalog ]; then extra+=(--catalog="127.0.0.1:$(cut -d' ' -f1 "$dir/catalog.ports")"); fi
+  # Analytics reads the enrollment records when it recounts what it missed.
+  if [ "$svc" = analytics ]; then extra+=(--enrollment="127.0.0.1:$(cut -d' ' -f1 "$dir/enrollment.ports")"); fi
   if [ "$svc" = analytics ] || [ "$svc" = catalog ]; then
     # Its peer port (mutual TLS) is fixed up front so that the other city can
     # name it: analytics for CompareCities, catalog for harvesting.

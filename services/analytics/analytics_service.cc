@@ -36,7 +36,11 @@ AnalyticsService::AnalyticsService(const ServerOptions& options, RedisPool* pool
       facts_(FactsOf(options.city)),
       clock_(std::move(clock)),
       store_(pool),
-      ingester_(options.redis, pool, tz_, &metrics->registry()),
+      statistics_(options.enrollment_address.empty()
+                      ? nullptr
+                      : std::make_unique<enrollment::StatisticsClient>(options.enrollment_address,
+                                                                       options.city)),
+      ingester_(options.redis, pool, tz_, &metrics->registry(), statistics_.get()),
       cache_(cache_max_age),
       peers_(options.city) {
   ingester_.OnApplied([this] { cache_.Invalidate(); });

@@ -84,6 +84,9 @@ class AnalyticsService final : public UnaryService<pb::AnalyticsService> {
   CityFacts facts_;
   Clock clock_;
   AnalyticsStore store_;
+  // Where a recount reads the enrollment records (--enrollment; none: no
+  // recount, see ingester.h).
+  std::unique_ptr<enrollment::StatisticsClient> statistics_;
   Ingester ingester_;
   AnswerCache cache_;
   PeerScorecards peers_;

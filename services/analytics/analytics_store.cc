@@ -213,6 +213,53 @@ end
 return {'ok'}
 )lua");
 
+// ARGV: 1 SCAN cursor ("0" to begin), 2 a year. Forgets, in about 500 of
+// analytics' keys, what the periods of that year and later counted: their
+// counters (not the gauge snapshots, g:*), bitmaps and sets, and the
+// feedback remembered in them. Returns the next cursor ("0": done).
+const RedisScript kResetFromYear(R"lua(
+local P = 'ana:{0}:'
+local from = tonumber(ARGV[2])
+local function counted(period) return (tonumber(string.sub(period, 1, 4)) or 0) >= from end
+local scan = redis.call('SCAN', ARGV[1], 'MATCH', P .. '*', 'COUNT', 500)
+for _, key in ipairs(scan[2]) do
+  local kind, rest = string.match(string.sub(key, #P + 1), '^(%a+):(.*)$')
+  if kind == 'n' and counted(rest) then
+    local drop = {}
+    for _, f in ipairs(redis.call('HKEYS', key)) do
+      if string.sub(f, 1, 2) ~= 'g:' then drop[#drop + 1] = f end
+    end
+    for first = 1, #drop, 1000 do
+      redis.call('HDEL', key, unpack(drop, first, math.min(first + 999, #drop)))
+    end
+  elseif (kind == 'b' or kind == 's') and counted(rest) then
+    redis.call('DEL', key)
+    redis.call('SREM', P .. (kind == 'b' and 'bitmaps' or 'sets'), key)
+  elseif kind == 'fb' then
+    local all = redis.call('HGETALL', key)
+    for j = 1, #all, 2 do
+      local periods = string.match(all[j + 1], '^%d+|([^|]*)|')
+      for period in string.gmatch(periods or '', '[^,]+') do
+        if counted(period) then redis.call('HDEL', key, all[j]); break end
+      end
+    end
+  end
+end
+return scan[1]
+)lua");
+
+// KEYS: applied zset. ARGV: 1 a padded stream id: every id up to it counts
+// as applied (a recount has counted it from the records).
+const RedisScript kMarkApplied(R"lua(
+local low = redis.call('GET', KEYS[1] .. ':low') or ''
+local mark = ARGV[1] .. '~'
+if mark > low then
+  redis.call('SET', KEYS[1] .. ':low', mark)
+  redis.call('ZREMRANGEBYLEX', KEYS[1], '-', '(' .. mark)
+end
+return 0
+)lua");
+
 // ARGV: pairs of (period key, ordinal of its last month). Returns, per
 // period, its hash and the hash of the latest month with gauges at or
 // before its end.
@@ -241,6 +288,17 @@ void AddFields(const ReplyView& fields, bool gauges, Counters& out) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> AnalyticsStore::ResetFromYear(absl::string_view cursor, int year) {
+  ASSIGN_OR_RETURN(RedisReply r, kResetFromYear.Run(*pool_, {}, {cursor, absl::StrCat(year)}));
+  return std::string(r.view().str());
+}
+
+absl::Status AnalyticsStore::MarkApplied(absl::string_view stream, absl::string_view through) {
+  return kMarkApplied
+      .Run(*pool_, {absl::StrCat("ana:{0}:applied:", stream)}, {IngestPlan::PadStreamId(through)})
+      .status();
+}
 
 absl::StatusOr<std::vector<std::string>> AnalyticsStore::Apply(absl::string_view stream,
                                                                absl::string_view group,

@@ -48,6 +48,13 @@ class AnalyticsStore final {
   absl::StatusOr<std::vector<std::string>> Apply(absl::string_view stream, absl::string_view group,
                                                  const IngestPlan& plan);
 
+  // One step of a recount (services/analytics/recount.h): forgets what
+  // about 500 keys counted for `year` and later, from SCAN `cursor` ("0" to
+  // begin); the next cursor, "0" when done.
+  absl::StatusOr<std::string> ResetFromYear(absl::string_view cursor, int year);
+  // Every event of `stream` up to `through` counts as applied from now on.
+  absl::Status MarkApplied(absl::string_view stream, absl::string_view through);
+
   // The counters of each period: its own flows, plus the gauges as they
   // stood at the period's end.
   absl::StatusOr<std::vector<Counters>> ReadPeriods(const std::vector<pb::Period>& periods);

@@ -57,14 +57,9 @@ void IngestPlan::Add(const Event& event) {
     case Event::kEnrollmentChanged:
       AddEnrollment(event);
       break;
-    case Event::kLearnerErased: {
-      const std::string learner(LastSegment(event.learner_erased().learner()));
-      std::vector<std::string> e = {learner, learner};
-      for (int k = 0; k <= kMaxProgramKind; ++k) e.push_back(absl::StrCat(learner, "|k", k));
-      for (int m = 0; m <= kMaxModality; ++m) e.push_back(absl::StrCat(learner, "|m", m));
-      erasures_.push_back(std::move(e));
+    case Event::kLearnerErased:
+      AddErasure(LastSegment(event.learner_erased().learner()));
       break;
-    }
     case Event::kPartnershipChanged: {
       const auto& p = event.partnership_changed().partnership();
       const bool active = p.state() == gnlc::partnership::v1::PARTNERSHIP_STATE_ACTIVE;
@@ -93,6 +88,22 @@ void IngestPlan::Add(const Event& event) {
     default:
       break;  // offerings, seats, partners: nothing to count
   }
+}
+
+void IngestPlan::AddErasure(absl::string_view learner_id) {
+  const std::string learner(learner_id);
+  std::vector<std::string> e = {learner, learner};
+  for (int k = 0; k <= kMaxProgramKind; ++k) e.push_back(absl::StrCat(learner, "|k", k));
+  for (int m = 0; m <= kMaxModality; ++m) e.push_back(absl::StrCat(learner, "|m", m));
+  erasures_.push_back(std::move(e));
+}
+
+void IngestPlan::AddRecord(const evpb::EnrollmentChanged& record) {
+  Event event;
+  *event.mutable_enrollment_changed() = record;
+  event.mutable_enrollment_changed()->set_change(evpb::ENROLLMENT_CHANGE_IMPORTED);
+  event.mutable_enrollment_changed()->clear_previous();
+  AddEnrollment(event);
 }
 
 void IngestPlan::AddEnrollment(const Event& event) {
@@ -210,7 +221,7 @@ void IngestPlan::AddChange(const Subject& who, int change, absl::Time t, const e
     }
     case evpb::ENROLLMENT_CHANGE_FEEDBACK_GIVEN: {
       const int rating = e.feedback().rating();
-      if (rating < 1 || rating > 5) break;
+      if (rating < 1 || rating > 5 || t < count_from_) break;
       std::vector<std::string> periods;
       for (const auto& p : PeriodsOf(t, tz_)) periods.push_back(PeriodKey(p));
       ratings_.push_back({who.learner, std::string(LastSegment(e.name())), absl::StrCat(rating),
@@ -224,6 +235,7 @@ void IngestPlan::AddChange(const Subject& who, int change, absl::Time t, const e
 
 void IngestPlan::Flow(absl::Time t, absl::string_view metric,
                       const std::vector<std::string>& slices, int sign) {
+  if (t < count_from_) return;
   for (const auto& p : PeriodsOf(t, tz_)) {
     const std::string key = PeriodKey(p);
     for (const auto& s : slices) flows_[{key, Field(metric, s)}] += sign;
@@ -236,6 +248,7 @@ void IngestPlan::AddDistinct(absl::Time t, absl::string_view metric, absl::strin
   // A member added twice in one batch (a learner who enrolled and completed
   // in the same quarter) would be refused by the set the second time
   // anyway: it is sent once.
+  if (t < count_from_) return;
   const auto add = [&](const std::string& period, std::string member,
                        std::vector<std::string> fields) {
     if (!distinct_seen_.insert(absl::StrCat(period, "|", metric, "|", member)).second) return;

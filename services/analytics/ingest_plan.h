@@ -30,6 +30,14 @@ class IngestPlan final {
   explicit IngestPlan(absl::TimeZone tz) : tz_(tz) {}
 
   void Add(const Event& event);
+  // An enrollment as its record stands (an IMPORTED change without an
+  // event id): what a recount adds, once per record.
+  void AddRecord(const gnlc::events::v1::EnrollmentChanged& record);
+  // Forgets a learner (as a LearnerErased event does), without an event id.
+  void AddErasure(absl::string_view learner_id);
+  // Counts only what happened at or after `from` (a recount leaves the
+  // periods before it as they were).
+  void CountOnlyFrom(absl::Time from) { count_from_ = from; }
 
   // Stream ids, zero-padded so that they sort as strings
   // ("1732430000000-0" -> "1732430000000-0000000000").
@@ -75,6 +83,7 @@ class IngestPlan final {
                    const std::vector<std::string>& learner_slices, int kind, int modality);
 
   absl::TimeZone tz_;
+  absl::Time count_from_ = absl::InfinitePast();
   std::vector<std::string> ids_;
   std::map<std::pair<std::string, std::string>, int64_t> flows_;
   std::vector<Distinct> distinct_;

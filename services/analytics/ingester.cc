@@ -34,8 +34,10 @@ const std::vector<std::string>& Ingester::Streams() {
 }
 
 Ingester::Ingester(RedisOptions redis, RedisPool* pool, absl::TimeZone tz,
-                   prometheus::Registry* registry, std::string consumer)
+                   prometheus::Registry* registry, enrollment::StatisticsClient* enrollment,
+                   std::string consumer)
     : redis_(std::move(redis)), pool_(pool), tz_(tz), consumer_(std::move(consumer)), store_(pool) {
+  if (enrollment != nullptr) recount_ = std::make_unique<Recount>(pool, &store_, enrollment, tz);
   auto& lag = prometheus::BuildGauge()
                   .Name("gnlc_analytics_consumer_lag")
                   .Help("Entries of a stream not yet read by the analytics consumer group")
@@ -63,6 +65,14 @@ Ingester::~Ingester() { Stop(); }
 void Ingester::Start() {
   for (const auto& stream : Streams()) {
     GroupConsumerOptions options{.stream = stream, .group = kAnalyticsGroup, .consumer = consumer_};
+    if (stream == kEnrollmentStream && recount_ != nullptr) {
+      options.on_gap = [this]() -> absl::StatusOr<std::string> {
+        ASSIGN_OR_RETURN(std::string from, recount_->Run(stop_));
+        recounts_.fetch_add(1);
+        on_applied_();
+        return from;
+      };
+    }
     consumers_.push_back(std::make_unique<GroupConsumer>(
         redis_, options,
         GroupConsumer::BatchHandler([this, stream](const std::vector<Event>& events) {
@@ -74,9 +84,10 @@ void Ingester::Start() {
 }
 
 void Ingester::Stop() {
+  // First: a recount waiting for the enrollment service ends.
+  if (!stop_.HasBeenNotified()) stop_.Notify();
   for (auto& c : consumers_) c->Stop();
   consumers_.clear();
-  if (!stop_.HasBeenNotified()) stop_.Notify();
   if (lag_thread_.joinable()) lag_thread_.join();
 }
 
@@ -85,7 +96,11 @@ absl::Status Ingester::ApplyBatch(const std::string& stream, const std::vector<E
                                            Streams().begin());
   std::vector<const Event*> todo;
   todo.reserve(events.size());
-  for (const Event& e : events) todo.push_back(&e);
+  for (const Event& e : events) {
+    // Counted by a recount from its record already.
+    if (recount_ != nullptr && stream == kEnrollmentStream && recount_->Skips(e)) continue;
+    todo.push_back(&e);
+  }
   // A duplicate found by the script means another consumer (or an earlier
   // life of this one) applied it: plan again without it. Each round removes
   // at least one event, so this ends.

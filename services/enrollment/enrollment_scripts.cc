@@ -97,7 +97,8 @@ end
 -- `at` as in publish; `extra`: more EnrollmentChanged fields (bytes).
 -- `facts`: {learner id, program kind, modality} when the caller already
 -- holds them (the enroll script); read here otherwise.
-local function emit_enrollment_event(change, eid, blob, position, actor, at, extra, facts)
+-- The EnrollmentChanged fields every such event carries (and the learner).
+local function enrollment_payload(change, eid, blob, position, facts)
   local lid, kind, modality
   if facts then
     lid, kind, modality = facts[1], facts[2], facts[3]
@@ -105,12 +106,15 @@ local function emit_enrollment_event(change, eid, blob, position, actor, at, ext
     local _, l, oid = meta(eid)
     local off = redis.call('HMGET', k('off', oid), 'prog', 'modality')
     lid, modality = l, off[2]
-    kind = redis.call('HGET', k('prog', off[1]), 'kind')
+    kind = off[1] and redis.call('HGET', k('prog', off[1]), 'kind')
   end
   if position > 0 then blob = blob .. pb_int(5, position) end
-  local payload = pb_int(1, change) .. pb_bytes(2, blob) ..
-                  (redis.call('HGET', k('lstat'), lid) or '') ..
-                  pb_int(5, tonumber(kind or '0')) .. pb_int(6, tonumber(modality or '0'))
+  return pb_int(1, change) .. pb_bytes(2, blob) ..
+         (redis.call('HGET', k('lstat'), lid) or '') ..
+         pb_int(5, tonumber(kind or '0')) .. pb_int(6, tonumber(modality or '0')), lid
+end
+local function emit_enrollment_event(change, eid, blob, position, actor, at, extra, facts)
+  local payload, lid = enrollment_payload(change, eid, blob, position, facts)
   if actor then payload = payload .. pb_bytes(8, actor) end
   if extra then payload = payload .. extra end
   local id = publish('enrollment_changed', 'cities/' .. CITY .. '/enrollments/' .. eid, 20, payload,
@@ -504,6 +508,28 @@ end
 if scan[1] == '0' then redis.call('DEL', k('evsscan'))
 else redis.call('SET', k('evsscan'), scan[1]) end
 return 0
+)lua");
+  return *script;
+}
+
+// ARGV: 4 HSCAN cursor ("0" to begin), 5 how many to scan, 6 "enr" (the
+// enrollment records) or "learners". Returns {next cursor ("0": done),
+// then per item scanned the EnrollmentChanged bytes (IMPORTED) of a record,
+// or a learner's id}: what analytics recounts from.
+const RedisScript& StatisticsPageScript() {
+  static const RedisScript* script = Make(R"lua(
+local learners = ARGV[6] == 'learners'
+local scan = redis.call('HSCAN', k(learners and 'learners' or 'enr'), ARGV[4], 'COUNT',
+                        tonumber(ARGV[5]))
+local out = {scan[1]}
+for j = 1, #scan[2], 2 do
+  if learners then
+    out[#out + 1] = scan[2][j]
+  elseif meta(scan[2][j]) then
+    out[#out + 1] = enrollment_payload(8, scan[2][j], scan[2][j + 1], 0)
+  end
+end
+return out
 )lua");
   return *script;
 }

@@ -78,6 +78,7 @@ const RedisScript& ViewScript();
 const RedisScript& ListScript();
 const RedisScript& SeatsScript();
 const RedisScript& EraseLearnerScript();
+const RedisScript& StatisticsPageScript();
 
 // import_scripts.cc: see EnrollmentStore::ImportLearners.
 const RedisScript& ImportLearnersScript();

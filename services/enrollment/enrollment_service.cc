@@ -193,8 +193,8 @@ absl::Status EnrollmentService::ChangeEnrollment(
 
 // The RPCs: each hands its logic to the common edge (parsing, permissions,
 // status mapping, metrics, logs). The logic lives in learner_rpcs.cc,
-// enrollment_rpcs.cc, outcome_rpcs.cc, notification_rpcs.cc and
-// import_rpcs.cc.
+// enrollment_rpcs.cc, outcome_rpcs.cc, notification_rpcs.cc,
+// import_rpcs.cc and statistics_rpcs.cc.
 void EnrollmentService::ServeRpcs() {
 #define GNLC_ENROLLMENT_RPC(Method, ...)                                            \
   Serve<pb::Method##Request, pb::Method##Response>(                                 \
@@ -224,6 +224,7 @@ void EnrollmentService::ServeRpcs() {
   GNLC_ENROLLMENT_RPC(ExportLearnerData);
   GNLC_ENROLLMENT_RPC(EraseLearner);
   GNLC_ENROLLMENT_RPC(ImportHistory, , absl::FromChrono(ctx->deadline()));
+  GNLC_ENROLLMENT_RPC(ListStatisticsRecords);
   ServeServerStream<pb::SubscribeNotificationsRequest>(
       "SubscribeNotifications", [this](grpc::CallbackServerContext*, const CallAuth& call,
                                        const pb::SubscribeNotificationsRequest& req) {

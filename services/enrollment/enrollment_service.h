@@ -90,6 +90,10 @@ class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
                               gnlc::type::v1::ImportResult& out);
   absl::Status ImportEnrollments(const pb::ImportHistoryRequest& req, absl::Time now,
                                  absl::Time deadline, gnlc::type::v1::ImportResult& out);
+  // statistics_rpcs.cc
+  absl::Status DoListStatisticsRecords(const CallAuth& call,
+                                       const pb::ListStatisticsRecordsRequest& req,
+                                       pb::ListStatisticsRecordsResponse& resp);
   // notification_rpcs.cc
   absl::StatusOr<grpc::ServerWriteReactor<grpc::ByteBuffer>*> DoSubscribeNotifications(
       const CallAuth& call, const pb::SubscribeNotificationsRequest& req);

@@ -98,6 +98,28 @@ EnrollmentStore::EnrollmentStore(RedisPool* pool, std::string city, Clock clock,
       clock_(std::move(clock)),
       retention_ms_(std::to_string(absl::ToInt64Milliseconds(stream_retention))) {}
 
+absl::StatusOr<EnrollmentStore::StatisticsPage> EnrollmentStore::ReadStatisticsPage(
+    absl::string_view cursor, int count, bool learners) {
+  ASSIGN_OR_RETURN(RedisReply r, Run(StatisticsPageScript(),
+                                     {cursor, absl::StrCat(count), learners ? "learners" : "enr"}));
+  const ReplyView v = r.view();
+  if (v.size() < 1) return Unexpected("empty statistics page");
+  StatisticsPage page;
+  page.next_cursor = std::string(v[0].str());
+  for (size_t i = 1; i < v.size(); ++i) {
+    if (learners) {
+      page.learners.emplace_back(v[i].str());
+      continue;
+    }
+    gnlc::events::v1::EnrollmentChanged record;
+    if (!record.ParseFromArray(v[i].str().data(), static_cast<int>(v[i].str().size()))) {
+      return absl::InternalError("a stored enrollment does not parse");
+    }
+    page.records.push_back(std::move(record));
+  }
+  return page;
+}
+
 absl::Status EnrollmentStore::SweepOldEventIds(absl::string_view trimmed) {
   return Run(SweepOldEventIdsScript(), {trimmed}).status();
 }

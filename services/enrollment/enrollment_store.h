@@ -22,6 +22,7 @@
 #include "gnlc/catalog/v1/offering.pb.h"
 #include "gnlc/catalog/v1/program.pb.h"
 #include "gnlc/enrollment/v1/enrollment.pb.h"
+#include "gnlc/events/v1/events.pb.h"
 
 namespace gnlc::enrollment {
 
@@ -84,6 +85,17 @@ class EnrollmentStore final {
   // holds (below `trimmed`): a few hundred enrollments per call, resuming
   // where the last call stopped.
   absl::Status SweepOldEventIds(absl::string_view trimmed);
+  // One page of every enrollment as analytics counts it (EnrollmentChanged,
+  // IMPORTED), or with `learners` of every learner's id, from HSCAN
+  // `cursor` ("0" to begin), about `count` items; the next cursor is "0"
+  // after the last page.
+  struct StatisticsPage {
+    std::vector<gnlc::events::v1::EnrollmentChanged> records;
+    std::vector<std::string> learners;
+    std::string next_cursor;
+  };
+  absl::StatusOr<StatisticsPage> ReadStatisticsPage(absl::string_view cursor, int count,
+                                                    bool learners);
   // ARGV[3] of every script.
   const std::string& retention_ms() const { return retention_ms_; }
 

@@ -88,8 +88,11 @@ absl::Status EnrollmentService::DoSubmitFeedback(const CallAuth& call,
                                     "feedback is for a completed enrollment or an offering that "
                                     "has ended");
         }
+        // A change keeps when the feedback was first given.
+        const google::protobuf::Timestamp given =
+            e.has_feedback() ? e.feedback().submit_time() : TimestampFromTime(now);
         *e.mutable_feedback() = req.feedback();
-        *e.mutable_feedback()->mutable_submit_time() = TimestampFromTime(now);
+        *e.mutable_feedback()->mutable_submit_time() = given;
         return absl::OkStatus();
       },
       *resp.mutable_enrollment());

@@ -1,5 +1,6 @@
 #include "tests/integration/analytics_harness.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/status/grpc_status.h"
 #include "common/testing/grpc_testing.h"
 #include "services/analytics/dashboard.h"
@@ -7,9 +8,11 @@
 namespace gnlc::analytics::testing {
 
 std::unique_ptr<AnalyticsServer> AnalyticsServer::Start(const std::string& redis_address,
-                                                        const CityConfig& city) {
+                                                        const CityConfig& city,
+                                                        const std::string& enrollment_address) {
   auto r = std::make_unique<AnalyticsServer>();
   ServerOptions options = TestServerOptions("analytics", city, redis_address);
+  options.enrollment_address = enrollment_address;
   r->metrics = std::make_unique<Metrics>("analytics");
   r->pool = std::make_unique<RedisPool>(options.redis);
   r->service = std::make_unique<AnalyticsService>(options, r->pool.get(), r->metrics.get());
@@ -42,7 +45,8 @@ void AnalyticsTest::TearDown() {
 }
 
 void AnalyticsTest::StartAnalytics(const CityConfig& city) {
-  analytics_ = AnalyticsServer::Start(redis_->address(), city);
+  analytics_ = AnalyticsServer::Start(redis_->address(), city,
+                                      absl::StrCat("127.0.0.1:", enrollment_->server->port()));
 }
 
 void AnalyticsTest::StartAnalytics() { StartAnalytics(catalog::testing::TestCity()); }

@@ -35,9 +35,11 @@ struct AnalyticsServer {
   std::unique_ptr<apb::AnalyticsService::Stub> stub;
 
   // Starts with `city` (TestCity() plus targets and peers as a test wants)
-  // and waits until SERVING.
+  // and waits until SERVING. `enrollment_address`: where a recount reads
+  // the records ("": none).
   static std::unique_ptr<AnalyticsServer> Start(const std::string& redis_address,
-                                                const CityConfig& city);
+                                                const CityConfig& city,
+                                                const std::string& enrollment_address = "");
   ~AnalyticsServer();
 };
 

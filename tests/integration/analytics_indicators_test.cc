@@ -8,6 +8,7 @@
 #include <map>
 
 #include "absl/strings/match.h"
+#include "common/testing/quick_streams.h"
 #include "tests/integration/analytics_harness.h"
 
 namespace gnlc::analytics::testing {
@@ -38,6 +39,7 @@ class AnalyticsIndicatorsTest : public AnalyticsTest {
     c.starts_in = absl::Hours(24 * 360);
     const std::string skills = CreateOffering(s);
     const std::string culture = CreateOffering(c);
+    culture_ = culture;
     a_ = CreateLearner("gulou");
     b_ = CreateLearner("gulou");
     c_ = CreateLearner("xuanwu");
@@ -182,7 +184,7 @@ class AnalyticsIndicatorsTest : public AnalyticsTest {
     return all;
   }
 
-  std::string a_, b_, c_, d_, e_, c_enrollment_;
+  std::string a_, b_, c_, d_, e_, c_enrollment_, culture_;
 };
 
 TEST_F(AnalyticsIndicatorsTest, ScriptedHistoryGivesTheValuesComputedByHand) {
@@ -326,6 +328,88 @@ TEST_F(AnalyticsIndicatorsTest, ALearnerInAnOldDistinctSetIsNotCountedTwice) {
   auto counted = pool_->Command({"HGET", absl::StrCat("ana:{0}:n:", month), "part"});
   ASSERT_TRUE(counted.ok());
   EXPECT_EQ(counted->view().str(), "1") << "only the learner not in the old set is new";
+}
+
+// Streams kept one second past what every reader has, trimmed every 50 ms:
+// a stopped analytics misses events within a test.
+class AnalyticsRecountTest : public AnalyticsIndicatorsTest {
+ protected:
+  gnlc::testing::QuickStreams streams_{{.retention_seconds = 1}};
+
+  // Until the enrollment stream is trimmed past its oldest entry now.
+  void WaitUntilTheOldestEventIsTrimmed() {
+    auto oldest = pool_->Command({"XRANGE", kEnrollmentStream, "-", "+", "COUNT", "1"});
+    ASSERT_TRUE(oldest.ok() && oldest->view().size() == 1);
+    const std::string id(oldest->view()[0][0].str());
+    ASSERT_TRUE(gnlc::testing::PollUntil(
+        [&] {
+          auto t = pool_->Command({"GET", TrimmedKey(kEnrollmentStream)});
+          return t.ok() && !t->view().is_nil() && CompareStreamIds(t->view().str(), id) > 0;
+        },
+        absl::Seconds(10)))
+        << "the enrollment stream was not trimmed";
+  }
+};
+
+// Analytics stopped before the first enrollment and started after the
+// stream lost its events: it recounts every period from the records and
+// shows exactly the values the live events give (the same hand-computed
+// values, a changed rating still in the month it was given).
+TEST_F(AnalyticsRecountTest, AnalyticsBackAfterTheRetentionRecountsEverythingFromTheRecords) {
+  StartAnalytics();
+  WaitCaughtUp();
+  StopAnalytics();
+  PlayHistory();
+  WaitUntilTheOldestEventIsTrimmed();
+
+  StartAnalytics();
+  WaitCaughtUp();
+  EXPECT_EQ(analytics_->service->ingester().recounts(), 1);
+  ExpectHandComputedValues();
+}
+
+// Analytics that had counted part of the history: the recount starts at the
+// year of its position and leaves earlier years as they were; the learner
+// erased while it was away is forgotten (their learner number too), and the
+// enrollment it never saw is counted.
+TEST_F(AnalyticsRecountTest, ARecountKeepsEarlierYearsAndForgetsWhoWasErased) {
+  StartAnalytics();
+  PlayHistory();
+  WaitCaughtUp();
+  ExpectHandComputedValues();
+  // A count of a year long before (as an earlier import would leave it).
+  ASSERT_TRUE(pool_->Command({"HSET", "ana:{0}:n:2019-03", "conf", "7"}).ok());
+  const std::string d_id(LastSegment(d_));
+  auto numbered = pool_->Command({"HEXISTS", "ana:{0}:ln", d_id});
+  ASSERT_TRUE(numbered.ok() && numbered->view().integer() == 1) << "the test would prove nothing";
+  StopAnalytics();
+
+  epb::EraseLearnerRequest erase;
+  erase.set_name(d_);
+  epb::EraseLearnerResponse erased;
+  ASSERT_TRUE(stub().EraseLearner(catalog::testing::Ctx().get(), erase, &erased).ok());
+  SetClock(DayInMonth(1));
+  const std::string g = CreateLearner("jianye");
+  ASSERT_TRUE(Enroll(g, culture_).ok());
+  WaitUntilTheOldestEventIsTrimmed();
+
+  StartAnalytics();
+  WaitCaughtUp();
+  EXPECT_EQ(analytics_->service->ingester().recounts(), 1);
+  auto m1 = Scorecard(Month(1));
+  ASSERT_TRUE(m1.ok()) << m1.status();
+  // Month 1 from the records: a, b and g confirmed; d's records are gone.
+  EXPECT_EQ(Find(*m1, apb::INDICATOR_PARTICIPATION_RATE).numerator(), 3);
+  auto wait = Find(*m1, apb::INDICATOR_WAITLIST_PRESSURE);
+  EXPECT_EQ(wait.numerator(), 1);
+  EXPECT_EQ(wait.denominator(), 4);  // a:S, b:S, a:C, g:C
+  auto old = pool_->Command({"HGET", "ana:{0}:n:2019-03", "conf"});
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->view().str(), "7") << "a year before the recount was changed";
+  numbered = pool_->Command({"HEXISTS", "ana:{0}:ln", d_id});
+  ASSERT_TRUE(numbered.ok());
+  EXPECT_EQ(numbered->view().integer(), 0) << "the erased learner keeps a number";
+  EXPECT_FALSE(absl::StrContains(Dump("ana:*"), d_id)) << "erased learner id left in analytics";
 }
 
 }  // namespace
