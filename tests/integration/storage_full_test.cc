@@ -25,6 +25,9 @@ TEST_F(StorageFullTest, AFullRedisRefusesWritesAsUnavailableAndStillServesReads)
   auto first = Enroll(learner, offering);
   ASSERT_TRUE(first.ok()) << first.status();
   const std::string other_offering = CreateOffering(5);
+  // Enrollment knows the offering before Redis fills (whether its catalog
+  // consumer got there first or not): its seats are then a read.
+  ASSERT_TRUE(Seats(other_offering).ok());
 
   RedisConnection admin(redis_->AdminOptions());
   ASSERT_TRUE(admin.Command({"CONFIG", "SET", "maxmemory", "1"}).ok());
