@@ -53,6 +53,8 @@ constexpr MethodPolicy kPolicies[] = {
   {"gnlc.enrollment.v1.EnrollmentService/SubscribeNotifications",Y,   D,   D,   D,      D,      A,    O,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/EraseLearner",    X,   D,   O,   D,      D,      A,    D,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/ImportHistory",   C,   D,   D,   D,      D,      A,    D,      "",              D},
+  {"gnlc.enrollment.v1.EnrollmentService/ArchiveHistory",  C,   D,   D,   D,      D,      A,    D,      "",              D},
+  {"gnlc.enrollment.v1.EnrollmentService/ConfirmArchive",  C,   D,   D,   D,      D,      A,    D,      "",              D},
   {"gnlc.enrollment.v1.EnrollmentService/ListStatisticsRecords",Y,   D,   D,   D,      D,      A,    D,      "analytics",     D},
 
   {"gnlc.partnership.v1.PartnershipService/CreatePartner", C,   D,   D,   D,      D,      A,    D,      "",              D},

@@ -12,6 +12,7 @@
 //   gnlcctl --city=nanjing --token=JWT subscribe [--cursor=C] [--limit=N]
 //                                           # a mobile backend's notifications
 //   gnlcctl --city=nanjing import DIR       # history from CSV files (README)
+//   gnlcctl --city=nanjing archive --before=2022 DIR   # old records out, as import files
 //
 // Calls use TLS: the CA is --ca, or the city's development CA under --pki
 // (.run/pki/CITY/tls/ca.crt) when up.sh made one. The token is --token or
@@ -41,6 +42,7 @@
 #include "absl/time/clock.h"
 #include "common/auth/dev_pki.h"
 #include "common/ctl/client_channel.h"
+#include "common/ctl/history_archive.h"
 #include "common/ctl/history_import.h"
 #include "common/ctl/json_rpc.h"
 #include "common/ctl/subscribe_notifications.h"
@@ -61,6 +63,8 @@ struct Flags {
   // import
   std::string tz = "Asia/Shanghai";
   int batch = 1000, in_flight = 4;
+  // archive
+  int before_year = 0;
   bool plaintext = false;
   bool anonymous = false;
   int timeout_ms = 5000;
@@ -83,6 +87,8 @@ int Usage(const std::string& why) {
       "               [--partition=I/N] [--limit=N]   (notifications as JSON lines)\n"
       "       gnlcctl [--city=ID] import DIR [--tz=ZONE] [--batch=N] [--in_flight=N]\n"
       "               (programs.csv, offerings.csv, learners.csv, enrollments.csv)\n"
+      "       gnlcctl [--city=ID] archive --before=YEAR DIR [--tz=ZONE]\n"
+      "               (learners with nothing since YEAR, out into DIR as import files)\n"
       "       gnlcctl token [--city=ID] [--pki=DIR] --role=ROLE --sub=SUBJECT\n"
       "               [--partner=ID] [--ttl_seconds=N]   (development issuer only)\n"
       "       gnlcctl dev-pki [--dir=DIR] --cities=ID[,ID...]\n"
@@ -288,6 +294,28 @@ int Import(const Flags& f, const std::string& dir) {
   return gnlc::ctl::ImportHistory(channels[0], channels[1], o).exit_code;
 }
 
+// gnlcctl archive --before=YEAR DIR: learners with nothing since the start
+// of YEAR out of Redis into import files (common/ctl/history_archive.h).
+int Archive(const Flags& f, const std::string& dir) {
+  gnlc::ctl::HistoryArchiveOptions o;
+  o.dir = dir;
+  o.city = f.city;
+  absl::TimeZone tz;
+  if (!absl::LoadTimeZone(f.tz, &tz)) return Usage("--tz: unknown time zone " + f.tz);
+  o.before = absl::FromCivil(absl::CivilYear(f.before_year), tz);
+  if (o.before > absl::Now()) return Usage("--before: that year has not begun");
+  auto security = Security(f, absl::Hours(2));
+  if (!security.ok()) return Usage(std::string(security.status().message()));
+  o.plaintext_token = security->plaintext ? security->token : "";
+  std::string addr = f.addr;
+  if (addr.empty()) {
+    auto found = gnlc::ctl::AddressFromNetworkFile(f.network, f.city, "enrollment");
+    if (!found.ok()) return Usage(std::string(found.status().message()));
+    addr = *found;
+  }
+  return gnlc::ctl::ArchiveHistory(gnlc::ctl::ClientChannel(addr, *security), o).exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -318,6 +346,11 @@ int main(int argc, char** argv) {
     } else if (value("ttl_seconds", number)) {
       if (!absl::SimpleAtoi(number, &f.ttl_seconds) || f.ttl_seconds <= 0) {
         return Usage("--ttl_seconds takes a positive number");
+      }
+    } else if (value("before", number)) {
+      if (!absl::SimpleAtoi(number, &f.before_year) || f.before_year < 2000 ||
+          f.before_year > 9999) {
+        return Usage("--before takes a year, e.g. 2022");
       }
     } else if (value("batch", number)) {
       if (!absl::SimpleAtoi(number, &f.batch) || f.batch < 1 || f.batch > 1000) {
@@ -365,6 +398,12 @@ int main(int argc, char** argv) {
   }
   if (f.args.size() == 1 && f.args[0] == "peers") return PrintPeers(f);
   if (f.args.size() == 1 && f.args[0] == "subscribe") return Subscribe(f);
+  if (!f.args.empty() && f.args[0] == "archive") {
+    if (f.args.size() != 2 || f.before_year == 0) {
+      return Usage("archive takes --before=YEAR and one folder");
+    }
+    return Archive(f, f.args[1]);
+  }
   if (!f.args.empty() && f.args[0] == "import") {
     if (f.args.size() != 2) return Usage("import takes one folder of CSV files");
     return Import(f, f.args[1]);

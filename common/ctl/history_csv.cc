@@ -4,7 +4,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/status/errors.h"
 #include "common/time/proto_time.h"
 
@@ -116,8 +118,9 @@ const HistoryFile& EnrollmentsFile() {
   static const HistoryFile f{
       "enrollments.csv",
       {"source_id", "learner_source_id", "offering", "state", "enrolled_at"},
-      {"seated_at", "cancelled_at", "cancel_reason", "outcome", "hours", "credential",
-       "completed_at", "employed", "employed_since", "rating", "comment", "feedback_at"}};
+      {"seated_at", "cancelled_at", "cancel_reason", "cancel_reason_en", "outcome", "hours",
+       "credential", "completed_at", "employed", "employed_since", "employment_recorded_at",
+       "rating", "comment", "feedback_at", "restored"}};
   return f;
 }
 
@@ -262,7 +265,10 @@ absl::StatusOr<epb::EnrollmentImport> EnrollmentFromCsv(
   if (auto s = OptionalTime(row, "cancelled_at", tz, GNLC_INTO(out, cancel_time)); !s.ok())
     return s;
   out.mutable_cancel_reason()->set_zh(Text(row, "cancel_reason"));
-  if (out.cancel_reason().zh().empty()) out.clear_cancel_reason();
+  out.mutable_cancel_reason()->set_en(Text(row, "cancel_reason_en"));
+  if (out.cancel_reason().zh().empty() && out.cancel_reason().en().empty()) {
+    out.clear_cancel_reason();
+  }
   if (!Text(row, "outcome").empty() || !Text(row, "completed_at").empty()) {
     epb::Completion& c = *out.mutable_completion();
     auto outcome =
@@ -288,6 +294,11 @@ absl::StatusOr<epb::EnrollmentImport> EnrollmentFromCsv(
       return s;
     }
     if (!*employed) out.mutable_employment()->clear_employed_since();
+    if (auto s = OptionalTime(row, "employment_recorded_at", tz,
+                              GNLC_INTO(*out.mutable_employment(), record_time));
+        !s.ok()) {
+      return s;
+    }
   }
   if (!Text(row, "rating").empty()) {
     int rating = 0;
@@ -297,7 +308,100 @@ absl::StatusOr<epb::EnrollmentImport> EnrollmentFromCsv(
     f.set_comment(Text(row, "comment"));
     if (auto s = RequiredTime(row, "feedback_at", tz, GNLC_INTO(f, submit_time)); !s.ok()) return s;
   }
+  auto restored = YesNo(row, "restored", false);
+  if (!restored.ok()) return restored.status();
+  out.set_restored(*restored);
   return out;
+}
+
+namespace {
+
+std::string CsvTime(const google::protobuf::Timestamp& t) {
+  return absl::FormatTime(absl::RFC3339_full, TimeFromTimestamp(t), absl::UTCTimeZone());
+}
+std::string CsvYesNo(bool v) { return v ? "yes" : "no"; }
+// "AGE_BAND_YOUNG_ADULT" -> "young_adult", as the files are written by hand.
+std::string ShortEnum(const std::string& name, absl::string_view prefix) {
+  return absl::AsciiStrToLower(absl::StripPrefix(name, prefix));
+}
+
+}  // namespace
+
+std::string CsvLine(const std::vector<std::string>& fields) {
+  std::string line;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) line += ',';
+    const std::string& f = fields[i];
+    if (f.find_first_of(",\"\r\n") == std::string::npos) {
+      line += f;
+      continue;
+    }
+    line += '"';
+    for (char c : f) {
+      if (c == '"') line += '"';
+      line += c;
+    }
+    line += '"';
+  }
+  return line + "\n";
+}
+
+const std::vector<std::string>& ArchivedLearnerColumns() {
+  static const auto* columns = new std::vector<std::string>{
+      "source_id",        "district",           "age_band",
+      "external_subject", "statistics_consent", "share_progress_consent",
+      "backend",          "registered_at"};
+  return *columns;
+}
+
+std::vector<std::string> LearnerCsvRow(const epb::LearnerImport& l) {
+  const epb::Learner& x = l.learner();
+  return {l.source_id(),
+          x.district(),
+          ShortEnum(tpb::AgeBand_Name(x.age_band()), "AGE_BAND_"),
+          x.external_subject(),
+          CsvYesNo(x.consents().city_statistics()),
+          CsvYesNo(x.consents().share_progress_with_provider()),
+          x.backend(),
+          l.has_create_time() ? CsvTime(l.create_time()) : ""};
+}
+
+const std::vector<std::string>& ArchivedEnrollmentColumns() {
+  static const auto* columns = new std::vector<std::string>{
+      "source_id",        "learner_source_id", "offering",       "state",
+      "enrolled_at",      "seated_at",         "cancelled_at",   "cancel_reason",
+      "cancel_reason_en", "outcome",           "hours",          "credential",
+      "completed_at",     "employed",          "employed_since", "employment_recorded_at",
+      "rating",           "comment",           "feedback_at",    "restored"};
+  return *columns;
+}
+
+std::vector<std::string> EnrollmentCsvRow(const epb::EnrollmentImport& e) {
+  const bool completed = e.has_completion();
+  const bool employment = e.has_employment();
+  const bool feedback = e.has_feedback();
+  return {
+      e.source_id(),
+      e.learner_source_id(),
+      e.offering(),
+      epb::EnrollmentState_Name(e.state()),
+      CsvTime(e.enroll_time()),
+      e.never_seated() ? "never" : (e.has_seat_time() ? CsvTime(e.seat_time()) : ""),
+      e.has_cancel_time() ? CsvTime(e.cancel_time()) : "",
+      e.cancel_reason().zh(),
+      e.cancel_reason().en(),
+      completed ? epb::CompletionOutcome_Name(e.completion().outcome()) : "",
+      completed ? absl::StrFormat("%.17g", e.completion().hours()) : "",
+      completed ? e.completion().credential_ref() : "",
+      completed ? CsvTime(e.completion().complete_time()) : "",
+      employment ? CsvYesNo(e.employment().employed()) : "",
+      employment && e.employment().has_employed_since() ? CsvTime(e.employment().employed_since())
+                                                        : "",
+      employment && e.employment().has_record_time() ? CsvTime(e.employment().record_time()) : "",
+      feedback ? absl::StrCat(e.feedback().rating()) : "",
+      feedback ? e.feedback().comment() : "",
+      feedback ? CsvTime(e.feedback().submit_time()) : "",
+      CsvYesNo(e.restored())};
 }
 
 }  // namespace gnlc::ctl

@@ -43,6 +43,16 @@ absl::StatusOr<gnlc::enrollment::v1::LearnerImport> LearnerFromCsv(const CsvRead
 absl::StatusOr<gnlc::enrollment::v1::EnrollmentImport> EnrollmentFromCsv(
     const CsvReader& row, absl::TimeZone tz, const std::map<std::string, std::string>& offerings);
 
+// Writing the same files (gnlcctl archive): one RFC 4180 line (quoted
+// where needed, ending in a newline), and the columns and fields of a
+// learner's and an enrollment's row. Times are RFC 3339 in UTC with every
+// digit, so a file read back gives the very same records.
+std::string CsvLine(const std::vector<std::string>& fields);
+const std::vector<std::string>& ArchivedLearnerColumns();
+std::vector<std::string> LearnerCsvRow(const gnlc::enrollment::v1::LearnerImport& learner);
+const std::vector<std::string>& ArchivedEnrollmentColumns();
+std::vector<std::string> EnrollmentCsvRow(const gnlc::enrollment::v1::EnrollmentImport& e);
+
 }  // namespace gnlc::ctl
 
 #endif  // GNLC_COMMON_CTL_HISTORY_CSV_H_

@@ -48,7 +48,7 @@ bool StreamFollower::ReportAndCheck(RedisConnection& conn) {
              {"position", position},
              {"trimmed", at}});
     absl::MutexLock lock(&mu_);
-    last_id_ = at;
+    last_id_ = StreamIdBefore(at);  // the first entry kept is read too
     return true;
   }
   LogJson(

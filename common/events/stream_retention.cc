@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -69,12 +70,28 @@ StreamRetention StreamRetention::FromEnvironment() {
 std::string TrimmedKey(absl::string_view stream) { return absl::StrCat(stream, ":trimmed"); }
 std::string ReadersKey(absl::string_view stream) { return absl::StrCat(stream, ":readers"); }
 
+std::string StreamIdBefore(absl::string_view id) {
+  const size_t dash = id.find('-');
+  uint64_t ms = 0;
+  uint64_t seq = 0;
+  if (dash == absl::string_view::npos || !absl::SimpleAtoi(id.substr(0, dash), &ms) ||
+      !absl::SimpleAtoi(id.substr(dash + 1), &seq) || (ms == 0 && seq == 0)) {
+    return "0-0";
+  }
+  if (seq > 0) return absl::StrCat(ms, "-", seq - 1);
+  return absl::StrCat(ms - 1, "-", std::numeric_limits<uint64_t>::max());
+}
+
 absl::StatusOr<std::vector<GroupNeed>> GroupNeeds(const RedisCommandRunner& command,
                                                   absl::string_view stream) {
-  ASSIGN_OR_RETURN(RedisReply groups, command({"XINFO", "GROUPS", stream}));
+  absl::StatusOr<RedisReply> groups = command({"XINFO", "GROUPS", stream});
   std::vector<GroupNeed> needs;
-  for (size_t i = 0; i < groups.view().size(); ++i) {
-    const ReplyView g = groups.view()[i];
+  if (!groups.ok() && absl::StrContains(groups.status().message(), "no such key")) {
+    return needs;  // no stream yet
+  }
+  RETURN_IF_ERROR(groups.status());
+  for (size_t i = 0; i < groups->view().size(); ++i) {
+    const ReplyView g = groups->view()[i];
     GroupNeed need{std::string(Field(g, "name")), std::string(Field(g, "last-delivered-id"))};
     ASSIGN_OR_RETURN(RedisReply pending, command({"XPENDING", stream, need.group}));
     if (pending.view().size() >= 2 && pending.view()[0].integer() > 0) {

@@ -68,7 +68,7 @@ struct GroupNeed {
   std::string needed;  // its oldest pending entry, or else its last delivered one
 };
 
-// What each consumer group of `stream` still needs.
+// What each consumer group of `stream` still needs (none without a stream).
 absl::StatusOr<std::vector<GroupNeed>> GroupNeeds(const RedisCommandRunner& command,
                                                   absl::string_view stream);
 
@@ -76,6 +76,11 @@ absl::StatusOr<std::vector<GroupNeed>> GroupNeeds(const RedisCommandRunner& comm
 // none yet) may have missed entries, the stream having been trimmed up to
 // `trimmed` ("" or nil: never trimmed).
 bool MissedEntries(absl::string_view position, absl::string_view trimmed);
+
+// The id just before `id` ("5-0" -> "4-18446744073709551615"): where a
+// reader goes on from to read the entry `id` itself (the first one a trim
+// at `id` keeps) and all after it. "0-0" for "0-0" or an id that is not one.
+std::string StreamIdBefore(absl::string_view id);
 
 // What the owner's trimmer saw of one stream.
 struct TrimInput {

@@ -14,6 +14,8 @@ inline constexpr char kCatalogStream[] = "cat:{0}:events";
 // Enrollment: enrollments, seats, erasures; read by the catalog (seats) and
 // analytics.
 inline constexpr char kEnrollmentStream[] = "enr:{0}:events";
+// The catalog's consumer group on it: each seat report recorded once.
+inline constexpr char kCatalogSeatsGroup[] = "catalog";
 // Partnership: partners, partnerships, funding; read by analytics, the
 // partnership replicas (their directories) and enrollment (who delivers
 // what). Never trimmed: enrollment replays it from the start whenever it

@@ -51,7 +51,7 @@ std::string RedisAclRules(absl::string_view service) {
     // Its own keys; the enrollment stream for seats taken (followed, and
     // consumed as group "catalog").
     return absl::StrCat(kCommands, " ~cat:* ", FollowerOf(kEnrollmentStream), " ",
-                        ConsumerOf(kEnrollmentStream, "catalog"));
+                        ConsumerOf(kEnrollmentStream, kCatalogSeatsGroup));
   }
   if (service == "enrollment") {
     // Its own keys; the catalog stream (group "enrollment") for offering

@@ -103,6 +103,7 @@ void IngestPlan::AddRecord(const evpb::EnrollmentChanged& record) {
   *event.mutable_enrollment_changed() = record;
   event.mutable_enrollment_changed()->set_change(evpb::ENROLLMENT_CHANGE_IMPORTED);
   event.mutable_enrollment_changed()->clear_previous();
+  event.mutable_enrollment_changed()->clear_restored();
   AddEnrollment(event);
 }
 
@@ -125,6 +126,8 @@ void IngestPlan::AddEnrollment(const Event& event) {
   const epb::Enrollment& e = c.enrollment();
   switch (c.change()) {
     case evpb::ENROLLMENT_CHANGE_IMPORTED:
+      // Back from an archive: counted before it was archived.
+      if (c.restored()) break;
       // A corrected record replaces the counts of the one imported before.
       if (c.has_previous()) AddImported(who, c.previous(), -1);
       AddImported(who, e, +1);

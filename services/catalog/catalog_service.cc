@@ -117,8 +117,9 @@ absl::Status CatalogService::BuildIndex() {
   // One consumer group for all replicas: each seat report is recorded once.
   seats_recorder_ = std::make_unique<GroupConsumer>(
       options_.redis,
-      GroupConsumerOptions{
-          .stream = kEnrollmentStream, .group = "catalog", .consumer = DefaultConsumerName()},
+      GroupConsumerOptions{.stream = kEnrollmentStream,
+                           .group = kCatalogSeatsGroup,
+                           .consumer = DefaultConsumerName()},
       GroupConsumer::BatchHandler([this](const std::vector<Event>& e) { return RecordSeats(e); }));
   seats_recorder_->Start();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
@@ -151,12 +152,29 @@ absl::StatusOr<std::string> CatalogService::ReloadIndex() {
   return tail;
 }
 
+// The seats the recorder group wrote to the store, and where the follower
+// goes on from: the group's position (reports after it are not in the store
+// yet), or, if the stream was trimmed past that, its first entry left (the
+// seats enrollment publishes again after such a trim come after it). Seat
+// reports carry versions, so one read twice changes nothing.
 absl::StatusOr<std::string> CatalogService::ReloadSeats() {
-  ASSIGN_OR_RETURN(std::string tail, store_.StreamTail(kEnrollmentStream));
+  ASSIGN_OR_RETURN(std::string from, store_.StreamTail(kEnrollmentStream));
+  ASSIGN_OR_RETURN(
+      std::vector<GroupNeed> groups,
+      GroupNeeds(
+          [this](const std::vector<absl::string_view>& args) { return pool_->Command(args); },
+          kEnrollmentStream));
+  for (const GroupNeed& g : groups) {
+    if (g.group == kCatalogSeatsGroup) from = g.needed;
+  }
+  ASSIGN_OR_RETURN(RedisReply trimmed, pool_->Command({"GET", TrimmedKey(kEnrollmentStream)}));
+  if (!trimmed.view().is_nil() && MissedEntries(from, trimmed.view().str())) {
+    from = StreamIdBefore(trimmed.view().str());
+  }
   RETURN_IF_ERROR(store_.LoadSeats([&](absl::string_view offering_id, int32_t taken) {
     index_.SetSeatsTaken(offering_id, taken);
   }));
-  return tail;
+  return from;
 }
 
 absl::Status CatalogService::RecordSeats(const std::vector<Event>& events) {

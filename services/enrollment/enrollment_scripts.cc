@@ -63,6 +63,18 @@ end
 local function set_meta(eid, state, lid, oid)
   redis.call('HSET', k('meta'), eid, state .. ' ' .. lid .. ' ' .. oid)
 end
+-- A digest of a learner's records (to archive them only as they were
+-- read), and whether every enrollment of theirs is cancelled or completed.
+local function archive_digest(lid, blob)
+  local parts = {blob}
+  for _, eid in ipairs(redis.call('ZRANGE', k('le', lid), 0, -1)) do
+    local state = meta(eid)
+    if state ~= CANCELLED and state ~= COMPLETED then return nil, false end
+    parts[#parts + 1] = eid
+    parts[#parts + 1] = redis.call('HGET', k('enr'), eid)
+  end
+  return redis.sha1hex(table.concat(parts, '|')), true
+end
 
 -- `at`: the event's time in unix ms (an import's original time); NOW if nil.
 local function publish(type, resource, field, payload, at)
@@ -512,15 +524,31 @@ return 0
   return *script;
 }
 
+// ARGV: 4 SCAN cursor ("0" to begin). Publishes the seats of about 200
+// offerings again (SeatsChanged, each with a new version); returns the
+// next cursor ("0": every offering done).
+const RedisScript& RepublishSeatsScript() {
+  static const RedisScript* script = Make(R"lua(
+local prefix = k('off', '')
+local scan = redis.call('SCAN', ARGV[4], 'MATCH', prefix .. '*', 'COUNT', 200)
+for _, key in ipairs(scan[2]) do
+  local oid = string.sub(key, #prefix + 1)
+  if redis.call('HEXISTS', key, 'cap') == 1 then publish_seats(oid) end
+end
+return scan[1]
+)lua");
+  return *script;
+}
+
 // ARGV: 4 HSCAN cursor ("0" to begin), 5 how many to scan, 6 "enr" (the
-// enrollment records) or "learners". Returns {next cursor ("0": done),
-// then per item scanned the EnrollmentChanged bytes (IMPORTED) of a record,
-// or a learner's id}: what analytics recounts from.
+// enrollment records), "learners" or "archived" (learners archived).
+// Returns {next cursor ("0": done), then per item scanned the
+// EnrollmentChanged bytes (IMPORTED) of a record, or a learner's id}: what
+// analytics recounts from.
 const RedisScript& StatisticsPageScript() {
   static const RedisScript* script = Make(R"lua(
-local learners = ARGV[6] == 'learners'
-local scan = redis.call('HSCAN', k(learners and 'learners' or 'enr'), ARGV[4], 'COUNT',
-                        tonumber(ARGV[5]))
+local learners = ARGV[6] ~= 'enr'
+local scan = redis.call('HSCAN', k(ARGV[6]), ARGV[4], 'COUNT', tonumber(ARGV[5]))
 local out = {scan[1]}
 for j = 1, #scan[2], 2 do
   if learners then
@@ -534,6 +562,92 @@ return out
   return *script;
 }
 
+// ARGV: 4 HSCAN cursor of the learners ("0" to begin), 5 how many. Returns
+// {next cursor, then per learner whose every enrollment is cancelled or
+// completed: id, record, its import source id ("" if none), digest of its
+// records, enrollment count n, then n times (id, record, source id)}.
+const RedisScript& ArchiveCandidatesScript() {
+  static const RedisScript* script = Make(R"lua(
+local scan = redis.call('HSCAN', k('learners'), ARGV[4], 'COUNT', tonumber(ARGV[5]))
+local out = {scan[1]}
+for j = 1, #scan[2], 2 do
+  local lid = scan[2][j]
+  local digest, terminal = archive_digest(lid, scan[2][j + 1])
+  if terminal then
+    local sources = {}
+    for _, field in ipairs(redis.call('SMEMBERS', k('lsrc', lid))) do
+      if string.sub(field, 1, 2) == 'l:' then
+        sources[lid] = string.sub(field, 3)
+      else
+        local eid = string.match(redis.call('HGET', k('src'), field) or '', '^(%S+)')
+        if eid then sources[eid] = string.sub(field, 3) end
+      end
+    end
+    local eids = redis.call('ZRANGE', k('le', lid), 0, -1)
+    out[#out + 1] = lid
+    out[#out + 1] = scan[2][j + 1]
+    out[#out + 1] = sources[lid] or ''
+    out[#out + 1] = digest
+    out[#out + 1] = #eids
+    for _, eid in ipairs(eids) do
+      out[#out + 1] = eid
+      out[#out + 1] = redis.call('HGET', k('enr'), eid)
+      out[#out + 1] = sources[eid] or ''
+    end
+  end
+end
+return out
+)lua");
+  return *script;
+}
+
+// ARGV: 4 learner id, 5 the digest ArchiveCandidates gave, 6 external
+// subject, 7 the archived rows (bytes), 8 the learner's source id in them.
+// Unless the learner's records changed since (then 0): deletes the learner
+// and every record and index entry of theirs (anonymous counts stay; the
+// seats their completions held are given back), keeps the rows until
+// confirmed (archive) and the source id for a later erasure (archived).
+const RedisScript& StageArchiveScript() {
+  static const RedisScript* script = Make(R"lua(
+local lid = ARGV[4]
+local blob = redis.call('HGET', k('learners'), lid)
+if not blob then return 0 end
+local digest, terminal = archive_digest(lid, blob)
+if not terminal or digest ~= ARGV[5] then return 0 end
+local freed = {}
+for _, eid in ipairs(redis.call('ZRANGE', k('le', lid), 0, -1)) do
+  local state, _, oid = meta(eid)
+  if state == COMPLETED then freed[oid] = (freed[oid] or 0) + 1 end
+  redis.call('ZREM', k('roster', oid), eid)
+  redis.call('ZREM', k('remind'), eid)
+  redis.call('HDEL', k('remindn'), eid)
+  redis.call('ZREM', k('reminded'), eid)
+  redis.call('HDEL', k('enr'), eid)
+  redis.call('HDEL', k('meta'), eid)
+  redis.call('HDEL', k('evs'), eid)
+end
+for oid, n in pairs(freed) do
+  redis.call('HINCRBY', k('off', oid), 'completed', -n)
+  publish_seats(oid)
+end
+for _, key in ipairs(remembered_requests(lid)) do redis.call('DEL', key) end
+for _, field in ipairs(redis.call('SMEMBERS', k('lsrc', lid))) do
+  redis.call('HDEL', k('src'), field)
+end
+redis.call('DEL', k('le', lid), k('active', lid), k('lreq', lid), k('lsrc', lid), k('lev', lid),
+           k('lntf', lid))
+if ARGV[6] ~= '' and redis.call('HGET', k('subjects'), ARGV[6]) == lid then
+  redis.call('HDEL', k('subjects'), ARGV[6])
+end
+redis.call('HDEL', k('learners'), lid)
+redis.call('HDEL', k('lstat'), lid)
+redis.call('HSET', k('archive'), lid, ARGV[7])
+redis.call('HSET', k('archived'), lid, ARGV[8])
+return 1
+)lua");
+  return *script;
+}
+
 // ARGV: 4 learner id, 5 external subject, 6 learner name. Cancels what is
 // active (promoting others), deletes every record and index entry of the
 // learner and the stream entries that name them, then publishes the
@@ -541,7 +655,18 @@ return out
 const RedisScript& EraseLearnerScript() {
   static const RedisScript* script = Make(R"lua(
 local lid = ARGV[4]
-if redis.call('HEXISTS', k('learners'), lid) == 0 then return 0 end
+if redis.call('HEXISTS', k('learners'), lid) == 0 then
+  -- Archived: nothing of theirs is left here but the source id their rows
+  -- carry, which a re-import of the archive is now refused (and rows not
+  -- yet confirmed are dropped).
+  local src = redis.call('HGET', k('archived'), lid)
+  if not src then return 0 end
+  redis.call('SADD', k('erasedsrc'), redis.sha1hex(src))
+  redis.call('HDEL', k('archived'), lid)
+  redis.call('HDEL', k('archive'), lid)
+  publish('learner_erased', ARGV[6], 22, pb_bytes(1, ARGV[6]))
+  return 1
+end
 local touched = {}
 for _, eid in ipairs(redis.call('ZRANGE', k('le', lid), 0, -1)) do
   local state, _, oid = meta(eid)

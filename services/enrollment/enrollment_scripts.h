@@ -79,6 +79,9 @@ const RedisScript& ListScript();
 const RedisScript& SeatsScript();
 const RedisScript& EraseLearnerScript();
 const RedisScript& StatisticsPageScript();
+const RedisScript& RepublishSeatsScript();
+const RedisScript& ArchiveCandidatesScript();
+const RedisScript& StageArchiveScript();
 
 // import_scripts.cc: see EnrollmentStore::ImportLearners.
 const RedisScript& ImportLearnersScript();

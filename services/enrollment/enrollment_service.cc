@@ -4,6 +4,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/events/event_codec.h"
+#include "common/events/stream_retention.h"
 #include "common/events/streams.h"
 #include "common/server/logging.h"
 #include "common/status/errors.h"
@@ -58,11 +60,13 @@ void EnrollmentService::StartFollowingCatalog() {
   // The notification translator's cursor is a reader of the stream too.
   trimmer_ = std::make_unique<StreamTrimmer>(
       pool_,
-      TrimmerOptions{
-          .stream = kEnrollmentStream,
-          .position_keys = {"enr:{0}:ntfcursor"},
-          .after_trim =
-              [this](const std::string& point) { return store_.SweepOldEventIds(point); }},
+      TrimmerOptions{.stream = kEnrollmentStream,
+                     .position_keys = {"enr:{0}:ntfcursor"},
+                     .after_trim =
+                         [this](const std::string& point) {
+                           RETURN_IF_ERROR(store_.SweepOldEventIds(point));
+                           return RepublishSeatsAfterACut(point);
+                         }},
       StreamRetention::FromEnvironment());
   trimmer_->Start();
   const NotificationSettings settings = NotificationSettings::FromEnvironment();
@@ -160,6 +164,35 @@ absl::StatusOr<std::string> EnrollmentService::RefreshOfferingFacts() {
   return position;
 }
 
+// The catalog records every offering's seats from this stream (its group
+// "catalog"). A trim below what that group still needs (it was stopped for
+// longer than the retention) takes seat reports it never read: then every
+// offering's seats are published again, so that it learns them from what
+// follows. Once per such cut: again only when the trim passes the last
+// republication too (the catalog stays away for another retention period).
+absl::Status EnrollmentService::RepublishSeatsAfterACut(const std::string& point) {
+  ASSIGN_OR_RETURN(
+      std::vector<GroupNeed> groups,
+      GroupNeeds(
+          [this](const std::vector<absl::string_view>& args) { return pool_->Command(args); },
+          kEnrollmentStream));
+  bool cut = false;
+  for (const GroupNeed& g : groups) {
+    if (g.group == kCatalogSeatsGroup && MissedEntries(g.needed, point)) cut = true;
+  }
+  if (!cut) return absl::OkStatus();
+  constexpr absl::string_view kLastRepublished = "enr:{0}:seatsrepublished";
+  ASSIGN_OR_RETURN(RedisReply last, pool_->Command({"GET", kLastRepublished}));
+  if (!last.view().is_nil() && CompareStreamIds(last.view().str(), point) >= 0) {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(const std::string from, StreamPosition(*pool_, kEnrollmentStream));
+  LogJson("warn", "the catalog missed seat reports: publishing every offering's seats again",
+          {{"trimmed", point}});
+  RETURN_IF_ERROR(store_.RepublishSeats());
+  return pool_->Command({"SET", kLastRepublished, from}).status();
+}
+
 absl::Status EnrollmentService::LearnOffering(const OfferingRef& ref, absl::Time deadline) {
   ASSIGN_OR_RETURN(
       auto offering,
@@ -194,7 +227,7 @@ absl::Status EnrollmentService::ChangeEnrollment(
 // The RPCs: each hands its logic to the common edge (parsing, permissions,
 // status mapping, metrics, logs). The logic lives in learner_rpcs.cc,
 // enrollment_rpcs.cc, outcome_rpcs.cc, notification_rpcs.cc,
-// import_rpcs.cc and statistics_rpcs.cc.
+// import_rpcs.cc, statistics_rpcs.cc and archive_rpcs.cc.
 void EnrollmentService::ServeRpcs() {
 #define GNLC_ENROLLMENT_RPC(Method, ...)                                            \
   Serve<pb::Method##Request, pb::Method##Response>(                                 \
@@ -225,6 +258,8 @@ void EnrollmentService::ServeRpcs() {
   GNLC_ENROLLMENT_RPC(EraseLearner);
   GNLC_ENROLLMENT_RPC(ImportHistory, , absl::FromChrono(ctx->deadline()));
   GNLC_ENROLLMENT_RPC(ListStatisticsRecords);
+  GNLC_ENROLLMENT_RPC(ArchiveHistory);
+  GNLC_ENROLLMENT_RPC(ConfirmArchive);
   ServeServerStream<pb::SubscribeNotificationsRequest>(
       "SubscribeNotifications", [this](grpc::CallbackServerContext*, const CallAuth& call,
                                        const pb::SubscribeNotificationsRequest& req) {

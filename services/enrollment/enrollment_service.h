@@ -90,6 +90,11 @@ class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
                               gnlc::type::v1::ImportResult& out);
   absl::Status ImportEnrollments(const pb::ImportHistoryRequest& req, absl::Time now,
                                  absl::Time deadline, gnlc::type::v1::ImportResult& out);
+  // archive_rpcs.cc
+  absl::Status DoArchiveHistory(const CallAuth& call, const pb::ArchiveHistoryRequest& req,
+                                pb::ArchiveHistoryResponse& resp);
+  absl::Status DoConfirmArchive(const CallAuth& call, const pb::ConfirmArchiveRequest& req,
+                                pb::ConfirmArchiveResponse& resp);
   // statistics_rpcs.cc
   absl::Status DoListStatisticsRecords(const CallAuth& call,
                                        const pb::ListStatisticsRecordsRequest& req,
@@ -120,6 +125,7 @@ class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
   // fetched from the catalog again, applying what changed (a cancellation,
   // more seats). Returns the stream position read first.
   absl::StatusOr<std::string> RefreshOfferingFacts();
+  absl::Status RepublishSeatsAfterACut(const std::string& point);
   // After an erasure, asks Redis to rewrite its AOF (at most once per
   // GNLC_ERASURE_AOF_REWRITE_SECONDS, default 3600; 0: never), so the
   // erased learner's old commands leave the disk too, not only the data set.

@@ -99,9 +99,9 @@ EnrollmentStore::EnrollmentStore(RedisPool* pool, std::string city, Clock clock,
       retention_ms_(std::to_string(absl::ToInt64Milliseconds(stream_retention))) {}
 
 absl::StatusOr<EnrollmentStore::StatisticsPage> EnrollmentStore::ReadStatisticsPage(
-    absl::string_view cursor, int count, bool learners) {
-  ASSIGN_OR_RETURN(RedisReply r, Run(StatisticsPageScript(),
-                                     {cursor, absl::StrCat(count), learners ? "learners" : "enr"}));
+    absl::string_view cursor, int count, absl::string_view set) {
+  const bool learners = set != "enr";
+  ASSIGN_OR_RETURN(RedisReply r, Run(StatisticsPageScript(), {cursor, absl::StrCat(count), set}));
   const ReplyView v = r.view();
   if (v.size() < 1) return Unexpected("empty statistics page");
   StatisticsPage page;
@@ -118,6 +118,15 @@ absl::StatusOr<EnrollmentStore::StatisticsPage> EnrollmentStore::ReadStatisticsP
     page.records.push_back(std::move(record));
   }
   return page;
+}
+
+absl::Status EnrollmentStore::RepublishSeats() {
+  std::string cursor = "0";
+  do {
+    ASSIGN_OR_RETURN(RedisReply r, Run(RepublishSeatsScript(), {cursor}));
+    cursor = std::string(r.view().str());
+  } while (cursor != "0");
+  return absl::OkStatus();
 }
 
 absl::Status EnrollmentStore::SweepOldEventIds(absl::string_view trimmed) {

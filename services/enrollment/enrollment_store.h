@@ -86,7 +86,7 @@ class EnrollmentStore final {
   // where the last call stopped.
   absl::Status SweepOldEventIds(absl::string_view trimmed);
   // One page of every enrollment as analytics counts it (EnrollmentChanged,
-  // IMPORTED), or with `learners` of every learner's id, from HSCAN
+  // IMPORTED), or of every learner's id, from HSCAN
   // `cursor` ("0" to begin), about `count` items; the next cursor is "0"
   // after the last page.
   struct StatisticsPage {
@@ -94,8 +94,41 @@ class EnrollmentStore final {
     std::vector<std::string> learners;
     std::string next_cursor;
   };
+  // `set`: "enr" (the records), "learners" or "archived" (their ids).
   absl::StatusOr<StatisticsPage> ReadStatisticsPage(absl::string_view cursor, int count,
-                                                    bool learners);
+                                                    absl::string_view set);
+  // archive_store.cc: a learner whose every enrollment is cancelled or
+  // completed, as stored, with the source ids they were imported with.
+  struct ArchiveCandidate {
+    std::string learner_id;
+    pb::Learner learner;
+    std::string learner_source;  // "" if not imported
+    std::string digest;          // of the records as read
+    struct Item {
+      std::string id;
+      pb::Enrollment enrollment;
+      std::string source;
+    };
+    std::vector<Item> enrollments;
+  };
+  struct ArchivePage {
+    std::vector<ArchiveCandidate> candidates;
+    std::string next_cursor;  // "0": the last page
+  };
+  // About `count` learners from HSCAN `cursor` ("0" to begin).
+  absl::StatusOr<ArchivePage> ArchiveCandidates(absl::string_view cursor, int count);
+  // Takes the candidate out (false if its records changed since they were
+  // read), keeping `rows` until ConfirmArchived and `learner_source` for a
+  // later erasure.
+  absl::StatusOr<bool> StageArchive(const ArchiveCandidate& candidate, absl::string_view rows,
+                                    absl::string_view learner_source);
+  // Up to about `count` staged rows not yet confirmed.
+  absl::StatusOr<std::vector<std::string>> StagedArchive(int count);
+  absl::Status ConfirmArchived(const std::vector<std::string>& learner_ids);
+
+  // Publishes every offering's seats again (SeatsChanged), a few hundred
+  // offerings per script.
+  absl::Status RepublishSeats();
   // ARGV[3] of every script.
   const std::string& retention_ms() const { return retention_ms_; }
 
@@ -188,6 +221,7 @@ class EnrollmentStore final {
     std::string source_id, enrollment_id, expected, learner_id, offering_id;
     pb::Enrollment record;  // with name and learner
     std::string fingerprint;
+    bool restored = false;  // from an archive: its event says so
   };
   // Stores the enrollments, their places and their IMPORTED events; per row
   // the outcome of ImportEnrollmentsScript ("IMPORTED", "FULL 20", ...).

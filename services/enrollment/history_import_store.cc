@@ -56,7 +56,7 @@ absl::StatusOr<std::vector<std::string>> EnrollmentStore::ImportEnrollments(
     args.insert(args.end(), {w.source_id, w.enrollment_id, w.expected, w.learner_id, w.offering_id,
                              w.record.offering(), w.record.SerializeAsString(), w.fingerprint,
                              w.record.has_employment() ? "1" : "0", std::to_string(at),
-                             std::to_string(w.record.state())});
+                             std::to_string(w.record.state()), w.restored ? "1" : "0"});
   }
   ASSIGN_OR_RETURN(RedisReply reply, Run(ImportEnrollmentsScript(),
                                          std::vector<absl::string_view>(args.begin(), args.end())));

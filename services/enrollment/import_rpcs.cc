@@ -241,6 +241,7 @@ absl::Status EnrollmentService::ImportEnrollments(const pb::ImportHistoryRequest
     }
     w.learner_id = learner_id;
     w.offering_id = offerings[i].offering_id;
+    w.restored = row.restored();
     w.record = std::move(built[i]);
     w.record.set_name(EnrollmentName(city_, w.enrollment_id));
     w.record.set_learner(LearnerName(city_, learner_id));

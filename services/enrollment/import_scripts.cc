@@ -46,10 +46,11 @@ return out
   return *script;
 }
 
-// ARGV: 4 row count, 5 the skills program kind, then per row 11 values:
+// ARGV: 4 row count, 5 the skills program kind, then per row 12 values:
 //       source id, enrollment id, expected mapping ('' for a new row),
 //       learner id, offering id, offering name, record, fingerprint,
-//       "1" if it records employment, event time (unix ms), record state.
+//       "1" if it records employment, event time (unix ms), record state,
+//       "1" if restored from an archive (its event says so).
 // The record's state decides its place: a seat, the waitlist, or neither.
 // In an offering that has not ended, seats and the waitlist limit hold as
 // for a live enrollment. A corrected row keeps its learner and offering.
@@ -108,7 +109,7 @@ local function check(src, expected, lid, oid, name, employed)
   return nil, f
 end
 
-local function apply(src, eid, expected, lid, oid, blob, fp, at, state, f)
+local function apply(src, eid, expected, lid, oid, blob, fp, at, state, f, restored)
   local old_state, old_lid, old_oid
   if expected ~= '' then old_state, old_lid, old_oid = meta(eid) end
   if old_state and (old_lid ~= lid or old_oid ~= oid) then return 'MOVED' end
@@ -165,6 +166,7 @@ local function apply(src, eid, expected, lid, oid, blob, fp, at, state, f)
   local payload = pb_int(1, IMPORTED_CHANGE) .. pb_bytes(2, blob) .. learner(lid) ..
                   pb_int(5, tonumber(kind(f[1]))) .. pb_int(6, tonumber(f[6] or '0'))
   if previous then payload = payload .. pb_bytes(9, previous) end
+  if restored == '1' then payload = payload .. pb_int(10, 1) end
   local id = publish('enrollment_changed', 'cities/' .. CITY .. '/enrollments/' .. eid, 20,
                      payload, at)
   remember_event(lid, id)
@@ -173,7 +175,7 @@ local function apply(src, eid, expected, lid, oid, blob, fp, at, state, f)
 end
 
 for j = 0, tonumber(ARGV[4]) - 1 do
-  local b = 6 + j * 11
+  local b = 6 + j * 12
   local src, eid, expected, lid = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
   local oid, name, blob, fp = ARGV[b + 4], ARGV[b + 5], ARGV[b + 6], ARGV[b + 7]
   local employed, at = ARGV[b + 8], tonumber(ARGV[b + 9])
@@ -182,7 +184,7 @@ for j = 0, tonumber(ARGV[4]) - 1 do
     out[#out + 1] = problem
   else
     local state = tonumber(ARGV[b + 10])
-    out[#out + 1] = apply(src, eid, expected, lid, oid, blob, fp, at, state, f)
+    out[#out + 1] = apply(src, eid, expected, lid, oid, blob, fp, at, state, f, ARGV[b + 11])
   end
 end
 if #enr > 0 then

@@ -124,7 +124,10 @@ absl::Status EnrollmentService::DoEraseLearner(const CallAuth& call,
   RETURN_IF_ERROR(CheckLearnerAccess(call, id));
   auto stored = store_.ReadLearner(id);
   if (absl::IsNotFound(stored.status())) {
-    resp.set_erased(false);  // already erased (or never existed): nothing to do
+    // Archived (its source id is then refused by any re-import), already
+    // erased, or never existed: the script tells.
+    ASSIGN_OR_RETURN(bool erased, store_.EraseLearner(id, ""));
+    resp.set_erased(erased);
     return absl::OkStatus();
   }
   RETURN_IF_ERROR(stored.status());

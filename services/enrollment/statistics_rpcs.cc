@@ -16,24 +16,28 @@ absl::Status EnrollmentService::DoListStatisticsRecords(const CallAuth& call,
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   ASSIGN_OR_RETURN(int page_size, EffectivePageSize(req.page_size(), kMaxPageSize, kMaxPageSize));
   const uint64_t fingerprint = RequestFingerprint(req);
-  // The position is "e" (the records) or "l" (the learners) and Redis'
-  // HSCAN cursor: it survives items added or removed between pages (each
-  // one that stays is listed at least once).
+  // The position is what is listed, "e" (the records), "l" (the learners)
+  // then "a" (the learners archived: not erased, only out of Redis), and
+  // Redis' HSCAN cursor: it survives items added or removed between pages
+  // (each one that stays is listed at least once).
   ASSIGN_OR_RETURN(std::string position, tokens_.Decode(req.page_token(), fingerprint));
   if (position.empty()) position = "e0";
-  const bool learners = position[0] == 'l';
-  if (!learners && position[0] != 'e') {
+  constexpr absl::string_view kPhases = "ela";
+  const size_t phase = kPhases.find(position[0]);
+  if (phase == absl::string_view::npos) {
     return InvalidArgument("PAGE_TOKEN_INVALID", "page_token is not a token of this list");
   }
+  constexpr const char* kSets[] = {"enr", "learners", "archived"};
   ASSIGN_OR_RETURN(EnrollmentStore::StatisticsPage page,
-                   store_.ReadStatisticsPage(position.substr(1), page_size, learners));
+                   store_.ReadStatisticsPage(position.substr(1), page_size, kSets[phase]));
   for (auto& record : page.records) *resp.add_records() = std::move(record);
   for (auto& id : page.learners) resp.add_learners(LearnerName(city_, id));
   if (page.next_cursor != "0") {
     resp.set_next_page_token(
         tokens_.Encode(fingerprint, absl::StrCat(position.substr(0, 1), page.next_cursor)));
-  } else if (!learners) {
-    resp.set_next_page_token(tokens_.Encode(fingerprint, "l0"));
+  } else if (phase + 1 < kPhases.size()) {
+    resp.set_next_page_token(
+        tokens_.Encode(fingerprint, absl::StrCat(kPhases.substr(phase + 1, 1), "0")));
   }
   return absl::OkStatus();
 }

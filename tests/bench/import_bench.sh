@@ -109,3 +109,23 @@ local out = {}
 for f, b in pairs(sizes) do out[#out + 1] = f .. ' ' .. b .. ' ' .. counts[f] end
 return out" 0 | tr -d '\r' |
   awk '{printf "    %-28s %8.1f %9d\n", $1, $2 / 1048576, $3}' | sort -k2 -rn | head -12
+
+# GNLC_BENCH_ARCHIVE_BEFORE=YEAR: then `gnlcctl archive --before=YEAR`, how
+# long it takes, and what Redis holds per enrollment still online.
+if [ -n "${GNLC_BENCH_ARCHIVE_BEFORE:-}" ]; then
+  mkdir -p "$work/archive"
+  a0=$(date +%s.%N)
+  "$ctl" --network="$work/network.json" --city=nanjing archive \
+    --before="$GNLC_BENCH_ARCHIVE_BEFORE" "$work/archive" 2>"$work/archive.log" ||
+    { echo "archive failed"; tail -3 "$work/archive.log"; exit 1; }
+  a1=$(date +%s.%N)
+  archived=$(($(wc -l <"$work/archive/enrollments.csv") - 1))
+  online=$(rcli hlen 'enr:{0}:enr' | tr -d '\r')
+  memory2=$(used_memory)
+  printf '  archive --before=%s: %d learners, %d enrollments in %.1f s (%s of CSV)\n' \
+    "$GNLC_BENCH_ARCHIVE_BEFORE" "$(($(wc -l <"$work/archive/learners.csv") - 1))" "$archived" \
+    "$(echo "$a1 - $a0" | bc)" "$(du -sh "$work/archive" | cut -f1)"
+  echo "  after the archive: $online enrollments online; redis used_memory grew" \
+    "$(((memory2 - memory0) / 1048576)) MiB over the start:" \
+    "$(((memory2 - memory0) / (online > 0 ? online : 1))) bytes per enrollment online"
+fi

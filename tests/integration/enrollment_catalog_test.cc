@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "common/events/event_codec.h"
+#include "common/events/stream_retention.h"
+#include "common/events/streams.h"
 #include "common/testing/grpc_testing.h"
 #include "common/testing/quick_streams.h"
 #include "tests/integration/enrollment_harness.h"
@@ -186,6 +188,42 @@ TEST_F(EnrollmentCatalogGapTest, AfterAGapOfferingFactsAreFetchedAgainFromTheCat
       << "the capacity change was lost with the trimmed event";
   EXPECT_TRUE(StateIs(e[2].name(), epb::ENROLLMENT_STATE_CONFIRMED));
   EXPECT_EQ(Seats(offering)->capacity(), 4);
+}
+
+// The catalog stopped longer than the enrollment stream's retention while
+// an offering filled up: the seat reports it missed are trimmed (the newest
+// entries are about another offering). Enrollment publishes every
+// offering's seats again after such a trim, so the restarted catalog shows
+// the offering full instead of the seats it last heard of.
+TEST_F(EnrollmentCatalogGapTest, AfterAGapTheCatalogLearnsEverySeatCountAgain) {
+  const std::string offering = CreateOffering(3);
+  const std::string other = CreateOffering(5);
+  auto seats_left = [&]() -> int {
+    cpb::GetOfferingRequest req;
+    req.set_name(offering);
+    cpb::GetOfferingResponse resp;
+    if (!catalog().GetOffering(catalog::testing::Ctx().get(), req, &resp).ok()) return -1;
+    return resp.offering().seats_left();
+  };
+  EnrollMany(offering, 1);
+  ASSERT_TRUE(PollUntil([&] { return seats_left() == 2; }, absl::Seconds(5)));
+  catalog_.reset();
+  EnrollMany(offering, 2);  // full now
+  auto last = pool_->Command({"XREVRANGE", kEnrollmentStream, "+", "-", "COUNT", "1"});
+  ASSERT_TRUE(last.ok() && last->view().size() == 1);
+  const std::string id(last->view()[0][0].str());
+  EnrollMany(other, 1);  // the newest entries, which the stream always keeps
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto t = pool_->Command({"GET", TrimmedKey(kEnrollmentStream)});
+        return t.ok() && !t->view().is_nil() && CompareStreamIds(t->view().str(), id) > 0;
+      },
+      absl::Seconds(10)))
+      << "the offering's seat reports were not trimmed";
+
+  catalog_ = catalog::testing::CatalogReplica::Start(redis_->address());
+  EXPECT_TRUE(PollUntil([&] { return seats_left() == 0; }, absl::Seconds(10)))
+      << "the catalog still shows the seats it last heard of: " << seats_left();
 }
 
 }  // namespace

@@ -16,7 +16,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/ctl/history_archive.h"
 #include "common/importing/import_rows.h"
+#include "common/time/proto_time.h"
 #include "tests/integration/analytics_harness.h"
 
 namespace gnlc::analytics::testing {
@@ -480,6 +482,103 @@ TEST_F(HistoryImportTest, AnImportedLearnersDataIsExportedAndErasedLikeALiveOnes
   EXPECT_EQ(refused, (std::vector<std::string>{"E1", "E4", "E8", "E10"}));
   EXPECT_EQ(again.files.at("enrollments.csv").imported(), 1);
   EXPECT_FALSE(absl::StrContains(DumpAll(), "sub-a"));
+}
+
+// The enrollment record imported with `source` as it is stored, without
+// what a new import gives anew (its id, its learner's id, its version).
+std::string RecordOf(RedisPool& pool, const std::string& source) {
+  auto mapping = pool.Command({"HGET", "enr:{0}:src", "e:" + source});
+  if (!mapping.ok() || mapping->view().is_nil()) return "(none)";
+  const std::string id(SplitSourceMapping(mapping->view().str()).first);
+  auto blob = pool.Command({"HGET", "enr:{0}:enr", id});
+  epb::Enrollment e;
+  if (!blob.ok() || !e.ParseFromString(std::string(blob->view().str()))) return "(unreadable)";
+  e.clear_name();
+  e.clear_learner();
+  return e.DebugString();
+}
+
+// gnlcctl archive: the learners whose every record is older than the date
+// (b, c and d: a and e still hold seats) leave Redis for import files, also
+// when an earlier run stopped before storing what it took out; analytics'
+// values stay; the files import back to the same records, counted once; d,
+// erased while archived, is refused.
+TEST_F(HistoryImportTest, ArchivedLearnersComeBackFromTheFilesExceptTheErased) {
+  StartAnalytics();
+  WriteHistory();
+  ASSERT_EQ(Import().exit_code, 3);
+  WaitCaughtUp();
+  ExpectHandComputedValues();
+  const std::string cards = Scorecards();
+  const std::string b_record = RecordOf(*pool_, "E2");
+  const std::string c_record = RecordOf(*pool_, "E3");
+  ASSERT_NE(b_record, "(none)");
+  ASSERT_NE(c_record, "(none)");
+  auto d_mapping = pool_->Command({"HGET", "enr:{0}:src", "l:L-d"});
+  ASSERT_TRUE(d_mapping.ok() && !d_mapping->view().is_nil());
+  const std::string d_name =
+      absl::StrCat("cities/nanjing/learners/", SplitSourceMapping(d_mapping->view().str()).first);
+
+  // A run that took learners out and stopped before storing them.
+  epb::ArchiveHistoryRequest first;
+  first.set_parent("cities/nanjing");
+  *first.mutable_archive_before() = TimestampFromTime(absl::Now());
+  epb::ArchiveHistoryResponse taken;
+  ASSERT_TRUE(stub().ArchiveHistory(catalog::testing::Ctx().get(), first, &taken).ok());
+  ASSERT_GT(taken.learners_size(), 0);
+
+  const std::filesystem::path archive = dir_ / "archive";
+  std::filesystem::create_directories(archive);
+  ctl::HistoryArchiveOptions o;
+  o.dir = archive.string();
+  o.city = "nanjing";
+  o.before = absl::Now();
+  o.page_size = 1;
+  const ctl::HistoryArchiveReport r = ctl::ArchiveHistory(enrollment_->channel, o);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.learners, 3);
+  EXPECT_EQ(r.enrollments, 3);
+  for (const char* gone : {"l:L-b", "l:L-c", "l:L-d", "e:E2", "e:E3", "e:E5"}) {
+    auto left = pool_->Command({"HEXISTS", "enr:{0}:src", gone});
+    ASSERT_TRUE(left.ok());
+    EXPECT_EQ(left->view().integer(), 0) << gone << " is still in Redis";
+  }
+  for (const char* kept : {"l:L-a", "l:L-e"}) {
+    auto left = pool_->Command({"HEXISTS", "enr:{0}:src", kept});
+    ASSERT_TRUE(left.ok());
+    EXPECT_EQ(left->view().integer(), 1) << kept << " was archived with a seat held";
+  }
+  auto staged = pool_->Command({"HLEN", "enr:{0}:archive"});
+  ASSERT_TRUE(staged.ok());
+  EXPECT_EQ(staged->view().integer(), 0) << "rows kept after they were stored";
+  WaitCaughtUp();
+  EXPECT_EQ(Scorecards(), cards) << "archiving changed what analytics counted";
+
+  epb::EraseLearnerRequest erase;
+  erase.set_name(d_name);
+  epb::EraseLearnerResponse erased;
+  ASSERT_TRUE(stub().EraseLearner(catalog::testing::Ctx().get(), erase, &erased).ok());
+  EXPECT_TRUE(erased.erased());
+
+  ctl::HistoryImportOptions back;
+  back.dir = archive.string();
+  back.city = "nanjing";
+  back.tz = absl::UTCTimeZone();
+  const ctl::HistoryImportReport restored =
+      ctl::ImportHistory(catalog_->channel, enrollment_->channel, back);
+  EXPECT_EQ(restored.exit_code, 3);
+  EXPECT_EQ(restored.files.at("learners.csv").imported(), 2);
+  EXPECT_EQ(restored.files.at("enrollments.csv").imported(), 2);
+  bool d_refused = false;
+  for (const auto& rej : restored.rejected.at("learners.csv")) {
+    d_refused |= rej.source_id() == "L-d" && absl::StrContains(rej.reason(), "erased");
+  }
+  EXPECT_TRUE(d_refused) << "the erased resident came back from the archive";
+  EXPECT_EQ(RecordOf(*pool_, "E5"), "(none)");
+  EXPECT_EQ(RecordOf(*pool_, "E2"), b_record) << "the record did not come back as it was";
+  EXPECT_EQ(RecordOf(*pool_, "E3"), c_record) << "the record did not come back as it was";
+  WaitCaughtUp();
+  EXPECT_EQ(Scorecards(), cards) << "restored records were counted again";
 }
 
 }  // namespace

@@ -484,6 +484,10 @@ TEST_F(PermissionMatrixTest, EveryRpcGivesEachCallerExactlyItsCode) {
        [&](const Fresh& f) { return absl::StrCat(R"({"name":)", quoted(f.learner), "}"); }},
       {"enrollment.ImportHistory", "(no rows)", "UPPPPPPOPPPP-",
        [&](const Fresh&) { return "{" + city + "}"; }},
+      {"enrollment.ArchiveHistory", "(nothing old enough)", "UPPPPPPOPPPP-",
+       [&](const Fresh&) { return "{" + city + R"(,"archiveBefore":"2001-01-01T00:00:00Z"})"; }},
+      {"enrollment.ConfirmArchive", "(no names)", "UPPPPPPOPPPP-",
+       [&](const Fresh&) { return "{" + city + "}"; }},
       // Analytics' token (not in this matrix) reads it in the recount tests.
       {"enrollment.ListStatisticsRecords", "", "UPPPPPPOPPPP-",
        [&](const Fresh&) { return "{" + city + "}"; }},

@@ -63,5 +63,13 @@ TEST(MissedEntries, OnlyWhenTheTrimPassedThePosition) {
   EXPECT_FALSE(MissedEntries("0", "0-0"));
 }
 
+TEST(StreamIdBefore, IsTheLargestIdBelow) {
+  EXPECT_EQ(StreamIdBefore("5-3"), "5-2");
+  EXPECT_EQ(StreamIdBefore("5-0"), "4-18446744073709551615");
+  EXPECT_EQ(StreamIdBefore("0-1"), "0-0");
+  EXPECT_EQ(StreamIdBefore("0-0"), "0-0");
+  EXPECT_EQ(StreamIdBefore("junk"), "0-0");
+}
+
 }  // namespace
 }  // namespace gnlc
