@@ -184,7 +184,9 @@ absl::StatusOr<pb::Learner> BuildImportedLearner(const pb::LearnerImport& row,
   } else {
     *l.mutable_create_time() = TimestampFromTime(now);
   }
-  *l.mutable_update_time() = TimestampFromTime(now);
+  // As the source last knew it (an enrollment's is its last change there):
+  // an import is not the learner's own activity (gnlcctl archive goes by it).
+  *l.mutable_update_time() = l.create_time();
   return l;
 }
 
