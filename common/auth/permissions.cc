@@ -17,6 +17,8 @@ constexpr CallKind Y = CallKind::kPersonalRead;
 // Reads of the catalog that enrollment (offering facts) and partnership
 // (linked programs) make with their service tokens.
 constexpr absl::string_view kCatalogReaders = "enrollment partnership";
+// Analytics lists the programs when it recounts what it missed.
+constexpr absl::string_view kProgramListers = "enrollment partnership analytics";
 
 // clang-format off
 constexpr MethodPolicy kPolicies[] = {
@@ -25,7 +27,7 @@ constexpr MethodPolicy kPolicies[] = {
   {"gnlc.catalog.v1.CatalogService/GetProgram",            R,   A,   A,   A,      A,      A,    A,      kCatalogReaders, D},
   {"gnlc.catalog.v1.CatalogService/UpdateProgram",         C,   D,   D,   D,      D,      A,    D,      "",              D},
   {"gnlc.catalog.v1.CatalogService/DeleteProgram",         C,   D,   D,   D,      D,      A,    D,      "",              D},
-  {"gnlc.catalog.v1.CatalogService/ListPrograms",          R,   A,   A,   A,      A,      A,    A,      kCatalogReaders, D},
+  {"gnlc.catalog.v1.CatalogService/ListPrograms",          R,   A,   A,   A,      A,      A,    A,      kProgramListers, D},
   {"gnlc.catalog.v1.CatalogService/SearchPrograms",        R,   A,   A,   A,      A,      A,    A,      kCatalogReaders, D},
   {"gnlc.catalog.v1.CatalogService/CreateOffering",        C,   D,   D,   D,      D,      A,    D,      "",              D},
   {"gnlc.catalog.v1.CatalogService/GetOffering",           R,   A,   A,   A,      A,      A,    A,      kCatalogReaders, D},

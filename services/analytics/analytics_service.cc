@@ -40,7 +40,11 @@ AnalyticsService::AnalyticsService(const ServerOptions& options, RedisPool* pool
                       ? nullptr
                       : std::make_unique<enrollment::StatisticsClient>(options.enrollment_address,
                                                                        options.city)),
-      ingester_(options.redis, pool, tz_, &metrics->registry(), statistics_.get()),
+      catalog_(options.catalog_address.empty() ? nullptr
+                                               : std::make_unique<catalog::CatalogClient>(
+                                                     options.catalog_address, options.city)),
+      ingester_(options.redis, pool, tz_, &metrics->registry(), statistics_.get(), catalog_.get(),
+                options.city.city_id()),
       cache_(cache_max_age),
       peers_(options.city) {
   ingester_.OnApplied([this] { cache_.Invalidate(); });

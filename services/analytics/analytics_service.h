@@ -87,6 +87,8 @@ class AnalyticsService final : public UnaryService<pb::AnalyticsService> {
   // Where a recount reads the enrollment records (--enrollment; none: no
   // recount, see ingester.h).
   std::unique_ptr<enrollment::StatisticsClient> statistics_;
+  // Where a recount lists the programs (--catalog; none: no recount).
+  std::unique_ptr<catalog::CatalogClient> catalog_;
   Ingester ingester_;
   AnswerCache cache_;
   PeerScorecards peers_;

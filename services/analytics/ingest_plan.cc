@@ -53,6 +53,12 @@ std::string IngestPlan::PadStreamId(absl::string_view id) {
 
 void IngestPlan::Add(const Event& event) {
   ids_.push_back(PadStreamId(event.id()));
+  AddPayload(event);
+}
+
+void IngestPlan::AddSnapshot(const Event& event) { AddPayload(event); }
+
+void IngestPlan::AddPayload(const Event& event) {
   switch (event.payload_case()) {
     case Event::kEnrollmentChanged:
       AddEnrollment(event);

@@ -30,6 +30,9 @@ class IngestPlan final {
   explicit IngestPlan(absl::TimeZone tz) : tz_(tz) {}
 
   void Add(const Event& event);
+  // What an event says about a program, partnership or funding as it stands
+  // now (a recount's snapshot), without an event id: applied every time.
+  void AddSnapshot(const Event& event);
   // An enrollment as its record stands (an IMPORTED change without an
   // event id): what a recount adds, once per record.
   void AddRecord(const gnlc::events::v1::EnrollmentChanged& record);
@@ -71,6 +74,7 @@ class IngestPlan final {
     int modality = 0;
   };
 
+  void AddPayload(const Event& event);
   void AddEnrollment(const Event& event);
   void AddImported(const Subject& who, const gnlc::enrollment::v1::Enrollment& e, int sign);
   void AddChange(const Subject& who, int change, absl::Time t,

@@ -35,9 +35,12 @@ const std::vector<std::string>& Ingester::Streams() {
 
 Ingester::Ingester(RedisOptions redis, RedisPool* pool, absl::TimeZone tz,
                    prometheus::Registry* registry, enrollment::StatisticsClient* enrollment,
-                   std::string consumer)
+                   catalog::CatalogClient* catalog, std::string city, std::string consumer)
     : redis_(std::move(redis)), pool_(pool), tz_(tz), consumer_(std::move(consumer)), store_(pool) {
   if (enrollment != nullptr) recount_ = std::make_unique<Recount>(pool, &store_, enrollment, tz);
+  if (catalog != nullptr) {
+    program_recount_ = std::make_unique<ProgramRecount>(pool, &store_, catalog, std::move(city));
+  }
   auto& lag = prometheus::BuildGauge()
                   .Name("gnlc_analytics_consumer_lag")
                   .Help("Entries of a stream not yet read by the analytics consumer group")
@@ -63,15 +66,23 @@ Ingester::Ingester(RedisOptions redis, RedisPool* pool, absl::TimeZone tz,
 Ingester::~Ingester() { Stop(); }
 
 void Ingester::Start() {
+  // A recount as a group's answer to a gap: counted, and cached answers
+  // dropped.
+  const auto recounting = [this](auto* recount, std::atomic<int64_t>* done) {
+    return [this, recount, done]() -> absl::StatusOr<std::string> {
+      ASSIGN_OR_RETURN(std::string from, recount->Run(stop_));
+      done->fetch_add(1);
+      on_applied_();
+      return from;
+    };
+  };
   for (const auto& stream : Streams()) {
     GroupConsumerOptions options{.stream = stream, .group = kAnalyticsGroup, .consumer = consumer_};
+    if (stream == kCatalogStream && program_recount_ != nullptr) {
+      options.on_gap = recounting(program_recount_.get(), &program_recounts_);
+    }
     if (stream == kEnrollmentStream && recount_ != nullptr) {
-      options.on_gap = [this]() -> absl::StatusOr<std::string> {
-        ASSIGN_OR_RETURN(std::string from, recount_->Run(stop_));
-        recounts_.fetch_add(1);
-        on_applied_();
-        return from;
-      };
+      options.on_gap = recounting(recount_.get(), &recounts_);
     }
     consumers_.push_back(std::make_unique<GroupConsumer>(
         redis_, options,

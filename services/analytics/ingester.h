@@ -23,6 +23,7 @@
 #include "common/events/group_consumer.h"
 #include "common/redis/redis_pool.h"
 #include "services/analytics/analytics_store.h"
+#include "services/analytics/program_recount.h"
 #include "services/analytics/recount.h"
 #include "services/enrollment/statistics_client.h"
 
@@ -38,11 +39,12 @@ struct StreamLag {
 
 class Ingester final {
  public:
-  // `enrollment`: where a recount reads the records (recount.h) when the
-  // enrollment stream was trimmed past the group; nullptr: it cannot, and
-  // goes on with what is left (an error in the log).
+  // `enrollment`, `catalog`: where a recount reads the records (recount.h,
+  // program_recount.h) when their stream was trimmed past the group;
+  // nullptr: it cannot, and goes on with what is left (an error in the log).
   Ingester(RedisOptions redis, RedisPool* pool, absl::TimeZone tz, prometheus::Registry* registry,
-           enrollment::StatisticsClient* enrollment, std::string consumer = DefaultConsumerName());
+           enrollment::StatisticsClient* enrollment, catalog::CatalogClient* catalog,
+           std::string city, std::string consumer = DefaultConsumerName());
   ~Ingester();
 
   void Start();
@@ -52,8 +54,10 @@ class Ingester final {
   void OnApplied(std::function<void()> fn) { on_applied_ = std::move(fn); }
   // Events applied by this process (duplicates not counted).
   int64_t applied() const { return applied_.load(); }
-  // Recounts done by this process, and the records the last one counted.
+  // Recounts done by this process: of the enrollment records, and of the
+  // programs on offer.
   int64_t recounts() const { return recounts_.load(); }
+  int64_t program_recounts() const { return program_recounts_.load(); }
   // Asks Redis now: is every entry of every stream read and acknowledged?
   absl::StatusOr<bool> CaughtUp();
   absl::StatusOr<StreamLag> Lag(absl::string_view stream);
@@ -70,7 +74,9 @@ class Ingester final {
   std::string consumer_;
   AnalyticsStore store_;
   std::unique_ptr<Recount> recount_;  // only the enrollment stream's consumer uses it
+  std::unique_ptr<ProgramRecount> program_recount_;  // the catalog stream's
   std::atomic<int64_t> recounts_{0};
+  std::atomic<int64_t> program_recounts_{0};
   std::function<void()> on_applied_ = [] {};
   std::atomic<int64_t> applied_{0};
   std::vector<std::unique_ptr<GroupConsumer>> consumers_;

@@ -52,4 +52,21 @@ absl::StatusOr<v1::Program> CatalogClient::GetProgram(const std::string& name,
   return std::move(*resp.mutable_program());
 }
 
+absl::StatusOr<v1::ListProgramsResponse> CatalogClient::ListPrograms(const std::string& city,
+                                                                     v1::ProgramState state,
+                                                                     const std::string& page_token,
+                                                                     absl::Time deadline) {
+  grpc::ClientContext ctx;
+  Bound(ctx, deadline);
+  token_.Apply(ctx);
+  v1::ListProgramsRequest req;
+  req.set_parent("cities/" + city);
+  req.set_page_size(500);
+  req.set_page_token(page_token);
+  req.set_state(state);
+  v1::ListProgramsResponse resp;
+  if (grpc::Status s = stub_->ListPrograms(&ctx, req, &resp); !s.ok()) return CatalogError(s);
+  return resp;
+}
+
 }  // namespace gnlc::catalog

@@ -25,6 +25,11 @@ class CatalogClient final {
 
   absl::StatusOr<v1::Offering> GetOffering(const std::string& name, absl::Time deadline);
   absl::StatusOr<v1::Program> GetProgram(const std::string& name, absl::Time deadline);
+  // One page of the city's programs in `state` (analytics' recount).
+  absl::StatusOr<v1::ListProgramsResponse> ListPrograms(const std::string& city,
+                                                        v1::ProgramState state,
+                                                        const std::string& page_token,
+                                                        absl::Time deadline);
 
  private:
   std::unique_ptr<v1::CatalogService::Stub> stub_;

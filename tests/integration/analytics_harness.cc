@@ -9,10 +9,12 @@ namespace gnlc::analytics::testing {
 
 std::unique_ptr<AnalyticsServer> AnalyticsServer::Start(const std::string& redis_address,
                                                         const CityConfig& city,
-                                                        const std::string& enrollment_address) {
+                                                        const std::string& enrollment_address,
+                                                        const std::string& catalog_address) {
   auto r = std::make_unique<AnalyticsServer>();
   ServerOptions options = TestServerOptions("analytics", city, redis_address);
   options.enrollment_address = enrollment_address;
+  options.catalog_address = catalog_address;
   r->metrics = std::make_unique<Metrics>("analytics");
   r->pool = std::make_unique<RedisPool>(options.redis);
   r->service = std::make_unique<AnalyticsService>(options, r->pool.get(), r->metrics.get());
@@ -46,7 +48,8 @@ void AnalyticsTest::TearDown() {
 
 void AnalyticsTest::StartAnalytics(const CityConfig& city) {
   analytics_ = AnalyticsServer::Start(redis_->address(), city,
-                                      absl::StrCat("127.0.0.1:", enrollment_->server->port()));
+                                      absl::StrCat("127.0.0.1:", enrollment_->server->port()),
+                                      absl::StrCat("127.0.0.1:", catalog_->server->port()));
 }
 
 void AnalyticsTest::StartAnalytics() { StartAnalytics(catalog::testing::TestCity()); }

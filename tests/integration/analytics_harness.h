@@ -35,11 +35,12 @@ struct AnalyticsServer {
   std::unique_ptr<apb::AnalyticsService::Stub> stub;
 
   // Starts with `city` (TestCity() plus targets and peers as a test wants)
-  // and waits until SERVING. `enrollment_address`: where a recount reads
-  // the records ("": none).
+  // and waits until SERVING. `enrollment_address`, `catalog_address`: where
+  // a recount reads the records and the programs ("": none).
   static std::unique_ptr<AnalyticsServer> Start(const std::string& redis_address,
                                                 const CityConfig& city,
-                                                const std::string& enrollment_address = "");
+                                                const std::string& enrollment_address = "",
+                                                const std::string& catalog_address = "");
   ~AnalyticsServer();
 };
 

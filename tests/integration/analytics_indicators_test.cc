@@ -336,18 +336,29 @@ class AnalyticsRecountTest : public AnalyticsIndicatorsTest {
  protected:
   gnlc::testing::QuickStreams streams_{{.retention_seconds = 1}};
 
-  // Until the enrollment stream is trimmed past its oldest entry now.
-  void WaitUntilTheOldestEventIsTrimmed() {
-    auto oldest = pool_->Command({"XRANGE", kEnrollmentStream, "-", "+", "COUNT", "1"});
+  // Until `stream` is trimmed past its oldest entry now.
+  void WaitUntilTheOldestEventIsTrimmed(const char* stream = kEnrollmentStream) {
+    auto oldest = pool_->Command({"XRANGE", stream, "-", "+", "COUNT", "1"});
     ASSERT_TRUE(oldest.ok() && oldest->view().size() == 1);
     const std::string id(oldest->view()[0][0].str());
     ASSERT_TRUE(gnlc::testing::PollUntil(
         [&] {
-          auto t = pool_->Command({"GET", TrimmedKey(kEnrollmentStream)});
+          auto t = pool_->Command({"GET", TrimmedKey(stream)});
           return t.ok() && !t->view().is_nil() && CompareStreamIds(t->view().str(), id) > 0;
         },
         absl::Seconds(10)))
-        << "the enrollment stream was not trimmed";
+        << stream << " was not trimmed";
+  }
+
+  std::string PublishProgram(const std::string& title) {
+    catalog::v1::Program p = catalog::testing::NewProgram(title, title);
+    p.set_state(catalog::v1::PROGRAM_STATE_PUBLISHED);
+    return catalog::testing::MustCreateProgram(catalog(), p).name();
+  }
+  int64_t ProgramsOnOffer() {
+    auto card = Scorecard(Month(0));
+    EXPECT_TRUE(card.ok()) << card.status();
+    return card.ok() ? Find(*card, apb::INDICATOR_PROGRAMS_ON_OFFER).numerator() : -1;
   }
 };
 
@@ -410,6 +421,32 @@ TEST_F(AnalyticsRecountTest, ARecountKeepsEarlierYearsAndForgetsWhoWasErased) {
   ASSERT_TRUE(numbered.ok());
   EXPECT_EQ(numbered->view().integer(), 0) << "the erased learner keeps a number";
   EXPECT_FALSE(absl::StrContains(Dump("ana:*"), d_id)) << "erased learner id left in analytics";
+}
+
+// Analytics stopped while a program was deleted and others published, past
+// the catalog stream's retention: it recounts the programs on offer from the
+// catalog and shows what stands now.
+TEST_F(AnalyticsRecountTest, ProgramsOnOfferAreRecountedFromTheCatalogAfterAGap) {
+  StartAnalytics();
+  PublishProgram("留下");
+  const std::string gone = PublishProgram("删除");
+  WaitCaughtUp();
+  const int64_t before = ProgramsOnOffer();
+  ASSERT_GE(before, 2);
+  StopAnalytics();
+
+  catalog::v1::DeleteProgramRequest del;
+  del.set_name(gone);
+  catalog::v1::DeleteProgramResponse deleted;
+  ASSERT_TRUE(catalog().DeleteProgram(catalog::testing::Ctx().get(), del, &deleted).ok());
+  PublishProgram("新一");
+  PublishProgram("新二");
+  WaitUntilTheOldestEventIsTrimmed(kCatalogStream);
+
+  StartAnalytics();
+  WaitCaughtUp();
+  EXPECT_EQ(analytics_->service->ingester().program_recounts(), 1);
+  EXPECT_EQ(ProgramsOnOffer(), before + 1) << "one deleted, two published while away";
 }
 
 }  // namespace

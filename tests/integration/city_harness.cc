@@ -24,7 +24,8 @@ std::unique_ptr<WholeCity> WholeCity::Start() {
   city->partnership =
       partnership::testing::PartnershipServer::Start(redis_address, catalog_address);
   city->analytics = analytics::testing::AnalyticsServer::Start(
-      redis_address, config, absl::StrCat("127.0.0.1:", city->enrollment->server->port()));
+      redis_address, config, absl::StrCat("127.0.0.1:", city->enrollment->server->port()),
+      catalog_address);
   city->ports = {{"catalog", city->catalog->server->port()},
                  {"enrollment", city->enrollment->server->port()},
                  {"partnership", city->partnership->server->port()},

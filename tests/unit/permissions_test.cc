@@ -111,9 +111,11 @@ TEST(Permissions, ServiceTokensReachOnlyWhatTheirServiceNeeds) {
       EXPECT_EQ(open, catalog_read) << service << " " << p.method;
     }
   }
-  // Analytics reads the enrollment records only to recount what it missed.
+  // Analytics reads the enrollment records and lists the programs, only to
+  // recount what it missed.
   for (const MethodPolicy& p : AllPolicies()) {
-    const bool recount = p.method == "gnlc.enrollment.v1.EnrollmentService/ListStatisticsRecords";
+    const bool recount = p.method == "gnlc.enrollment.v1.EnrollmentService/ListStatisticsRecords" ||
+                         p.method == "gnlc.catalog.v1.CatalogService/ListPrograms";
     EXPECT_EQ(AccessFor(p, Caller{Role::kService, "analytics", "", "", ""}),
               recount ? Access::kAny : Access::kDeny)
         << p.method;
