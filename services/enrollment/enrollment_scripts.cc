@@ -627,8 +627,11 @@ for _, eid in ipairs(redis.call('ZRANGE', k('le', lid), 0, -1)) do
   redis.call('HDEL', k('evs'), eid)
 end
 for oid, n in pairs(freed) do
-  redis.call('HINCRBY', k('off', oid), 'completed', -n)
-  publish_seats(oid)
+  -- (Facts enrollment no longer holds need no count.)
+  if redis.call('HEXISTS', k('off', oid), 'cap') == 1 then
+    redis.call('HINCRBY', k('off', oid), 'completed', -n)
+    publish_seats(oid)
+  end
 end
 for _, key in ipairs(remembered_requests(lid)) do redis.call('DEL', key) end
 for _, field in ipairs(redis.call('SMEMBERS', k('lsrc', lid))) do
