@@ -512,28 +512,43 @@ TEST_F(NotificationsTest, EachConfirmedEnrollmentGetsExactlyOneReminderEvenWithT
 }
 
 TEST_F(NotificationsTest, ReminderMarkersAreForgottenOnceTheOfferingStarts) {
-  // A marker an earlier version left behind ("sent" forever).
+  auto count = [&](const std::vector<absl::string_view>& command) {
+    return pool_->Command(command)->view().integer();
+  };
+  // A marker an earlier version left behind ("sent" forever) becomes an
+  // ordinary marker, kept one lead from when it was found. Waited for here,
+  // so that the clock moves only after it was found (the reminder loop
+  // finds it within a quarter second of real time).
   ASSERT_TRUE(pool_->Command({"HSET", "enr:{0}:remindn", "old-enrollment", "sent"}).ok());
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        return count({"HEXISTS", "enr:{0}:remindn", "old-enrollment"}) == 0 &&
+               pool_->Command({"ZSCORE", "enr:{0}:reminded", "old-enrollment"})->view().is_string();
+      },
+      absl::Seconds(5)));
   OfferingSpec spec;
   spec.seats = 2;
   spec.starts_in = absl::Hours(48);
   const std::string offering = CreateOffering(spec);
-  for (int i = 0; i < 2; ++i) MustEnroll(CreateLearnerOf("app-a"), offering);
-  auto count = [&](const std::vector<absl::string_view>& command) {
-    return pool_->Command(command)->view().integer();
-  };
+  std::vector<std::string> enrolled;
+  for (int i = 0; i < 2; ++i) {
+    enrolled.push_back(MustEnroll(CreateLearnerOf("app-a"), offering).name());
+  }
   ASSERT_TRUE(PollUntil([&] { return count({"ZCARD", "enr:{0}:remind"}) == 2; }, absl::Seconds(5)));
   AdvanceClock(absl::Hours(24) + absl::Minutes(1));
-  // Sent: each is remembered (so a repeated schedule sends nothing), the
-  // scheduled copy is gone, and the old "sent" became a marker too.
+  // Sent: each is remembered until its start (so a repeated schedule sends
+  // nothing), the scheduled copy is gone, and the old marker's lead passed.
   ASSERT_TRUE(PollUntil(
       [&] {
-        return count({"ZCARD", "enr:{0}:reminded"}) == 3;
+        return count({"ZCARD", "enr:{0}:reminded"}) == 2 && count({"ZCARD", "enr:{0}:remind"}) == 0;
       },
       absl::Seconds(5)));
+  for (const std::string& name : enrolled) {
+    const std::string id = name.substr(name.rfind('/') + 1);
+    EXPECT_TRUE(pool_->Command({"ZSCORE", "enr:{0}:reminded", id})->view().is_string()) << id;
+  }
   EXPECT_EQ(count({"HLEN", "enr:{0}:remindn"}), 0);
-  // Once the offering has started (and the old marker's lead has passed),
-  // no marker is left.
+  // Once the offering has started, no marker is left.
   AdvanceClock(absl::Hours(25));
   EXPECT_TRUE(PollUntil(
       [&] {
