@@ -96,6 +96,9 @@ absl::Status RedisServerProcess::Spawn() {
                                    // check what is (not) on disk.
                                    "--aof-use-rdb-preamble", "no", "--save", "", "--daemonize",
                                    "no", "--logfile", dir_ + "/redis.log",
+                                   // As the launchers run it.
+                                   "--zset-max-listpack-entries", "256",
+                                   "--hash-max-listpack-value", "256",
                                    // Each service as its own user (redis_acl.h).
                                    "--aclfile",
                                    absl::StrCat(TestPkiDir(), "/", city_, "/redis/users.acl")};

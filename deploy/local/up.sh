@@ -85,10 +85,13 @@ start_redis() {  # start_redis CITY BASE_PORT
   fi
   # Each service connects as its own Redis user (users.acl from dev-pki).
   # A memory limit, never eviction: at the limit writes are refused
-  # (UNAVAILABLE STORAGE_FULL) and nothing a city holds is dropped.
+  # (UNAVAILABLE STORAGE_FULL) and nothing a city holds is dropped. An
+  # offering's roster (about 120 enrollments) and an idempotency key's saved
+  # reply stay compact listpacks (README, "Sizing Redis").
   redis-server --port "$port" --bind 127.0.0.1 --protected-mode yes --dir "$dir/redis" \
     --appendonly yes --appendfsync everysec --save "" --daemonize yes \
     --maxmemory "${GNLC_REDIS_MAXMEMORY:-1gb}" --maxmemory-policy noeviction \
+    --zset-max-listpack-entries 256 --hash-max-listpack-value 256 \
     --aclfile "$pki/$1/redis/users.acl" \
     --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
   echo "$port" >"$dir/redis.port"

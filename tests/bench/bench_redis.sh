@@ -10,7 +10,8 @@ start_redis() {
   while ! port_free "$rport"; do rport=$((rport + 1)); done
   redis-server --port "$rport" --bind 127.0.0.1 --dir "$2" --appendonly yes \
     --appendfsync everysec --save "" --daemonize yes --logfile "$2/redis.log" \
-    --pidfile "$2/redis.pid" --aclfile "$3/redis/users.acl"
+    --pidfile "$2/redis.pid" --aclfile "$3/redis/users.acl" \
+    --zset-max-listpack-entries 256 --hash-max-listpack-value 256
   until rcli ping >/dev/null 2>&1; do sleep 0.05; done
 }
 rcli() {
