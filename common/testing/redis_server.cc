@@ -90,18 +90,17 @@ absl::Status RedisServerProcess::Restart() {
 
 absl::Status RedisServerProcess::Spawn() {
   const std::string port = std::to_string(port_);
-  std::vector<std::string> args = {"redis-server", "--port", port, "--bind", "127.0.0.1", "--dir",
-                                   dir_, "--appendonly", "yes", "--appendfsync", appendfsync_,
-                                   // Plain commands in the AOF, so tests can
-                                   // check what is (not) on disk.
-                                   "--aof-use-rdb-preamble", "no", "--save", "", "--daemonize",
-                                   "no", "--logfile", dir_ + "/redis.log",
-                                   // As the launchers run it.
-                                   "--zset-max-listpack-entries", "256",
-                                   "--hash-max-listpack-value", "256",
-                                   // Each service as its own user (redis_acl.h).
-                                   "--aclfile",
-                                   absl::StrCat(TestPkiDir(), "/", city_, "/redis/users.acl")};
+  std::vector<std::string> args = {
+      "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", dir_, "--appendonly", "yes",
+      "--appendfsync", appendfsync_,
+      // Plain commands in the AOF, so tests can
+      // check what is (not) on disk.
+      "--aof-use-rdb-preamble", "no", "--save", "", "--daemonize", "no", "--logfile",
+      dir_ + "/redis.log",
+      // As the launchers run it.
+      "--zset-max-listpack-entries", "256", "--hash-max-listpack-value", "256",
+      // Each service as its own user (redis_acl.h).
+      "--aclfile", absl::StrCat(TestPkiDir(), "/", city_, "/redis/users.acl")};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
