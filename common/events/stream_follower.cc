@@ -37,23 +37,37 @@ bool StreamFollower::ReportAndCheck(RedisConnection& conn) {
     const std::string report = absl::StrCat(position, " ", absl::ToUnixMillis(absl::Now()));
     if (!conn.Command({"HSET", ReadersKey(stream_), follower_.reader, report}).ok()) return false;
   }
+  auto newest = StreamPosition(
+      [&conn](const std::vector<absl::string_view>& args) { return conn.Command(args); }, stream_);
+  if (!newest.ok()) return false;
+  if (LostWrites(position, *newest)) return Rebuild(position, *newest, "lost");
   auto trimmed = conn.Command({"GET", TrimmedKey(stream_)});
   if (!trimmed.ok()) return false;
   if (trimmed->view().is_nil() || !MissedEntries(position, trimmed->view().str())) return true;
-  const std::string at(trimmed->view().str());
+  return Rebuild(position, std::string(trimmed->view().str()), "trimmed");
+}
+
+bool StreamFollower::Rebuild(const std::string& position, const std::string& at,
+                             absl::string_view why) {
+  const bool lost = why == "lost";
   if (!follower_.on_gap) {
-    LogJson("error", "stream trimmed past a reader that cannot rebuild: events were missed",
-            {{"stream", stream_},
-             {"reader", follower_.reader},
-             {"position", position},
-             {"trimmed", at}});
+    LogJson(
+        "error",
+        lost ? "the stream lost entries this reader applied (a failover), and it cannot "
+               "rebuild: it goes on from the newest entry"
+             : "stream trimmed past a reader that cannot rebuild: events were missed",
+        {{"stream", stream_}, {"reader", follower_.reader}, {"position", position}, {"at", at}});
     absl::MutexLock lock(&mu_);
-    last_id_ = StreamIdBefore(at);  // the first entry kept is read too
+    // Lost: from the newest entry there, so that what comes next is read;
+    // trimmed: the first entry kept is read too.
+    last_id_ = lost ? at : StreamIdBefore(at);
     return true;
   }
-  LogJson(
-      "warn", "stream trimmed past this reader: rebuilding from the records",
-      {{"stream", stream_}, {"reader", follower_.reader}, {"position", position}, {"trimmed", at}});
+  LogJson("warn",
+          lost ? "the stream lost entries this reader applied (a failover before they were "
+                 "replicated): rebuilding from the records"
+               : "stream trimmed past this reader: rebuilding from the records",
+          {{"stream", stream_}, {"reader", follower_.reader}, {"position", position}, {"at", at}});
   auto from = follower_.on_gap();
   if (!from.ok()) {
     LogJson("warn", "rebuild after a stream gap failed, retrying",
@@ -83,6 +97,8 @@ void StreamFollower::Run() {
     auto reply = conn.Command(
         {"XREAD", "COUNT", "512", "BLOCK", kBlockMs, "STREAMS", stream_, from}, absl::Seconds(2));
     if (!reply.ok()) {
+      // Redis may have failed over meanwhile: check the position first.
+      next_report = absl::InfinitePast();
       stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200));
       continue;
     }

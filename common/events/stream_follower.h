@@ -13,7 +13,9 @@
 // that the owner trims only what it has read (stream_retention.h), and
 // checks, at start and with each report, whether the stream was trimmed
 // past it anyway (it was stopped longer than the retention): then on_gap
-// rebuilds its state from the records and says where to go on from.
+// rebuilds its state from the records and says where to go on from. The
+// same when the stream's newest id is below its position (after each
+// failed read, too): a failover lost entries it had applied.
 #ifndef GNLC_COMMON_EVENTS_STREAM_FOLLOWER_H_
 #define GNLC_COMMON_EVENTS_STREAM_FOLLOWER_H_
 
@@ -58,8 +60,12 @@ class StreamFollower final {
 
  private:
   void Run();
-  // Reports the position and handles a gap. False if Redis failed.
+  // Reports the position and handles a gap or lost writes. False if Redis
+  // failed.
   bool ReportAndCheck(RedisConnection& conn);
+  // on_gap, for entries past `position` trimmed up to `at`, or (why
+  // "lost") applied entries gone, the stream's newest id now `at`.
+  bool Rebuild(const std::string& position, const std::string& at, absl::string_view why);
 
   RedisOptions options_;
   const std::string stream_;

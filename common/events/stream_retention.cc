@@ -103,7 +103,18 @@ absl::StatusOr<std::vector<GroupNeed>> GroupNeeds(const RedisCommandRunner& comm
 }
 
 absl::StatusOr<std::string> StreamPosition(RedisPool& pool, absl::string_view stream) {
-  auto info = pool.Command({"XINFO", "STREAM", stream});
+  return StreamPosition(
+      [&pool](const std::vector<absl::string_view>& args) { return pool.Command(args); }, stream);
+}
+
+bool LostWrites(absl::string_view position, absl::string_view newest) {
+  if (IsZero(position)) return false;
+  return CompareStreamIds(position, IsZero(newest) ? "0-0" : newest) > 0;
+}
+
+absl::StatusOr<std::string> StreamPosition(const RedisCommandRunner& command,
+                                           absl::string_view stream) {
+  auto info = command({"XINFO", "STREAM", stream});
   if (!info.ok()) {
     if (absl::StrContains(info.status().message(), "no such key")) return std::string("0-0");
     return info.status();

@@ -63,6 +63,16 @@ absl::StatusOr<std::string> StreamPosition(RedisPool& pool, absl::string_view st
 using RedisCommandRunner =
     std::function<absl::StatusOr<RedisReply>(const std::vector<absl::string_view>& args)>;
 
+absl::StatusOr<std::string> StreamPosition(const RedisCommandRunner& command,
+                                           absl::string_view stream);
+
+// Whether a reader that applied up to `position` is ahead of the newest id
+// the stream ever had (`newest`): entries it read are gone from Redis's
+// history, written to a primary that failed before its replica had them,
+// or Redis came back from an older copy. It must rebuild, since new
+// entries may get ids it would take as read.
+bool LostWrites(absl::string_view position, absl::string_view newest);
+
 struct GroupNeed {
   std::string group;
   std::string needed;  // its oldest pending entry, or else its last delivered one

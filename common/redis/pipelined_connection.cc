@@ -93,14 +93,19 @@ absl::Status PipelinedConnection::Connect() {
   absl::StatusOr<redisContext*> ctx = OpenRedisContext(options_);
   if (!ctx.ok()) {
     absl::MutexLock lock(&mu_);
-    next_attempt_ = absl::Now() + backoff_;
-    backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+    BackOff();
     if (options_.on_error) options_.on_error();
     return ctx.status();
   }
   ctx_ = *ctx;
   backoff_ = options_.min_backoff;
   return absl::OkStatus();
+}
+
+void PipelinedConnection::BackOff() {
+  next_attempt_ = absl::Now() + backoff_;
+  backoff_until_ns_.store(absl::ToUnixNanos(next_attempt_), std::memory_order_relaxed);
+  backoff_ = std::min(backoff_ * 2, options_.max_backoff);
 }
 
 void PipelinedConnection::Disconnect() {
@@ -136,8 +141,7 @@ void PipelinedConnection::Run() {
     out.clear();
     {
       absl::MutexLock lock(&mu_);
-      next_attempt_ = absl::Now() + backoff_;
-      backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+      BackOff();
     }
     if (options_.on_error) options_.on_error();
     FailAll(in_flight, StorageUnavailable());
@@ -241,7 +245,16 @@ void PipelinedConnection::Run() {
         }
         Call* call = in_flight.front();
         in_flight.pop_front();
-        Complete(call, ReplyOrError(static_cast<redisReply*>(parsed)));
+        auto* reply = static_cast<redisReply*>(parsed);
+        // This server takes no writes now (demoted, loading, cut off):
+        // what else is in flight fails too, and the primary is found again.
+        const bool failover = reply->type == REDIS_REPLY_ERROR &&
+                              IsFailoverError(absl::string_view(reply->str, reply->len));
+        Complete(call, ReplyOrError(reply));
+        if (failover) {
+          broken = true;
+          break;
+        }
       }
       if (broken) {
         fail();

@@ -52,6 +52,11 @@ class PipelinedConnection final {
   // Commands queued or written whose replies have not arrived (for picking
   // the least busy connection of a pool).
   int64_t pending() const { return pending_.load(std::memory_order_relaxed); }
+  // Whether it is backing off after a failure (its calls fail at once), so
+  // that a pool sends them to another connection meanwhile.
+  bool backing_off() const {
+    return absl::ToUnixNanos(absl::Now()) < backoff_until_ns_.load(std::memory_order_relaxed);
+  }
 
  private:
   // A caller's command and where its reply goes; lives on the caller's stack
@@ -83,6 +88,8 @@ class PipelinedConnection final {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Set while the connection backs off after a failure: calls fail at once.
   absl::Time next_attempt_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::atomic<int64_t> backoff_until_ns_{0};  // next_attempt_, for backing_off()
+  void BackOff() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Owned by the I/O thread.
   redisContext* ctx_ = nullptr;

@@ -4,13 +4,18 @@
 #include <sys/time.h>
 
 #include <csignal>
+#include <tuple>
+#include <utility>
 
+#include "absl/algorithm/container.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "common/status/errors.h"
+#include "common/status/status_macros.h"
 
 namespace gnlc {
 namespace {
@@ -35,13 +40,73 @@ bool ClosedByPeer(const redisContext& ctx) {
 
 }  // namespace
 
-absl::StatusOr<redisContext*> OpenRedisContext(const RedisOptions& options) {
-  IgnoreSigpipeOnce();
+namespace {
+
+absl::Status StorageUnavailable() {
+  return Unavailable("STORAGE_UNAVAILABLE", "storage is unavailable, retry later");
+}
+
+// One short-lived connection to a Sentinel: where is the primary?
+absl::StatusOr<std::pair<std::string, int>> AskSentinel(const std::string& sentinel,
+                                                        const RedisOptions& options) {
+  RedisOptions at;
+  if (!ParseRedisAddress(sentinel, at).ok()) return absl::InvalidArgumentError("bad sentinel");
   const timeval tv = absl::ToTimeval(options.connect_timeout);
-  redisContext* ctx = redisConnectWithTimeout(options.host.c_str(), options.port, tv);
+  redisContext* ctx = redisConnectWithTimeout(at.host.c_str(), at.port, tv);
   if (ctx == nullptr || ctx->err != 0) {
     if (ctx != nullptr) redisFree(ctx);
-    return Unavailable("STORAGE_UNAVAILABLE", "storage is unavailable, retry later");
+    return StorageUnavailable();
+  }
+  redisSetTimeout(ctx, tv);
+  auto* raw = static_cast<redisReply*>(redisCommand(ctx, "SENTINEL get-master-addr-by-name %b",
+                                                    options.primary_name.data(),
+                                                    options.primary_name.size()));
+  redisFree(ctx);
+  if (raw == nullptr) return StorageUnavailable();
+  const RedisReply r(raw);
+  int port = 0;
+  if (r.view().size() != 2 || !absl::SimpleAtoi(r.view()[1].str(), &port)) {
+    return StorageUnavailable();  // down, or does not know the name
+  }
+  return std::make_pair(std::string(r.view()[0].str()), port);
+}
+
+absl::Status FailingOver() {
+  return WithRetryDelay(Unavailable("STORAGE_UNAVAILABLE",
+                                    "storage is changing over to another server: retry after "
+                                    "the delay in RetryInfo"),
+                        absl::Seconds(1));
+}
+
+}  // namespace
+
+absl::StatusOr<std::pair<std::string, int>> AskSentinelsForPrimary(const RedisOptions& options) {
+  for (const std::string& sentinel : options.sentinels) {
+    auto primary = AskSentinel(sentinel, options);
+    if (primary.ok()) return primary;
+  }
+  return StorageUnavailable();
+}
+
+bool IsFailoverError(absl::string_view text) {
+  for (absl::string_view code : {"READONLY", "MASTERDOWN", "LOADING", "NOREPLICAS", "UNBLOCKED"}) {
+    if (absl::StartsWith(text, code)) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<redisContext*> OpenRedisContext(const RedisOptions& options) {
+  IgnoreSigpipeOnce();
+  std::string host = options.host;
+  int port = options.port;
+  if (!options.sentinels.empty()) {
+    ASSIGN_OR_RETURN(std::tie(host, port), AskSentinelsForPrimary(options));
+  }
+  const timeval tv = absl::ToTimeval(options.connect_timeout);
+  redisContext* ctx = redisConnectWithTimeout(host.c_str(), port, tv);
+  if (ctx == nullptr || ctx->err != 0) {
+    if (ctx != nullptr) redisFree(ctx);
+    return StorageUnavailable();
   }
   redisSetTimeout(ctx, tv);
   if (!options.password.empty()) {
@@ -59,6 +124,18 @@ absl::StatusOr<redisContext*> OpenRedisContext(const RedisOptions& options) {
       redisFree(ctx);
       return Unavailable("STORAGE_UNAVAILABLE", answered ? "storage rejected our credentials"
                                                          : "storage is unavailable, retry later");
+    }
+  }
+  if (!options.sentinels.empty()) {
+    // Sentinel may answer with the old primary for a moment after a
+    // failover: only a server that says it is a primary is one.
+    auto* role = static_cast<redisReply*>(redisCommand(ctx, "ROLE"));
+    const bool primary =
+        role != nullptr && ReplyView(role).size() > 0 && ReplyView(role)[0].str() == "master";
+    if (role != nullptr) freeReplyObject(role);
+    if (!primary) {
+      redisFree(ctx);
+      return FailingOver();
     }
   }
   redisSetTimeout(ctx, absl::ToTimeval(options.command_timeout));
@@ -87,10 +164,9 @@ absl::StatusOr<RedisReply> ReplyOrError(redisReply* r) {
   RedisReply reply(r);
   if (r->type == REDIS_REPLY_ERROR) {
     std::string text(r->str, r->len);
-    // A loading or read-only Redis is a passing condition, not a bug.
-    if (text.rfind("LOADING", 0) == 0 || text.rfind("MASTERDOWN", 0) == 0) {
-      return Unavailable("STORAGE_UNAVAILABLE", "storage is starting, retry later");
-    }
+    // A server loading, demoted or cut off is a passing condition, not a
+    // bug: the caller's connection goes, and the primary is found again.
+    if (IsFailoverError(text)) return FailingOver();
     // At maxmemory (noeviction) Redis refuses writes, a script at its first
     // write, so nothing was changed: the city must make room (README,
     // "Sizing Redis"), and the caller may retry then.
@@ -112,6 +188,29 @@ RedisMemory ParseRedisMemory(absl::string_view info) {
 }
 
 absl::Status ParseRedisAddress(absl::string_view address, RedisOptions& options) {
+  if (absl::ConsumePrefix(&address, "sentinel:")) {
+    const size_t at = address.find('@');
+    const absl::string_view name = address.substr(0, at);
+    std::vector<std::string> sentinels;
+    if (at != absl::string_view::npos) {
+      for (absl::string_view s : absl::StrSplit(address.substr(at + 1), ',')) {
+        RedisOptions check;
+        if (!ParseRedisAddress(s, check).ok() || !check.sentinels.empty()) break;
+        sentinels.emplace_back(s);
+      }
+    }
+    if (name.empty() || at == absl::string_view::npos ||
+        sentinels.size() != static_cast<size_t>(absl::c_count(address.substr(at), ',') + 1)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "redis address must be host:port or sentinel:NAME@HOST:PORT,HOST:PORT,..., got '",
+          address, "'"));
+    }
+    options.primary_name = std::string(name);
+    options.sentinels = std::move(sentinels);
+    return absl::OkStatus();
+  }
+  options.sentinels.clear();
+  options.primary_name.clear();
   const size_t colon = address.rfind(':');
   int port = 0;
   if (colon == absl::string_view::npos || colon == 0 ||
@@ -184,7 +283,11 @@ absl::StatusOr<RedisReply> RedisConnection::Command(const std::vector<absl::stri
     Fail();
     return Unavailable("STORAGE_UNAVAILABLE", "storage is unavailable, retry later");
   }
-  return ReplyOrError(r);
+  const bool failover =
+      r->type == REDIS_REPLY_ERROR && IsFailoverError(absl::string_view(r->str, r->len));
+  absl::StatusOr<RedisReply> result = ReplyOrError(r);
+  if (failover) Fail();  // this server takes no writes now: find the primary again
+  return result;
 }
 
 }  // namespace gnlc

@@ -33,10 +33,30 @@ struct RedisOptions {
   absl::Duration max_backoff = absl::Seconds(2);
   // Called once per failed connect or command (for metrics).
   std::function<void()> on_error;
+  // A primary watched by Redis Sentinel: when `sentinels` (host:port) is
+  // set, every connect asks them, in order, where the primary named
+  // `primary_name` is (host and port above are then unused) and checks
+  // with ROLE that it is one, so after a failover reconnecting finds the
+  // new primary.
+  std::vector<std::string> sentinels;
+  std::string primary_name;
 };
 
-// Parses "host:port" into options.host/port.
+// Parses "host:port", or "sentinel:NAME@HOST:PORT,HOST:PORT,..." (the
+// Sentinels watching the primary NAME), into options.
 absl::Status ParseRedisAddress(absl::string_view address, RedisOptions& options);
+
+// Asks options.sentinels, in order, where options.primary_name is. The first
+// Sentinel that knows answers; UNAVAILABLE when none does.
+absl::StatusOr<std::pair<std::string, int>> AskSentinelsForPrimary(const RedisOptions& options);
+
+// Whether an error reply means that this server takes no writes from us
+// now, though another will: a primary demoted to a replica (READONLY), a
+// replica cut off from its primary (MASTERDOWN), a server loading its data
+// (LOADING), a primary without the replicas it must write to
+// (NOREPLICAS), a blocked read ended by a change of role (UNBLOCKED). The
+// connection is dropped and the primary found again.
+bool IsFailoverError(absl::string_view error_text);
 
 // Connects and authenticates as options.user (blocking, each step bounded by
 // the connect timeout), leaving the command timeout set. UNAVAILABLE when
@@ -46,9 +66,10 @@ absl::StatusOr<redisContext*> OpenRedisContext(const RedisOptions& options);
 // `args` as Redis' protocol (RESP) bytes; empty for no arguments.
 std::string FormatRedisCommand(const std::vector<absl::string_view>& args);
 
-// A reply, or the status an error reply stands for: UNAVAILABLE while Redis
-// loads or has no master, INTERNAL with Redis' text otherwise (e.g.
-// "NOSCRIPT ...", which RedisScript looks for).
+// A reply, or the status an error reply stands for: UNAVAILABLE with
+// RetryInfo for a failover error (above), UNAVAILABLE STORAGE_FULL at
+// maxmemory, INTERNAL with Redis' text otherwise (e.g. "NOSCRIPT ...",
+// which RedisScript looks for).
 absl::StatusOr<RedisReply> ReplyOrError(redisReply* reply);
 
 // Redis's memory: used_memory and maxmemory (0: no limit) of an

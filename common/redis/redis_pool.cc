@@ -12,12 +12,20 @@ RedisPool::RedisPool(RedisOptions options) : options_(std::move(options)) {
 }
 
 absl::StatusOr<RedisReply> RedisPool::Command(const std::vector<absl::string_view>& args) {
-  // Starting from a rotating index spreads ties; the least busy wins.
+  // Starting from a rotating index spreads ties; the least busy wins, and
+  // one backing off after a failure (a failover, a restart) loses to any
+  // that is not, so callers meet its failure only when every one failed.
   const size_t n = connections_.size();
   size_t best = next_.fetch_add(1, std::memory_order_relaxed) % n;
+  bool best_waits = connections_[best]->backing_off();
   for (size_t i = 1; i < n; ++i) {
     const size_t c = (best + i) % n;
-    if (connections_[c]->pending() < connections_[best]->pending()) best = c;
+    const bool waits = connections_[c]->backing_off();
+    if ((best_waits && !waits) ||
+        (best_waits == waits && connections_[c]->pending() < connections_[best]->pending())) {
+      best = c;
+      best_waits = waits;
+    }
   }
   return connections_[best]->Command(args);
 }

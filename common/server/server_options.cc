@@ -235,7 +235,7 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
   std::string address = values.contains("redis") ? values["redis"] : r.address();
   if (address.empty()) address = "127.0.0.1:6379";
   if (absl::Status s = ParseRedisAddress(address, o.redis); !s.ok()) {
-    return BadFlag("redis", address, "host:port");
+    return BadFlag("redis", address, "host:port or sentinel:NAME@HOST:PORT,HOST:PORT,...");
   }
   if (r.pool_size() > 0) o.redis.pool_size = r.pool_size();
   if (r.connect_timeout_ms() > 0)

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -46,6 +47,36 @@ RedisOptions TestRedisAdminOptions(const std::string& address, const std::string
       auth::ReadFileToString(absl::StrCat(TestPkiDir(), "/", city, "/redis/admin.password"));
   if (password.ok()) options.password = std::string(absl::StripAsciiWhitespace(*password));
   return options;
+}
+
+absl::Status SpawnRedisAndWait(std::vector<std::string> args, RedisOptions options, pid_t& pid,
+                               absl::string_view what) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid = -1;
+  if (posix_spawnp(&pid, "redis-server", nullptr, nullptr, argv.data(), environ) != 0) {
+    pid = -1;
+    return absl::FailedPreconditionError("cannot run redis-server: is it installed?");
+  }
+  options.connect_timeout = absl::Milliseconds(200);
+  options.min_backoff = options.max_backoff = absl::ZeroDuration();
+  RedisConnection conn(options);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {  // exited: port taken?
+      pid = -1;
+      return absl::UnavailableError(absl::StrCat(what, " exited"));
+    }
+    if (conn.Command({"PING"}).ok()) return absl::OkStatus();
+    absl::SleepFor(absl::Milliseconds(10));  // polling readiness, not waiting blind
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  pid = -1;
+  return absl::DeadlineExceededError(absl::StrCat(what, " did not answer PING within 10 s"));
 }
 
 absl::StatusOr<std::unique_ptr<RedisServerProcess>> RedisServerProcess::Start(
@@ -101,30 +132,39 @@ absl::Status RedisServerProcess::Spawn() {
       "--zset-max-listpack-entries", "256", "--hash-max-listpack-value", "256",
       // Each service as its own user (redis_acl.h).
       "--aclfile", absl::StrCat(TestPkiDir(), "/", city_, "/redis/users.acl")};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  if (posix_spawnp(&pid, "redis-server", nullptr, nullptr, argv.data(), environ) != 0) {
-    return absl::FailedPreconditionError("cannot run redis-server: is it installed?");
+  return SpawnRedisAndWait(std::move(args), AdminOptions(), pid_,
+                           absl::StrCat("redis-server on port ", port_));
+}
+
+absl::Status RedisServerProcess::MakeReplicaOf(const RedisServerProcess& primary) {
+  const RedisOptions admin = AdminOptions();
+  // The primary sends its data at once, not after the 5 s Redis waits for
+  // more replicas to share a diskless sync.
+  if (absl::Status s = RedisConnection(primary.AdminOptions())
+                           .Command({"CONFIG", "SET", "repl-diskless-sync-delay", "0"})
+                           .status();
+      !s.ok()) {
+    return s;
   }
-  pid_ = pid;
-  RedisOptions options = AdminOptions();
-  options.connect_timeout = absl::Milliseconds(200);
-  options.min_backoff = options.max_backoff = absl::ZeroDuration();
-  RedisConnection conn(options);
+  RedisConnection conn(admin);
+  for (const auto& [name, value] : {std::pair<std::string, std::string>{"masteruser", admin.user},
+                                    {"masterauth", admin.password}}) {
+    if (absl::Status s = conn.Command({"CONFIG", "SET", name, value}).status(); !s.ok()) return s;
+  }
+  if (absl::Status s =
+          conn.Command({"REPLICAOF", "127.0.0.1", std::to_string(primary.port())}).status();
+      !s.ok()) {
+    return s;
+  }
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (absl::Now() < deadline) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {  // exited: port taken?
-      pid_ = -1;
-      return absl::UnavailableError(absl::StrCat("redis-server exited on port ", port_));
+    auto info = conn.Command({"INFO", "replication"});
+    if (info.ok() && absl::StrContains(info->view().str(), "master_link_status:up")) {
+      return absl::OkStatus();
     }
-    if (conn.Command({"PING"}).ok()) return absl::OkStatus();
-    absl::SleepFor(absl::Milliseconds(10));  // polling readiness, not waiting blind
+    absl::SleepFor(absl::Milliseconds(10));  // polling the link, not waiting blind
   }
-  Kill(SIGKILL);
-  return absl::DeadlineExceededError("redis-server did not answer PING within 10 s");
+  return absl::DeadlineExceededError("the replica's link did not come up within 10 s");
 }
 
 }  // namespace gnlc::testing

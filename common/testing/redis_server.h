@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/redis/redis_connection.h"
@@ -25,6 +26,12 @@ int PickFreePort();
 
 // The test Redis at `address` as the "admin" user of `city`'s test PKI.
 RedisOptions TestRedisAdminOptions(const std::string& address, const std::string& city = "nanjing");
+
+// Runs `args` (redis-server and its flags) and returns once it answers PING
+// as `options`; `pid` is the process, or -1 if it exited or never answered
+// within 10 s (then killed). `what` names it in errors.
+absl::Status SpawnRedisAndWait(std::vector<std::string> args, RedisOptions options, pid_t& pid,
+                               absl::string_view what);
 
 class RedisServerProcess final {
  public:
@@ -43,6 +50,9 @@ class RedisServerProcess final {
   void Kill(int signal);
   // Starts again on the same port and directory; returns once PING works.
   absl::Status Restart();
+  // Replicates `primary` (as the admin user) from now on; returns once the
+  // link is up and the first sync done.
+  absl::Status MakeReplicaOf(const RedisServerProcess& primary);
 
  private:
   RedisServerProcess(std::string dir, std::string appendfsync, std::string city)

@@ -50,6 +50,16 @@ class StreamRetentionTest : public ::testing::Test {
     auto r = pool_->Command({"GET", key});
     return r.ok() && !r->view().is_nil() ? std::string(r->view().str()) : "";
   }
+  // A follower "index/r1" reporting every 50 ms whose rebuild counts itself
+  // in `rebuilt` and goes on from the stream's newest entry.
+  FollowerOptions Rebuilding(std::atomic<int>& rebuilt) {
+    return {.reader = "index/r1",
+            .on_gap = [this, &rebuilt]() -> absl::StatusOr<std::string> {
+              ++rebuilt;
+              return StreamPosition(*pool_, kStream);
+            },
+            .report_every = absl::Milliseconds(50)};
+  }
   static std::string IdAt(absl::Time t, int seq = 0) {
     return absl::StrCat(absl::ToUnixMillis(t), "-", seq);
   }
@@ -202,12 +212,7 @@ TEST_F(StreamRetentionTest, AFollowerReportsItsPositionAndRebuildsAfterAGap) {
   for (int i = 0; i < 5; ++i) ids.push_back(Add(i));
   Applied applied;
   std::atomic<int> rebuilt{0};
-  FollowerOptions options{.reader = "index/r1",
-                          .on_gap = [&]() -> absl::StatusOr<std::string> {
-                            ++rebuilt;
-                            return StreamPosition(*pool_, kStream);
-                          },
-                          .report_every = absl::Milliseconds(50)};
+  const FollowerOptions options = Rebuilding(rebuilt);
   {
     StreamFollower follower(
         redis_->AdminOptions(), kStream, "0-0", [&](const Event& e) { applied.Add(e); }, options);
@@ -236,6 +241,28 @@ TEST_F(StreamRetentionTest, AFollowerReportsItsPositionAndRebuildsAfterAGap) {
   ASSERT_TRUE(PollUntil([&] { return applied.has("15"); }, absl::Seconds(5)));
   EXPECT_FALSE(applied.has("5")) << "a trimmed entry was handed on after the rebuild";
   EXPECT_EQ(thawed.rebuilds(), 1);
+}
+
+TEST_F(StreamRetentionTest, AFollowerAheadOfTheStreamAfterLostWritesRebuilds) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(Add(i));
+  Applied applied;
+  std::atomic<int> rebuilt{0};
+  const FollowerOptions options = Rebuilding(rebuilt);
+  StreamFollower follower(
+      redis_->AdminOptions(), kStream, "0-0", [&](const Event& e) { applied.Add(e); }, options);
+  follower.Start();
+  ASSERT_TRUE(PollUntil([&] { return applied.size() == 3; }, absl::Seconds(5)));
+  // A failover lost the last two entries (the new primary never had them),
+  // and new ones come with ids at or below the follower's position.
+  ASSERT_TRUE(pool_->Command({"DEL", kStream}).ok());
+  Add(10, "1-1");
+  EXPECT_TRUE(LostWrites(ids[2], "1-1"));
+  ASSERT_TRUE(PollUntil([&] { return rebuilt.load() == 1; }, absl::Seconds(5)))
+      << "the follower waits for ids above entries that are gone";
+  Add(11, "2-1");
+  EXPECT_TRUE(PollUntil([&] { return applied.has("11"); }, absl::Seconds(5)));
+  EXPECT_EQ(follower.rebuilds(), 1);
 }
 
 }  // namespace

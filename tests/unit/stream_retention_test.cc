@@ -63,6 +63,15 @@ TEST(MissedEntries, OnlyWhenTheTrimPassedThePosition) {
   EXPECT_FALSE(MissedEntries("0", "0-0"));
 }
 
+TEST(LostWrites, OnlyWhenThePositionIsAheadOfTheNewestId) {
+  EXPECT_TRUE(LostWrites("5-1", "5-0"));
+  EXPECT_TRUE(LostWrites("5-0", "0-0"));
+  EXPECT_FALSE(LostWrites("5-0", "5-0"));
+  EXPECT_FALSE(LostWrites("4-9", "5-0"));
+  EXPECT_FALSE(LostWrites("0-0", "0-0"));
+  EXPECT_FALSE(LostWrites("0", "7-0"));
+}
+
 TEST(StreamIdBefore, IsTheLargestIdBelow) {
   EXPECT_EQ(StreamIdBefore("5-3"), "5-2");
   EXPECT_EQ(StreamIdBefore("5-0"), "4-18446744073709551615");

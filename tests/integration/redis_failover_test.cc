@@ -1,0 +1,178 @@
+// The Redis client across a failover, against real redis-server processes
+// on loopback: a server that takes no writes now (a demoted primary) is
+// UNAVAILABLE with RetryInfo, never INTERNAL, and its connection goes; with
+// Sentinels configured, the client finds the primary, and the new one after
+// the old is killed.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/redis/redis_connection.h"
+#include "common/redis/redis_pool.h"
+#include "common/status/errors.h"
+#include "common/testing/grpc_testing.h"
+#include "common/testing/redis_sentinel.h"
+#include "common/testing/redis_server.h"
+
+namespace gnlc {
+namespace {
+
+using testing::PollUntil;
+using testing::RedisServerProcess;
+using testing::SentinelProcess;
+
+std::unique_ptr<RedisServerProcess> MustStart() {
+  auto redis = RedisServerProcess::Start();
+  EXPECT_TRUE(redis.ok()) << redis.status();
+  return redis.ok() ? std::move(*redis) : nullptr;
+}
+
+// What a caller sees from a server that takes no writes now.
+void ExpectFailingOver(const absl::Status& s) {
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_TRUE(RetryDelayOf(s).has_value()) << s;
+  EXPECT_EQ(s.message().find("READONLY"), absl::string_view::npos) << "leaks Redis' text: " << s;
+}
+
+// Which server the pool's connections reached, by its port (each of them
+// may still be reconnecting: asked until two answers agree).
+int PortOf(RedisPool& pool) {
+  int port = 0, agreed = 0;
+  PollUntil(
+      [&] {
+        auto r = pool.Command({"CONFIG", "GET", "port"});
+        int p = 0;
+        if (!r.ok() || r->view().size() != 2 || !absl::SimpleAtoi(r->view()[1].str(), &p)) {
+          return false;
+        }
+        agreed = p == port ? agreed + 1 : 1;
+        port = p;
+        return agreed >= 2;
+      },
+      absl::Seconds(5));
+  return port;
+}
+
+TEST(RedisFailoverTest, ADemotedPrimaryIsUnavailableWithRetryInfoAndItsConnectionGoes) {
+  auto a = MustStart();
+  auto b = MustStart();
+  ASSERT_TRUE(a && b);
+  RedisOptions options = a->AdminOptions();
+  options.min_backoff = options.max_backoff = absl::Milliseconds(20);
+  RedisPool pool(options);
+  RedisConnection blocking(options);
+  ASSERT_TRUE(pool.Command({"SET", "k", "1"}).ok());
+  ASSERT_TRUE(blocking.Command({"SET", "k", "2"}).ok());
+
+  // A is demoted (as Sentinel does to an old primary that comes back).
+  ASSERT_TRUE(a->MakeReplicaOf(*b).ok());
+  ExpectFailingOver(pool.Command({"SET", "k", "3"}).status());
+  // A script's first write is refused the same way, not as a script error.
+  ExpectFailingOver(
+      pool.Command({"EVAL", "return redis.call('SET', KEYS[1], '4')", "1", "k"}).status());
+  ExpectFailingOver(blocking.Command({"SET", "k", "5"}).status());
+
+  // Promoted again: the next connection writes (after the backoff).
+  ASSERT_TRUE(RedisConnection(a->AdminOptions()).Command({"REPLICAOF", "NO", "ONE"}).ok());
+  EXPECT_TRUE(PollUntil([&] { return pool.Command({"SET", "k", "6"}).ok(); }, absl::Seconds(5)));
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        return blocking.Command({"SET", "k", "7"}).ok();
+      },
+      absl::Seconds(5)));
+}
+
+TEST(RedisFailoverTest, ABlockedStreamReadEndsWhenItsPrimaryIsDemoted) {
+  auto a = MustStart();
+  auto b = MustStart();
+  ASSERT_TRUE(a && b);
+  RedisConnection reader(a->AdminOptions());
+  ASSERT_TRUE(reader.Command({"XADD", "s", "*", "f", "v"}).ok());
+  absl::Status read;
+  absl::Time ended;
+  std::thread blocked([&] {
+    read = reader.Command({"XREAD", "BLOCK", "10000", "STREAMS", "s", "$"}, absl::Seconds(12))
+               .status();
+    ended = absl::Now();
+  });
+  // Demoted while the read waits (once the read is blocked).
+  RedisConnection admin(a->AdminOptions());
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto info = admin.Command({"INFO", "clients"});
+        return info.ok() && absl::StrContains(info->view().str(), "blocked_clients:1");
+      },
+      absl::Seconds(5)));
+  const absl::Time demoted = absl::Now();
+  ASSERT_TRUE(a->MakeReplicaOf(*b).ok());
+  blocked.join();
+  ExpectFailingOver(read);
+  EXPECT_LT(ended - demoted, absl::Seconds(5)) << "the read waited out its BLOCK";
+}
+
+TEST(RedisFailoverTest, SentinelsLeadToThePrimaryAndToTheNewOneAfterItIsKilled) {
+  auto primary = MustStart();
+  auto replica = MustStart();
+  ASSERT_TRUE(primary && replica);
+  ASSERT_TRUE(replica->MakeReplicaOf(*primary).ok());
+  auto sentinel = SentinelProcess::Start("gnlc", primary->port());
+  ASSERT_TRUE(sentinel.ok()) << sentinel.status();
+
+  RedisOptions options = primary->AdminOptions();
+  ASSERT_TRUE(ParseRedisAddress(absl::StrCat("sentinel:gnlc@127.0.0.1:1,", (*sentinel)->address()),
+                                options)
+                  .ok());  // the first Sentinel is down: the next one answers
+  options.connect_timeout = absl::Milliseconds(200);
+  options.min_backoff = options.max_backoff = absl::Milliseconds(50);
+  RedisPool pool(options);
+  ASSERT_TRUE(pool.Command({"SET", "before", "1"}).ok());
+  EXPECT_EQ(PortOf(pool), primary->port());
+  // Replicated before the kill (WAIT: one replica has it).
+  auto waited = pool.Command({"WAIT", "1", "2000"});
+  ASSERT_TRUE(waited.ok());
+  ASSERT_EQ(waited->view().integer(), 1);
+
+  primary->Kill(SIGKILL);
+  // Sentinel promotes the replica; the pool finds it by itself, and no
+  // failure on the way is INTERNAL.
+  absl::Status last;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        last = pool.Command({"SET", "after", "1"}).status();
+        EXPECT_NE(last.code(), absl::StatusCode::kInternal) << last;
+        return last.ok();
+      },
+      absl::Seconds(30)))
+      << last;
+  EXPECT_EQ(PortOf(pool), replica->port());
+  auto before = pool.Command({"GET", "before"});
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->view().str(), "1");
+}
+
+TEST(RedisFailoverTest, SentinelAddressesAreParsedAndCheckedAtStart) {
+  RedisOptions o;
+  ASSERT_TRUE(ParseRedisAddress("sentinel:city@10.0.0.1:26379,10.0.0.2:26379", o).ok());
+  EXPECT_EQ(o.primary_name, "city");
+  EXPECT_EQ(o.sentinels, (std::vector<std::string>{"10.0.0.1:26379", "10.0.0.2:26379"}));
+  for (const char* bad : {"sentinel:", "sentinel:city", "sentinel:city@", "sentinel:@h:1",
+                          "sentinel:city@h:1,", "sentinel:city@h:x", "sentinel:c@sentinel:x@h:1"}) {
+    EXPECT_FALSE(ParseRedisAddress(bad, o).ok()) << bad;
+  }
+  ASSERT_TRUE(ParseRedisAddress("127.0.0.1:6379", o).ok());
+  EXPECT_TRUE(o.sentinels.empty());
+  EXPECT_TRUE(IsFailoverError("READONLY You can't write against a read only replica."));
+  EXPECT_TRUE(IsFailoverError("UNBLOCKED force unblock from blocking operation"));
+  EXPECT_FALSE(IsFailoverError("ERR wrong number of arguments"));
+  EXPECT_FALSE(IsFailoverError("NOSCRIPT No matching script"));
+}
+
+}  // namespace
+}  // namespace gnlc
