@@ -11,9 +11,10 @@ namespace gnlc {
 namespace {
 
 // Every command but the dangerous ones (FLUSHALL, KEYS, CONFIG, DEBUG, ...),
-// and INFO (dangerous only for what it tells): memory used against the
-// limit is every service's metric.
-constexpr char kCommands[] = "resetkeys resetchannels +@all -@dangerous +info";
+// and INFO and ROLE (dangerous only for what they tell): memory used against
+// the limit is every service's metric, and a client that found its primary
+// through Sentinel checks with ROLE that it is one.
+constexpr char kCommands[] = "resetkeys resetchannels +@all -@dangerous +info +role";
 
 // What a member of a consumer group does to the stream it consumes, and
 // nothing else: its writes (XREADGROUP moves the group's cursor; SETID past

@@ -22,12 +22,32 @@ stop() {  # stop PIDFILE: SIGTERM, wait up to 10 s, then SIGKILL
   rm -f "$pidfile"
 }
 
+# With replicas (GNLC_REDIS_HA=1): which server is the primary now (after
+# a failover, the one that was the replica), so that up.sh starts it as
+# the primary again and nothing it acknowledged is replaced.
+for dir in "$run"/*/; do
+  for name in redis redis-replica; do
+    [ -f "$dir$name.port" ] && [ -f "$dir$name.pid" ] || continue
+    city=$(basename "$dir")
+    if redis-cli -p "$(cat "$dir$name.port")" --user admin \
+      --pass "$(cat "$run/pki/$city/redis/admin.password" 2>/dev/null)" --no-auth-warning \
+      role 2>/dev/null | head -1 | grep -q '^master$'; then
+      echo "$name" >"${dir}redis.primary"
+    fi
+  done
+done
+# Services and Sentinels first (no failover while the servers stop), then
+# the replicas, then the primaries.
 for dir in "$run"/*/; do
   for pidfile in "$dir"*.pid; do
-    [ "$(basename "$pidfile")" = redis.pid ] || stop "$pidfile"
+    case "$(basename "$pidfile")" in redis.pid | redis-replica.pid) ;; *) stop "$pidfile" ;; esac
   done
   rm -f "$dir"*.ports
 done
-for dir in "$run"/*/; do stop "${dir}redis.pid"; done
+for dir in "$run"/*/; do
+  primary=$(cat "${dir}redis.primary" 2>/dev/null || echo redis)
+  for name in redis-replica redis; do [ "$name" = "$primary" ] || stop "$dir$name.pid"; done
+  stop "$dir$primary.pid"
+done
 rm -f "$run/network.json"
 echo "gnlc network stopped"

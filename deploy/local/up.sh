@@ -14,6 +14,10 @@
 #
 # Environment: GNLC_RUN_DIR (default .run), GNLC_BUILD_DIR (default build),
 # GNLC_SKIP_DEPS=1 / GNLC_SKIP_BUILD=1 to skip those steps (used by tests).
+# GNLC_REDIS_HA=1: each city's Redis as a primary, a replica and three
+# Sentinels (primary "gnlc-CITY"); the services find the primary through
+# the Sentinels, and again after a failover (README, "Redis with replicas
+# and Sentinel"). Keep it the same across runs of one run folder.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 run="${GNLC_RUN_DIR:-$root/.run}"
@@ -74,28 +78,82 @@ redis_ping() {  # redis_ping CITY PORT, as the city's Redis admin user
     ping 2>/dev/null | grep -q PONG
 }
 
-start_redis() {  # start_redis CITY BASE_PORT
-  local dir="$run/$1" port
-  mkdir -p "$dir/redis"
-  if alive "$dir/redis.pid"; then return 0; fi
-  if [ -f "$dir/redis.port" ] && port_free "$(cat "$dir/redis.port")"; then
-    port=$(cat "$dir/redis.port")
+start_redis() {  # start_redis CITY BASE_PORT [NAME PRIMARY_NAME]: NAME replicates PRIMARY_NAME
+  local dir="$run/$1" name="${3:-redis}" port ha=()
+  mkdir -p "$dir/$name"
+  if alive "$dir/$name.pid"; then return 0; fi
+  if [ -f "$dir/$name.port" ] && port_free "$(cat "$dir/$name.port")"; then
+    port=$(cat "$dir/$name.port")
   else
     port=$(pick_port "$2")
+  fi
+  if [ "${GNLC_REDIS_HA:-0}" = 1 ]; then
+    # Either server may be the primary after a failover, so both know how
+    # to replicate (as the admin user; the password in an owner-only file).
+    (umask 077 && printf 'masteruser admin\nmasterauth %s\n' \
+      "$(cat "$pki/$1/redis/admin.password")" >"$dir/$name.conf")
+    ha=("$dir/$name.conf")
+    [ -z "${4:-}" ] || ha+=(--replicaof 127.0.0.1 "$(cat "$dir/$4.port")")
   fi
   # Each service connects as its own Redis user (users.acl from dev-pki).
   # A memory limit, never eviction: at the limit writes are refused
   # (UNAVAILABLE STORAGE_FULL) and nothing a city holds is dropped. An
   # offering's roster (about 120 enrollments) and an idempotency key's saved
   # reply stay compact listpacks (README, "Sizing Redis").
-  redis-server --port "$port" --bind 127.0.0.1 --protected-mode yes --dir "$dir/redis" \
+  redis-server "${ha[@]}" --port "$port" --bind 127.0.0.1 --protected-mode yes --dir "$dir/$name" \
     --appendonly yes --appendfsync everysec --save "" --daemonize yes \
     --maxmemory "${GNLC_REDIS_MAXMEMORY:-1gb}" --maxmemory-policy noeviction \
     --zset-max-listpack-entries 256 --hash-max-listpack-value 256 \
     --aclfile "$pki/$1/redis/users.acl" \
-    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
-  echo "$port" >"$dir/redis.port"
-  wait_for 10 "redis of $1" redis_ping "$1" "$port"
+    --pidfile "$dir/$name.pid" --logfile "$dir/$name.log"
+  echo "$port" >"$dir/$name.port"
+  wait_for 10 "$name of $1" redis_ping "$1" "$port"
+}
+
+# GNLC_REDIS_HA=1: the primary (the one down.sh found primary last time),
+# its replica, and three Sentinels watching it (quorum 2), which fail over
+# 5 s after the primary stops answering.
+start_redis_ha() {  # start_redis_ha CITY BASE_PORT
+  local dir="$run/$1" primary=redis replica=redis-replica i port
+  if [ "$(cat "$dir/redis.primary" 2>/dev/null)" = redis-replica ]; then
+    primary=redis-replica replica=redis
+  fi
+  start_redis "$1" "$2" "$primary"
+  start_redis "$1" $(($2 + 10)) "$replica" "$primary"
+  for i in 1 2 3; do
+    alive "$dir/sentinel-$i.pid" && continue
+    if [ -f "$dir/sentinel-$i.port" ] && port_free "$(cat "$dir/sentinel-$i.port")"; then
+      port=$(cat "$dir/sentinel-$i.port")
+    else
+      port=$(pick_port $(($2 + 20 + i)))
+    fi
+    # Written anew each start (Sentinel rewrites it as it learns).
+    (umask 077 && cat >"$dir/sentinel-$i.conf" <<SENTINEL
+port $port
+bind 127.0.0.1
+dir $dir
+sentinel monitor gnlc-$1 127.0.0.1 $(cat "$dir/$primary.port") 2
+sentinel auth-user gnlc-$1 admin
+sentinel auth-pass gnlc-$1 $(cat "$pki/$1/redis/admin.password")
+sentinel down-after-milliseconds gnlc-$1 5000
+sentinel failover-timeout gnlc-$1 20000
+SENTINEL
+    )
+    redis-server "$dir/sentinel-$i.conf" --sentinel --daemonize yes \
+      --pidfile "$dir/sentinel-$i.pid" --logfile "$dir/sentinel-$i.log"
+    echo "$port" >"$dir/sentinel-$i.port"
+    wait_for 10 "sentinel $i of $1" redis-cli -p "$port" ping
+  done
+}
+
+# How the services of CITY reach its Redis.
+redis_address() {
+  local dir="$run/$1"
+  if [ "${GNLC_REDIS_HA:-0}" = 1 ]; then
+    echo "sentinel:gnlc-$1@127.0.0.1:$(cat "$dir/sentinel-1.port"),127.0.0.1:$(cat "$dir/sentinel-2.port"),127.0.0.1:$(cat "$dir/sentinel-3.port")"
+  else
+    echo "127.0.0.1:$(cat "$dir/redis.port")"
+  fi
 }
 
 start_service() {  # start_service CITY SERVICE
@@ -122,7 +180,7 @@ start_service() {  # start_service CITY SERVICE
   # Shared by the city's services and replicas: page tokens of one work on all.
   GNLC_PAGE_TOKEN_SECRET="$(page_token_secret "$1")" setsid nohup "$build/services/$svc/gnlc-$svc" \
     --config="$root/deploy/cities/$1.json" --secrets_dir="$pki/$1" \
-    --redis="127.0.0.1:$(cat "$dir/redis.port")" \
+    --redis="$(redis_address "$1")" \
     --port_file="$dir/$svc.ports" "${extra[@]}" >>"$dir/$svc.log" 2>&1 </dev/null &
   echo $! >"$dir/$svc.pid"
   wait_for 10 "$svc of $1 to listen" test -s "$dir/$svc.ports"
@@ -146,7 +204,7 @@ done
 
 base=16379
 for city in "${cities[@]}"; do
-  start_redis "$city" "$base"
+  if [ "${GNLC_REDIS_HA:-0}" = 1 ]; then start_redis_ha "$city" "$base"; else start_redis "$city" "$base"; fi
   base=$((base + 100))
   for svc in "${services[@]}"; do start_service "$city" "$svc"; done
 done
@@ -197,6 +255,9 @@ echo
 echo "gnlc network is up (run folder: $run)"
 for city in "${cities[@]}"; do
   echo "  $city: redis 127.0.0.1:$(cat "$run/$city/redis.port")  (users: $pki/$city/redis; as admin: redis-cli -p $(cat "$run/$city/redis.port") --user admin --pass \$(cat $pki/$city/redis/admin.password))"
+  if [ "${GNLC_REDIS_HA:-0}" = 1 ]; then
+    echo "    redis with a replica (127.0.0.1:$(cat "$run/$city/redis-replica.port")), services reach it as $(redis_address "$city")"
+  fi
   for svc in "${services[@]}"; do
     read -r grpc admin peer _ <"$run/$city/$svc.ports"
     peers=""
