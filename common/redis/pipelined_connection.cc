@@ -114,7 +114,9 @@ void PipelinedConnection::Disconnect() {
 }
 
 void PipelinedConnection::FailAll(std::deque<Call*>& calls, const absl::Status& status) {
-  for (Call* c : calls) Complete(c, status);
+  for (Call* c : calls) {
+    if (!c->replication_check) Complete(c, status);
+  }
   calls.clear();
 }
 
@@ -130,6 +132,40 @@ bool PeerClosed(int fd) {
 void PipelinedConnection::Run() {
   std::deque<Call*> in_flight;  // written or to be written, in order
   std::string out;              // bytes not yet written
+  // With replicas_to_ack: our WAITs in flight, and the callers answered by
+  // Redis whose batch's WAIT has not answered yet.
+  std::deque<std::unique_ptr<Call>> checks;
+  std::deque<Call*> held;
+  const bool replicated = options_.replicas_to_ack > 0;
+  const std::string wait_bytes =
+      FormatRedisCommand({"WAIT", std::to_string(options_.replicas_to_ack),
+                          std::to_string(std::max<int64_t>(
+                              1, absl::ToInt64Milliseconds(options_.replica_ack_timeout)))});
+  // Writes the calls from in_flight[from] on, and their WAIT.
+  auto write_batch = [&](size_t from) {
+    if (from >= in_flight.size()) return;
+    for (size_t i = from; i < in_flight.size(); ++i) out += in_flight[i]->bytes;
+    if (!replicated) return;
+    auto check = std::make_unique<Call>();
+    check->replication_check = true;
+    check->deadline = absl::Now() + options_.command_timeout + options_.replica_ack_timeout;
+    out += wait_bytes;
+    in_flight.push_back(check.get());
+    checks.push_back(std::move(check));
+  };
+  // The WAIT after a batch answered `replicas`: its callers learn theirs.
+  auto release = [&](int64_t replicas) {
+    for (Call* c : held) {
+      if (replicas < options_.replicas_to_ack && c->result.ok()) {
+        Complete(c, Unavailable("STORAGE_NOT_REPLICATED",
+                                "storage took the change but no replica confirmed it in time: "
+                                "retry with the same request id"));
+      } else {
+        Complete(c, std::move(c->result));
+      }
+    }
+    held.clear();
+  };
   std::unique_ptr<redisReader, void (*)(redisReader*)> reader(nullptr, &redisReaderFree);
   char buf[64 * 1024];
 
@@ -145,6 +181,8 @@ void PipelinedConnection::Run() {
     }
     if (options_.on_error) options_.on_error();
     FailAll(in_flight, StorageUnavailable());
+    FailAll(held, StorageUnavailable());
+    checks.clear();
   };
 
   while (true) {
@@ -163,7 +201,7 @@ void PipelinedConnection::Run() {
         continue;
       }
       reader.reset(redisReaderCreate());
-      for (Call* c : in_flight) out += c->bytes;
+      write_batch(0);
     }
 
     const size_t before = in_flight.size();
@@ -182,7 +220,7 @@ void PipelinedConnection::Run() {
       }
       reader.reset(redisReaderCreate());
     }
-    for (size_t i = before; i < in_flight.size(); ++i) out += in_flight[i]->bytes;
+    write_batch(before);
 
     // Write first: the socket is nearly always writable, and a poll() per
     // batch is a system call saved.
@@ -246,11 +284,22 @@ void PipelinedConnection::Run() {
         Call* call = in_flight.front();
         in_flight.pop_front();
         auto* reply = static_cast<redisReply*>(parsed);
+        if (call->replication_check) {
+          release(reply->type == REDIS_REPLY_INTEGER ? reply->integer : 0);
+          freeReplyObject(reply);
+          checks.pop_front();
+          continue;
+        }
         // This server takes no writes now (demoted, loading, cut off):
         // what else is in flight fails too, and the primary is found again.
         const bool failover = reply->type == REDIS_REPLY_ERROR &&
                               IsFailoverError(absl::string_view(reply->str, reply->len));
-        Complete(call, ReplyOrError(reply));
+        if (replicated && !failover) {
+          call->result = ReplyOrError(reply);
+          held.push_back(call);
+        } else {
+          Complete(call, ReplyOrError(reply));
+        }
         if (failover) {
           broken = true;
           break;
@@ -267,7 +316,10 @@ void PipelinedConnection::Run() {
   // Stopping: nothing more is written; whatever was queued or in flight fails.
   Disconnect();
   TakeQueued(in_flight);
-  FailAll(in_flight, Unavailable("STORAGE_UNAVAILABLE", "storage client is shutting down"));
+  const absl::Status stopping =
+      Unavailable("STORAGE_UNAVAILABLE", "storage client is shutting down");
+  FailAll(in_flight, stopping);
+  FailAll(held, stopping);
 }
 
 }  // namespace gnlc

@@ -8,6 +8,12 @@
 //   PipelinedConnection conn(options);
 //   absl::StatusOr<RedisReply> r = conn.Command({"GET", key});  // blocks
 //
+// With options.replicas_to_ack, a WAIT follows every batch written, and the
+// batch's callers get their replies only when it says enough replicas have
+// everything up to there; otherwise the calls that succeeded fail with
+// UNAVAILABLE STORAGE_NOT_REPLICATED (applied on the primary, perhaps not
+// kept by a failover: retry with the same request id).
+//
 // Failure is all-or-nothing per connection, as with a blocking connection:
 // a timeout (the oldest command waiting past options.command_timeout), a
 // broken socket or a protocol error fails every command in flight with
@@ -66,6 +72,9 @@ class PipelinedConnection final {
     absl::Time deadline;
     absl::StatusOr<RedisReply> result = absl::UnknownError("not run");
     absl::Notification done;
+    // Our own WAIT after a batch (options.replicas_to_ack): nobody waits
+    // for it, and the batch's callers wait for its answer.
+    bool replication_check = false;
   };
 
   void Run();  // the I/O thread

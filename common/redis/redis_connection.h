@@ -40,6 +40,12 @@ struct RedisOptions {
   // new primary.
   std::vector<std::string> sentinels;
   std::string primary_name;
+  // Acknowledged means replicated: a pool's connection answers its callers
+  // only once this many replicas have everything it wrote (WAIT after each
+  // batch), or fails them with UNAVAILABLE STORAGE_NOT_REPLICATED when they
+  // have not within replica_ack_timeout. 0: as soon as the primary has it.
+  int replicas_to_ack = 0;
+  absl::Duration replica_ack_timeout = absl::Seconds(1);
 };
 
 // Parses "host:port", or "sentinel:NAME@HOST:PORT,HOST:PORT,..." (the

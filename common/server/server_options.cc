@@ -238,6 +238,15 @@ absl::StatusOr<ServerOptions> ParseServerOptions(std::string service, int argc,
     return BadFlag("redis", address, "host:port or sentinel:NAME@HOST:PORT,HOST:PORT,...");
   }
   if (r.pool_size() > 0) o.redis.pool_size = r.pool_size();
+  // With replicas (a Sentinel address), acknowledged means replicated
+  // unless the city says otherwise.
+  o.redis.replicas_to_ack =
+      r.has_ack_replicas() ? r.ack_replicas() : (o.redis.sentinels.empty() ? 0 : 1);
+  if (o.redis.replicas_to_ack < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        values["config"], ": redis.ack_replicas must be 0 or more, got ", o.redis.replicas_to_ack));
+  }
+  if (r.ack_timeout_ms() > 0) o.redis.replica_ack_timeout = absl::Milliseconds(r.ack_timeout_ms());
   if (r.connect_timeout_ms() > 0)
     o.redis.connect_timeout = absl::Milliseconds(r.connect_timeout_ms());
   if (r.command_timeout_ms() > 0)

@@ -104,6 +104,7 @@ RedisServerProcess::~RedisServerProcess() {
 void RedisServerProcess::Kill(int signal) {
   if (pid_ <= 0) return;
   ::kill(pid_, signal);
+  ::kill(pid_, SIGCONT);  // a paused server (Signal(SIGSTOP)) must see it too
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;

@@ -10,6 +10,7 @@
 #ifndef GNLC_COMMON_TESTING_REDIS_SERVER_H_
 #define GNLC_COMMON_TESTING_REDIS_SERVER_H_
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <memory>
@@ -48,6 +49,10 @@ class RedisServerProcess final {
 
   // Sends `signal` and reaps the process (SIGKILL: a crash, no shutdown save).
   void Kill(int signal);
+  // Sends `signal` and leaves the process be (SIGSTOP, SIGCONT: a pause).
+  void Signal(int signal) {
+    if (pid_ > 0) ::kill(pid_, signal);
+  }
   // Starts again on the same port and directory; returns once PING works.
   absl::Status Restart();
   // Replicates `primary` (as the admin user) from now on; returns once the

@@ -110,13 +110,24 @@ start_redis() {  # start_redis CITY BASE_PORT [NAME PRIMARY_NAME]: NAME replicat
   wait_for 10 "$name of $1" redis_ping "$1" "$port"
 }
 
-# GNLC_REDIS_HA=1: the primary (the one down.sh found primary last time),
-# its replica, and three Sentinels watching it (quorum 2), which fail over
-# 5 s after the primary stops answering.
+# GNLC_REDIS_HA=1: the primary (the one the running Sentinels name, or the
+# one down.sh found primary last time), its replica, and three Sentinels
+# watching it (quorum 2), which fail over 5 s after the primary stops
+# answering. A server that crashed is started again as the replica.
 start_redis_ha() {  # start_redis_ha CITY BASE_PORT
-  local dir="$run/$1" primary=redis replica=redis-replica i port
+  local dir="$run/$1" primary=redis replica=redis-replica i port current=""
   if [ "$(cat "$dir/redis.primary" 2>/dev/null)" = redis-replica ]; then
     primary=redis-replica replica=redis
+  fi
+  for i in 1 2 3; do
+    alive "$dir/sentinel-$i.pid" || continue
+    current=$(redis-cli -p "$(cat "$dir/sentinel-$i.port")" sentinel get-master-addr-by-name "gnlc-$1" | tail -1)
+    break
+  done
+  if [ -n "$current" ] && [ "$current" = "$(cat "$dir/redis-replica.port" 2>/dev/null)" ]; then
+    primary=redis-replica replica=redis
+  elif [ -n "$current" ] && [ "$current" = "$(cat "$dir/redis.port" 2>/dev/null)" ]; then
+    primary=redis replica=redis-replica
   fi
   start_redis "$1" "$2" "$primary"
   start_redis "$1" $(($2 + 10)) "$replica" "$primary"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # End to end, a city whose Redis fails over: the launcher with
 # GNLC_REDIS_HA=1 runs each city's Redis as a primary, a replica and three
-# Sentinels; a learner registered (and replicated) before Nanjing's primary
-# is killed with SIGKILL is still there after the failover; writes succeed
-# again within a bounded time, refused meanwhile only as UNAVAILABLE, never
-# INTERNAL; down.sh and up.sh keep the promoted server as the primary; no
-# process is left behind.
+# Sentinels, and a write is acknowledged only once the replica has it. A
+# learner registered before Nanjing's primary is killed with SIGKILL is
+# still there after the failover; with no replica left, writes are refused
+# (UNAVAILABLE, never INTERNAL) rather than acknowledged unreplicated; the
+# killed server started again (up.sh, as a supervisor would) becomes the
+# new primary's replica and writes succeed; down.sh and up.sh keep the
+# promoted server as the primary; no process is left behind.
 # Usage (from CTest): redis_ha_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src="$1"
@@ -37,8 +39,27 @@ learner=$(call enrollment.CreateLearner "$new_learner" | grep -o 'cities/nanjing
 
 kill -KILL "$(cat "$dir/redis.pid")"
 killed=$(date +%s)
-written=""
 : >"$run/errors"
+promoted=""
+for _ in $(seq 240); do  # bounded: about a minute
+  [ "$(redis-cli -p "$(cat "$dir/sentinel-1.port")" sentinel get-master-addr-by-name gnlc-$city | tail -1)" = \
+    "$(cat "$dir/redis-replica.port")" ] && { promoted=yes; break; }
+  sleep 0.25
+done
+[ -n "$promoted" ] || fail "Sentinel did not promote the replica within a minute"
+echo "replica promoted $(($(date +%s) - killed)) s after the kill"
+# The new primary has no replica: a write is refused, not acknowledged.
+for _ in $(seq 40); do  # bounded: the services find the new primary first
+  out=$(call enrollment.CreateLearner "$new_learner" 2>&1) && fail "a write was acknowledged with no replica"
+  echo "$out" >>"$run/errors"
+  grep STORAGE_NOT_REPLICATED <<<"$out" >/dev/null && break
+  sleep 0.25
+done
+grep STORAGE_NOT_REPLICATED "$run/errors" >/dev/null || { tail -3 "$run/errors"; fail "no write refused as not replicated"; }
+# The killed server comes back (as a supervisor restarts it): the replica.
+"$src/deploy/local/up.sh" >"$run/up-restart.log" 2>&1 || { tail -20 "$run/up-restart.log"; fail "up.sh after the kill failed"; }
+[ "$(admin_cli redis role | head -1)" = slave ] || fail "the killed server did not come back as the replica"
+written=""
 for _ in $(seq 240); do  # bounded: about a minute
   if out=$(call enrollment.CreateLearner "$new_learner" 2>&1); then
     written=yes
@@ -47,7 +68,7 @@ for _ in $(seq 240); do  # bounded: about a minute
   echo "$out" >>"$run/errors"
   sleep 0.25
 done
-[ -n "$written" ] || { tail -5 "$run/errors"; fail "no write succeeded within a minute of the kill"; }
+[ -n "$written" ] || { tail -5 "$run/errors"; fail "no write succeeded after the old primary came back"; }
 if grep -i internal "$run/errors" >/dev/null; then
   grep -i internal "$run/errors" | head -3
   fail "a failover error reached a caller as INTERNAL"

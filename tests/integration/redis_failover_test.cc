@@ -157,6 +157,40 @@ TEST(RedisFailoverTest, SentinelsLeadToThePrimaryAndToTheNewOneAfterItIsKilled) 
   EXPECT_EQ(before->view().str(), "1");
 }
 
+TEST(RedisFailoverTest, AWriteIsAcknowledgedOnlyOnceAReplicaHasIt) {
+  auto primary = MustStart();
+  auto replica = MustStart();
+  ASSERT_TRUE(primary && replica);
+  ASSERT_TRUE(replica->MakeReplicaOf(*primary).ok());
+  RedisOptions options = primary->AdminOptions();
+  options.replicas_to_ack = 1;
+  options.replica_ack_timeout = absl::Milliseconds(300);
+  RedisPool pool(options);
+  ASSERT_TRUE(pool.Command({"SET", "k", "1"}).ok());
+  // Acknowledged: the replica has it already.
+  RedisConnection at_replica(replica->AdminOptions());
+  auto copy = at_replica.Command({"GET", "k"});
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(copy->view().str(), "1");
+
+  // The replica stops (a lost machine, a partition): the primary applies
+  // the write, but its caller is told it is not safe yet, never OK.
+  replica->Signal(SIGSTOP);
+  const absl::Status refused = pool.Command({"SET", "k", "2"}).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
+  EXPECT_TRUE(absl::StrContains(refused.ToString(), "STORAGE_NOT_REPLICATED")) << refused;
+  // Nor a script's write, nor a read in the same batch.
+  EXPECT_EQ(
+      pool.Command({"EVAL", "return redis.call('SET', KEYS[1], '3')", "1", "k"}).status().code(),
+      absl::StatusCode::kUnavailable);
+  // Back: acknowledged again, and the replica has everything.
+  replica->Signal(SIGCONT);
+  EXPECT_TRUE(PollUntil([&] { return pool.Command({"SET", "k", "4"}).ok(); }, absl::Seconds(5)));
+  copy = at_replica.Command({"GET", "k"});
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(copy->view().str(), "4");
+}
+
 TEST(RedisFailoverTest, SentinelAddressesAreParsedAndCheckedAtStart) {
   RedisOptions o;
   ASSERT_TRUE(ParseRedisAddress("sentinel:city@10.0.0.1:26379,10.0.0.2:26379", o).ok());

@@ -50,13 +50,15 @@ class StreamRetentionTest : public ::testing::Test {
     auto r = pool_->Command({"GET", key});
     return r.ok() && !r->view().is_nil() ? std::string(r->view().str()) : "";
   }
-  // A follower "index/r1" reporting every 50 ms whose rebuild counts itself
-  // in `rebuilt` and goes on from the stream's newest entry.
+  // A follower "index/r1" reporting every 50 ms whose rebuild goes on from
+  // the stream's newest entry, and then counts itself in `rebuilt` (so an
+  // entry a test adds once it sees the count comes after that point).
   FollowerOptions Rebuilding(std::atomic<int>& rebuilt) {
     return {.reader = "index/r1",
             .on_gap = [this, &rebuilt]() -> absl::StatusOr<std::string> {
+              auto from = StreamPosition(*pool_, kStream);
               ++rebuilt;
-              return StreamPosition(*pool_, kStream);
+              return from;
             },
             .report_every = absl::Milliseconds(50)};
   }
