@@ -127,10 +127,7 @@ absl::Status GroupConsumer::CheckGap(RedisConnection& conn) {
   ASSIGN_OR_RETURN(RedisReply trimmed, conn.Command({"GET", TrimmedKey(options_.stream)}));
   if (trimmed.view().is_nil()) return absl::OkStatus();
   const std::string at(trimmed.view().str());
-  ASSIGN_OR_RETURN(
-      std::vector<GroupNeed> groups,
-      GroupNeeds([&conn](const std::vector<absl::string_view>& args) { return conn.Command(args); },
-                 options_.stream));
+  ASSIGN_OR_RETURN(std::vector<GroupNeed> groups, GroupNeeds(CommandsOf(conn), options_.stream));
   std::string needed;
   for (const GroupNeed& g : groups) {
     if (g.group == options_.group) needed = g.needed;

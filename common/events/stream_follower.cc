@@ -37,8 +37,7 @@ bool StreamFollower::ReportAndCheck(RedisConnection& conn) {
     const std::string report = absl::StrCat(position, " ", absl::ToUnixMillis(absl::Now()));
     if (!conn.Command({"HSET", ReadersKey(stream_), follower_.reader, report}).ok()) return false;
   }
-  auto newest = StreamPosition(
-      [&conn](const std::vector<absl::string_view>& args) { return conn.Command(args); }, stream_);
+  auto newest = StreamPosition(CommandsOf(conn), stream_);
   if (!newest.ok()) return false;
   if (LostWrites(position, *newest)) return Rebuild(position, *newest, "lost");
   auto trimmed = conn.Command({"GET", TrimmedKey(stream_)});

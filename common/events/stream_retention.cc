@@ -103,8 +103,7 @@ absl::StatusOr<std::vector<GroupNeed>> GroupNeeds(const RedisCommandRunner& comm
 }
 
 absl::StatusOr<std::string> StreamPosition(RedisPool& pool, absl::string_view stream) {
-  return StreamPosition(
-      [&pool](const std::vector<absl::string_view>& args) { return pool.Command(args); }, stream);
+  return StreamPosition(CommandsOf(pool), stream);
 }
 
 bool LostWrites(absl::string_view position, absl::string_view newest) {
@@ -173,11 +172,7 @@ absl::StatusOr<TrimInput> StreamTrimmer::Observe() {
   if (IsZero(in.last_generated)) return in;  // no stream yet
 
   // Consumer groups: the oldest pending entry, or the last delivered one.
-  ASSIGN_OR_RETURN(
-      std::vector<GroupNeed> groups,
-      GroupNeeds(
-          [this](const std::vector<absl::string_view>& args) { return pool_->Command(args); },
-          stream));
+  ASSIGN_OR_RETURN(std::vector<GroupNeed> groups, GroupNeeds(CommandsOf(*pool_), stream));
   for (GroupNeed& g : groups) in.needed.push_back(std::move(g.needed));
 
   // Followers, by their last report; a report older than max_age is a

@@ -62,6 +62,11 @@ absl::StatusOr<std::string> StreamPosition(RedisPool& pool, absl::string_view st
 // Runs one Redis command: a pool's or a connection's Command.
 using RedisCommandRunner =
     std::function<absl::StatusOr<RedisReply>(const std::vector<absl::string_view>& args)>;
+// The runner of a RedisPool or a RedisConnection (which must outlive it).
+template <typename Redis>
+RedisCommandRunner CommandsOf(Redis& redis) {
+  return [&redis](const std::vector<absl::string_view>& args) { return redis.Command(args); };
+}
 
 absl::StatusOr<std::string> StreamPosition(const RedisCommandRunner& command,
                                            absl::string_view stream);

@@ -33,11 +33,8 @@ constexpr int64_t kClockSlackMs = 60'000;
 }  // namespace
 
 absl::StatusOr<std::string> Recount::Run(const absl::Notification& stop) {
-  ASSIGN_OR_RETURN(
-      std::vector<GroupNeed> groups,
-      GroupNeeds(
-          [this](const std::vector<absl::string_view>& args) { return pool_->Command(args); },
-          kEnrollmentStream));
+  ASSIGN_OR_RETURN(std::vector<GroupNeed> groups,
+                   GroupNeeds(CommandsOf(*pool_), kEnrollmentStream));
   std::string position = "0-0";
   for (const GroupNeed& g : groups) {
     if (g.group == kAnalyticsGroup) position = g.needed;

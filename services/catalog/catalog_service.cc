@@ -159,11 +159,8 @@ absl::StatusOr<std::string> CatalogService::ReloadIndex() {
 // reports carry versions, so one read twice changes nothing.
 absl::StatusOr<std::string> CatalogService::ReloadSeats() {
   ASSIGN_OR_RETURN(std::string from, store_.StreamTail(kEnrollmentStream));
-  ASSIGN_OR_RETURN(
-      std::vector<GroupNeed> groups,
-      GroupNeeds(
-          [this](const std::vector<absl::string_view>& args) { return pool_->Command(args); },
-          kEnrollmentStream));
+  ASSIGN_OR_RETURN(std::vector<GroupNeed> groups,
+                   GroupNeeds(CommandsOf(*pool_), kEnrollmentStream));
   for (const GroupNeed& g : groups) {
     if (g.group == kCatalogSeatsGroup) from = g.needed;
   }

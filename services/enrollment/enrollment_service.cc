@@ -171,11 +171,8 @@ absl::StatusOr<std::string> EnrollmentService::RefreshOfferingFacts() {
 // follows. Once per such cut: again only when the trim passes the last
 // republication too (the catalog stays away for another retention period).
 absl::Status EnrollmentService::RepublishSeatsAfterACut(const std::string& point) {
-  ASSIGN_OR_RETURN(
-      std::vector<GroupNeed> groups,
-      GroupNeeds(
-          [this](const std::vector<absl::string_view>& args) { return pool_->Command(args); },
-          kEnrollmentStream));
+  ASSIGN_OR_RETURN(std::vector<GroupNeed> groups,
+                   GroupNeeds(CommandsOf(*pool_), kEnrollmentStream));
   bool cut = false;
   for (const GroupNeed& g : groups) {
     if (g.group == kCatalogSeatsGroup && MissedEntries(g.needed, point)) cut = true;
