@@ -49,6 +49,7 @@ absl::StatusOr<RedisReply> PipelinedConnection::Command(
   Call call;
   call.bytes = FormatRedisCommand(args);
   if (call.bytes.empty()) return absl::InvalidArgumentError("redis: empty command");
+  call.writes = !IsReadOnlyCommand(args[0]);
   bool first;
   {
     absl::MutexLock lock(&mu_);
@@ -141,11 +142,16 @@ void PipelinedConnection::Run() {
       FormatRedisCommand({"WAIT", std::to_string(options_.replicas_to_ack),
                           std::to_string(std::max<int64_t>(
                               1, absl::ToInt64Milliseconds(options_.replica_ack_timeout)))});
-  // Writes the calls from in_flight[from] on, and their WAIT.
+  // Writes the calls from in_flight[from] on, and their WAIT if any of
+  // them may change data.
   auto write_batch = [&](size_t from) {
     if (from >= in_flight.size()) return;
-    for (size_t i = from; i < in_flight.size(); ++i) out += in_flight[i]->bytes;
-    if (!replicated) return;
+    bool writes = false;
+    for (size_t i = from; i < in_flight.size(); ++i) {
+      out += in_flight[i]->bytes;
+      writes = writes || in_flight[i]->writes;
+    }
+    if (!replicated || !writes) return;
     auto check = std::make_unique<Call>();
     check->replication_check = true;
     check->deadline = absl::Now() + options_.command_timeout + options_.replica_ack_timeout;
@@ -157,9 +163,11 @@ void PipelinedConnection::Run() {
   auto release = [&](int64_t replicas) {
     for (Call* c : held) {
       if (replicas < options_.replicas_to_ack && c->result.ok()) {
-        Complete(c, Unavailable("STORAGE_NOT_REPLICATED",
-                                "storage took the change but no replica confirmed it in time: "
-                                "retry with the same request id"));
+        Complete(c, WithRetryDelay(
+                        Unavailable("STORAGE_NOT_REPLICATED",
+                                    "storage took the change but no replica confirmed it in time: "
+                                    "retry with the same request id"),
+                        absl::Seconds(1)));
       } else {
         Complete(c, std::move(c->result));
       }
@@ -294,7 +302,9 @@ void PipelinedConnection::Run() {
         // what else is in flight fails too, and the primary is found again.
         const bool failover = reply->type == REDIS_REPLY_ERROR &&
                               IsFailoverError(absl::string_view(reply->str, reply->len));
-        if (replicated && !failover) {
+        // A read is answered at once: what it saw may yet be lost with
+        // the primary, but nothing is acknowledged by it.
+        if (replicated && !failover && call->writes) {
           call->result = ReplyOrError(reply);
           held.push_back(call);
         } else {

@@ -75,6 +75,9 @@ class PipelinedConnection final {
     // Our own WAIT after a batch (options.replicas_to_ack): nobody waits
     // for it, and the batch's callers wait for its answer.
     bool replication_check = false;
+    // Whether it may change data (IsReadOnlyCommand): only writes wait for
+    // the replicas, and a batch of reads is sent without a WAIT.
+    bool writes = true;
   };
 
   void Run();  // the I/O thread

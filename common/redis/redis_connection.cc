@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "absl/algorithm/container.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -93,6 +95,29 @@ bool IsFailoverError(absl::string_view text) {
     if (absl::StartsWith(text, code)) return true;
   }
   return false;
+}
+
+bool IsReadOnlyCommand(absl::string_view name) {
+  static const auto* reads =
+      new absl::flat_hash_set<std::string>{"GET",         "MGET",          "STRLEN",
+                                           "GETBIT",      "BITCOUNT",      "BITPOS",
+                                           "EXISTS",      "TYPE",          "TTL",
+                                           "PTTL",        "HGET",          "HMGET",
+                                           "HGETALL",     "HEXISTS",       "HLEN",
+                                           "HKEYS",       "HVALS",         "HSCAN",
+                                           "SCARD",       "SISMEMBER",     "SMEMBERS",
+                                           "SMISMEMBER",  "SSCAN",         "ZCARD",
+                                           "ZCOUNT",      "ZSCORE",        "ZMSCORE",
+                                           "ZRANK",       "ZREVRANK",      "ZRANGE",
+                                           "ZREVRANGE",   "ZRANGEBYSCORE", "ZREVRANGEBYSCORE",
+                                           "ZRANGEBYLEX", "ZSCAN",         "LLEN",
+                                           "LRANGE",      "LINDEX",        "XLEN",
+                                           "XRANGE",      "XREVRANGE",     "XREAD",
+                                           "XINFO",       "XPENDING",      "SCAN",
+                                           "DBSIZE",      "PING",          "INFO",
+                                           "ROLE",        "TIME",          "WAIT",
+                                           "EVALSHA_RO",  "EVAL_RO",       "FCALL_RO"};
+  return reads->contains(absl::AsciiStrToUpper(name));
 }
 
 absl::StatusOr<redisContext*> OpenRedisContext(const RedisOptions& options) {

@@ -64,6 +64,11 @@ absl::StatusOr<std::pair<std::string, int>> AskSentinelsForPrimary(const RedisOp
 // connection is dropped and the primary found again.
 bool IsFailoverError(absl::string_view error_text);
 
+// Whether the command only reads (GET, HGETALL, XRANGE, EVALSHA_RO, ...; any
+// case). Everything else counts as a write, unknown commands and EVALSHA
+// included: only writes wait for replicas to acknowledge them.
+bool IsReadOnlyCommand(absl::string_view name);
+
 // Connects and authenticates as options.user (blocking, each step bounded by
 // the connect timeout), leaving the command timeout set. UNAVAILABLE when
 // Redis cannot be reached or refuses the credentials.

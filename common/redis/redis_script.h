@@ -1,7 +1,12 @@
 // A Lua script run with EVALSHA, falling back to EVAL (which also caches
 // it) when Redis answers NOSCRIPT, e.g. after a restart or a SCRIPT FLUSH.
+// A script that only reads says so (kReadOnly): Redis then refuses any
+// write it tries (the "no-writes" flag), it runs as EVALSHA_RO, and it
+// does not wait for replicas to acknowledge anything (redis.ack_replicas),
+// so reads go on while a primary has no replica.
 //
 //   static const RedisScript kPut(R"lua( ... )lua");
+//   static const RedisScript kView(R"lua( ... )lua", RedisScript::kReadOnly);
 //   ASSIGN_OR_RETURN(RedisReply r, kPut.Run(pool, {key}, {value}));
 #ifndef GNLC_COMMON_REDIS_REDIS_SCRIPT_H_
 #define GNLC_COMMON_REDIS_REDIS_SCRIPT_H_
@@ -16,7 +21,8 @@ namespace gnlc {
 
 class RedisScript final {
  public:
-  explicit RedisScript(std::string source);
+  enum Access { kWrites, kReadOnly };
+  explicit RedisScript(std::string source, Access access = kWrites);
 
   [[nodiscard]] absl::StatusOr<RedisReply> Run(RedisPool& pool,
                                                const std::vector<absl::string_view>& keys,
@@ -26,6 +32,7 @@ class RedisScript final {
 
  private:
   std::string source_;
+  bool read_only_;
   std::string sha1_;  // hex, as Redis computes it
 };
 

@@ -293,6 +293,9 @@ ServerOptions TestServerOptions(std::string service, CityConfig city, std::strin
   o.jwks_check_every = absl::Milliseconds(100);
   (void)ParseRedisAddress(redis_address, o.redis);
   (void)ReadRedisCredentials(o.city, o.redis);
+  // As in production: with replicas, acknowledged means replicated.
+  o.redis.replicas_to_ack = o.redis.sentinels.empty() ? 0 : 1;
+  o.redis.replica_ack_timeout = absl::Milliseconds(500);
   o.redis.pool_size = 4;
   o.redis.connect_timeout = absl::Milliseconds(300);
   o.redis.command_timeout = absl::Milliseconds(500);

@@ -25,11 +25,13 @@ absl::StatusOr<std::unique_ptr<SentinelProcess>> SentinelProcess::Start(
     p->port_ = PickFreePort();
     // Sentinel rewrites its file as it learns; the timers make a failover
     // take seconds (a production Sentinel waits longer before it acts).
+    // Down after 1.5 s: a newly promoted primary busy with a loaded test
+    // must not look dead at once (500 ms did, and was failed over again).
     const std::string config = absl::StrCat(
         "port ", p->port_, "\nbind 127.0.0.1\ndir ", p->dir_, "\nsentinel monitor ", primary_name,
         " 127.0.0.1 ", primary_port, " 1\nsentinel auth-user ", primary_name, " ", admin.user,
         "\nsentinel auth-pass ", primary_name, " ", admin.password,
-        "\nsentinel down-after-milliseconds ", primary_name, " 500\nsentinel failover-timeout ",
+        "\nsentinel down-after-milliseconds ", primary_name, " 1500\nsentinel failover-timeout ",
         primary_name, " 3000\nsentinel parallel-syncs ", primary_name, " 1\n");
     last = p->Spawn(config);
     if (last.ok()) return p;

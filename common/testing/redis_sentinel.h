@@ -24,12 +24,13 @@ namespace gnlc::testing {
 class SentinelProcess final {
  public:
   // Watches `primary_name` at 127.0.0.1:`primary_port` (quorum 1, down after
-  // 500 ms without an answer); returns once it answers PING.
+  // 1.5 s without an answer); returns once it answers PING.
   static absl::StatusOr<std::unique_ptr<SentinelProcess>> Start(
       const std::string& primary_name, int primary_port, const std::string& city = "nanjing");
   ~SentinelProcess();
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string log_path() const { return dir_ + "/sentinel.log"; }
 
  private:
   explicit SentinelProcess(std::string dir) : dir_(std::move(dir)) {}

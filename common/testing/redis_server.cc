@@ -8,11 +8,14 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/auth/dev_pki.h"
@@ -110,17 +113,29 @@ void RedisServerProcess::Kill(int signal) {
   pid_ = -1;
 }
 
-absl::Status RedisServerProcess::Restart() {
+std::string LogTail(const std::string& path, size_t lines) {
+  std::ifstream log(path);
+  std::deque<std::string> tail;
+  for (std::string line; std::getline(log, line);) {
+    tail.push_back(line);
+    if (tail.size() > lines) tail.pop_front();
+  }
+  return absl::StrJoin(tail, "\n");
+}
+
+absl::Status RedisServerProcess::Restart() { return Respawn({}); }
+
+absl::Status RedisServerProcess::Respawn(const std::vector<std::string>& more_args) {
   Kill(SIGKILL);
   absl::Status s;
   for (int attempt = 0; attempt < 20; ++attempt) {  // the old socket may linger briefly
-    s = Spawn();
+    s = Spawn(more_args);
     if (s.ok()) return s;
   }
   return s;
 }
 
-absl::Status RedisServerProcess::Spawn() {
+absl::Status RedisServerProcess::Spawn(std::vector<std::string> more_args) {
   const std::string port = std::to_string(port_);
   std::vector<std::string> args = {
       "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", dir_, "--appendonly", "yes",
@@ -133,20 +148,24 @@ absl::Status RedisServerProcess::Spawn() {
       "--zset-max-listpack-entries", "256", "--hash-max-listpack-value", "256",
       // Each service as its own user (redis_acl.h).
       "--aclfile", absl::StrCat(TestPkiDir(), "/", city_, "/redis/users.acl")};
+  args.insert(args.end(), more_args.begin(), more_args.end());
   return SpawnRedisAndWait(std::move(args), AdminOptions(), pid_,
                            absl::StrCat("redis-server on port ", port_));
 }
 
+namespace {
+// The primary sends its data at once, not after the 5 s Redis waits for
+// more replicas to share a diskless sync.
+absl::Status SyncAtOnce(const RedisServerProcess& primary) {
+  return RedisConnection(primary.AdminOptions())
+      .Command({"CONFIG", "SET", "repl-diskless-sync-delay", "0"})
+      .status();
+}
+}  // namespace
+
 absl::Status RedisServerProcess::MakeReplicaOf(const RedisServerProcess& primary) {
   const RedisOptions admin = AdminOptions();
-  // The primary sends its data at once, not after the 5 s Redis waits for
-  // more replicas to share a diskless sync.
-  if (absl::Status s = RedisConnection(primary.AdminOptions())
-                           .Command({"CONFIG", "SET", "repl-diskless-sync-delay", "0"})
-                           .status();
-      !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = SyncAtOnce(primary); !s.ok()) return s;
   RedisConnection conn(admin);
   for (const auto& [name, value] : {std::pair<std::string, std::string>{"masteruser", admin.user},
                                     {"masterauth", admin.password}}) {
@@ -157,15 +176,52 @@ absl::Status RedisServerProcess::MakeReplicaOf(const RedisServerProcess& primary
       !s.ok()) {
     return s;
   }
+  return WaitForReplicationLink(primary);
+}
+
+absl::Status RedisServerProcess::RestartAsReplicaOf(const RedisServerProcess& primary) {
+  if (absl::Status s = SyncAtOnce(primary); !s.ok()) return s;
+  const RedisOptions admin = AdminOptions();
+  // Never promoted until it has the primary's data: until its first sync,
+  // what it holds is its own old AOF, and a Sentinel would otherwise count
+  // it a candidate like any other replica.
+  if (absl::Status s =
+          Respawn({"--replicaof", "127.0.0.1", std::to_string(primary.port()), "--masteruser",
+                   admin.user, "--masterauth", admin.password, "--replica-priority", "0"});
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = WaitForReplicationLink(primary); !s.ok()) return s;
+  return RedisConnection(admin).Command({"CONFIG", "SET", "replica-priority", "100"}).status();
+}
+
+absl::Status RedisServerProcess::WaitForReplicationLink(const RedisServerProcess& primary) {
+  RedisConnection conn(AdminOptions());
+  RedisConnection at_primary(primary.AdminOptions());
+  // Up here, and online there: the primary counts this replica's
+  // acknowledgements (WAIT) only from then on.
+  const std::string online = absl::StrCat("port=", port_, ",state=online");
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (absl::Now() < deadline) {
     auto info = conn.Command({"INFO", "replication"});
-    if (info.ok() && absl::StrContains(info->view().str(), "master_link_status:up")) {
-      return absl::OkStatus();
+    auto there = at_primary.Command({"INFO", "replication"});
+    if (info.ok() && absl::StrContains(info->view().str(), "master_link_status:up") && there.ok() &&
+        absl::StrContains(there->view().str(), online)) {
+      // And acknowledging: right after its first sync a replica may answer
+      // the primary's request for an acknowledgement only with its
+      // once-a-second report, so a test's first WAIT could time out. One
+      // write (undone at once) and a WAIT for it settle that here.
+      const std::string probe = "gnlc-test-replication-probe";
+      if (at_primary.Command({"SET", probe, "1"}).ok() && at_primary.Command({"DEL", probe}).ok()) {
+        auto acked = at_primary.Command({"WAIT", "1", "5000"}, absl::Seconds(6));
+        if (acked.ok() && acked->view().integer() >= 1) return absl::OkStatus();
+      }
     }
     absl::SleepFor(absl::Milliseconds(10));  // polling the link, not waiting blind
   }
-  return absl::DeadlineExceededError("the replica's link did not come up within 10 s");
+  return absl::DeadlineExceededError(
+      absl::StrCat("the replica's link did not come up within 10 s; its log ends:\n",
+                   LogTail(dir_ + "/redis.log")));
 }
 
 }  // namespace gnlc::testing

@@ -34,6 +34,9 @@ RedisOptions TestRedisAdminOptions(const std::string& address, const std::string
 absl::Status SpawnRedisAndWait(std::vector<std::string> args, RedisOptions options, pid_t& pid,
                                absl::string_view what);
 
+// The last `lines` lines of a log file, for a test's failure message.
+std::string LogTail(const std::string& path, size_t lines = 8);
+
 class RedisServerProcess final {
  public:
   // The users and passwords are those of `city` in the test PKI.
@@ -58,11 +61,19 @@ class RedisServerProcess final {
   // Replicates `primary` (as the admin user) from now on; returns once the
   // link is up and the first sync done.
   absl::Status MakeReplicaOf(const RedisServerProcess& primary);
+  // After a crash (Kill), starts again as `primary`'s replica from the
+  // first moment, as an operator brings a failed primary back once Sentinel
+  // has promoted another; returns once the first sync is done.
+  absl::Status RestartAsReplicaOf(const RedisServerProcess& primary);
 
  private:
   RedisServerProcess(std::string dir, std::string appendfsync, std::string city)
       : dir_(std::move(dir)), appendfsync_(std::move(appendfsync)), city_(std::move(city)) {}
-  absl::Status Spawn();
+  absl::Status Spawn(std::vector<std::string> more_args = {});
+  // Kill(SIGKILL), then Spawn until the port is free again.
+  absl::Status Respawn(const std::vector<std::string>& more_args);
+  // Polls INFO replication until the link to `primary` is up on both ends.
+  absl::Status WaitForReplicationLink(const RedisServerProcess& primary);
 
   std::string dir_;
   std::string appendfsync_;

@@ -52,6 +52,8 @@ for city in "${cities[@]}"; do
     fi
   done
   copy "$pki/redis/users.acl" "$secrets/redis/users.acl"
+  # The servers replicate, and the Sentinels watch, as the admin user.
+  copy "$pki/redis/admin.password" "$secrets/redis/admin.password"
   if [ ! -f "$secrets/service.env" ]; then
     # Page tokens are signed with it; every replica of a city shares it.
     (umask 077 && echo "GNLC_PAGE_TOKEN_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')" \

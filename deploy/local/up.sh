@@ -73,9 +73,13 @@ page_token_secret() {  # page_token_secret CITY: the city's secret, made once (o
   cat "$f"
 }
 
-redis_ping() {  # redis_ping CITY PORT, as the city's Redis admin user
+redis_admin() {  # redis_admin CITY PORT COMMAND...: redis-cli as the city's Redis admin user
   redis-cli -p "$2" --user admin --pass "$(cat "$pki/$1/redis/admin.password")" --no-auth-warning \
-    ping 2>/dev/null | grep -q PONG
+    "${@:3}"
+}
+redis_ping() { redis_admin "$1" "$2" ping 2>/dev/null | grep -q PONG; }  # redis_ping CITY PORT
+replica_synced() {  # replica_synced CITY PORT: its first sync from the primary is done
+  redis_admin "$1" "$2" info replication 2>/dev/null | grep -q '^master_link_status:up'
 }
 
 start_redis() {  # start_redis CITY BASE_PORT [NAME PRIMARY_NAME]: NAME replicates PRIMARY_NAME
@@ -90,10 +94,15 @@ start_redis() {  # start_redis CITY BASE_PORT [NAME PRIMARY_NAME]: NAME replicat
   if [ "${GNLC_REDIS_HA:-0}" = 1 ]; then
     # Either server may be the primary after a failover, so both know how
     # to replicate (as the admin user; the password in an owner-only file).
-    (umask 077 && printf 'masteruser admin\nmasterauth %s\n' \
+    # A backlog big enough that a replica re-pointed after a failover
+    # catches up from it instead of copying everything again.
+    (umask 077 && printf 'masteruser admin\nmasterauth %s\nrepl-backlog-size 64mb\n' \
       "$(cat "$pki/$1/redis/admin.password")" >"$dir/$name.conf")
     ha=("$dir/$name.conf")
-    [ -z "${4:-}" ] || ha+=(--replicaof 127.0.0.1 "$(cat "$dir/$4.port")")
+    # A replica is never promoted until its first sync is done: before
+    # that it holds only its own old data, and Sentinel would otherwise
+    # count it a candidate like any other (priority 0 until then).
+    [ -z "${4:-}" ] || ha+=(--replicaof 127.0.0.1 "$(cat "$dir/$4.port")" --replica-priority 0)
   fi
   # Each service connects as its own Redis user (users.acl from dev-pki).
   # A memory limit, never eviction: at the limit writes are refused
@@ -108,6 +117,10 @@ start_redis() {  # start_redis CITY BASE_PORT [NAME PRIMARY_NAME]: NAME replicat
     --pidfile "$dir/$name.pid" --logfile "$dir/$name.log"
   echo "$port" >"$dir/$name.port"
   wait_for 10 "$name of $1" redis_ping "$1" "$port"
+  if [ -n "${4:-}" ]; then
+    wait_for 60 "$name of $1 to copy the primary" replica_synced "$1" "$port"
+    redis_admin "$1" "$port" config set replica-priority 100 >/dev/null
+  fi
 }
 
 # GNLC_REDIS_HA=1: the primary (the one the running Sentinels name, or the

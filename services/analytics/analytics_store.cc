@@ -276,7 +276,8 @@ for j = 1, #ARGV, 2 do
   end
 end
 return out
-)lua");
+)lua",
+                        RedisScript::kReadOnly);
 
 void AddFields(const ReplyView& fields, bool gauges, Counters& out) {
   for (size_t i = 0; i + 1 < fields.size(); i += 2) {

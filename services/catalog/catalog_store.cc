@@ -182,7 +182,8 @@ for i = 1, #ARGV do
   if score then gnlc_feed_entry(out, ARGV[i], score, KEYS[6]) end
 end
 return out
-)lua"));
+)lua"),
+                                                     RedisScript::kReadOnly);
   return *script;
 }
 
@@ -206,7 +207,8 @@ for i = 1, #items, 2 do
   out[#out + 1] = live
 end
 return out
-)lua");
+)lua",
+                                                     RedisScript::kReadOnly);
   return *script;
 }
 

@@ -219,12 +219,16 @@ end
 
 }  // namespace
 
-const RedisScript* MakeEnrollmentScript(absl::string_view body) {
-  return new RedisScript(absl::StrCat(kProtoLua, kPrelude, body));
+const RedisScript* MakeEnrollmentScript(absl::string_view body, RedisScript::Access access) {
+  return new RedisScript(absl::StrCat(kProtoLua, kPrelude, body), access);
 }
 
 namespace {
 const RedisScript* Make(absl::string_view body) { return MakeEnrollmentScript(body); }
+// A script that only reads (RedisScript::kReadOnly).
+const RedisScript* MakeReader(absl::string_view body) {
+  return MakeEnrollmentScript(body, RedisScript::kReadOnly);
+}
 }  // namespace
 
 // ARGV: 4 learner id, 5 blob, 6 statistics bytes, 7 external subject,
@@ -424,7 +428,7 @@ return 1
 
 // ARGV: 4.. enrollment ids. Returns record, position pairs ('' if absent).
 const RedisScript& ViewScript() {
-  static const RedisScript* script = Make(R"lua(
+  static const RedisScript* script = MakeReader(R"lua(
 local out = {}
 for i = 4, #ARGV do
   local blob, position = view(ARGV[i])
@@ -442,7 +446,7 @@ return out
 // Returns: last scanned score, more (0/1; -1: the learner does not exist),
 // then record, position pairs.
 const RedisScript& ListScript() {
-  static const RedisScript* script = Make(R"lua(
+  static const RedisScript* script = MakeReader(R"lua(
 local index, cursor, want = ARGV[4], ARGV[5], tonumber(ARGV[6])
 local limit, budget = tonumber(ARGV[7]), tonumber(ARGV[8])
 if ARGV[9] ~= '' and redis.call('HEXISTS', k('learners'), ARGV[9]) == 0 then return {'', -1} end
@@ -495,7 +499,7 @@ return out
 // ARGV: 4 offering id. Returns {} if unknown, else capacity, taken,
 // waitlist length.
 const RedisScript& SeatsScript() {
-  static const RedisScript* script = Make(R"lua(
+  static const RedisScript* script = MakeReader(R"lua(
 local cap = redis.call('HGET', k('off', ARGV[4]), 'cap')
 if not cap then return {} end
 return {tonumber(cap), taken(ARGV[4]), redis.call('ZCARD', k('wl', ARGV[4]))}
@@ -546,7 +550,7 @@ return scan[1]
 // EnrollmentChanged bytes (IMPORTED) of a record, or a learner's id}: what
 // analytics recounts from.
 const RedisScript& StatisticsPageScript() {
-  static const RedisScript* script = Make(R"lua(
+  static const RedisScript* script = MakeReader(R"lua(
 local learners = ARGV[6] ~= 'enr'
 local scan = redis.call('HSCAN', k(ARGV[6]), ARGV[4], 'COUNT', tonumber(ARGV[5]))
 local out = {scan[1]}
@@ -567,7 +571,7 @@ return out
 // completed: id, record, its import source id ("" if none), digest of its
 // records, enrollment count n, then n times (id, record, source id)}.
 const RedisScript& ArchiveCandidatesScript() {
-  static const RedisScript* script = Make(R"lua(
+  static const RedisScript* script = MakeReader(R"lua(
 local scan = redis.call('HSCAN', k('learners'), ARGV[4], 'COUNT', tonumber(ARGV[5]))
 local out = {scan[1]}
 for j = 1, #scan[2], 2 do

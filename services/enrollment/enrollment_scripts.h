@@ -93,7 +93,8 @@ const RedisScript& DueRemindersScript();
 
 // A script of `body` after the shared prelude (key names, record states,
 // the event writers).
-const RedisScript* MakeEnrollmentScript(absl::string_view body);
+const RedisScript* MakeEnrollmentScript(absl::string_view body,
+                                        RedisScript::Access access = RedisScript::kWrites);
 
 }  // namespace gnlc::enrollment
 

@@ -8,8 +8,10 @@
 #   3. a learner enrolls in a demo offering and the catalog shows the seat;
 #   4. a service container killed with SIGKILL is restarted by its restart
 #      policy and serves again;
-#   5. the city's Redis killed with SIGKILL comes back with every
-#      acknowledged enrollment (AOF on the named volume);
+#   5. the city's Redis primary killed with SIGKILL: the Sentinels promote
+#      the replica, the killed server is restarted by its policy and rejoins
+#      as the replica, enrolling goes on, and every acknowledged enrollment
+#      is there;
 #   6. down.sh --volumes leaves no container, network or volume of the test;
 # and that Docker's compose accepts the file (docker-compose 1.29's schema
 # check, which needs no engine; podman-compose is what runs it here).
@@ -112,13 +114,13 @@ log "1b. both dashboards over HTTPS, for analysts only"
 
 # 2. Non-root: the uid of each container's process, as the host sees it.
 for city in "${cities[@]}"; do
-  for svc in "${services[@]}" redis; do
+  for svc in "${services[@]}" redis redis-replica sentinel-1 sentinel-2 sentinel-3; do
     c="$(container "$city" "$svc")"
     uids=$(awk '/^Uid:/ { print $2, $3 }' "/proc/$(pid_of "$c")/status")
     [ "$uids" = "10001 10001" ] || fail "$c runs as uid $uids, not 10001"
   done
 done
-log "2. all 10 containers run as uid 10001"
+log "2. all 18 containers run as uid 10001"
 
 # 3. An enrollment in a demo offering with seats, seen by the catalog.
 offering=""
@@ -161,30 +163,60 @@ wait_for 60 "$c to serve again" "$ctl" --city=nanjing health enrollment || fail 
 enroll
 log "4. $c killed with SIGKILL, restarted by its policy, SERVING and enrolling again"
 
-# 5. SIGKILL of the city's Redis: every acknowledged enrollment survives.
+# 5. SIGKILL of the city's Redis primary: the Sentinels promote the
+# replica; the killed server, restarted by its policy, rejoins as the
+# replica, and from then on writes are acknowledged again (each waits for a
+# replica to have it); every acknowledged enrollment is there.
 for _ in $(seq 1 10); do enroll; done
-r="$(container nanjing redis)"
+r="$(container nanjing redis)" replica="$(container nanjing redis-replica)"
+role_of() {  # role_of CONTAINER: master or slave
+  "$ENGINE" exec "$1" sh -c 'REDISCLI_AUTH=$(cat /etc/gnlc-secrets/admin.password) \
+    redis-cli --user admin --no-auth-warning role' | head -n 1
+}
+[ "$(role_of "$r")" = master ] && [ "$(role_of "$replica")" = slave ] ||
+  fail "expected $r primary and $replica its replica"
 restarts=$(restarts_of "$r")
+killed=$SECONDS
 kill -KILL "$(pid_of "$r")"
+promoted() { [ "$(role_of "$replica")" = master ]; }
+wait_for 60 "the Sentinels to promote $replica" promoted || fail "$replica was not promoted"
+log "5. $r killed; $replica promoted after $((SECONDS - killed)) s"
 redis_restarted() { [ "$(restarts_of "$r")" -gt "$restarts" ]; }
 wait_for 60 "$r to be restarted" redis_restarted || fail "$r was not restarted after SIGKILL"
-wait_for 60 "enrollment to reach Redis again" "$ctl" --city=nanjing health enrollment ||
-  fail "enrollment not SERVING after the Redis restart"
-# Idle pooled connections reconnect before their next command; one that was
-# in use while Redis was down backs off (up to 2 s) with UNAVAILABLE, which
-# callers retry, as a mobile backend would here.
+rejoined() { [ "$(role_of "$r")" = slave ]; }
+wait_for 60 "$r to rejoin as the replica" rejoined || fail "$r did not rejoin as the replica"
+# Calls meanwhile were UNAVAILABLE and are retried, as a mobile backend
+# does: the same learner and request id until acknowledged.
+pending=""
+enrolled_again() {
+  local e
+  if [ -z "$pending" ]; then
+    pending=$("$ctl" --city=nanjing --timeout_ms=5000 enrollment.CreateLearner \
+      '{"parent":"cities/nanjing","learner":{"district":"gulou","age_band":"AGE_BAND_ADULT"}}' |
+      jq -r '.learner.name // empty') || true
+    [ -n "$pending" ] || return 1
+  fi
+  e=$("$ctl" --city=nanjing --timeout_ms=5000 enrollment.CreateEnrollment "{\"parent\":\
+\"cities/nanjing\",\"learner\":\"$pending\",\"offering\":\"$offering\",\
+\"request_id\":\"compose-test-${pending##*/}\"}") || return 1
+  [ "$(jq -r .enrollment.state <<<"$e")" = ENROLLMENT_STATE_CONFIRMED ] || return 1
+  enrolled+=("$(jq -r .enrollment.name <<<"$e")")
+}
+wait_for 60 "an enrollment to be acknowledged again" enrolled_again ||
+  fail "no enrollment acknowledged after the failover"
+log "5. $r back as the replica; enrolling again $((SECONDS - killed)) s after the kill"
 confirmed() {
   "$ctl" --city=nanjing enrollment.GetEnrollment "{\"name\":\"$1\"}" |
     jq -e '.enrollment.state == "ENROLLMENT_STATE_CONFIRMED"'
 }
 for e in "${enrolled[@]}"; do
   wait_for 30 "$e" confirmed "$e" ||
-    fail "$e lost with the Redis restart: $("$ctl" --city=nanjing enrollment.GetEnrollment \
+    fail "$e lost with the failover: $("$ctl" --city=nanjing enrollment.GetEnrollment \
       "{\"name\":\"$e\"}" 2>&1)"
 done
 wait_for 15 "the catalog's seat count" seats_are $((before + ${#enrolled[@]})) ||
   fail "seats_taken is $(seats_taken), expected $((before + ${#enrolled[@]}))"
-log "5. $r killed with SIGKILL and restarted: all ${#enrolled[@]} acknowledged enrollments kept"
+log "5. all ${#enrolled[@]} acknowledged enrollments kept across the failover"
 
 # 6. down --volumes removes everything of the project.
 mine() {  # mine KIND: the names of the project's containers, networks or volumes
@@ -194,8 +226,8 @@ mine() {  # mine KIND: the names of the project's containers, networks or volume
     volumes) "$ENGINE" volume ls --format '{{.Name}}' | grep "^${project}_" || true ;;
   esac
 }
-[ "$(mine containers | wc -l)" = 10 ] && [ "$(mine networks | wc -l)" = 3 ] &&
-  [ "$(mine volumes | wc -l)" = 2 ] || fail "expected 10 containers, 3 networks, 2 volumes before down"
+[ "$(mine containers | wc -l)" = 18 ] && [ "$(mine networks | wc -l)" = 3 ] &&
+  [ "$(mine volumes | wc -l)" = 10 ] || fail "expected 18 containers, 3 networks, 10 volumes before down"
 "$root/deploy/compose/down.sh" --volumes >/dev/null
 for kind in containers networks volumes; do
   left=$(mine "$kind")

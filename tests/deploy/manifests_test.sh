@@ -59,11 +59,40 @@ if command -v kubectl >/dev/null; then
     grep -q "cidr: " <<<"$peers" || fail "$city: the peer port names no peer addresses"
     grep -q "gnlc.network/staff" <<<"$(policy gnlc-dashboard)" || fail "$city: dashboard open beyond staff"
     grep -q "containerPort: 8443" <<<"$out" || fail "$city: analytics has no dashboard port"
+    # Redis highly available: a primary and a replica on different machines,
+    # three Sentinels (quorum 2) with their state on a volume, the services
+    # finding the primary through them; a disruption budget for every
+    # workload, probes and memory limits on every container, and the
+    # city's label on the pods (what the network policies admit).
+    kind_named() {  # kind_named KIND NAME: that object's rendered YAML
+      awk -v k="$1" -v n="$2" '/^---/ { if (p) exit; buf = ""; kind = ""; next }
+        { buf = buf $0 "\n" } $0 == "kind: " k { kind = 1 } kind && $0 ~ "^  name: " n "$" { p = 1 }
+        END { if (p) printf "%s", buf }' <<<"$out"
+    }
+    redis=$(kind_named StatefulSet redis)
+    grep -q "replicas: 2" <<<"$redis" || fail "$city: Redis without a replica"
+    grep -q "requiredDuringSchedulingIgnoredDuringExecution" <<<"$redis" || fail "$city: both Redis servers may share a machine"
+    grep -q "readinessProbe" <<<"$redis" && grep -q "livenessProbe" <<<"$redis" || fail "$city: Redis without probes"
+    grep -q -- "command: \[gnlc-redis-start\]\|- gnlc-redis-start" <<<"$redis" || fail "$city: Redis not started by gnlc-redis-start"
+    grep -q -- "--replica-priority 0" "$src/deploy/redis/gnlc-redis-start" || fail "a replica may be promoted before its first copy"
+    sentinels=$(kind_named StatefulSet redis-sentinel)
+    grep -q "replicas: 3" <<<"$sentinels" || fail "$city: not three Sentinels"
+    grep -q "volumeClaimTemplates" <<<"$sentinels" || fail "$city: Sentinels forget what they decided on a restart"
+    grep -q 'sentinel monitor $name $(find_primary) 6379 2' "$src/deploy/redis/gnlc-sentinel-start" || fail "Sentinels without a quorum of 2"
+    [ "$(grep -c -- "--redis=sentinel:gnlc@redis-sentinel:26379" <<<"$out")" = 4 ] || fail "$city: not every service finds Redis through the Sentinels"
+    [ "$(grep -c "^kind: PodDisruptionBudget" <<<"$out")" = 6 ] || fail "$city: expected 6 disruption budgets"
+    [ "$(grep -c "podAntiAffinity" <<<"$out")" = 6 ] || fail "$city: expected anti-affinity on 6 workloads"
+    [ "$(grep -c "^          limits:" <<<"$out")" = "$(grep -c "^        image:" <<<"$out")" ] ||
+      fail "$city: a container without a memory limit"
+    [ "$(grep -c "app.kubernetes.io/part-of: gnlc" <<<"$(awk '/^  template:/,/^    spec:/' <<<"$out")")" -ge 6 ] || fail "$city: pods without the city's label"
+    for script in gnlc-redis-lib.sh gnlc-redis-start gnlc-sentinel-start; do
+      sh -n "$src/deploy/redis/$script" || fail "$script does not parse"
+    done
     # Every image is one deploy/docker/build.sh makes, in the city's registry.
     want=$(for i in analytics catalog enrollment partnership redis; do
       echo "registry.$city.example/gnlc/$i:$version"
     done)
-    got=$(awk '$1 == "image:" { print $2 }' <<<"$out" | sort)
+    got=$(awk '$1 == "image:" { print $2 }' <<<"$out" | sort -u)
     [ "$got" = "$want" ] || fail "$city: images are $(echo $got), not $(echo $want)"
   done
 else
@@ -91,7 +120,16 @@ done < <(awk '$1 == "image:" { print $2 }' "$compose")
 published=$(awk '$1 == "ports:" { p = 1; next } p && $1 == "-" { print $2; next } { p = 0 }' "$compose")
 [ "$(wc -l <<<"$published")" = 18 ] || fail "compose should publish gRPC and admin of 8 services and 2 dashboards"
 grep -v '^127\.0\.0\.1:' <<<"$published" && fail "compose publishes a port beyond loopback"
-[ "$(grep -c 'restart: unless-stopped' "$compose")" = 2 ] || fail "compose services without a restart policy"
+[ "$(grep -c 'restart: unless-stopped' "$compose")" = 3 ] || fail "compose services without a restart policy"
+# Each city's Redis highly available: a replica and three Sentinels, and
+# every service finding the primary through them.
+for city in nanjing suzhou; do
+  for c in redis-replica sentinel-1 sentinel-2 sentinel-3; do
+    grep -q "^  $city-$c:" "$compose" || fail "compose: $city has no $c"
+  done
+  [ "$(grep -c -- "--redis=sentinel:gnlc-$city@$city-sentinel-1:26379,$city-sentinel-2:26379,$city-sentinel-3:26379" "$compose")" = 4 ] ||
+    fail "compose: not every $city service finds Redis through the Sentinels"
+done
 grep -q -- '--maxmemory-policy, noeviction' "$compose" || fail "compose's Redis may evict"
 grep -q 'add_executable(gnlcctl' "$src/common/ctl/CMakeLists.txt" || fail "no gnlcctl target"
 

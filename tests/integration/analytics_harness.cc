@@ -47,7 +47,7 @@ void AnalyticsTest::TearDown() {
 }
 
 void AnalyticsTest::StartAnalytics(const CityConfig& city) {
-  analytics_ = AnalyticsServer::Start(redis_->address(), city,
+  analytics_ = AnalyticsServer::Start(ServiceRedisAddress(), city,
                                       absl::StrCat("127.0.0.1:", enrollment_->server->port()),
                                       absl::StrCat("127.0.0.1:", catalog_->server->port()));
 }

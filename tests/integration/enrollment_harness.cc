@@ -62,18 +62,23 @@ EnrollmentServer::~EnrollmentServer() {
   if (service) service->Stop();
 }
 
-void EnrollmentTest::SetUp() {
+void EnrollmentTest::StartRedis() {
   auto redis = gnlc::testing::RedisServerProcess::Start(RedisAppendFsync());
   ASSERT_TRUE(redis.ok()) << redis.status();
   redis_ = std::move(*redis);
-  catalog_ = catalog::testing::CatalogReplica::Start(redis_->address());
+}
+
+void EnrollmentTest::SetUp() {
+  StartRedis();
+  if (HasFatalFailure()) return;
+  catalog_ = catalog::testing::CatalogReplica::Start(ServiceRedisAddress());
   if (StartEnrollmentInSetUp()) StartEnrollment();
-  pool_ = std::make_unique<RedisPool>(redis_->AdminOptions());
+  pool_ = std::make_unique<RedisPool>(InspectOptions());
 }
 
 void EnrollmentTest::StartEnrollment() {
   enrollment_ = EnrollmentServer::Start(
-      redis_->address(), absl::StrCat("127.0.0.1:", catalog_->server->port()),
+      ServiceRedisAddress(), absl::StrCat("127.0.0.1:", catalog_->server->port()),
       [this] { return absl::Now() + absl::Nanoseconds(clock_offset_ns_.load()); });
 }
 

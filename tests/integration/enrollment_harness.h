@@ -67,6 +67,13 @@ class EnrollmentTest : public ::testing::Test {
   // The test Redis's AOF policy ("always" for tests that crash it and must
   // lose nothing).
   virtual std::string RedisAppendFsync() const { return "everysec"; }
+  // Starts the city's Redis (redis_) before the services; a test with
+  // replicas and Sentinel starts them here too.
+  virtual void StartRedis();
+  // Where the services find Redis (a plain address, or a sentinel: one).
+  virtual std::string ServiceRedisAddress() const { return redis_->address(); }
+  // How the test itself reaches Redis, as its admin user.
+  virtual RedisOptions InspectOptions() const { return redis_->AdminOptions(); }
 
   epb::EnrollmentService::Stub& stub() { return *enrollment_->stub; }
   cpb::CatalogService::Stub& catalog() { return *catalog_->stub; }

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/redis/redis_connection.h"
 #include "common/redis/redis_pool.h"
+#include "common/redis/redis_script.h"
 #include "common/status/errors.h"
 #include "common/testing/grpc_testing.h"
 #include "common/testing/redis_sentinel.h"
@@ -157,16 +158,30 @@ TEST(RedisFailoverTest, SentinelsLeadToThePrimaryAndToTheNewOneAfterItIsKilled) 
   EXPECT_EQ(before->view().str(), "1");
 }
 
-TEST(RedisFailoverTest, AWriteIsAcknowledgedOnlyOnceAReplicaHasIt) {
-  auto primary = MustStart();
-  auto replica = MustStart();
-  ASSERT_TRUE(primary && replica);
-  ASSERT_TRUE(replica->MakeReplicaOf(*primary).ok());
-  RedisOptions options = primary->AdminOptions();
-  options.replicas_to_ack = 1;
-  options.replica_ack_timeout = absl::Milliseconds(300);
-  RedisPool pool(options);
-  ASSERT_TRUE(pool.Command({"SET", "k", "1"}).ok());
+// A primary, its replica, and a pool that answers a write once the replica
+// has it (or UNAVAILABLE after 300 ms).
+class AcknowledgedWritesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    primary_ = MustStart();
+    replica_ = MustStart();
+    ASSERT_TRUE(primary_ && replica_);
+    ASSERT_TRUE(replica_->MakeReplicaOf(*primary_).ok());
+    RedisOptions options = primary_->AdminOptions();
+    options.replicas_to_ack = 1;
+    options.replica_ack_timeout = absl::Milliseconds(300);
+    pool_ = std::make_unique<RedisPool>(options);
+  }
+
+  std::unique_ptr<RedisServerProcess> primary_, replica_;
+  std::unique_ptr<RedisPool> pool_;
+};
+
+TEST_F(AcknowledgedWritesTest, AWriteIsAcknowledgedOnlyOnceAReplicaHasIt) {
+  RedisServerProcess* replica = replica_.get();
+  RedisPool& pool = *pool_;
+  const absl::Status first = pool.Command({"SET", "k", "1"}).status();
+  ASSERT_TRUE(first.ok()) << first;
   // Acknowledged: the replica has it already.
   RedisConnection at_replica(replica->AdminOptions());
   auto copy = at_replica.Command({"GET", "k"});
@@ -191,6 +206,34 @@ TEST(RedisFailoverTest, AWriteIsAcknowledgedOnlyOnceAReplicaHasIt) {
   EXPECT_EQ(copy->view().str(), "4");
 }
 
+TEST_F(AcknowledgedWritesTest, ReadsGoOnWhileNoReplicaConfirmsWrites) {
+  RedisServerProcess* replica = replica_.get();
+  RedisPool& pool = *pool_;
+  ASSERT_TRUE(pool.Command({"SET", "k", "1"}).ok());
+  static const RedisScript kRead("return redis.call('GET', KEYS[1])", RedisScript::kReadOnly);
+  static const RedisScript kWrite("return redis.call('SET', KEYS[1], ARGV[1])");
+
+  replica->Signal(SIGSTOP);
+  // Reads answer at once: no WAIT follows a batch that only reads.
+  const absl::Time start = absl::Now();
+  auto got = pool.Command({"GET", "k"});
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->view().str(), "1");
+  auto read = kRead.Run(pool, {"k"}, {});
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->view().str(), "1");
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(250)) << "a read waited for the replica";
+  // Writes, plain or scripted, are refused until the replica confirms.
+  EXPECT_EQ(kWrite.Run(pool, {"k"}, {"2"}).status().code(), absl::StatusCode::kUnavailable);
+  // A script declared read-only may not write: Redis refuses it.
+  static const RedisScript kSneaky("return redis.call('SET', KEYS[1], 'x')",
+                                   RedisScript::kReadOnly);
+  const absl::Status sneaky = kSneaky.Run(pool, {"k"}, {}).status();
+  EXPECT_FALSE(sneaky.ok());
+  EXPECT_NE(sneaky.code(), absl::StatusCode::kUnavailable) << sneaky;
+  replica->Signal(SIGCONT);
+}
+
 TEST(RedisFailoverTest, SentinelAddressesAreParsedAndCheckedAtStart) {
   RedisOptions o;
   ASSERT_TRUE(ParseRedisAddress("sentinel:city@10.0.0.1:26379,10.0.0.2:26379", o).ok());
@@ -206,6 +249,12 @@ TEST(RedisFailoverTest, SentinelAddressesAreParsedAndCheckedAtStart) {
   EXPECT_TRUE(IsFailoverError("UNBLOCKED force unblock from blocking operation"));
   EXPECT_FALSE(IsFailoverError("ERR wrong number of arguments"));
   EXPECT_FALSE(IsFailoverError("NOSCRIPT No matching script"));
+  for (const char* read : {"GET", "hgetall", "XRANGE", "EVALSHA_RO", "SCAN", "WAIT"}) {
+    EXPECT_TRUE(IsReadOnlyCommand(read)) << read;
+  }
+  for (const char* write : {"SET", "EVALSHA", "EVAL", "XADD", "XREADGROUP", "DEL", "UNKNOWN"}) {
+    EXPECT_FALSE(IsReadOnlyCommand(write)) << write;
+  }
 }
 
 }  // namespace
