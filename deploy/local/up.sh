@@ -142,6 +142,20 @@ start_redis_ha() {  # start_redis_ha CITY BASE_PORT
   elif [ -n "$current" ] && [ "$current" = "$(cat "$dir/redis.port" 2>/dev/null)" ]; then
     primary=redis replica=redis-replica
   fi
+  # The Sentinels still name a primary that crashed while its replica runs
+  # (up.sh again within their 5 s): its AOF may lack the last second that
+  # the replica has, every acknowledged write among it. Have them promote
+  # the replica now rather than start the old primary over it.
+  if [ -n "$current" ] && ! alive "$dir/$primary.pid" && alive "$dir/$replica.pid"; then
+    redis-cli -p "$(cat "$dir/sentinel-$i.port")" sentinel failover "gnlc-$1" >/dev/null
+    promoted() {
+      [ "$(redis-cli -p "$(cat "$dir/sentinel-$i.port")" sentinel get-master-addr-by-name \
+        "gnlc-$1" | tail -1)" = "$(cat "$dir/$replica.port")" ]
+    }
+    wait_for 60 "the Sentinels to promote $replica of $1" promoted
+    local was="$primary"
+    primary="$replica" replica="$was"
+  fi
   start_redis "$1" "$2" "$primary"
   start_redis "$1" $(($2 + 10)) "$replica" "$primary"
   for i in 1 2 3; do

@@ -34,3 +34,46 @@ find_primary() {
   [ -n "$primary" ] || primary="${GNLC_REDIS_SERVERS%% *}"
   echo "$primary"
 }
+
+# synced_replica [SELF]: the name of another server that runs as a replica
+# and has had its first copy of a primary (priority above 0, which
+# gnlc-redis-start raises only then), if any.
+synced_replica() {
+  for server in $GNLC_REDIS_SERVERS; do
+    [ "$server" != "${1:-}" ] || continue
+    if redis-cli -h "$server" --user admin --no-auth-warning role 2>/dev/null | head -n 1 |
+      grep -qx slave &&
+      [ "$(redis-cli -h "$server" --user admin --no-auth-warning config get replica-priority \
+        2>/dev/null | tail -n 1)" != 0 ]; then
+      echo "$server"
+      return
+    fi
+  done
+}
+
+# hand_over SELF: this server was the primary and is starting again (it
+# crashed, or its container was restarted) while a synced replica runs. Its own
+# files may lack the last second of writes (fsynced once a second) that the
+# replica has, and every acknowledged write is on the replica; were it to
+# start as primary, the replica would copy it and lose them. So it asks the
+# Sentinels to promote the replica now, and waits until they name another
+# primary (which it prints). Fails after 60 s (the Sentinels may be
+# starting, or pausing after a stall): the container is started again.
+hand_over() {
+  for sentinel in $GNLC_SENTINELS; do
+    redis-cli -h "${sentinel%:*}" -p "${sentinel##*:}" sentinel failover "$GNLC_PRIMARY_NAME" \
+      >/dev/null 2>&1 && break
+  done
+  i=0
+  while [ $i -lt 60 ]; do
+    now=$(find_primary "$1")
+    if [ "$now" != "$1" ]; then
+      echo "$now"
+      return 0
+    fi
+    sleep 1
+    i=$((i + 1))
+  done
+  echo "gnlc-redis-start: the Sentinels did not promote the replica within 60 s" >&2
+  return 1
+}

@@ -127,8 +127,9 @@ for city in nanjing suzhou; do
   for c in redis-replica sentinel-1 sentinel-2 sentinel-3; do
     grep -q "^  $city-$c:" "$compose" || fail "compose: $city has no $c"
   done
-  [ "$(grep -c -- "--redis=sentinel:gnlc-$city@$city-sentinel-1:26379,$city-sentinel-2:26379,$city-sentinel-3:26379" "$compose")" = 4 ] ||
-    fail "compose: not every $city service finds Redis through the Sentinels"
+  # Quoted: in a YAML flow sequence its commas would split it in four.
+  [ "$(grep -c -- "\"--redis=sentinel:gnlc-$city@$city-sentinel-1:26379,$city-sentinel-2:26379,$city-sentinel-3:26379\"" "$compose")" = 4 ] ||
+    fail "compose: not every $city service finds Redis through the Sentinels (quoted)"
 done
 grep -q -- '--maxmemory-policy, noeviction' "$compose" || fail "compose's Redis may evict"
 grep -q 'add_executable(gnlcctl' "$src/common/ctl/CMakeLists.txt" || fail "no gnlcctl target"
