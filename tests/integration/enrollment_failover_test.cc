@@ -56,7 +56,7 @@ class HotOfferingFailoverTest : public FailoverTest {
       if (ReplicaCount() == 1) RestoreReplica();
       ASSERT_TRUE(
           PollUntil([&] { return load.FirstSuccessStartedAfter(killed) != absl::InfiniteFuture(); },
-                    absl::Seconds(30)))
+                    absl::Seconds(90)))
           << "kill " << kill << ": no enrollment succeeded on the new primary";
       if (ReplicaCount() > 1) RestoreReplica();
     }

@@ -61,7 +61,9 @@ void FailoverTest::AwaitPromotion() {
         }
         return promoted.has_value();
       },
-      absl::Seconds(30)))
+      // A Sentinel stalled for 2 s on a loaded machine pauses 30 s ("TILT")
+      // before it acts again: the bound leaves room for that.
+      absl::Seconds(90)))
       << "the Sentinel did not promote a replica";
   if (!promoted.has_value()) return;
   dead_ = *promoted;
@@ -95,7 +97,7 @@ void FailoverTest::RestoreReplica() {
         }
         return false;
       },
-      absl::Seconds(30)))
+      absl::Seconds(90)))
       << "the Sentinel does not count the restarted server as a replica; its log ends:\n"
       << gnlc::testing::LogTail(sentinel_->log_path(), 30);
 }
