@@ -117,7 +117,12 @@ bool IsReadOnlyCommand(absl::string_view name) {
                                            "DBSIZE",      "PING",          "INFO",
                                            "ROLE",        "TIME",          "WAIT",
                                            "EVALSHA_RO",  "EVAL_RO",       "FCALL_RO"};
-  return reads->contains(absl::AsciiStrToUpper(name));
+  // Called for every command a pool sends: upper-cased on the stack, not
+  // in a new string (command names are short; a longer one is no read).
+  char upper[24];
+  if (name.size() > sizeof(upper)) return false;
+  for (size_t i = 0; i < name.size(); ++i) upper[i] = absl::ascii_toupper(name[i]);
+  return reads->contains(absl::string_view(upper, name.size()));
 }
 
 absl::StatusOr<redisContext*> OpenRedisContext(const RedisOptions& options) {

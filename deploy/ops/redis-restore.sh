@@ -19,13 +19,13 @@ if [ -f "$backup.sha256" ]; then
     || { echo "$backup does not match its SHA-256: not restoring it" >&2; exit 1; }
 fi
 redis-check-rdb "$backup" >/dev/null || { echo "$backup did not check out" >&2; exit 1; }
+umask 077  # residents' data: the directory and everything in it owner-only
 mkdir -p "$dir"
 [ -z "$(ls -A "$dir")" ] || { echo "$dir is not empty: restore into an empty directory" >&2; exit 2; }
 
 # A private server on a socket in the directory (no TCP port, no users: it
 # is reachable by this script alone) loads the snapshot, writes it out as
 # the append-only files, and stops.
-umask 077
 cp "$backup" "$dir/restore.rdb"
 sock="$dir/restore.sock"
 redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 --dir "$dir" \

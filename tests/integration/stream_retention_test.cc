@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <set>
 
@@ -166,6 +167,16 @@ struct Applied {
   }
 };
 
+// A follower of kStream from `from`, started, handing what it reads to
+// `applied`.
+std::unique_ptr<StreamFollower> Follow(const RedisOptions& redis, const std::string& from,
+                                       Applied& applied, const FollowerOptions& options) {
+  auto follower = std::make_unique<StreamFollower>(
+      redis, kStream, from, [&applied](const Event& e) { applied.Add(e); }, options);
+  follower->Start();
+  return follower;
+}
+
 TEST_F(StreamRetentionTest, AGroupStoppedLongerThanTheRetentionRebuildsInsteadOfSkipping) {
   for (int i = 0; i < 5; ++i) Add(i);
   Applied applied;
@@ -216,9 +227,7 @@ TEST_F(StreamRetentionTest, AFollowerReportsItsPositionAndRebuildsAfterAGap) {
   std::atomic<int> rebuilt{0};
   const FollowerOptions options = Rebuilding(rebuilt);
   {
-    StreamFollower follower(
-        redis_->AdminOptions(), kStream, "0-0", [&](const Event& e) { applied.Add(e); }, options);
-    follower.Start();
+    auto follower = Follow(redis_->AdminOptions(), "0-0", applied, options);
     ASSERT_TRUE(PollUntil([&] { return applied.size() == 5; }, absl::Seconds(5)));
     // Its report holds its position, which holds back the trim.
     ASSERT_TRUE(PollUntil(
@@ -235,14 +244,12 @@ TEST_F(StreamRetentionTest, AFollowerReportsItsPositionAndRebuildsAfterAGap) {
   StreamTrimmer trimmer(pool_.get(), {.stream = kStream}, Quick(absl::Minutes(10)),
                         [] { return absl::Now() + absl::Hours(1); });
   ASSERT_TRUE(trimmer.TrimOnce().ok());
-  StreamFollower thawed(
-      redis_->AdminOptions(), kStream, ids[4], [&](const Event& e) { applied.Add(e); }, options);
-  thawed.Start();
+  auto thawed = Follow(redis_->AdminOptions(), ids[4], applied, options);
   ASSERT_TRUE(PollUntil([&] { return rebuilt.load() == 1; }, absl::Seconds(5)));
   Add(15);
   ASSERT_TRUE(PollUntil([&] { return applied.has("15"); }, absl::Seconds(5)));
   EXPECT_FALSE(applied.has("5")) << "a trimmed entry was handed on after the rebuild";
-  EXPECT_EQ(thawed.rebuilds(), 1);
+  EXPECT_EQ(thawed->rebuilds(), 1);
 }
 
 TEST_F(StreamRetentionTest, AFollowerAheadOfTheStreamAfterLostWritesRebuilds) {
@@ -251,9 +258,7 @@ TEST_F(StreamRetentionTest, AFollowerAheadOfTheStreamAfterLostWritesRebuilds) {
   Applied applied;
   std::atomic<int> rebuilt{0};
   const FollowerOptions options = Rebuilding(rebuilt);
-  StreamFollower follower(
-      redis_->AdminOptions(), kStream, "0-0", [&](const Event& e) { applied.Add(e); }, options);
-  follower.Start();
+  auto follower = Follow(redis_->AdminOptions(), "0-0", applied, options);
   ASSERT_TRUE(PollUntil([&] { return applied.size() == 3; }, absl::Seconds(5)));
   // A failover lost the last two entries (the new primary never had them),
   // and new ones come with ids at or below the follower's position.
@@ -264,7 +269,7 @@ TEST_F(StreamRetentionTest, AFollowerAheadOfTheStreamAfterLostWritesRebuilds) {
       << "the follower waits for ids above entries that are gone";
   Add(11, "2-1");
   EXPECT_TRUE(PollUntil([&] { return applied.has("11"); }, absl::Seconds(5)));
-  EXPECT_EQ(follower.rebuilds(), 1);
+  EXPECT_EQ(follower->rebuilds(), 1);
 }
 
 }  // namespace
