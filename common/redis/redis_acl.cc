@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/events/streams.h"
+#include "common/redis/live_latency.h"
 
 namespace gnlc {
 namespace {
@@ -32,6 +33,12 @@ std::string FollowerOf(absl::string_view stream) {
   return absl::StrCat("%R~", stream, " %R~", stream, ":trimmed ~", stream, ":readers");
 }
 
+// Every service publishes the p99 of its live calls and reads the others'
+// (live_latency.h: bulk work yields to any service's callers).
+std::string LiveLatencyOf(absl::string_view service) {
+  return absl::StrCat("~", LiveLatencyKey(service), " %R~", LiveLatencyKey("*"));
+}
+
 std::string Sha256Hex(absl::string_view text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
@@ -51,7 +58,8 @@ std::string RedisAclRules(absl::string_view service) {
   if (service == "catalog") {
     // Its own keys; the enrollment stream for seats taken (followed, and
     // consumed as group "catalog").
-    return absl::StrCat(kCommands, " ~cat:* ", FollowerOf(kEnrollmentStream), " ",
+    return absl::StrCat(kCommands, " ~cat:* ", LiveLatencyOf(service), " ",
+                        FollowerOf(kEnrollmentStream), " ",
                         ConsumerOf(kEnrollmentStream, kCatalogSeatsGroup));
   }
   if (service == "enrollment") {
@@ -59,13 +67,17 @@ std::string RedisAclRules(absl::string_view service) {
     // facts; the partnership stream (followed) for who delivers what.
     // BGREWRITEAOF (a "dangerous" command) after an erasure, so the erased
     // learner's old writes leave the disk too.
-    return absl::StrCat(kCommands, " +bgrewriteaof ~enr:* ", FollowerOf(kPartnershipStream), " ",
+    return absl::StrCat(kCommands, " +bgrewriteaof ~enr:* ", LiveLatencyOf(service), " ",
+                        FollowerOf(kPartnershipStream), " ",
                         ConsumerOf(kCatalogStream, "enrollment"));
   }
-  if (service == "partnership") return absl::StrCat(kCommands, " ~par:*");
+  if (service == "partnership") {
+    return absl::StrCat(kCommands, " ~par:* ", LiveLatencyOf(service));
+  }
   if (service == "analytics") {
     // Its own keys; every stream, consumed as group "analytics".
-    return absl::StrCat(kCommands, " ~ana:* ", ConsumerOf(kCatalogStream, "analytics"), " ",
+    return absl::StrCat(kCommands, " ~ana:* ", LiveLatencyOf(service), " ",
+                        ConsumerOf(kCatalogStream, "analytics"), " ",
                         ConsumerOf(kEnrollmentStream, "analytics"), " ",
                         ConsumerOf(kPartnershipStream, "analytics"));
   }

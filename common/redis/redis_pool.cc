@@ -27,7 +27,12 @@ absl::StatusOr<RedisReply> RedisPool::Command(const std::vector<absl::string_vie
       best_waits = waits;
     }
   }
-  return connections_[best]->Command(args);
+  if (!LiveScope::Active()) return connections_[best]->Command(args);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<RedisReply> reply = connections_[best]->Command(args);
+  const absl::Time end = absl::Now();
+  live_.Record(end - start, end);
+  return reply;
 }
 
 absl::Status ScanHash(RedisPool& pool, absl::string_view key,

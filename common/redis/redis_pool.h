@@ -6,9 +6,10 @@
 //
 // A command goes to the connection with the fewest commands waiting, where
 // it is pipelined with other callers' (common/redis/pipelined_connection.h):
-// the caller blocks for its own reply only. The pool once lent a blocking
-// connection per command; Redis then served one command per read and per
-// reply, and an enrollment cost it ~145 µs of CPU (BENCHMARKS.md).
+// the caller blocks for its own reply only. The round trip of every
+// command sent for a caller (LiveScope, live_latency.h) is recorded in
+// live(): what the server's callers see of Redis, which bulk work paces
+// itself by.
 #ifndef GNLC_COMMON_REDIS_REDIS_POOL_H_
 #define GNLC_COMMON_REDIS_REDIS_POOL_H_
 
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/redis/live_latency.h"
 #include "common/redis/pipelined_connection.h"
 #include "common/redis/redis_connection.h"
 
@@ -32,8 +34,12 @@ class RedisPool final {
 
   const RedisOptions& options() const { return options_; }
 
+  // Round trips of the live commands sent through this pool.
+  const LiveLatency& live() const { return live_; }
+
  private:
   RedisOptions options_;
+  LiveLatency live_;
   std::vector<std::unique_ptr<PipelinedConnection>> connections_;
   std::atomic<uint32_t> next_{0};  // where a tie between connections goes
 };

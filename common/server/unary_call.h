@@ -45,6 +45,7 @@
 #include "absl/time/clock.h"
 #include "common/auth/authenticator.h"
 #include "common/auth/permissions.h"
+#include "common/redis/live_latency.h"
 #include "common/server/handler_pool.h"
 #include "common/server/metrics.h"
 #include "common/server/rate_limiter.h"
@@ -189,6 +190,9 @@ void RunUnary(grpc::CallbackServerContext* ctx, const RpcEdge& edge, absl::strin
   Response response;
   absl::Status status = ParseRequest(in, request);
   if (status.ok()) {
+    // The handler's Redis commands are what this caller waits for (bulk
+    // handlers open a BulkScope inside): recorded for bulk work's pacing.
+    LiveScope live;
     if constexpr (std::is_invocable_v<Fn&, grpc::CallbackServerContext*, const CallAuth&,
                                       const Request&, Response&>) {
       status = fn(ctx, call, std::as_const(request), response);

@@ -46,7 +46,8 @@ AnalyticsService::AnalyticsService(const ServerOptions& options, RedisPool* pool
       ingester_(options.redis, pool, tz_, &metrics->registry(), statistics_.get(), catalog_.get(),
                 options.city.city_id()),
       cache_(cache_max_age),
-      peers_(options.city) {
+      peers_(options.city),
+      live_publisher_(pool, "analytics") {
   ingester_.OnApplied([this] { cache_.Invalidate(); });
   ServeRpcs();
 }

@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/redis/live_latency.h"
 #include "common/server/server_options.h"
 #include "common/server/unary_service.h"
 #include "gnlc/analytics/v1/analytics_service.grpc.pb.h"
@@ -93,6 +94,8 @@ class AnalyticsService final : public UnaryService<pb::AnalyticsService> {
   AnswerCache cache_;
   PeerScorecards peers_;
   std::atomic<bool> ready_{false};
+  // The p99 of this server's live calls, for every service's bulk work.
+  LivePublisher live_publisher_;
 };
 
 // The time zone of the config (UTC when empty or unknown).

@@ -36,7 +36,12 @@ const std::vector<std::string>& Ingester::Streams() {
 Ingester::Ingester(RedisOptions redis, RedisPool* pool, absl::TimeZone tz,
                    prometheus::Registry* registry, enrollment::StatisticsClient* enrollment,
                    catalog::CatalogClient* catalog, std::string city, std::string consumer)
-    : redis_(std::move(redis)), pool_(pool), tz_(tz), consumer_(std::move(consumer)), store_(pool) {
+    : redis_(std::move(redis)),
+      pool_(pool),
+      tz_(tz),
+      consumer_(std::move(consumer)),
+      store_(pool),
+      bulk_(pool) {
   if (enrollment != nullptr) recount_ = std::make_unique<Recount>(pool, &store_, enrollment, tz);
   if (catalog != nullptr) {
     program_recount_ = std::make_unique<ProgramRecount>(pool, &store_, catalog, std::move(city));
@@ -112,6 +117,18 @@ absl::Status Ingester::ApplyBatch(const std::string& stream, const std::vector<E
     if (recount_ != nullptr && stream == kEnrollmentStream && recount_->Skips(e)) continue;
     todo.push_back(&e);
   }
+  return bulk_.ForEachChunk(
+      absl::StrCat("apply ", stream), todo.size(), absl::InfiniteFuture(),
+      [&](size_t begin, size_t end) {
+        return ApplyEvents(
+            stream, index,
+            std::vector<const Event*>(todo.begin() + static_cast<std::ptrdiff_t>(begin),
+                                      todo.begin() + static_cast<std::ptrdiff_t>(end)));
+      });
+}
+
+absl::Status Ingester::ApplyEvents(const std::string& stream, size_t index,
+                                   std::vector<const Event*> todo) {
   // A duplicate found by the script means another consumer (or an earlier
   // life of this one) applied it: plan again without it. Each round removes
   // at least one event, so this ends.

@@ -21,6 +21,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "common/events/group_consumer.h"
+#include "common/redis/bulk_pacer.h"
 #include "common/redis/redis_pool.h"
 #include "services/analytics/analytics_store.h"
 #include "services/analytics/program_recount.h"
@@ -66,6 +67,9 @@ class Ingester final {
 
  private:
   absl::Status ApplyBatch(const std::string& stream, const std::vector<Event>& events);
+  // Applies `todo` (of the stream at `index`) in one script, again without
+  // the events the script found applied already.
+  absl::Status ApplyEvents(const std::string& stream, size_t index, std::vector<const Event*> todo);
   void PollLag();
 
   RedisOptions redis_;
@@ -73,6 +77,10 @@ class Ingester final {
   absl::TimeZone tz_;
   std::string consumer_;
   AnalyticsStore store_;
+  // A batch of events (up to 256, ~70 µs of Redis each) is applied in
+  // chunks sized and paced by bulk_, so catching up after an import yields
+  // to residents (common/redis/bulk_pacer.h).
+  BulkPacer bulk_;
   std::unique_ptr<Recount> recount_;  // only the enrollment stream's consumer uses it
   std::unique_ptr<ProgramRecount> program_recount_;  // the catalog stream's
   std::atomic<int64_t> recounts_{0};

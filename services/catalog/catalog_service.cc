@@ -37,7 +37,8 @@ CatalogService::CatalogService(const ServerOptions& options, RedisPool* pool, Me
       tokens_(options.page_token_secret),
       metrics_(metrics),
       pool_(pool),
-      harvester_name_(absl::StrCat(DefaultConsumerName(), "-", NewId('h'))) {
+      harvester_name_(absl::StrCat(DefaultConsumerName(), "-", NewId('h'))),
+      live_publisher_(pool, "catalog") {
   ServeRpcs();
 }
 

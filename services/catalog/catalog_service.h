@@ -25,6 +25,7 @@
 #include "common/events/stream_retention.h"
 #include "common/names/resource_names.h"
 #include "common/paging/page_token.h"
+#include "common/redis/live_latency.h"
 #include "common/server/server_options.h"
 #include "common/server/unary_service.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
@@ -189,6 +190,8 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
   const std::string harvester_name_;
   absl::Notification stop_;
   std::thread indexer_;
+  // The p99 of this server's live calls, for every service's bulk work.
+  LivePublisher live_publisher_;
 };
 
 }  // namespace gnlc::catalog

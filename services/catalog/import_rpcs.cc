@@ -44,6 +44,7 @@ absl::StatusOr<absl::Time> CreateTimeOf(const google::protobuf::Timestamp& t, bo
 
 absl::Status CatalogService::DoImportCatalogHistory(const pb::ImportCatalogHistoryRequest& req,
                                                     pb::ImportCatalogHistoryResponse& resp) {
+  BulkScope bulk;  // its Redis commands are not a resident's
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   if (req.programs_size() > kMaxImportRows || req.offerings_size() > kMaxImportRows) {
     return InvalidArgument("TOO_MANY_ROWS",

@@ -97,8 +97,10 @@ constexpr char kConfirming = 'c';
 
 absl::Status EnrollmentService::DoArchiveHistory(const CallAuth& call,
                                                  const pb::ArchiveHistoryRequest& req,
-                                                 pb::ArchiveHistoryResponse& resp) {
-  (void)call;  // city admins only (the permission table)
+                                                 pb::ArchiveHistoryResponse& resp,
+                                                 absl::Time deadline) {
+  (void)call;      // city admins only (the permission table)
+  BulkScope bulk;  // its Redis commands are not a resident's
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   if (!req.has_archive_before()) {
     return InvalidArgument("INVALID_FIELD", "archive_before is required",
@@ -120,13 +122,20 @@ absl::Status EnrollmentService::DoArchiveHistory(const CallAuth& call,
   if (position[0] == kScanning) {
     ASSIGN_OR_RETURN(EnrollmentStore::ArchivePage page,
                      store_.ArchiveCandidates(position.substr(1), page_size));
-    for (const auto& candidate : page.candidates) {
-      if (LastChange(candidate) >= before) continue;
-      const pb::ArchivedLearner archived = ArchivedOf(candidate, city_);
-      ASSIGN_OR_RETURN(bool taken, store_.StageArchive(candidate, archived.SerializeAsString(),
-                                                       archived.learner().source_id()));
-      if (taken) resp.set_examined(resp.examined() + 1);
-    }
+    // One learner a script; paced like an import (bulk_).
+    RETURN_IF_ERROR(bulk_.ForEachChunk(
+        "archive", page.candidates.size(), deadline, [&](size_t begin, size_t end) {
+          for (size_t i = begin; i < end; ++i) {
+            const auto& candidate = page.candidates[i];
+            if (LastChange(candidate) >= before) continue;
+            const pb::ArchivedLearner archived = ArchivedOf(candidate, city_);
+            ASSIGN_OR_RETURN(bool taken,
+                             store_.StageArchive(candidate, archived.SerializeAsString(),
+                                                 archived.learner().source_id()));
+            if (taken) resp.set_examined(resp.examined() + 1);
+          }
+          return absl::OkStatus();
+        }));
     if (page.next_cursor != "0") next = absl::StrCat(std::string(1, kScanning), page.next_cursor);
   }
   ASSIGN_OR_RETURN(std::vector<std::string> staged, store_.StagedArchive(page_size));

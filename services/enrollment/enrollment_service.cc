@@ -34,6 +34,8 @@ EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* po
       tokens_(options.page_token_secret),
       partner_programs_(city_),
       pool_(pool),
+      bulk_(pool),
+      live_publisher_(pool, "enrollment"),
       hub_(pool, metrics, "enrollment.gnlc.org"),
       aof_rewrite_interval_(AofRewriteInterval()) {
   ServeRpcs();
@@ -255,7 +257,7 @@ void EnrollmentService::ServeRpcs() {
   GNLC_ENROLLMENT_RPC(EraseLearner);
   GNLC_ENROLLMENT_RPC(ImportHistory, , absl::FromChrono(ctx->deadline()));
   GNLC_ENROLLMENT_RPC(ListStatisticsRecords);
-  GNLC_ENROLLMENT_RPC(ArchiveHistory);
+  GNLC_ENROLLMENT_RPC(ArchiveHistory, , absl::FromChrono(ctx->deadline()));
   GNLC_ENROLLMENT_RPC(ConfirmArchive);
   ServeServerStream<pb::SubscribeNotificationsRequest>(
       "SubscribeNotifications", [this](grpc::CallbackServerContext*, const CallAuth& call,

@@ -20,6 +20,8 @@
 #include "common/events/stream_retention.h"
 #include "common/names/resource_names.h"
 #include "common/paging/page_token.h"
+#include "common/redis/bulk_pacer.h"
+#include "common/redis/live_latency.h"
 #include "common/server/server_options.h"
 #include "common/server/unary_service.h"
 #include "common/time/proto_time.h"
@@ -87,12 +89,18 @@ class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
   absl::Status DoImportHistory(const CallAuth& call, const pb::ImportHistoryRequest& req,
                                pb::ImportHistoryResponse& resp, absl::Time deadline);
   absl::Status ImportLearners(const pb::ImportHistoryRequest& req, absl::Time now,
-                              gnlc::type::v1::ImportResult& out);
+                              absl::Time deadline, gnlc::type::v1::ImportResult& out);
+  // Runs store_.Import{Learners,Enrollments} over `writes` in chunks paced
+  // by bulk_; the outcomes of every row, in order.
+  template <typename Write>
+  absl::StatusOr<std::vector<std::string>> PacedImport(
+      absl::string_view job, const std::vector<Write>& writes, absl::Time deadline,
+      absl::StatusOr<std::vector<std::string>> (EnrollmentStore::*import)(absl::Span<const Write>));
   absl::Status ImportEnrollments(const pb::ImportHistoryRequest& req, absl::Time now,
                                  absl::Time deadline, gnlc::type::v1::ImportResult& out);
   // archive_rpcs.cc
   absl::Status DoArchiveHistory(const CallAuth& call, const pb::ArchiveHistoryRequest& req,
-                                pb::ArchiveHistoryResponse& resp);
+                                pb::ArchiveHistoryResponse& resp, absl::Time deadline);
   absl::Status DoConfirmArchive(const CallAuth& call, const pb::ConfirmArchiveRequest& req,
                                 pb::ConfirmArchiveResponse& resp);
   // statistics_rpcs.cc
@@ -143,6 +151,11 @@ class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
   // Trims the enrollment stream behind its readers (every replica runs one).
   std::unique_ptr<StreamTrimmer> trimmer_;
   RedisPool* pool_;
+  // Imports yield to residents (common/redis/bulk_pacer.h); the p99 of
+  // this server's live calls is published for the other services' bulk
+  // work.
+  BulkPacer bulk_;
+  LivePublisher live_publisher_;
   NotificationHub hub_;
   std::unique_ptr<NotificationTranslator> translator_;
   const absl::Duration aof_rewrite_interval_;

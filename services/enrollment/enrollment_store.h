@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "common/events/stream_retention.h"
 #include "common/redis/redis_pool.h"
 #include "common/redis/redis_script.h"
@@ -216,7 +217,7 @@ class EnrollmentStore final {
   };
   // Stores the learners and their mappings; per row IMPORTED, UPDATED,
   // ERASED, CONFLICT or SUBJECT_TAKEN (ImportLearnersScript).
-  absl::StatusOr<std::vector<std::string>> ImportLearners(const std::vector<LearnerWrite>& rows);
+  absl::StatusOr<std::vector<std::string>> ImportLearners(absl::Span<const LearnerWrite> rows);
   struct EnrollmentWrite {
     std::string source_id, enrollment_id, expected, learner_id, offering_id;
     pb::Enrollment record;  // with name and learner
@@ -226,7 +227,7 @@ class EnrollmentStore final {
   // Stores the enrollments, their places and their IMPORTED events; per row
   // the outcome of ImportEnrollmentsScript ("IMPORTED", "FULL 20", ...).
   absl::StatusOr<std::vector<std::string>> ImportEnrollments(
-      const std::vector<EnrollmentWrite>& rows);
+      absl::Span<const EnrollmentWrite> rows);
   // The most entries of the event stream that one of its readers (consumer
   // groups) has not read yet; 0 if unknown.
   absl::StatusOr<int64_t> StreamBacklog();

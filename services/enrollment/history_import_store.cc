@@ -32,7 +32,7 @@ absl::StatusOr<std::vector<std::string>> EnrollmentStore::ReadSourceMappings(
 }
 
 absl::StatusOr<std::vector<std::string>> EnrollmentStore::ImportLearners(
-    const std::vector<LearnerWrite>& rows) {
+    absl::Span<const LearnerWrite> rows) {
   std::vector<std::string> args = {std::to_string(rows.size())};
   for (const LearnerWrite& w : rows) {
     args.insert(args.end(), {w.source_id, w.learner_id, w.expected, w.learner.SerializeAsString(),
@@ -47,7 +47,7 @@ absl::StatusOr<std::vector<std::string>> EnrollmentStore::ImportLearners(
 }
 
 absl::StatusOr<std::vector<std::string>> EnrollmentStore::ImportEnrollments(
-    const std::vector<EnrollmentWrite>& rows) {
+    absl::Span<const EnrollmentWrite> rows) {
   std::vector<std::string> args = {std::to_string(rows.size()),
                                    std::to_string(gnlc::type::v1::PROGRAM_KIND_SKILL_TRAINING)};
   for (const EnrollmentWrite& w : rows) {

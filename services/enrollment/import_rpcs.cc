@@ -1,7 +1,8 @@
 // EnrollmentService.ImportHistory: a city's past learners and enrollments,
 // validated like live requests, idempotent by the source's ids. Per batch:
-// one read of the source mappings, one script for the learners, one for
-// the enrollments (and one more for rows whose offering was not known yet).
+// one read of the source mappings, then the learners' and the enrollments'
+// scripts (again for rows whose offering was not known yet), each in chunks
+// that hold Redis for about 5 ms, paced by residents' calls (bulk_).
 #include <cstdlib>
 #include <set>
 
@@ -77,7 +78,8 @@ absl::Status EnrollmentService::DoImportHistory(const CallAuth& call,
                                                 const pb::ImportHistoryRequest& req,
                                                 pb::ImportHistoryResponse& resp,
                                                 absl::Time deadline) {
-  (void)call;  // city admins only (the permission table)
+  (void)call;      // city admins only (the permission table)
+  BulkScope bulk;  // its Redis commands are not a resident's
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   if (req.learners_size() > kMaxImportRows || req.enrollments_size() > kMaxImportRows) {
     return InvalidArgument("TOO_MANY_ROWS",
@@ -95,11 +97,27 @@ absl::Status EnrollmentService::DoImportHistory(const CallAuth& call,
         absl::Seconds(2));
   }
   const absl::Time now = clock_();
-  RETURN_IF_ERROR(ImportLearners(req, now, *resp.mutable_learners()));
+  RETURN_IF_ERROR(ImportLearners(req, now, deadline, *resp.mutable_learners()));
   return ImportEnrollments(req, now, deadline, *resp.mutable_enrollments());
 }
 
+template <typename Write>
+absl::StatusOr<std::vector<std::string>> EnrollmentService::PacedImport(
+    absl::string_view job, const std::vector<Write>& writes, absl::Time deadline,
+    absl::StatusOr<std::vector<std::string>> (EnrollmentStore::*import)(absl::Span<const Write>)) {
+  std::vector<std::string> outcomes;
+  outcomes.reserve(writes.size());
+  RETURN_IF_ERROR(bulk_.ForEachChunk(job, writes.size(), deadline, [&](size_t begin, size_t end) {
+    ASSIGN_OR_RETURN(std::vector<std::string> part,
+                     (store_.*import)(absl::MakeConstSpan(writes).subspan(begin, end - begin)));
+    for (std::string& o : part) outcomes.push_back(std::move(o));
+    return absl::OkStatus();
+  }));
+  return outcomes;
+}
+
 absl::Status EnrollmentService::ImportLearners(const pb::ImportHistoryRequest& req, absl::Time now,
+                                               absl::Time deadline,
                                                gnlc::type::v1::ImportResult& out) {
   std::vector<ImportRow> results(req.learners_size());
   std::vector<int> valid;
@@ -162,7 +180,9 @@ absl::Status EnrollmentService::ImportLearners(const pb::ImportHistoryRequest& r
     }
     w.old_subject = prior->external_subject();
   }
-  ASSIGN_OR_RETURN(std::vector<std::string> outcomes, store_.ImportLearners(writes));
+  ASSIGN_OR_RETURN(
+      std::vector<std::string> outcomes,
+      PacedImport("import-learners", writes, deadline, &EnrollmentStore::ImportLearners));
   for (size_t j = 0; j < writes.size(); ++j) {
     const pb::LearnerImport& row = req.learners(write_rows[j]);
     ImportRow& r = results[write_rows[j]];
@@ -251,7 +271,9 @@ absl::Status EnrollmentService::ImportEnrollments(const pb::ImportHistoryRequest
   // Two passes: rows whose offering was not known yet are retried once its
   // facts are fetched from the catalog.
   for (int pass = 0; pass < 2 && !writes.empty(); ++pass) {
-    ASSIGN_OR_RETURN(std::vector<std::string> outcomes, store_.ImportEnrollments(writes));
+    ASSIGN_OR_RETURN(
+        std::vector<std::string> outcomes,
+        PacedImport("import-enrollments", writes, deadline, &EnrollmentStore::ImportEnrollments));
     std::vector<EnrollmentStore::EnrollmentWrite> retry;
     std::vector<int> retry_rows;
     std::set<std::string> learned;

@@ -18,7 +18,8 @@ PartnershipService::PartnershipService(const ServerOptions& options, RedisPool* 
       clock_(std::move(clock)),
       store_(pool),
       catalog_(options.catalog_address, options.city),
-      tokens_(options.page_token_secret) {
+      tokens_(options.page_token_secret),
+      live_publisher_(pool, "partnership") {
   ServeRpcs();
 }
 

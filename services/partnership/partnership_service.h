@@ -19,6 +19,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/events/stream_follower.h"
 #include "common/paging/page_token.h"
+#include "common/redis/live_latency.h"
 #include "common/server/server_options.h"
 #include "common/server/unary_service.h"
 #include "common/time/proto_time.h"
@@ -121,6 +122,8 @@ class PartnershipService final : public UnaryService<pb::PartnershipService> {
   std::unique_ptr<StreamFollower> follower_;
   absl::Notification stop_;
   std::thread loader_;
+  // The p99 of this server's live calls, for every service's bulk work.
+  LivePublisher live_publisher_;
 };
 
 }  // namespace gnlc::partnership

@@ -14,6 +14,11 @@
 //             --forge_tokens                         # each call: the token
 //                                 # with a new random signature (a flood of
 //                                 # forged tokens that no cache recognises)
+//             --until_file=PATH   # stop early once PATH exists (--seconds
+//                                 # is then the longest it runs)
+//             --timeline=PATH     # every call after the warm-up: "END_MS
+//                                 # LATENCY_US CODE", for splitting one run
+//                                 # into phases (before, during, after)
 // Without --ca the calls are plaintext.
 //
 // Output: one human line, and one machine line starting "RESULT" with
@@ -26,6 +31,7 @@
 #include <grpcpp/support/byte_buffer.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -33,6 +39,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -68,6 +75,7 @@ struct Flags {
   double rate = 0;
   // Every call's token gets a new random signature (forged).
   bool forge_tokens = false;
+  std::string until_file, timeline;
 };
 
 // "Bearer HEADER.PAYLOAD.SIG" with SIG replaced by 64 random bytes in
@@ -113,11 +121,15 @@ Result Drive(const std::vector<std::shared_ptr<grpc::Channel>>& channels, const 
     absl::Mutex mu;
     std::vector<int64_t> latencies_ns;
     std::map<int, int64_t> codes;
+    // (end ms since the epoch, latency µs, code) with --timeline.
+    std::vector<std::array<int64_t, 3>> timeline;
     std::atomic<uint64_t> next{0};
     std::atomic<int> active{0};
     absl::Notification done;
-    absl::Time record_from, stop_at;
+    absl::Time record_from;
+    std::atomic<int64_t> stop_at_ns{0};  // moved earlier by --until_file
   } shared;
+  const auto stop_at = [&] { return absl::FromUnixNanos(shared.stop_at_ns.load()); };
   shared.latencies_ns.reserve(4 << 20);
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
   for (const auto& c : channels) stubs.push_back(std::make_unique<grpc::GenericStub>(c));
@@ -127,14 +139,10 @@ Result Drive(const std::vector<std::shared_ptr<grpc::Channel>>& channels, const 
     grpc::ByteBuffer request, response;
     absl::Time start;
   };
-  absl::Time paced_from;
   std::function<void(size_t)> issue = [&](size_t lane) {
     auto* call = new Call;
     const uint64_t k = shared.next.fetch_add(1);
     const std::string& body = bodies[k % bodies.size()];
-    // Paced: call k goes out k/rate seconds after the start (a short wait on
-    // this callback thread, fine at the low rates pacing is for).
-    if (f.rate > 0) absl::SleepFor(paced_from + absl::Seconds(k / f.rate) - absl::Now());
     grpc::Slice slice(body);
     call->request = grpc::ByteBuffer(&slice, 1);
     call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -149,13 +157,20 @@ Result Drive(const std::vector<std::shared_ptr<grpc::Channel>>& channels, const 
         &call->ctx, path, grpc::StubOptions(), &call->request, &call->response,
         [&, call, lane](grpc::Status s) {
           const absl::Time end = absl::Now();
-          if (end >= shared.record_from && end < shared.stop_at) {
+          if (end >= shared.record_from && end < stop_at()) {
             absl::MutexLock lock(&shared.mu);
             if (s.ok()) shared.latencies_ns.push_back(absl::ToInt64Nanoseconds(end - call->start));
             ++shared.codes[s.error_code()];
+            if (!f.timeline.empty()) {
+              shared.timeline.push_back({absl::ToUnixMillis(end),
+                                         absl::ToInt64Microseconds(end - call->start),
+                                         static_cast<int64_t>(s.error_code())});
+            }
           }
           delete call;
-          if (end < shared.stop_at) {
+          if (f.rate > 0) {
+            shared.active.fetch_sub(1);  // the pacing loop below issues the next
+          } else if (end < stop_at()) {
             issue(lane);
           } else if (shared.active.fetch_sub(1) == 1) {
             shared.done.Notify();
@@ -163,12 +178,50 @@ Result Drive(const std::vector<std::shared_ptr<grpc::Channel>>& channels, const 
         });
   };
   const absl::Time start = absl::Now();
-  paced_from = start;
   shared.record_from = start + absl::Seconds(f.warmup);
-  shared.stop_at = shared.record_from + absl::Seconds(f.seconds);
-  shared.active = f.inflight;
-  for (int i = 0; i < f.inflight; ++i) issue(static_cast<size_t>(i));
+  shared.stop_at_ns = absl::ToUnixNanos(shared.record_from + absl::Seconds(f.seconds));
+  std::thread pacer;
+  if (f.rate > 0) {
+    // Paced: call k goes out k/rate seconds after the start, from this
+    // thread (never from a completion, whose wait would delay the others),
+    // when fewer than `inflight` are out; otherwise as soon as one is back.
+    pacer = std::thread([&] {
+      for (uint64_t k = 0;; ++k) {
+        const absl::Time due = start + absl::Seconds(static_cast<double>(k) / f.rate);
+        if (due >= stop_at()) break;
+        absl::SleepFor(due - absl::Now());
+        while (shared.active.load() >= f.inflight && absl::Now() < stop_at()) {
+          absl::SleepFor(absl::Microseconds(100));
+        }
+        if (absl::Now() >= stop_at()) break;
+        shared.active.fetch_add(1);
+        issue(static_cast<size_t>(k % static_cast<uint64_t>(f.inflight)));
+      }
+      while (shared.active.load() > 0) absl::SleepFor(absl::Milliseconds(1));
+      shared.done.Notify();
+    });
+  } else {
+    shared.active = f.inflight;
+    for (int i = 0; i < f.inflight; ++i) issue(static_cast<size_t>(i));
+  }
+  absl::Time ended = stop_at();
+  if (!f.until_file.empty()) {
+    while (!shared.done.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {
+      if (std::ifstream(f.until_file).good()) {
+        ended = std::min(stop_at(), absl::Now());
+        shared.stop_at_ns = absl::ToUnixNanos(ended);
+      }
+    }
+  }
   shared.done.WaitForNotification();
+  if (pacer.joinable()) pacer.join();
+  const double seconds = std::max(absl::ToDoubleSeconds(ended - shared.record_from), 0.001);
+  if (!f.timeline.empty()) {
+    std::ofstream out(f.timeline, std::ios::trunc);
+    for (const auto& [at, micros, code] : shared.timeline) {
+      out << at << ' ' << micros << ' ' << code << '\n';
+    }
+  }
 
   Result r;
   auto& lat = shared.latencies_ns;
@@ -178,7 +231,7 @@ Result Drive(const std::vector<std::shared_ptr<grpc::Channel>>& channels, const 
                        : lat[std::min(lat.size() - 1, static_cast<size_t>(p * lat.size()))] / 1e6;
   };
   r.ok = static_cast<int64_t>(lat.size());
-  r.qps = r.ok / f.seconds;
+  r.qps = r.ok / seconds;
   r.p50 = pct(0.50);
   r.p90 = pct(0.90);
   r.p99 = pct(0.99);
@@ -248,6 +301,10 @@ int main(int argc, char** argv) {
       f.echo = true;
     else if (a == "--forge_tokens")
       f.forge_tokens = true;
+    else if (absl::StartsWith(a, "--until_file="))
+      f.until_file = value("--until_file=");
+    else if (absl::StartsWith(a, "--timeline="))
+      f.timeline = value("--timeline=");
     else if (absl::StartsWith(a, "--ca=")) {
       f.security.plaintext = false;
       f.security.ca_file = value("--ca=");
@@ -266,7 +323,7 @@ int main(int argc, char** argv) {
         "usage: --target=HOST:PORT --method=SERVICE.METHOD --requests=FILE.jsonl "
         "[--inflight=N] [--seconds=S] [--warmup=S] [--echo] [--label=NAME] [--ca=FILE] "
         "[--token_file=FILE] [--echo_cert=FILE --echo_key=FILE] [--rate=CALLS_PER_S] "
-        "[--forge_tokens]");
+        "[--forge_tokens] [--until_file=PATH] [--timeline=PATH]");
   }
   if (f.channels <= 0) f.channels = std::max(1, f.inflight / 16);
   auto method = gnlc::ctl::ResolveMethod(f.method);
@@ -305,8 +362,11 @@ int main(int argc, char** argv) {
     auto server = builder.BuildAndStart();
     gnlc::testing::v1::EchoRequest req;
     req.set_message(std::string(64, 'x'));
+    Flags plain = f;  // the ceiling: neither stopped early nor recorded
+    plain.until_file.clear();
+    plain.timeline.clear();
     echo = Drive(Channels(absl::StrCat("127.0.0.1:", port), f.channels, echo_security),
-                 "/gnlc.testing.v1.EchoService/Echo", {req.SerializeAsString()}, f);
+                 "/gnlc.testing.v1.EchoService/Echo", {req.SerializeAsString()}, plain);
     server->Shutdown(std::chrono::system_clock::now());
   }
   const Result r = Drive(Channels(f.target, f.channels, f.security), path, bodies, f);

@@ -14,11 +14,14 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/ctl/history_archive.h"
 #include "common/importing/import_rows.h"
+#include "common/redis/redis_connection.h"
 #include "common/time/proto_time.h"
+#include "services/enrollment/enrollment_scripts.h"
 #include "tests/integration/analytics_harness.h"
 
 namespace gnlc::analytics::testing {
@@ -363,6 +366,68 @@ TEST_F(HistoryImportTest, AnImportWaitsWhileAnalyticsIsBehindAndLosesNothing) {
       << "a retried batch must carry its rows again";
   WaitCaughtUp();
   ExpectHandComputedValues();
+}
+
+// Redis runs one script at a time: a request of 600 rows is applied in
+// several short scripts, each sized by what the last ones took (the first
+// has 16 rows, before anything is measured), never in one.
+TEST_F(HistoryImportTest, ALargeBatchIsAppliedInShortScriptsNotOne) {
+  constexpr int kRows = 600;
+  Write("programs.csv",
+        "source_id,kind,title_zh,title_en,district,state,created_at\n"
+        "P-S,skill_training,电工培训,Electrician training,gulou,published," +
+            Day(-4) + "\n");
+  Write("offerings.csv",
+        "source_id,program_source_id,start,end,modality,seats,venue_name_zh,venue_name_en,"
+        "venue_address,venue_district,latitude,longitude,created_at,online_url\n"
+        "O-S,P-S," +
+            Day(-3, 15) + "," + Day(-2, 20) + ",in_person,1000,图书馆,Library,1 Road,gulou," +
+            "32.05,118.78," + Day(-4) + ",\n");
+  std::string learners =
+      "source_id,external_subject,district,age_band,statistics_consent,backend,registered_at\n";
+  std::string enrollments =
+      "source_id,learner_source_id,offering,state,enrolled_at,seated_at,cancelled_at,outcome,"
+      "hours,completed_at,employed,employed_since,rating,feedback_at\n";
+  for (int i = 0; i < kRows; ++i) {
+    absl::StrAppend(&learners, "L-", i, ",,gulou,adult,yes,,", Day(-4), "\n");
+    absl::StrAppend(&enrollments, "E-", i, ",L-", i, ",O-S,completed,", Day(-3), ",,,passed,12,",
+                    Day(-2), ",,,,\n");
+  }
+  Write("learners.csv", learners);
+  Write("enrollments.csv", enrollments);
+  RedisConnection admin(InspectOptions());
+  ASSERT_TRUE(admin.Command({"CONFIG", "SET", "slowlog-log-slower-than", "0"}).ok());
+  ASSERT_TRUE(admin.Command({"CONFIG", "SET", "slowlog-max-len", "100000"}).ok());
+  ASSERT_TRUE(admin.Command({"SLOWLOG", "RESET"}).ok());
+
+  const ctl::HistoryImportReport report = Import();
+  ASSERT_EQ(report.exit_code, 0);
+  EXPECT_EQ(report.files.at("enrollments.csv").imported(), kRows);
+
+  // Each EVALSHA of the enrollments' script in the log: its rows, from its
+  // argument count (Redis logs 31 arguments and "... (N more arguments)").
+  auto log = admin.Command({"SLOWLOG", "GET", "-1"});
+  ASSERT_TRUE(log.ok()) << log.status();
+  std::vector<int> rows;  // newest first
+  const std::string& sha = enrollment::ImportEnrollmentsScript().sha1();
+  for (size_t i = 0; i < log->view().size(); ++i) {
+    const ReplyView args = log->view()[i][3];
+    if (args.size() < 2 || args[1].str() != sha) continue;
+    int64_t argc = static_cast<int64_t>(args.size());
+    int64_t more = 0;
+    const absl::string_view last = args[args.size() - 1].str();
+    if (absl::StartsWith(last, "... (") &&
+        absl::SimpleAtoi(last.substr(5, last.find(' ', 5) - 5), &more)) {
+      argc = 31 + more;
+    }
+    // EVALSHA sha 1 key, city now retention, count kind, then 12 per row.
+    rows.push_back(static_cast<int>((argc - 9) / 12));
+  }
+  ASSERT_GE(rows.size(), 3u) << "one script for all rows holds Redis for the whole batch";
+  int total = 0;
+  for (int r : rows) total += r;
+  EXPECT_EQ(total, kRows);
+  EXPECT_EQ(rows.back(), 16) << "the first script, before its cost is known";
 }
 
 TEST_F(HistoryImportTest, ACorrectedRowUpdatesTheRecordAndItsCounts) {

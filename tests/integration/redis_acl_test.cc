@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/auth/dev_pki.h"
+#include "common/redis/live_latency.h"
 #include "common/redis/redis_connection.h"
 #include "common/testing/redis_server.h"
 #include "common/testing/test_security.h"
@@ -95,6 +96,27 @@ TEST_F(RedisAclTest, StreamsAreReadOrConsumedButNeverWrittenByOthers) {
   // No service may run dangerous commands.
   EXPECT_TRUE(absl::StrContains(ErrorOf(*catalog, {"FLUSHALL"}), "NOPERM"));
   EXPECT_TRUE(absl::StrContains(ErrorOf(*enrollment, {"CONFIG", "GET", "*"}), "NOPERM"));
+}
+
+TEST_F(RedisAclTest, EachServicePublishesItsOwnLiveLatencyAndReadsEveryOnes) {
+  for (const std::string& service : LiveLatencyServices()) {
+    auto c = As(service);
+    EXPECT_EQ(ErrorOf(*c, {"SET", LiveLatencyKey(service), "900", "PX", "1500"}), "") << service;
+  }
+  for (const std::string& service : LiveLatencyServices()) {
+    auto c = As(service);
+    std::vector<absl::string_view> mget = {"MGET"};
+    std::vector<std::string> keys;
+    for (const std::string& other : LiveLatencyServices()) keys.push_back(LiveLatencyKey(other));
+    mget.insert(mget.end(), keys.begin(), keys.end());
+    EXPECT_EQ(ErrorOf(*c, mget), "") << service;
+    for (const std::string& other : LiveLatencyServices()) {
+      if (other == service) continue;
+      // Nobody can make another service look slow (or fast).
+      EXPECT_TRUE(absl::StrContains(ErrorOf(*c, {"SET", LiveLatencyKey(other), "1"}), "NOPERM"))
+          << service << " wrote " << other;
+    }
+  }
 }
 
 TEST_F(RedisAclTest, TheDefaultUserIsNoOnes) {
