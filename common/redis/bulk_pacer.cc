@@ -80,8 +80,7 @@ absl::Status BulkPacer::ForEachChunk(absl::string_view job_name, size_t n, absl:
     const bool time_to_wait = deadline - now > options_.deadline_reserve;
     if (now - last_chunk_end_ >= options_.quiet_for) {
       Observe(now, /*quiet=*/true);  // nothing of ours ran for a while
-    } else if (time_to_wait && now - last_quiet_ >= options_.recalibrate_every &&
-               options_.live().has_value()) {
+    } else if (time_to_wait && live_ && now - last_quiet_ >= options_.recalibrate_every) {
       Sleep(options_.quiet_for);
       Observe(options_.now(), /*quiet=*/true);
     } else if (time_to_wait && pause_ > absl::ZeroDuration()) {
@@ -99,7 +98,6 @@ absl::Status BulkPacer::ForEachChunk(absl::string_view job_name, size_t n, absl:
     {
       absl::MutexLock lock(&stats_mu_);
       ++stats_.chunks;
-      stats_.last_rows = rows;
     }
     if (!status.ok()) return status;
     Learn(job, rows, end - start);
@@ -135,16 +133,16 @@ void BulkPacer::Observe(absl::Time now, bool quiet) {
   if (quiet) {
     last_quiet_ = now;
     if (live.has_value()) quiet_.emplace_back(now, *live);
-  } else if (!live.has_value()) {
+  }
+  std::optional<absl::Duration> lowest;  // the quiet level
+  for (const auto& [at, p99] : quiet_) lowest = std::min(lowest.value_or(p99), p99);
+  // A quiet look measures the level; the others judge against it.
+  if (!quiet && !live.has_value()) {
     yield_ = 0;  // nobody to yield to
     pause_ = absl::ZeroDuration();
-  } else {
-    absl::Duration limit = options_.floor;
-    if (!quiet_.empty()) {
-      absl::Duration lowest = quiet_.front().second;
-      for (const auto& [at, p99] : quiet_) lowest = std::min(lowest, p99);
-      limit = std::max(limit, lowest * options_.slowdown);
-    }
+  } else if (!quiet) {
+    const absl::Duration limit =
+        std::max(options_.floor, lowest.value_or(absl::ZeroDuration()) * options_.slowdown);
     if (*live > limit) {
       yield_ = std::clamp(yield_ * 2, 1.0, options_.max_yield);
     } else {
@@ -154,10 +152,7 @@ void BulkPacer::Observe(absl::Time now, bool quiet) {
   }
   absl::MutexLock lock(&stats_mu_);
   stats_.pause = pause_;
-  stats_.quiet.reset();
-  for (const auto& [at, p99] : quiet_) {
-    stats_.quiet = std::min(stats_.quiet.value_or(p99), p99);
-  }
+  stats_.quiet = lowest;
 }
 
 void BulkPacer::Sleep(absl::Duration d) {

@@ -98,7 +98,6 @@ class BulkPacer final {
     int64_t chunks = 0;
     int64_t pauses = 0;
     absl::Duration paused = absl::ZeroDuration();
-    size_t last_rows = 0;                         // the latest chunk's rows
     absl::Duration pause = absl::ZeroDuration();  // the pause now
     std::optional<absl::Duration> quiet;          // the quiet level now
   };
