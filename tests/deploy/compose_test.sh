@@ -22,7 +22,16 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ctl="${1:-$root/build}/common/ctl/gnlcctl"
 started=$SECONDS
 log() { echo "compose_test [$((SECONDS - started))s]: $*"; }
-fail() { echo "compose_test: FAIL: $*" >&2; exit 1; }
+# CI shows only the end of what a failed run printed, so the failure itself
+# goes last: cleanup prints the containers' logs, then the log of the step
+# that failed (failed_log), then this message (kept in a file: a call that
+# fails inside $(...) exits only its subshell).
+failed_log=""
+fail() {
+  echo "compose_test: FAIL: $*" >&2
+  [ -z "${GNLC_COMPOSE_RUN:-}" ] || echo "$*" >>"$GNLC_COMPOSE_RUN/failure"
+  exit 1
+}
 skip_loudly() {
   printf '\n%s\n%s\n%s\n\n' "################################################################" \
     "compose_test: SKIPPED: $*" "################################################################" >&2
@@ -63,8 +72,15 @@ cleanup() {
     "$ENGINE" ps -a --filter "label=com.docker.compose.project=$project" >&2 || true
     for c in $("$ENGINE" ps -a --format '{{.Names}}' --filter "label=com.docker.compose.project=$project"); do
       echo "--- $c" >&2
-      "$ENGINE" logs --tail 15 "$c" >&2 2>&1 || true
+      # Audit lines say only that calls went on; warnings say what did not.
+      "$ENGINE" logs --tail 200 "$c" 2>&1 | grep -v '"audit":true' | tail -n 12 >&2 || true
     done
+    if [ -n "$failed_log" ]; then
+      echo "--- the end of $failed_log" >&2
+      tail -n 40 "$run/$failed_log" >&2 || true
+    fi
+    echo "compose_test: FAIL after $((SECONDS - started)) s: $(cat "$run/failure" 2>/dev/null ||
+      echo "exit $rc")" >&2
     "$root/deploy/compose/down.sh" --volumes >/dev/null 2>&1 || true
   fi
   rm -rf "$run"
@@ -74,10 +90,14 @@ trap cleanup EXIT
 # Whatever an interrupted earlier run left behind goes first.
 "$root/deploy/compose/down.sh" --volumes >/dev/null 2>&1 || true
 log "building the images"
-"$root/deploy/docker/build.sh" >"$run/build.log" 2>&1 || { tail -40 "$run/build.log" >&2; fail "build.sh"; }
+failed_log=build.log
+"$root/deploy/docker/build.sh" >"$run/build.log" 2>&1 || fail "build.sh"
+failed_log=""
 grep -E '^gnlc/' "$run/build.log" || true
 log "starting the two-city network (project $project)"
-"$root/deploy/compose/up.sh" >"$run/up.log" 2>&1 || { tail -40 "$run/up.log" >&2; fail "up.sh"; }
+failed_log=up.log
+"$root/deploy/compose/up.sh" >"$run/up.log" 2>&1 || fail "up.sh"
+failed_log=""
 
 docker-compose -p "$project" -f "$root/deploy/compose/compose.yaml" config -q ||
   fail "docker-compose rejects deploy/compose/compose.yaml"
