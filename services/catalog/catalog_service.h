@@ -120,6 +120,7 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
     std::string city;
     std::shared_ptr<const SearchIndex> mirror;  // null: this city's index_
     std::optional<absl::Time> as_of;
+    MirrorPageCache* pages = nullptr;  // of the mirror; null: this city's index_
     const SearchIndex& index(const SearchIndex& local) const { return mirror ? *mirror : local; }
     // Marks a record read from a mirror with its origin and freshness.
     void Mark(Program& program) const;

@@ -86,6 +86,14 @@ void CatalogService::StartFederation() {
                .Help("The mirror generation this replica serves (a new one per reset)")
                .Register(metrics_->registry())
                .Add({{"peer", peer.city_id()}}));
+      auto& pages = prometheus::BuildCounter()
+                        .Name("gnlc_catalog_mirror_search_cache_total")
+                        .Help(
+                            "A peer's part of network searches reused from its page cache "
+                            "(hit) or searched (miss)")
+                        .Register(metrics_->registry());
+      mirror->page_cache().SetCounters(&pages.Add({{"peer", peer.city_id()}, {"result", "hit"}}),
+                                       &pages.Add({{"peer", peer.city_id()}, {"result", "miss"}}));
     }
     mirror->Start();
     mirrors_.push_back(std::move(mirror));
@@ -179,7 +187,7 @@ absl::StatusOr<std::vector<CatalogService::ReadSource>> CatalogService::SearchSo
   if (wanted(city_)) sources.push_back({city_, nullptr, std::nullopt});
   for (const auto& m : mirrors_) {
     if (!wanted(m->peer())) continue;
-    ReadSource s{m->peer(), m->index(), m->as_of()};
+    ReadSource s{m->peer(), m->index(), m->as_of(), &m->page_cache()};
     if (s.mirror != nullptr) sources.push_back(std::move(s));
   }
   return sources;

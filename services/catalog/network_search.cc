@@ -21,9 +21,31 @@ bool Before(const SearchHit& a, const SearchHit& b) {
   return a.cursor.name < b.cursor.name;
 }
 
+// A mirror's page depends on the request and on the term statistics it was
+// weighed with, which move with every other index searched.
+std::string PageKey(absl::string_view request_key, const SearchQuery& query) {
+  std::string key(request_key);
+  auto append = [&key](double v) { key.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  append(query.corpus_programs);
+  for (double n : query.term_programs) append(n);
+  return key;
+}
+
+SearchPage SearchOrigin(const OriginIndex& origin, const SearchQuery& query, int64_t now,
+                        const std::string& page_key) {
+  MirrorPageCache* cache = page_key.empty() || origin.mirror == nullptr ? nullptr : origin.pages;
+  if (cache != nullptr && cache->enabled()) {
+    if (std::optional<SearchPage> page = cache->Get(origin.mirror, page_key, now)) return *page;
+  }
+  SearchPage page = origin.index->Search(query, now);
+  if (cache != nullptr && cache->enabled()) cache->Put(origin.mirror, page_key, page);
+  return page;
+}
+
 }  // namespace
 
-NetworkPage SearchOrigins(const std::vector<OriginIndex>& origins, SearchQuery query, int64_t now) {
+NetworkPage SearchOrigins(const std::vector<OriginIndex>& origins, SearchQuery query, int64_t now,
+                          absl::string_view request_key) {
   NetworkPage out;
   if (origins.size() > 1 && !query.terms.empty()) {
     query.corpus_programs = 0;
@@ -36,9 +58,10 @@ NetworkPage SearchOrigins(const std::vector<OriginIndex>& origins, SearchQuery q
       }
     }
   }
+  const std::string page_key = request_key.empty() ? std::string() : PageKey(request_key, query);
   SearchPage& merged = out.page;
   for (size_t i = 0; i < origins.size(); ++i) {
-    SearchPage page = origins[i].index->Search(query, now);
+    SearchPage page = SearchOrigin(origins[i], query, now, page_key);
     if (page.timed_out) {
       merged.timed_out = true;
       return out;

@@ -11,9 +11,12 @@
 #define GNLC_SERVICES_CATALOG_NETWORK_SEARCH_H_
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
+#include "services/catalog/mirror_page_cache.h"
 #include "services/catalog/search_index.h"
 
 namespace gnlc::catalog {
@@ -21,6 +24,10 @@ namespace gnlc::catalog {
 struct OriginIndex {
   std::string city;
   const SearchIndex* index = nullptr;
+  // A peer's mirror: the index shared, and the pages it gave recently
+  // (searched again only when the mirror or the statistics changed).
+  std::shared_ptr<const SearchIndex> mirror;
+  MirrorPageCache* pages = nullptr;
 };
 
 struct NetworkPage {
@@ -35,7 +42,10 @@ struct NetworkPage {
   std::map<std::string, int32_t> origin_facets;
 };
 
-NetworkPage SearchOrigins(const std::vector<OriginIndex>& origins, SearchQuery query, int64_t now);
+// `request_key`: the request's bytes, the same for equal requests (empty:
+// no mirror's page is cached or reused).
+NetworkPage SearchOrigins(const std::vector<OriginIndex>& origins, SearchQuery query, int64_t now,
+                          absl::string_view request_key = {});
 
 }  // namespace gnlc::catalog
 

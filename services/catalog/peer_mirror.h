@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/redis/redis_connection.h"
+#include "services/catalog/mirror_page_cache.h"
 #include "services/catalog/mirror_store.h"
 #include "services/catalog/search_index.h"
 
@@ -49,6 +50,9 @@ class PeerMirror final {
   bool loaded() const { return loaded_.load(); }
   // Changes on every swap, so that cached searches are not served across one.
   uint64_t swaps() const { return swaps_.load(); }
+  // What this mirror contributed to recent network searches (entries:
+  // GNLC_MIRROR_SEARCH_CACHE_ENTRIES, default 1000; 0 = off).
+  MirrorPageCache& page_cache() const { return page_cache_; }
 
  private:
   void Run();
@@ -65,6 +69,7 @@ class PeerMirror final {
   std::atomic<int64_t> as_of_ms_{0};
   std::atomic<uint64_t> swaps_{0};
   std::atomic<bool> loaded_{false};
+  mutable MirrorPageCache page_cache_{MirrorPageCacheEntries()};
   prometheus::Gauge* programs_gauge_ = nullptr;
   prometheus::Gauge* offerings_gauge_ = nullptr;
   prometheus::Gauge* generation_gauge_ = nullptr;

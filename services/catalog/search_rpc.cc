@@ -1,5 +1,6 @@
 // SearchPrograms: the request validated into a SearchQuery
 // (search_query.h), the index searched, and the page back into a response.
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/ascii.h"
@@ -61,9 +62,13 @@ absl::Status CatalogService::DoSearchPrograms(const pb::SearchProgramsRequest& r
   ASSIGN_OR_RETURN(query.after, DecodeCursor(position));
   query.deadline = std::min(deadline, absl::Now() + kMaxSearchTime);
   const int64_t now = NowSeconds();
+  // The request's bytes key the result cache and each mirror's pages.
+  const bool mirrors_cached = std::any_of(sources.begin(), sources.end(), [](const ReadSource& s) {
+    return s.pages != nullptr && s.pages->enabled();
+  });
   std::string key;
+  if (search_cache_.enabled() || mirrors_cached) key = DeterministicBytes(req);
   if (search_cache_.enabled()) {
-    key = DeterministicBytes(req);
     if (auto hit = search_cache_.Get(key, generation, now)) {
       if (catalog_metrics_.cache_hits != nullptr) catalog_metrics_.cache_hits->Increment();
       resp = *std::move(hit);
@@ -72,8 +77,10 @@ absl::Status CatalogService::DoSearchPrograms(const pb::SearchProgramsRequest& r
     if (catalog_metrics_.cache_misses != nullptr) catalog_metrics_.cache_misses->Increment();
   }
   std::vector<OriginIndex> origins;
-  for (const ReadSource& s : sources) origins.push_back({s.city, &s.index(index_)});
-  NetworkPage network = SearchOrigins(origins, std::move(query), now);
+  for (const ReadSource& s : sources) {
+    origins.push_back({s.city, &s.index(index_), s.mirror, s.pages});
+  }
+  NetworkPage network = SearchOrigins(origins, std::move(query), now, key);
   SearchPage& page = network.page;
   if (page.timed_out) {
     return MakeError(absl::StatusCode::kDeadlineExceeded, "SEARCH_TOO_SLOW",

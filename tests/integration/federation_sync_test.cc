@@ -169,6 +169,52 @@ TEST_F(FederationTest, SuzhouChangesReachNanjingsNetworkSearchWithinTwoSeconds) 
   }
 }
 
+// gnlc_catalog_mirror_search_cache_total for Suzhou's mirror and `result`.
+double MirrorPageCacheCount(int admin_port, const std::string& result) {
+  auto metrics = gnlc::testing::HttpGet(admin_port, "/metrics");
+  if (!metrics.ok()) return -1;
+  const std::string line =
+      "gnlc_catalog_mirror_search_cache_total{peer=\"suzhou\",result=\"" + result + "\"} ";
+  const size_t at = metrics->body.find(line);
+  return at == std::string::npos ? -1 : std::stod(metrics->body.substr(at + line.size()));
+}
+
+TEST_F(FederationTest, ANetworkSearchReusesTheMirrorsPartUntilThePeerChanges) {
+  StartNanjing(SuzhouPeerAddress());
+  const absl::Time now = absl::Now();
+  pb::Program theirs =
+      MustCreateProgram(suzhou(), NewProgram("陶艺 拉坯", "Pottery wheel"), "", "cities/suzhou");
+  pb::Program ours = MustCreateProgram(nanjing(), NewProgram("陶艺 上釉", "Pottery glaze"));
+  MustCreateOffering(nanjing(), ours.name(),
+                     NewOffering(now, absl::Hours(48), 32.0, 118.8, "gulou"));
+  ASSERT_TRUE(
+      PollUntil([&] { return NetworkSearch(nanjing(), "pottery").total_size() == 2; }, kWithin));
+  const int admin = nanjing_->server->admin_port();
+  const double hits = MirrorPageCacheCount(admin, "hit");
+  ASSERT_GE(hits, 0);
+
+  // A change in Nanjing that leaves the term counts as they were (another
+  // offering): the whole-response cache is void, Suzhou's part is not.
+  MustCreateOffering(nanjing(), ours.name(),
+                     NewOffering(now, absl::Hours(96), 32.0, 118.8, "gulou"));
+  const pb::SearchProgramsResponse again = NetworkSearch(nanjing(), "pottery");
+  EXPECT_EQ(again.total_size(), 2);
+  EXPECT_TRUE(HasTitle(again, "Pottery wheel"));
+  EXPECT_EQ(MirrorPageCacheCount(admin, "hit"), hits + 1);
+
+  // A change at Suzhou: searched again, and seen.
+  pb::UpdateProgramRequest update;
+  *update.mutable_program() = theirs;
+  update.mutable_program()->mutable_title()->set_en("Pottery wheel, evenings");
+  update.mutable_update_mask()->add_paths("title");
+  pb::UpdateProgramResponse updated;
+  ASSERT_TRUE(suzhou().UpdateProgram(Ctx().get(), update, &updated).ok());
+  ASSERT_TRUE(PollUntil(
+      [&] { return HasTitle(NetworkSearch(nanjing(), "pottery"), "Pottery wheel, evenings"); },
+      kWithin));
+  EXPECT_FALSE(HasTitle(NetworkSearch(nanjing(), "pottery"), "Pottery wheel"));
+}
+
 TEST_F(FederationTest, NetworkSearchRanksBothCitiesInOneListWithOriginFilters) {
   StartNanjing(SuzhouPeerAddress());
   // A resident in Nanjing: a Suzhou venue 1.5 km away, a Nanjing one 22 km
