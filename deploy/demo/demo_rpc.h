@@ -1,13 +1,15 @@
-// One demo-loader call with a 10 s deadline, retried with backoff on
-// UNAVAILABLE (a service still starting), and on RESOURCE_EXHAUSTED after
-// the delay the server asks for (the loader is over its fair share). Writes
-// carry request ids or are guarded by a check, so a retry never doubles
-// anything.
+// One demo-loader call with a 10 s deadline, retried with backoff (up to
+// 2 s apart, for up to a minute) on UNAVAILABLE: a service still starting,
+// or its Redis failing over, which takes the Sentinels several seconds.
+// On RESOURCE_EXHAUSTED it waits the delay the server asks for (the loader
+// is over its fair share). Writes carry request ids or are guarded by a
+// check, so a retry never doubles anything.
 #ifndef GNLC_DEPLOY_DEMO_DEMO_RPC_H_
 #define GNLC_DEPLOY_DEMO_DEMO_RPC_H_
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 
@@ -19,7 +21,9 @@ namespace gnlc::demo {
 
 inline grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext*)>& rpc) {
   grpc::Status s;
-  for (int attempt = 0, limited = 0; attempt < 5 && limited < 100;) {
+  const absl::Time give_up = absl::Now() + absl::Minutes(1);
+  absl::Duration backoff = absl::Milliseconds(200);
+  for (int limited = 0; limited < 100;) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     s = rpc(&ctx);
@@ -30,9 +34,11 @@ inline grpc::Status Call(const std::function<grpc::Status(grpc::ClientContext*)>
       ++limited;
       continue;
     }
-    if (s.error_code() != grpc::StatusCode::UNAVAILABLE) return s;
-    absl::SleepFor(absl::Milliseconds(200 << attempt));
-    ++attempt;
+    if (s.error_code() != grpc::StatusCode::UNAVAILABLE || absl::Now() + backoff > give_up) {
+      return s;
+    }
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(2));
   }
   return s;
 }
