@@ -35,7 +35,9 @@ SearchPage SearchOrigin(const OriginIndex& origin, const SearchQuery& query, int
                         const std::string& page_key) {
   MirrorPageCache* cache = page_key.empty() || origin.mirror == nullptr ? nullptr : origin.pages;
   if (cache != nullptr && cache->enabled()) {
-    if (std::optional<SearchPage> page = cache->Get(origin.mirror, page_key, now)) return *page;
+    if (std::optional<SearchPage> page = cache->Get(origin.mirror, page_key, now)) {
+      return *std::move(page);
+    }
   }
   SearchPage page = origin.index->Search(query, now);
   if (cache != nullptr && cache->enabled()) cache->Put(origin.mirror, page_key, page);
