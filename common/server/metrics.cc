@@ -68,7 +68,16 @@ void Metrics::Record(absl::string_view method, grpc::StatusCode code, double sec
   counter->Increment();
 }
 
+void Metrics::OnScrape(std::function<void()> update) {
+  absl::MutexLock lock(&scrape_mu_);
+  on_scrape_.push_back(std::move(update));
+}
+
 std::string Metrics::Serialize() const {
+  {
+    absl::MutexLock lock(&scrape_mu_);
+    for (const auto& update : on_scrape_) update();
+  }
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 

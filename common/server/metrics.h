@@ -18,8 +18,10 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/node_hash_map.h"
 #include "absl/strings/string_view.h"
@@ -40,6 +42,9 @@ class Metrics final {
   }
 
   prometheus::Registry& registry() { return *registry_; }
+  // Called before every Serialize, to bring figures kept elsewhere (a
+  // BulkPacer's stats) up to date; registered before serving.
+  void OnScrape(std::function<void()> update);
   // The text exposition format of everything registered.
   std::string Serialize() const;
 
@@ -59,6 +64,8 @@ class Metrics final {
   prometheus::Gauge* redis_maxmemory_;
   absl::Mutex mu_;
   absl::node_hash_map<std::string, Method> methods_ ABSL_GUARDED_BY(mu_);
+  mutable absl::Mutex scrape_mu_;  // one scrape's updates at a time
+  std::vector<std::function<void()>> on_scrape_ ABSL_GUARDED_BY(scrape_mu_);
 };
 
 }  // namespace gnlc

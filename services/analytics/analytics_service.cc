@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/names/resource_names.h"
+#include "common/server/bulk_pacer_metrics.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/time/proto_time.h"
@@ -49,6 +50,7 @@ AnalyticsService::AnalyticsService(const ServerOptions& options, RedisPool* pool
       peers_(options.city),
       live_publisher_(pool, "analytics") {
   ingester_.OnApplied([this] { cache_.Invalidate(); });
+  ExportBulkPacerMetrics(metrics, &ingester_.bulk());
   ServeRpcs();
 }
 

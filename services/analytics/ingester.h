@@ -50,6 +50,8 @@ class Ingester final {
 
   void Start();
   void Stop();
+  // Paces applying events (for its metrics).
+  const BulkPacer& bulk() const { return bulk_; }
 
   // Called after every batch this process applied (to drop cached answers).
   void OnApplied(std::function<void()> fn) { on_applied_ = std::move(fn); }

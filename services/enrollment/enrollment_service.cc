@@ -7,6 +7,7 @@
 #include "common/events/event_codec.h"
 #include "common/events/stream_retention.h"
 #include "common/events/streams.h"
+#include "common/server/bulk_pacer_metrics.h"
 #include "common/server/logging.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
@@ -38,6 +39,7 @@ EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* po
       live_publisher_(pool, "enrollment"),
       hub_(pool, metrics, "enrollment.gnlc.org"),
       aof_rewrite_interval_(AofRewriteInterval()) {
+  ExportBulkPacerMetrics(metrics, &bulk_);
   ServeRpcs();
 }
 

@@ -20,6 +20,7 @@
 #include "common/ctl/history_archive.h"
 #include "common/importing/import_rows.h"
 #include "common/redis/redis_connection.h"
+#include "common/testing/http_get.h"
 #include "common/time/proto_time.h"
 #include "services/enrollment/enrollment_scripts.h"
 #include "tests/integration/analytics_harness.h"
@@ -428,6 +429,15 @@ TEST_F(HistoryImportTest, ALargeBatchIsAppliedInShortScriptsNotOne) {
   for (int r : rows) total += r;
   EXPECT_EQ(total, kRows);
   EXPECT_EQ(rows.back(), 16) << "the first script, before its cost is known";
+
+  // An operator sees the chunks on the enrollment service's /metrics.
+  auto metrics = gnlc::testing::HttpGet(enrollment_->server->admin_port(), "/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  const std::string line = "\ngnlc_bulk_chunks_total ";
+  const size_t at = metrics->body.find(line);
+  ASSERT_NE(at, std::string::npos) << metrics->body;
+  EXPECT_GE(std::stod(metrics->body.substr(at + line.size())), static_cast<double>(rows.size()));
+  EXPECT_NE(metrics->body.find("\ngnlc_bulk_paused_seconds_total "), std::string::npos);
 }
 
 TEST_F(HistoryImportTest, ACorrectedRowUpdatesTheRecordAndItsCounts) {
