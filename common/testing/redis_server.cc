@@ -106,10 +106,27 @@ RedisServerProcess::~RedisServerProcess() {
 
 void RedisServerProcess::Kill(int signal) {
   if (pid_ <= 0) return;
-  ::kill(pid_, signal);
-  ::kill(pid_, SIGCONT);  // a paused server (Signal(SIGSTOP)) must see it too
+  // Redis may refuse a SIGTERM and stay up: a replica still writing its
+  // first AOF after a full sync logs "Writing initial AOF, can't exit" and
+  // forgets the signal. So the signal is sent again until the server goes,
+  // and SIGKILL ends it after 10 s; a test's teardown never waits forever.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  absl::Time next_signal = absl::InfinitePast();
   int status = 0;
-  waitpid(pid_, &status, 0);
+  while (waitpid(pid_, &status, WNOHANG) != pid_) {
+    const absl::Time now = absl::Now();
+    if (now >= deadline) signal = SIGKILL;
+    if (now >= next_signal || signal == SIGKILL) {
+      ::kill(pid_, signal);
+      ::kill(pid_, SIGCONT);  // a paused server (Signal(SIGSTOP)) must see it too
+      if (signal == SIGKILL) {
+        waitpid(pid_, &status, 0);
+        break;
+      }
+      next_signal = now + absl::Milliseconds(200);
+    }
+    absl::SleepFor(absl::Milliseconds(5));  // polling the exit, not waiting blind
+  }
   pid_ = -1;
 }
 

@@ -50,7 +50,8 @@ class RedisServerProcess final {
   RedisOptions AdminOptions() const { return TestRedisAdminOptions(address(), city_); }
   const std::string& dir() const { return dir_; }
 
-  // Sends `signal` and reaps the process (SIGKILL: a crash, no shutdown save).
+  // Sends `signal` and reaps the process (SIGKILL: a crash, no shutdown save;
+  // a signal the server ignores is repeated, then SIGKILL after 10 s).
   void Kill(int signal);
   // Sends `signal` and leaves the process be (SIGSTOP, SIGCONT: a pause).
   void Signal(int signal) {
