@@ -46,6 +46,7 @@
 #include "common/ctl/history_import.h"
 #include "common/ctl/json_rpc.h"
 #include "common/ctl/subscribe_notifications.h"
+#include "common/server/bulk_priority.h"
 #include "common/status/errors.h"
 #include "gnlc/catalog/v1/catalog_service.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -406,6 +407,9 @@ int main(int argc, char** argv) {
   }
   if (!f.args.empty() && f.args[0] == "import") {
     if (f.args.size() != 2) return Usage("import takes one folder of CSV files");
+    // A bulk job: it yields the CPU to a city's servers when it runs beside
+    // them (before any thread starts, so that gRPC's threads inherit it).
+    gnlc::MarkThisThreadBulk();
     return Import(f, f.args[1]);
   }
   if (!f.args.empty() && f.args.size() <= 2 && f.args[0] == "health") {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/events/stream_retention.h"
+#include "common/server/bulk_priority.h"
 #include "common/server/logging.h"
 #include "common/status/status_macros.h"
 
@@ -30,7 +31,10 @@ GroupConsumer::GroupConsumer(RedisOptions redis, GroupConsumerOptions options, B
 GroupConsumer::~GroupConsumer() { Stop(); }
 
 void GroupConsumer::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    if (options_.bulk) MarkThisThreadBulk();
+    Run();
+  });
 }
 
 void GroupConsumer::Stop() {

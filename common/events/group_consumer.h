@@ -52,6 +52,10 @@ struct GroupConsumerOptions {
   std::function<absl::StatusOr<std::string>()> on_gap = nullptr;
   // How often the group's position is compared with the stream's trim.
   absl::Duration check_gap_every = absl::Seconds(30);
+  // Its thread yields the CPU to residents' calls (common/server/
+  // bulk_priority.h): for readers whose lag no resident waits on, which an
+  // import floods with events.
+  bool bulk = false;
 };
 
 // "{hostname}-{pid}": unique per process, so replicas split the stream.

@@ -4,14 +4,23 @@
 
 #include <utility>
 
+#include "absl/synchronization/notification.h"
+#include "common/server/bulk_priority.h"
+#include "common/status/errors.h"
+
 namespace gnlc {
 
-HandlerPool::HandlerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
+HandlerPool::HandlerPool(int threads, size_t max_queued, Priority priority)
+    : max_queued_(max_queued) {
   if (threads < 1) threads = 1;
   threads_.reserve(static_cast<size_t>(threads));
   for (int i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] { Loop(); });
-    pthread_setname_np(threads_.back().native_handle(), "gnlc-handler");
+    threads_.emplace_back([this, priority] {
+      if (priority == kBulk) MarkThisThreadBulk();
+      Loop();
+    });
+    pthread_setname_np(threads_.back().native_handle(),
+                       priority == kBulk ? "gnlc-bulk" : "gnlc-handler");
   }
 }
 
@@ -45,7 +54,23 @@ void HandlerPool::Loop() {
       queue_.pop_front();
     }
     work();
+    completed_.fetch_add(1, std::memory_order_relaxed);
   }
+}
+
+absl::Status RunAndWait(HandlerPool& pool, absl::FunctionRef<absl::Status()> work) {
+  absl::Status status;
+  absl::Notification done;
+  if (!pool.Post([&] {
+        status = work();
+        done.Notify();
+      })) {
+    return WithRetryDelay(MakeError(absl::StatusCode::kResourceExhausted, "BULK_BUSY",
+                                    "other bulk jobs of this server are waiting: retry later"),
+                          absl::Seconds(5));
+  }
+  done.WaitForNotification();
+  return status;
 }
 
 }  // namespace gnlc

@@ -22,11 +22,15 @@
 #ifndef GNLC_COMMON_SERVER_HANDLER_POOL_H_
 #define GNLC_COMMON_SERVER_HANDLER_POOL_H_
 
+#include <atomic>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <thread>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 
 namespace gnlc {
@@ -35,7 +39,11 @@ class HandlerPool final {
  public:
   // Default bound: queued calls, beyond those the threads are running.
   static constexpr size_t kDefaultMaxQueued = 2048;
-  explicit HandlerPool(int threads, size_t max_queued = kDefaultMaxQueued);
+  // Threads for bulk jobs: they run at a lower CPU priority
+  // (common/server/bulk_priority.h) and are named "gnlc-bulk".
+  enum Priority { kResident, kBulk };
+  explicit HandlerPool(int threads, size_t max_queued = kDefaultMaxQueued,
+                       Priority priority = kResident);
   // Runs everything already posted, then joins the threads.
   ~HandlerPool();
   HandlerPool(const HandlerPool&) = delete;
@@ -45,6 +53,9 @@ class HandlerPool final {
   // `work` not run) when max_queued calls are already waiting.
   [[nodiscard]] bool Post(std::function<void()> work);
 
+  // Jobs run to their end so far.
+  uint64_t completed() const { return completed_.load(std::memory_order_relaxed); }
+
  private:
   void Loop();
 
@@ -52,8 +63,15 @@ class HandlerPool final {
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   const size_t max_queued_;
+  std::atomic<uint64_t> completed_{0};
   std::vector<std::thread> threads_;
 };
+
+// Runs `work` on one of `pool`'s threads and returns its status once done:
+// a handler hands its bulk job to bulk threads and waits for it. When
+// `pool` has `max_queued` jobs waiting already, RESOURCE_EXHAUSTED with
+// RetryInfo, and `work` is not run.
+absl::Status RunAndWait(HandlerPool& pool, absl::FunctionRef<absl::Status()> work);
 
 }  // namespace gnlc
 

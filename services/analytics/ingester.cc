@@ -82,7 +82,9 @@ void Ingester::Start() {
     };
   };
   for (const auto& stream : Streams()) {
-    GroupConsumerOptions options{.stream = stream, .group = kAnalyticsGroup, .consumer = consumer_};
+    // Bulk priority: nobody waits on a call for the indicators to move.
+    GroupConsumerOptions options{
+        .stream = stream, .group = kAnalyticsGroup, .consumer = consumer_, .bulk = true};
     if (stream == kCatalogStream && program_recount_ != nullptr) {
       options.on_gap = recounting(program_recount_.get(), &program_recounts_);
     }

@@ -116,11 +116,14 @@ absl::Status CatalogService::BuildIndex() {
       std::make_unique<StreamTrimmer>(pool_, TrimmerOptions{.stream = kCatalogStream}, retention);
   trimmer_->Start();
   // One consumer group for all replicas: each seat report is recorded once.
+  // At bulk priority: an import floods the stream, and residents' calls come
+  // first (search's seat counts are a moment late, never wrong).
   seats_recorder_ = std::make_unique<GroupConsumer>(
       options_.redis,
       GroupConsumerOptions{.stream = kEnrollmentStream,
                            .group = kCatalogSeatsGroup,
-                           .consumer = DefaultConsumerName()},
+                           .consumer = DefaultConsumerName(),
+                           .bulk = true},
       GroupConsumer::BatchHandler([this](const std::vector<Event>& e) { return RecordSeats(e); }));
   seats_recorder_->Start();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);

@@ -22,6 +22,7 @@
 #include "common/paging/page_token.h"
 #include "common/redis/bulk_pacer.h"
 #include "common/redis/live_latency.h"
+#include "common/server/handler_pool.h"
 #include "common/server/server_options.h"
 #include "common/server/unary_service.h"
 #include "common/time/proto_time.h"
@@ -48,6 +49,8 @@ class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
   // translates changes into mobile backends' notifications.
   void StartFollowingCatalog();
   const NotificationHub& notifications() const { return hub_; }
+  // Where imports run (for tests: how many jobs they did).
+  const HandlerPool& bulk_threads() const { return bulk_threads_; }
   // Ends open notification streams (server shutdown: GnlcServer::OnShutdown).
   void CloseNotificationStreams() { hub_.CloseAll(); }
   void Stop();
@@ -161,6 +164,10 @@ class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
   const absl::Duration aof_rewrite_interval_;
   absl::Mutex rewrite_mu_;
   absl::Time last_rewrite_ ABSL_GUARDED_BY(rewrite_mu_) = absl::InfinitePast();
+  // Where imports do their work, at bulk priority: two at a time, a few
+  // more queued, the rest told to retry (BULK_BUSY). Last: its jobs end
+  // before anything they use goes.
+  HandlerPool bulk_threads_{2, 6, HandlerPool::kBulk};
 };
 
 }  // namespace gnlc::enrollment

@@ -97,8 +97,14 @@ absl::Status EnrollmentService::DoImportHistory(const CallAuth& call,
         absl::Seconds(2));
   }
   const absl::Time now = clock_();
-  RETURN_IF_ERROR(ImportLearners(req, now, deadline, *resp.mutable_learners()));
-  return ImportEnrollments(req, now, deadline, *resp.mutable_enrollments());
+  // Decoding, validating and encoding thousands of rows is CPU that
+  // residents' calls need more: done on the bulk threads, at their lower
+  // priority (common/server/bulk_priority.h), while this one waits.
+  return RunAndWait(bulk_threads_, [&] {
+    BulkScope bulk_thread;
+    RETURN_IF_ERROR(ImportLearners(req, now, deadline, *resp.mutable_learners()));
+    return ImportEnrollments(req, now, deadline, *resp.mutable_enrollments());
+  });
 }
 
 template <typename Write>

@@ -1,16 +1,20 @@
 // The handler pool: handlers that wait run side by side (that is its point:
 // gRPC's two callback threads could not), and nothing posted is dropped at
-// shutdown, and its queue is bounded.
+// shutdown, and its queue is bounded; a bulk pool's threads yield the CPU,
+// and RunAndWait hands a job over and returns its status.
 #include "common/server/handler_pool.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/server/bulk_priority.h"
+#include "common/status/errors.h"
 
 namespace gnlc {
 namespace {
@@ -71,6 +75,53 @@ TEST(HandlerPool, RefusesWorkPastItsQueueBound) {
     release.Notify();
   }
   EXPECT_EQ(ran.load(), 4);
+}
+
+TEST(HandlerPool, BulkThreadsYieldTheCpuAndOthersDoNot) {
+  const int mine = ThisThreadNice();
+  ASSERT_LT(mine, kBulkNice) << "the test runs at bulk priority already";
+  HandlerPool bulk(2, 4, HandlerPool::kBulk);
+  HandlerPool resident(2);
+  int bulk_nice = -100, resident_nice = -100;
+  ASSERT_TRUE(RunAndWait(bulk, [&] {
+                bulk_nice = ThisThreadNice();
+                return absl::OkStatus();
+              }).ok());
+  ASSERT_TRUE(RunAndWait(resident, [&] {
+                resident_nice = ThisThreadNice();
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(bulk_nice, kBulkNice);
+  EXPECT_EQ(resident_nice, mine);
+  // Per thread: marking one leaves the thread that created it as it was.
+  std::thread([] { MarkThisThreadBulk(); }).join();
+  EXPECT_EQ(ThisThreadNice(), mine);
+}
+
+TEST(HandlerPool, RunAndWaitReturnsTheJobsStatusOrRefusesWhenFull) {
+  HandlerPool pool(1, 1, HandlerPool::kBulk);
+  EXPECT_EQ(RunAndWait(pool, [] { return absl::NotFoundError("x"); }).code(),
+            absl::StatusCode::kNotFound);
+  absl::Notification running, release;
+  std::thread busy([&] {
+    EXPECT_TRUE(RunAndWait(pool, [&] {
+                  running.Notify();
+                  release.WaitForNotification();
+                  return absl::OkStatus();
+                }).ok());
+  });
+  running.WaitForNotification();
+  ASSERT_TRUE(pool.Post([] {}));  // the queue's one place
+  bool ran = false;
+  const absl::Status refused = RunAndWait(pool, [&] {
+    ran = true;
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+  EXPECT_TRUE(RetryDelayOf(refused).has_value()) << refused;
+  EXPECT_FALSE(ran);
+  release.Notify();
+  busy.join();
 }
 
 }  // namespace

@@ -1,0 +1,36 @@
+#include "common/server/bulk_priority.h"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "common/server/logging.h"
+
+namespace gnlc {
+namespace {
+// setpriority(PRIO_PROCESS, tid) addresses one thread on Linux (the nice
+// value is per thread there, unlike POSIX's per process).
+id_t ThisThreadId() { return static_cast<id_t>(::syscall(SYS_gettid)); }
+}  // namespace
+
+int ThisThreadNice() {
+  errno = 0;
+  const int nice = ::getpriority(PRIO_PROCESS, ThisThreadId());
+  return errno == 0 ? nice : 0;
+}
+
+void MarkThisThreadBulk() {
+  if (ThisThreadNice() >= kBulkNice) return;
+  if (::setpriority(PRIO_PROCESS, ThisThreadId(), kBulkNice) == 0) return;
+  static std::atomic<bool> logged{false};
+  if (!logged.exchange(true)) {
+    LogJson("warn", "cannot lower a bulk thread's priority: bulk work competes with residents",
+            {{"error", std::strerror(errno)}});
+  }
+}
+
+}  // namespace gnlc
