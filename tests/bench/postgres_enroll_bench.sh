@@ -107,10 +107,16 @@ run() {  # run LABEL SCRIPT CLIENTS
   local args=(-h 127.0.0.1 -p "$port" -U postgres -n -M prepared -c "$3" -j 2 -f "$work/$2.pgbench")
   PGPASSWORD="$password" PGSSLMODE=require as_pg "$bin/pgbench" "${args[@]}" -T 1 postgres \
     >/dev/null 2>&1  # warm-up at the same concurrency
-  local before out cpu
+  local before out cpu children
+  children=$(pgrep -P "$postmaster" | wc -l)
   before=$(pg_ticks)
   out=$(cd "$dir" && PGPASSWORD="$password" PGSSLMODE=require /usr/bin/time -f "client_cpu %U %S" \
     runuser -u postgres -- "$bin/pgbench" "${args[@]}" -T "$secs" -l postgres 2>&1)
+  # The run's backends count once the postmaster has reaped them.
+  for _ in $(seq 100); do
+    [ "$(pgrep -P "$postmaster" | wc -l)" -le "$children" ] && break
+    sleep 0.05
+  done
   cpu=$(($(pg_ticks) - before))
   local tps calls client
   tps=$(grep -o 'tps = [0-9.]*' <<<"$out" | head -1 | grep -o '[0-9.]*$')
