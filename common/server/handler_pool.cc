@@ -53,8 +53,8 @@ void HandlerPool::Loop() {
       work = std::move(queue_.front());
       queue_.pop_front();
     }
+    started_.fetch_add(1, std::memory_order_relaxed);
     work();
-    completed_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 

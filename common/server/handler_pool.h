@@ -53,8 +53,9 @@ class HandlerPool final {
   // `work` not run) when max_queued calls are already waiting.
   [[nodiscard]] bool Post(std::function<void()> work);
 
-  // Jobs run to their end so far.
-  uint64_t completed() const { return completed_.load(std::memory_order_relaxed); }
+  // Jobs its threads have taken up so far (counted before each runs, so a
+  // job that has answered its caller is always counted).
+  uint64_t started() const { return started_.load(std::memory_order_relaxed); }
 
  private:
   void Loop();
@@ -63,7 +64,7 @@ class HandlerPool final {
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   const size_t max_queued_;
-  std::atomic<uint64_t> completed_{0};
+  std::atomic<uint64_t> started_{0};
   std::vector<std::thread> threads_;
 };
 
