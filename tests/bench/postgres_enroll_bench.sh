@@ -76,7 +76,7 @@ psql -f "$root/tests/bench/postgres/enroll.sql" >/dev/null
 psql -c "CALL set_up(10000, 80000)" -c "VACUUM ANALYZE"
 
 # An enrollment record the size of gnlc's (a serialized Enrollment: ~200 bytes).
-record="\\\\x$(head -c 200 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+record="\\x$(head -c 200 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 cat >"$work/spread.pgbench" <<EOF
 \\set l random(1, 80000)
 \\set o random(1, 10000)
@@ -141,4 +141,5 @@ run hot hot 64
 psql -At -c "SELECT 'outcomes: ' || string_agg(state || '=' || n, ' ') FROM
   (SELECT CASE state WHEN 1 THEN 'confirmed' ELSE 'waitlisted' END AS state, count(*) AS n
    FROM enrollments GROUP BY 1 ORDER BY 1) s" \
-  -c "SELECT 'outbox events: ' || count(*) FROM outbox"
+  -c "SELECT 'outbox events: ' || count(*) FROM outbox" \
+  -c "SELECT 'bytes per stored record: ' || max(length(record)) FROM enrollments"
