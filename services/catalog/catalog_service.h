@@ -26,6 +26,7 @@
 #include "common/names/resource_names.h"
 #include "common/paging/page_token.h"
 #include "common/redis/live_latency.h"
+#include "common/server/handler_pool.h"
 #include "common/server/server_options.h"
 #include "common/server/unary_service.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
@@ -59,6 +60,9 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
   const SearchIndex& index() const { return index_; }
   // How this replica names itself in the harvest leases of peers.
   const std::string& harvester_name() const { return harvester_name_; }
+
+  // Where imports run (for tests: how many jobs they did).
+  const HandlerPool& bulk_threads() const { return bulk_threads_; }
 
  private:
   // Registers every RPC with the common edge (constructor).
@@ -193,6 +197,10 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
   std::thread indexer_;
   // The p99 of this server's live calls, for every service's bulk work.
   LivePublisher live_publisher_;
+  // Where imports do their work, at bulk priority (one at a time, a few
+  // queued, the rest told to retry). Last: its jobs end before anything
+  // they use goes.
+  HandlerPool bulk_threads_{1, 4, HandlerPool::kBulk};
 };
 
 }  // namespace gnlc::catalog

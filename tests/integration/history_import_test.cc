@@ -439,8 +439,9 @@ TEST_F(HistoryImportTest, ALargeBatchIsAppliedInShortScriptsNotOne) {
   EXPECT_GE(std::stod(metrics->body.substr(at + line.size())), static_cast<double>(rows.size()));
   EXPECT_NE(metrics->body.find("\ngnlc_bulk_paused_seconds_total "), std::string::npos);
   // The import's own CPU ran on the bulk threads, which yield to residents'
-  // calls (handler_pool_test: at nice 10): one job per request.
+  // calls (handler_pool_test: at nice 10), in both services.
   EXPECT_GE(enrollment_->service->bulk_threads().started(), 1u);
+  EXPECT_GE(catalog_->service->bulk_threads().started(), 1u);  // programs and offerings
 }
 
 TEST_F(HistoryImportTest, ACorrectedRowUpdatesTheRecordAndItsCounts) {
