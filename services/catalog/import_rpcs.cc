@@ -44,7 +44,6 @@ absl::StatusOr<absl::Time> CreateTimeOf(const google::protobuf::Timestamp& t, bo
 
 absl::Status CatalogService::DoImportCatalogHistory(const pb::ImportCatalogHistoryRequest& req,
                                                     pb::ImportCatalogHistoryResponse& resp) {
-  BulkScope bulk;  // its Redis commands are not a resident's
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   if (req.programs_size() > kMaxImportRows || req.offerings_size() > kMaxImportRows) {
     return InvalidArgument("TOO_MANY_ROWS",
@@ -54,9 +53,9 @@ absl::Status CatalogService::DoImportCatalogHistory(const pb::ImportCatalogHisto
   }
   const absl::Time now = clock_();
   // Validating and indexing rows is CPU residents' searches need more: done
-  // on a bulk thread, at its lower priority, while this one waits.
+  // on a bulk thread, at its lower priority, while this one waits. (No
+  // call's LiveScope there: its Redis commands never count as live.)
   return RunAndWait(bulk_threads_, [&] {
-    BulkScope bulk_thread;
     RETURN_IF_ERROR(ImportPrograms(req, now, *resp.mutable_programs()));
     return ImportOfferings(req, now, *resp.mutable_offerings());
   });

@@ -99,9 +99,9 @@ absl::Status EnrollmentService::DoImportHistory(const CallAuth& call,
   const absl::Time now = clock_();
   // Decoding, validating and encoding thousands of rows is CPU that
   // residents' calls need more: done on the bulk threads, at their lower
-  // priority (common/server/bulk_priority.h), while this one waits.
+  // priority (common/server/bulk_priority.h), while this one waits. (No
+  // call's LiveScope there: their Redis commands never count as live.)
   return RunAndWait(bulk_threads_, [&] {
-    BulkScope bulk_thread;
     RETURN_IF_ERROR(ImportLearners(req, now, deadline, *resp.mutable_learners()));
     return ImportEnrollments(req, now, deadline, *resp.mutable_enrollments());
   });
