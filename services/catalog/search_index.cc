@@ -122,6 +122,7 @@ bool SearchIndex::UpsertProgram(const Program& program) {
       slot = static_cast<uint32_t>(docs_.size());
       docs_.emplace_back();
       summaries_.emplace_back();
+      slot_kinds_.emplace_back();
       compact_spans_.emplace_back();
     }
     docs_[slot] = std::make_unique<ProgramDoc>();
@@ -150,6 +151,7 @@ bool SearchIndex::UpsertProgram(const Program& program) {
   s.audience_mask = 0;
   for (int a : program.audiences()) s.audience_mask |= static_cast<uint8_t>(1u << a);
   s.kind = static_cast<uint8_t>(d.kind);
+  slot_kinds_[slot] = s.kind;
   s.state = static_cast<uint8_t>(d.state);
   s.live = true;
   Refresh(slot);

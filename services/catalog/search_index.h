@@ -220,6 +220,11 @@ class SearchIndex final {
   std::vector<std::unique_ptr<ProgramDoc>> docs_ ABSL_GUARDED_BY(mu_);
   // Parallel to docs_: what most searches need, compact and contiguous.
   std::vector<Summary> summaries_ ABSL_GUARDED_BY(mu_);
+  // Parallel to docs_ too: each program's kind, one byte, so that a search
+  // by kind and district tests the kind of every program in the district
+  // from 100 KB that stay in cache (for 100,000 programs) instead of
+  // intersecting two long posting lists.
+  std::vector<uint8_t> slot_kinds_ ABSL_GUARDED_BY(mu_);
   std::vector<CompactOffering> compact_ ABSL_GUARDED_BY(mu_);  // arena
   std::vector<Span> compact_spans_ ABSL_GUARDED_BY(mu_);       // by slot
   size_t compact_garbage_ ABSL_GUARDED_BY(mu_) = 0;

@@ -157,18 +157,19 @@ std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q, const Prepar
       slots.push_back(slot);
       if (geo != nullptr) geo->push_back(std::move(m));
     }
-  } else if (!q.kinds.empty() || !q.districts.empty()) {
-    if (!q.kinds.empty()) slots = UnionOf(kind_lists);
-    if (!q.districts.empty()) {
-      std::vector<uint32_t> in_districts = UnionOf(district_lists);
-      if (q.kinds.empty()) {
-        slots = std::move(in_districts);
-      } else {
-        std::vector<uint32_t> both;
-        std::set_intersection(slots.begin(), slots.end(), in_districts.begin(), in_districts.end(),
-                              std::back_inserter(both));
-        slots = std::move(both);
-      }
+  } else if (q.districts.empty() && !q.kinds.empty()) {
+    slots = UnionOf(kind_lists);
+  } else if (!q.districts.empty()) {
+    // The programs in the districts, of the kinds asked for: each one's kind
+    // is a byte in slot_kinds_ (no second posting list read and merged).
+    const uint32_t kinds = pq.kind_mask;
+    auto add = [&](uint32_t slot) {
+      if (kinds == 0 || (kinds & (1u << (slot_kinds_[slot] & 31))) != 0) slots.push_back(slot);
+    };
+    if (district_lists.size() == 1) {
+      for (uint32_t p : *district_lists[0]) add(IdOf(p));
+    } else {
+      for (uint32_t slot : UnionOf(district_lists)) add(slot);
     }
   } else {
     for (uint32_t s = 0; s < summaries_.size(); ++s) {

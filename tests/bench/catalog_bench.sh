@@ -9,6 +9,7 @@
 #   GNLC_BENCH_PROGRAMS=5000 GNLC_BENCH_SECONDS=2 tests/bench/catalog_bench.sh
 #   GNLC_BENCH_REDIS_DIR=/tmp/cat100k tests/bench/catalog_bench.sh  # keep the data set:
 #       loaded on the first run, reused (not loaded again) on later ones
+#   GNLC_BENCH_PG_EXPORT=/tmp/cat100k-pg ...  # also export it for postgres_search_bench.sh
 #
 # Everything runs on 127.0.0.1 and stops by itself.
 set -euo pipefail
@@ -32,7 +33,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-# GNLC_BENCH_PERF=1: record a CPU profile of the catalog during the runs.
+# GNLC_BENCH_ONLY=REGEX: only the scenarios whose label matches (e.g. 'kind|selective').
+# GNLC_BENCH_PERF=1: a CPU profile of the catalog during each scenario's run
+#   at 16 in flight; its top functions are printed after the run.
 
 # TLS, tokens and Redis users as in production, with development credentials
 # (gnlcctl finds them through GNLC_RUN_DIR); the echo ceiling is measured
@@ -104,6 +107,26 @@ awk -v max="$max_seq" 'BEGIN { srand(11); for (i = 0; i < 500; i++) { s = int(ra
       printf '{"parent":"cities/nanjing","cursor":"%s","page_size":1000}\n' "$(printf 'v1:%s' "$s" | base64 -w0 | tr '+/' '-_' | tr -d '=')"
     done >"$work/changes.jsonl"
 
+# GNLC_BENCH_PG_EXPORT=DIR: the data set, the requests, and gnlc's answers
+# to them (with the time they were given) for tests/bench/postgres_search_bench.sh.
+if [ -n "${GNLC_BENCH_PG_EXPORT:-}" ]; then
+  pg_dir="$GNLC_BENCH_PG_EXPORT"
+  mkdir -p "$pg_dir/answers"
+  echo "== exporting the catalog, as harvested through its feed, to $pg_dir"
+  "$build/tests/gnlc-catalog-pg-export" --addr=127.0.0.1:$port --out="$pg_dir" "${tls_args[@]}"
+  cp "$work"/search_{zh,zh2,en,geo,filter}.jsonl "$pg_dir/"
+  date +%s >"$pg_dir/now"
+  # Every text and filter request, and the first 10 near-me ones.
+  cat "$work"/search_{zh,zh2,en,filter}.jsonl <(head -10 "$work/search_geo.jsonl") >"$pg_dir/sample.jsonl"
+  i=0
+  while read -r req; do
+    i=$((i + 1))
+    "$ctl" --addr=127.0.0.1:$port "${tls_args[@]}" catalog.SearchPrograms "$req" \
+      >"$pg_dir/answers/$i.json"
+  done <"$pg_dir/sample.jsonl"
+  echo "gnlc's answers to $i requests saved"
+fi
+
 echo "== runs ($secs s each after 1 s warm-up; ratio = QPS / echo QPS at the same concurrency; search cache entries: ${GNLC_SEARCH_CACHE_ENTRIES:-default})"
 for scenario in "GetProgram catalog.GetProgram get" \
                 "Search-zh catalog.SearchPrograms search_zh" \
@@ -113,10 +136,24 @@ for scenario in "GetProgram catalog.GetProgram get" \
                 "Search-kind+district catalog.SearchPrograms search_filter" \
                 "ListProgramChanges(1000) catalog.ListProgramChanges changes"; do
   read -r label method file <<<"$scenario"
+  [[ "$label" =~ ${GNLC_BENCH_ONLY:-.} ]] || continue
   for inflight in 1 16 64; do
+    perf_pid=""
+    if [ -n "${GNLC_BENCH_PERF:-}" ] && [ "$inflight" = 16 ]; then
+      # The load's 1 s warm-up and its echo run are profiled too; the
+      # search's own functions stand out all the same.
+      perf record -q -F 999 -g -o "$work/perf.data" -p "$catalog_pid" 2>/dev/null &
+      perf_pid=$!
+    fi
     "$load" --target=127.0.0.1:$port --method="$method" --requests="$work/$file.jsonl" \
       --inflight=$inflight --seconds="$secs" --echo --label="$label" "${tls_args[@]}" "${echo_args[@]}" \
       | grep -v '^RESULT'
+    if [ -n "$perf_pid" ]; then
+      kill -INT "$perf_pid"
+      wait "$perf_pid" || true
+      perf report -q -i "$work/perf.data" --no-children --sort symbol -g none 2>/dev/null \
+        | grep -v '^$' | head -25
+    fi
   done
 done
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$catalog_pid/status)

@@ -166,6 +166,27 @@ INSTANTIATE_TEST_SUITE_P(
         FilterCase{"District", [](auto& r) { r.add_districts("jiangning"); }, {"D"}},
         FilterCase{
             "DistrictOfCancelledOfferingOnly", [](auto& r) { r.add_districts("jianye"); }, {}},
+        FilterCase{"KindAndDistrict",
+                   [](auto& r) {
+                     r.add_kinds(type::PROGRAM_KIND_SKILL_TRAINING);
+                     r.add_districts("jiangning");
+                   },
+                   {"D"}},
+        FilterCase{"KindNotInDistrict",
+                   [](auto& r) {
+                     r.add_kinds(type::PROGRAM_KIND_COURSE);
+                     r.add_districts("jiangning");
+                   },
+                   {}},
+        FilterCase{"KindsAndDistricts",
+                   [](auto& r) {
+                     r.add_kinds(type::PROGRAM_KIND_CULTURAL);
+                     r.add_kinds(type::PROGRAM_KIND_WORKSHOP);
+                     r.add_kinds(type::PROGRAM_KIND_COURSE);
+                     r.add_districts("gulou");
+                     r.add_districts("qinhuai");
+                   },
+                   {"A", "C"}},
         FilterCase{
             "Free", [](auto& r) { r.set_price(pb::PRICE_FILTER_FREE); }, {"A", "C", "D", "E"}},
         FilterCase{"Paid", [](auto& r) { r.set_price(pb::PRICE_FILTER_PAID); }, {"B"}},
