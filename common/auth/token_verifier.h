@@ -16,7 +16,7 @@
 // A token that failed is remembered too (by its SHA-256, for a minute, while
 // every issuer's key set is unchanged), so a flood repeating one forged
 // token costs a hash, not a signature check; a flood of ever new forged
-// tokens is for the caller to limit per source (unary_call.h), which
+// tokens is for the caller to limit per source (rpc_edge.h), which
 // Remembers() lets it do without penalising tokens that verified.
 //
 // Failures are UNAUTHENTICATED with a reason (TOKEN_MALFORMED,

@@ -30,7 +30,7 @@ absl::TimeZone CityTimeZone(const CityConfig& city) {
 
 AnalyticsService::AnalyticsService(const ServerOptions& options, RedisPool* pool, Metrics* metrics,
                                    Clock clock, absl::Duration cache_max_age)
-    : UnaryService(MakeRpcEdge(options, metrics, "analytics.gnlc.org")),
+    : RpcService(MakeRpcEdge(options, metrics, "analytics.gnlc.org")),
       options_(options),
       city_(options.city.city_id()),
       tz_(CityTimeZone(options.city)),
@@ -221,20 +221,12 @@ std::vector<pb::CityScorecard> AnalyticsService::Compare(const pb::Period& perio
 // Each hands its logic to the common edge (parsing, permissions, status
 // mapping, metrics, logs).
 void AnalyticsService::ServeRpcs() {
-#define GNLC_ANALYTICS_RPC(Method)                                                  \
-  Serve<pb::Method##Request, pb::Method##Response>(                                 \
-      #Method, [this](grpc::CallbackServerContext*, const pb::Method##Request& req, \
-                      pb::Method##Response& resp) { return Do##Method(req, resp); })
-  GNLC_ANALYTICS_RPC(GetScorecard);
-  GNLC_ANALYTICS_RPC(GetIndicatorSeries);
-  GNLC_ANALYTICS_RPC(GetBreakdown);
-  GNLC_ANALYTICS_RPC(SetTarget);
-  GNLC_ANALYTICS_RPC(ListTargets);
-#undef GNLC_ANALYTICS_RPC
-  Serve<pb::CompareCitiesRequest, pb::CompareCitiesResponse>(
-      "CompareCities",
-      [this](grpc::CallbackServerContext* ctx, const pb::CompareCitiesRequest& req,
-             pb::CompareCitiesResponse& resp) { return DoCompareCities(ctx, req, resp); });
+  Rpc(&AnalyticsService::DoGetScorecard);
+  Rpc(&AnalyticsService::DoGetIndicatorSeries);
+  Rpc(&AnalyticsService::DoGetBreakdown);
+  Rpc(&AnalyticsService::DoSetTarget);
+  Rpc(&AnalyticsService::DoListTargets);
+  Rpc(&AnalyticsService::DoCompareCities);
   CheckAllServed();
 }
 
@@ -324,9 +316,9 @@ absl::Status AnalyticsService::DoListTargets(const pb::ListTargetsRequest& req,
   return absl::OkStatus();
 }
 
-absl::Status AnalyticsService::DoCompareCities(grpc::CallbackServerContext* ctx,
-                                               const pb::CompareCitiesRequest& req,
-                                               pb::CompareCitiesResponse& resp) {
+absl::Status AnalyticsService::DoCompareCities(const pb::CompareCitiesRequest& req,
+                                               pb::CompareCitiesResponse& resp,
+                                               absl::Time deadline) {
   RETURN_IF_ERROR(CheckCityParent(req.parent(), city_));
   ASSIGN_OR_RETURN(pb::Period period, RequestPeriod(req.period(), "period"));
   if (req.timeout_ms() < 0 || req.timeout_ms() > 10000) {
@@ -336,8 +328,7 @@ absl::Status AnalyticsService::DoCompareCities(grpc::CallbackServerContext* ctx,
   absl::Duration timeout =
       req.timeout_ms() == 0 ? kDefaultPeerTimeout : absl::Milliseconds(req.timeout_ms());
   // Never past the caller's own deadline.
-  const absl::Time caller = absl::FromChrono(ctx->deadline());
-  timeout = std::max(absl::ZeroDuration(), std::min(timeout, caller - absl::Now()));
+  timeout = std::max(absl::ZeroDuration(), std::min(timeout, deadline - absl::Now()));
   for (auto& card : Compare(period, timeout)) *resp.add_cities() = std::move(card);
   return absl::OkStatus();
 }

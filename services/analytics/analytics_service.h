@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "common/redis/live_latency.h"
+#include "common/server/rpc_service.h"
 #include "common/server/server_options.h"
-#include "common/server/unary_service.h"
 #include "gnlc/analytics/v1/analytics_service.grpc.pb.h"
 #include "services/analytics/analytics_store.h"
 #include "services/analytics/answer_cache.h"
@@ -27,7 +27,7 @@
 
 namespace gnlc::analytics {
 
-class AnalyticsService final : public UnaryService<pb::AnalyticsService> {
+class AnalyticsService final : public RpcService<pb::AnalyticsService> {
  public:
   using Clock = std::function<absl::Time()>;
 
@@ -67,9 +67,8 @@ class AnalyticsService final : public UnaryService<pb::AnalyticsService> {
   absl::Status DoGetBreakdown(const pb::GetBreakdownRequest& req, pb::GetBreakdownResponse& resp);
   absl::Status DoSetTarget(const pb::SetTargetRequest& req, pb::SetTargetResponse& resp);
   absl::Status DoListTargets(const pb::ListTargetsRequest& req, pb::ListTargetsResponse& resp);
-  absl::Status DoCompareCities(grpc::CallbackServerContext* ctx,
-                               const pb::CompareCitiesRequest& req,
-                               pb::CompareCitiesResponse& resp);
+  absl::Status DoCompareCities(const pb::CompareCitiesRequest& req, pb::CompareCitiesResponse& resp,
+                               absl::Time deadline);
   // The period a request names, or the current month when it names none.
   absl::StatusOr<pb::Period> RequestPeriod(const pb::Period& p, absl::string_view field) const;
   // The baseline of PARTICIPATION_GROWTH for `period` (see analytics.proto).

@@ -13,7 +13,7 @@
 #include "absl/time/clock.h"
 #include "common/server/http_parse.h"
 #include "common/server/logging.h"
-#include "common/server/unary_call.h"
+#include "common/server/rpc_edge.h"
 #include "common/status/errors.h"
 #include "services/analytics/dashboard_charts.h"
 

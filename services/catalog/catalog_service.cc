@@ -27,7 +27,7 @@ size_t SearchCacheEntries() {
 
 CatalogService::CatalogService(const ServerOptions& options, RedisPool* pool, Metrics* metrics,
                                Clock clock)
-    : UnaryService(MakeRpcEdge(options, metrics, "catalog.gnlc.org")),
+    : RpcService(MakeRpcEdge(options, metrics, "catalog.gnlc.org")),
       options_(options),
       city_(options.city.city_id()),
       clock_(std::move(clock)),
@@ -219,39 +219,22 @@ absl::Status CatalogService::CheckReady() const {
 // status mapping, metrics, logs). The logic lives in program_rpcs.cc,
 // offering_rpcs.cc, search_rpc.cc, change_feed_rpc.cc and federation.cc.
 void CatalogService::ServeRpcs() {
-#define GNLC_CATALOG_RPC(Method)                                                    \
-  Serve<pb::Method##Request, pb::Method##Response>(                                 \
-      #Method, [this](grpc::CallbackServerContext*, const pb::Method##Request& req, \
-                      pb::Method##Response& resp) { return Do##Method(req, resp); })
-// A method whose answer depends on who asks (drafts).
-#define GNLC_CATALOG_CALLER_RPC(Method)                                                          \
-  Serve<pb::Method##Request, pb::Method##Response>(                                              \
-      #Method,                                                                                   \
-      [this](grpc::CallbackServerContext*, const CallAuth& call, const pb::Method##Request& req, \
-             pb::Method##Response& resp) { return Do##Method(call, req, resp); })
-  GNLC_CATALOG_RPC(CreateProgram);
-  GNLC_CATALOG_CALLER_RPC(GetProgram);
-  GNLC_CATALOG_RPC(UpdateProgram);
-  GNLC_CATALOG_RPC(DeleteProgram);
-  GNLC_CATALOG_CALLER_RPC(ListPrograms);
-  Serve<pb::SearchProgramsRequest, pb::SearchProgramsResponse>(
-      "SearchPrograms",
-      [this](grpc::CallbackServerContext* ctx, const pb::SearchProgramsRequest& req,
-             pb::SearchProgramsResponse& resp) {
-        return DoSearchPrograms(req, resp, absl::FromChrono(ctx->deadline()));
-      });
-  GNLC_CATALOG_RPC(CreateOffering);
-  GNLC_CATALOG_CALLER_RPC(GetOffering);
-  GNLC_CATALOG_RPC(UpdateOffering);
-  GNLC_CATALOG_RPC(CancelOffering);
-  GNLC_CATALOG_CALLER_RPC(ListOfferings);
-  GNLC_CATALOG_RPC(BatchGetOfferings);
-  GNLC_CATALOG_RPC(ListProgramChanges);
-  GNLC_CATALOG_RPC(GetFeedDigest);
-  GNLC_CATALOG_RPC(ListPeerStatuses);
-  GNLC_CATALOG_RPC(ImportCatalogHistory);
-#undef GNLC_CATALOG_RPC
-#undef GNLC_CATALOG_CALLER_RPC
+  Rpc(&CatalogService::DoCreateProgram);
+  Rpc(&CatalogService::DoGetProgram);
+  Rpc(&CatalogService::DoUpdateProgram);
+  Rpc(&CatalogService::DoDeleteProgram);
+  Rpc(&CatalogService::DoListPrograms);
+  Rpc(&CatalogService::DoSearchPrograms);
+  Rpc(&CatalogService::DoCreateOffering);
+  Rpc(&CatalogService::DoGetOffering);
+  Rpc(&CatalogService::DoUpdateOffering);
+  Rpc(&CatalogService::DoCancelOffering);
+  Rpc(&CatalogService::DoListOfferings);
+  Rpc(&CatalogService::DoBatchGetOfferings);
+  Rpc(&CatalogService::DoListProgramChanges);
+  Rpc(&CatalogService::DoGetFeedDigest);
+  Rpc(&CatalogService::DoListPeerStatuses);
+  Rpc(&CatalogService::DoImportCatalogHistory);
   CheckAllServed();
 }
 

@@ -27,8 +27,8 @@
 #include "common/paging/page_token.h"
 #include "common/redis/live_latency.h"
 #include "common/server/handler_pool.h"
+#include "common/server/rpc_service.h"
 #include "common/server/server_options.h"
-#include "common/server/unary_service.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "services/catalog/catalog_store.h"
 #include "services/catalog/harvester.h"
@@ -40,7 +40,7 @@ namespace gnlc::catalog {
 
 namespace pb = gnlc::catalog::v1;
 
-class CatalogService final : public UnaryService<pb::CatalogService> {
+class CatalogService final : public RpcService<pb::CatalogService> {
  public:
   using Clock = std::function<absl::Time()>;
 
@@ -148,7 +148,7 @@ class CatalogService final : public UnaryService<pb::CatalogService> {
   absl::Status WriteOffering(const OfferingRef& ref, absl::string_view etag,
                              const std::function<absl::Status(Offering&)>& change, bool cancelling,
                              Offering& out);
-  absl::Status CheckReady() const;
+  absl::Status CheckReady() const override;
   absl::Status BuildIndex();
   // After the stream was trimmed past this replica (it was stopped longer
   // than the retention): the index brought to the records again, or the

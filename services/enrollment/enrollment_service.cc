@@ -26,7 +26,7 @@ absl::Duration AofRewriteInterval() {
 
 EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* pool,
                                      Metrics* metrics, Clock clock)
-    : UnaryService(MakeWaitingRpcEdge(options, metrics, "enrollment.gnlc.org")),
+    : RpcService(MakeWaitingRpcEdge(options, metrics, "enrollment.gnlc.org")),
       options_(options),
       city_(options.city.city_id()),
       clock_(std::move(clock)),
@@ -230,44 +230,24 @@ absl::Status EnrollmentService::ChangeEnrollment(
 // enrollment_rpcs.cc, outcome_rpcs.cc, notification_rpcs.cc,
 // import_rpcs.cc, statistics_rpcs.cc and archive_rpcs.cc.
 void EnrollmentService::ServeRpcs() {
-#define GNLC_ENROLLMENT_RPC(Method, ...)                                            \
-  Serve<pb::Method##Request, pb::Method##Response>(                                 \
-      #Method, [this](grpc::CallbackServerContext* ctx, const CallAuth& call,       \
-                      const pb::Method##Request& req, pb::Method##Response& resp) { \
-        (void)ctx;                                                                  \
-        return Do##Method(call, req, resp __VA_ARGS__);                             \
-      })
-#define GNLC_ENROLLMENT_PUBLIC_RPC(Method, ...)                                         \
-  Serve<pb::Method##Request, pb::Method##Response>(                                     \
-      #Method, [this](grpc::CallbackServerContext* ctx, const pb::Method##Request& req, \
-                      pb::Method##Response& resp) {                                     \
-        (void)ctx;                                                                      \
-        return Do##Method(req, resp __VA_ARGS__);                                       \
-      })
-  GNLC_ENROLLMENT_RPC(CreateLearner);
-  GNLC_ENROLLMENT_RPC(GetLearner);
-  GNLC_ENROLLMENT_RPC(UpdateLearner);
-  GNLC_ENROLLMENT_RPC(CreateEnrollment, , absl::FromChrono(ctx->deadline()));
-  GNLC_ENROLLMENT_RPC(GetEnrollment);
-  GNLC_ENROLLMENT_RPC(CancelEnrollment);
-  GNLC_ENROLLMENT_RPC(ListEnrollments);
-  GNLC_ENROLLMENT_RPC(CompleteEnrollment);
-  GNLC_ENROLLMENT_PUBLIC_RPC(GetOfferingSeats, , absl::FromChrono(ctx->deadline()));
-  GNLC_ENROLLMENT_RPC(RecordEmploymentOutcome);
-  GNLC_ENROLLMENT_RPC(SubmitFeedback);
-  GNLC_ENROLLMENT_RPC(ExportLearnerData);
-  GNLC_ENROLLMENT_RPC(EraseLearner);
-  GNLC_ENROLLMENT_RPC(ImportHistory, , absl::FromChrono(ctx->deadline()));
-  GNLC_ENROLLMENT_RPC(ListStatisticsRecords);
-  GNLC_ENROLLMENT_RPC(ArchiveHistory, , absl::FromChrono(ctx->deadline()));
-  GNLC_ENROLLMENT_RPC(ConfirmArchive);
-  ServeServerStream<pb::SubscribeNotificationsRequest>(
-      "SubscribeNotifications", [this](grpc::CallbackServerContext*, const CallAuth& call,
-                                       const pb::SubscribeNotificationsRequest& req) {
-        return DoSubscribeNotifications(call, req);
-      });
-#undef GNLC_ENROLLMENT_RPC
-#undef GNLC_ENROLLMENT_PUBLIC_RPC
+  Rpc(&EnrollmentService::DoCreateLearner);
+  Rpc(&EnrollmentService::DoGetLearner);
+  Rpc(&EnrollmentService::DoUpdateLearner);
+  Rpc(&EnrollmentService::DoCreateEnrollment);
+  Rpc(&EnrollmentService::DoGetEnrollment);
+  Rpc(&EnrollmentService::DoCancelEnrollment);
+  Rpc(&EnrollmentService::DoListEnrollments);
+  Rpc(&EnrollmentService::DoCompleteEnrollment);
+  Rpc(&EnrollmentService::DoGetOfferingSeats);
+  Rpc(&EnrollmentService::DoRecordEmploymentOutcome);
+  Rpc(&EnrollmentService::DoSubmitFeedback);
+  Rpc(&EnrollmentService::DoExportLearnerData);
+  Rpc(&EnrollmentService::DoEraseLearner);
+  Rpc(&EnrollmentService::DoImportHistory);
+  Rpc(&EnrollmentService::DoListStatisticsRecords);
+  Rpc(&EnrollmentService::DoArchiveHistory);
+  Rpc(&EnrollmentService::DoConfirmArchive);
+  Rpc(&EnrollmentService::DoSubscribeNotifications);
   CheckAllServed();
 }
 

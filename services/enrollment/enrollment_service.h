@@ -23,8 +23,8 @@
 #include "common/redis/bulk_pacer.h"
 #include "common/redis/live_latency.h"
 #include "common/server/handler_pool.h"
+#include "common/server/rpc_service.h"
 #include "common/server/server_options.h"
-#include "common/server/unary_service.h"
 #include "common/time/proto_time.h"
 #include "gnlc/enrollment/v1/enrollment_service.grpc.pb.h"
 #include "services/catalog/catalog_client.h"
@@ -35,7 +35,7 @@
 
 namespace gnlc::enrollment {
 
-class EnrollmentService final : public UnaryService<pb::EnrollmentService> {
+class EnrollmentService final : public RpcService<pb::EnrollmentService> {
  public:
   using Clock = std::function<absl::Time()>;
 

@@ -10,7 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "common/events/event_codec.h"
 #include "common/hash/fnv1a.h"
-#include "common/server/unary_call.h"
+#include "common/server/rpc_edge.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"

@@ -99,9 +99,10 @@ absl::Status PartnershipService::DoGetPartnership(const pb::GetPartnershipReques
   return absl::OkStatus();
 }
 
-absl::Status PartnershipService::DoUpdatePartnership(const pb::UpdatePartnershipRequest& req,
+absl::Status PartnershipService::DoUpdatePartnership(const CallAuth& call,
+                                                     const pb::UpdatePartnershipRequest& req,
                                                      pb::UpdatePartnershipResponse& resp,
-                                                     const CallAuth& call, absl::Time deadline) {
+                                                     absl::Time deadline) {
   const PartnerAction action =
       PartnerAction::Edit({req.update_mask().paths().begin(), req.update_mask().paths().end()});
   return ChangePartnership(
@@ -147,9 +148,9 @@ absl::Status CheckOpen(const pb::Partnership& p) {
 }
 }  // namespace
 
-absl::Status PartnershipService::DoAddPartnershipMember(const pb::AddPartnershipMemberRequest& req,
-                                                        pb::AddPartnershipMemberResponse& resp,
-                                                        const CallAuth& call) {
+absl::Status PartnershipService::DoAddPartnershipMember(const CallAuth& call,
+                                                        const pb::AddPartnershipMemberRequest& req,
+                                                        pb::AddPartnershipMemberResponse& resp) {
   RETURN_IF_ERROR(CheckMemberExists(req.member()));
   return ChangePartnership(
       call, PartnerAction::AddMember(), req.partnership(), "partnership", "", "member_added",
@@ -165,8 +166,8 @@ absl::Status PartnershipService::DoAddPartnershipMember(const pb::AddPartnership
 }
 
 absl::Status PartnershipService::DoRemovePartnershipMember(
-    const pb::RemovePartnershipMemberRequest& req, pb::RemovePartnershipMemberResponse& resp,
-    const CallAuth& call) {
+    const CallAuth& call, const pb::RemovePartnershipMemberRequest& req,
+    pb::RemovePartnershipMemberResponse& resp) {
   return ChangePartnership(
       call, PartnerAction::RemoveMember(req.partner()), req.partnership(), "partnership", "",
       "member_removed",
@@ -191,8 +192,8 @@ absl::Status PartnershipService::DoRemovePartnershipMember(
 }
 
 absl::Status PartnershipService::DoTransitionPartnership(
-    const pb::TransitionPartnershipRequest& req, pb::TransitionPartnershipResponse& resp,
-    const CallAuth& call) {
+    const CallAuth& call, const pb::TransitionPartnershipRequest& req,
+    pb::TransitionPartnershipResponse& resp) {
   if (req.actor().empty()) {
     return InvalidArgument("INVALID_FIELD", "actor is required: who makes the change",
                            {{"field", "actor"}});

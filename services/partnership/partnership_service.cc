@@ -12,7 +12,7 @@ namespace gnlc::partnership {
 
 PartnershipService::PartnershipService(const ServerOptions& options, RedisPool* pool,
                                        Metrics* metrics, Clock clock)
-    : UnaryService(MakeWaitingRpcEdge(options, metrics, "partnership.gnlc.org")),
+    : RpcService(MakeWaitingRpcEdge(options, metrics, "partnership.gnlc.org")),
       options_(options),
       city_(options.city.city_id()),
       clock_(std::move(clock)),
@@ -124,52 +124,35 @@ absl::Status PartnershipService::CheckMayFund(const CallAuth& call, absl::string
 // status mapping, metrics, logs). The logic lives in partner_rpcs.cc,
 // partnership_rpcs.cc and funding_rpcs.cc.
 void PartnershipService::ServeRpcs() {
-#define GNLC_PARTNERSHIP_RPC_VIA(how, Method, ...)                             \
-  how<pb::Method##Request, pb::Method##Response>(                              \
-      #Method,                                                                 \
-      [this](grpc::CallbackServerContext* ctx, const pb::Method##Request& req, \
-             pb::Method##Response& resp) -> absl::Status {                     \
-        (void)ctx;                                                             \
-        RETURN_IF_ERROR(CheckReady());                                         \
-        return Do##Method(req, resp __VA_ARGS__);                              \
-      })
-#define GNLC_PARTNERSHIP_RPC(Method, ...) GNLC_PARTNERSHIP_RPC_VIA(Serve, Method, __VA_ARGS__)
-// Answered from the directory in memory: inline, on gRPC's thread.
-#define GNLC_PARTNERSHIP_MEMORY_RPC(Method) GNLC_PARTNERSHIP_RPC_VIA(ServeInline, Method)
-// A method whose table row says "own" for partner admins: `check` (using
-// `call` and `req`) runs first and refuses anything not theirs.
-#define GNLC_PARTNERSHIP_OWN_RPC(Method, check, ...)                                       \
-  Serve<pb::Method##Request, pb::Method##Response>(                                        \
-      #Method,                                                                             \
-      [this](grpc::CallbackServerContext* ctx, const CallAuth& call,                       \
-             const pb::Method##Request& req, pb::Method##Response& resp) -> absl::Status { \
-        (void)ctx;                                                                         \
-        RETURN_IF_ERROR(CheckReady());                                                     \
-        if (call.own_only) RETURN_IF_ERROR(check);                                         \
-        return Do##Method(req, resp __VA_ARGS__);                                          \
-      })
-  GNLC_PARTNERSHIP_RPC(CreatePartner);
-  GNLC_PARTNERSHIP_MEMORY_RPC(GetPartner);
-  GNLC_PARTNERSHIP_OWN_RPC(UpdatePartner, CheckOwnPartner(call, req.partner().name()));
-  GNLC_PARTNERSHIP_MEMORY_RPC(ListPartners);
-  GNLC_PARTNERSHIP_RPC(CreatePartnership, , absl::FromChrono(ctx->deadline()));
-  GNLC_PARTNERSHIP_MEMORY_RPC(GetPartnership);
-  // Changes to a partnership: ChangePartnership checks a partner admin's
-  // action against the record it changes (partner_admin_rules.h).
-  GNLC_PARTNERSHIP_OWN_RPC(UpdatePartnership, absl::OkStatus(), , call,
-                           absl::FromChrono(ctx->deadline()));
-  GNLC_PARTNERSHIP_MEMORY_RPC(ListPartnerships);
-  GNLC_PARTNERSHIP_OWN_RPC(AddPartnershipMember, absl::OkStatus(), , call);
-  GNLC_PARTNERSHIP_OWN_RPC(RemovePartnershipMember, absl::OkStatus(), , call);
-  GNLC_PARTNERSHIP_OWN_RPC(TransitionPartnership, absl::OkStatus(), , call);
-  GNLC_PARTNERSHIP_OWN_RPC(RecordFundingCommitment, CheckMayFund(call, req.partnership()));
-  GNLC_PARTNERSHIP_OWN_RPC(RecordDisbursement, CheckMayFund(call, req.partnership()));
-  GNLC_PARTNERSHIP_RPC(GetFundingSummary);
-  GNLC_PARTNERSHIP_RPC(ListPartnershipPrograms, , absl::FromChrono(ctx->deadline()));
-#undef GNLC_PARTNERSHIP_RPC
-#undef GNLC_PARTNERSHIP_RPC_VIA
-#undef GNLC_PARTNERSHIP_MEMORY_RPC
-#undef GNLC_PARTNERSHIP_OWN_RPC
+  using Self = PartnershipService;
+  // Every method waits for the directory to load; the reads answered from
+  // it in memory run inline, on gRPC's thread.
+  Rpc(&Self::DoCreatePartner, {.needs_ready = true});
+  Rpc(&Self::DoGetPartner, {.inline_call = true, .needs_ready = true});
+  Rpc(&Self::DoUpdatePartner,
+      {.needs_ready = true, .own_check = [this](const CallAuth& call, const auto& req) {
+         return CheckOwnPartner(call, req.partner().name());
+       }});
+  Rpc(&Self::DoListPartners, {.inline_call = true, .needs_ready = true});
+  Rpc(&Self::DoCreatePartnership, {.needs_ready = true});
+  Rpc(&Self::DoGetPartnership, {.inline_call = true, .needs_ready = true});
+  // Changes to a partnership: the handler checks a partner admin's action
+  // against the record it changes (partner_admin_rules.h).
+  Rpc(&Self::DoUpdatePartnership, {.needs_ready = true});
+  Rpc(&Self::DoListPartnerships, {.inline_call = true, .needs_ready = true});
+  Rpc(&Self::DoAddPartnershipMember, {.needs_ready = true});
+  Rpc(&Self::DoRemovePartnershipMember, {.needs_ready = true});
+  Rpc(&Self::DoTransitionPartnership, {.needs_ready = true});
+  Rpc(&Self::DoRecordFundingCommitment,
+      {.needs_ready = true, .own_check = [this](const CallAuth& call, const auto& req) {
+         return CheckMayFund(call, req.partnership());
+       }});
+  Rpc(&Self::DoRecordDisbursement,
+      {.needs_ready = true, .own_check = [this](const CallAuth& call, const auto& req) {
+         return CheckMayFund(call, req.partnership());
+       }});
+  Rpc(&Self::DoGetFundingSummary, {.needs_ready = true});
+  Rpc(&Self::DoListPartnershipPrograms, {.needs_ready = true});
   CheckAllServed();
 }
 

@@ -20,8 +20,8 @@
 #include "common/events/stream_follower.h"
 #include "common/paging/page_token.h"
 #include "common/redis/live_latency.h"
+#include "common/server/rpc_service.h"
 #include "common/server/server_options.h"
-#include "common/server/unary_service.h"
 #include "common/time/proto_time.h"
 #include "gnlc/partnership/v1/partnership_service.grpc.pb.h"
 #include "services/catalog/catalog_client.h"
@@ -32,7 +32,7 @@
 
 namespace gnlc::partnership {
 
-class PartnershipService final : public UnaryService<pb::PartnershipService> {
+class PartnershipService final : public RpcService<pb::PartnershipService> {
  public:
   using Clock = std::function<absl::Time()>;
 
@@ -68,19 +68,19 @@ class PartnershipService final : public UnaryService<pb::PartnershipService> {
                                    pb::CreatePartnershipResponse& resp, absl::Time deadline);
   absl::Status DoGetPartnership(const pb::GetPartnershipRequest& req,
                                 pb::GetPartnershipResponse& resp);
-  absl::Status DoUpdatePartnership(const pb::UpdatePartnershipRequest& req,
-                                   pb::UpdatePartnershipResponse& resp, const CallAuth& call,
-                                   absl::Time deadline);
+  absl::Status DoUpdatePartnership(const CallAuth& call, const pb::UpdatePartnershipRequest& req,
+                                   pb::UpdatePartnershipResponse& resp, absl::Time deadline);
   absl::Status DoListPartnerships(const pb::ListPartnershipsRequest& req,
                                   pb::ListPartnershipsResponse& resp);
-  absl::Status DoAddPartnershipMember(const pb::AddPartnershipMemberRequest& req,
-                                      pb::AddPartnershipMemberResponse& resp, const CallAuth& call);
-  absl::Status DoRemovePartnershipMember(const pb::RemovePartnershipMemberRequest& req,
-                                         pb::RemovePartnershipMemberResponse& resp,
-                                         const CallAuth& call);
-  absl::Status DoTransitionPartnership(const pb::TransitionPartnershipRequest& req,
-                                       pb::TransitionPartnershipResponse& resp,
-                                       const CallAuth& call);
+  absl::Status DoAddPartnershipMember(const CallAuth& call,
+                                      const pb::AddPartnershipMemberRequest& req,
+                                      pb::AddPartnershipMemberResponse& resp);
+  absl::Status DoRemovePartnershipMember(const CallAuth& call,
+                                         const pb::RemovePartnershipMemberRequest& req,
+                                         pb::RemovePartnershipMemberResponse& resp);
+  absl::Status DoTransitionPartnership(const CallAuth& call,
+                                       const pb::TransitionPartnershipRequest& req,
+                                       pb::TransitionPartnershipResponse& resp);
   absl::Status DoListPartnershipPrograms(const pb::ListPartnershipProgramsRequest& req,
                                          pb::ListPartnershipProgramsResponse& resp,
                                          absl::Time deadline);
@@ -108,7 +108,7 @@ class PartnershipService final : public UnaryService<pb::PartnershipService> {
   // Programs in `now` and not in `before` must exist in the catalog.
   absl::Status CheckNewPrograms(const pb::Partnership& before, const pb::Partnership& now,
                                 absl::Time deadline);
-  absl::Status CheckReady() const;
+  absl::Status CheckReady() const override;
   absl::Status Load();
 
   const ServerOptions options_;

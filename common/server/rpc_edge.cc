@@ -1,4 +1,4 @@
-#include "common/server/unary_call.h"
+#include "common/server/rpc_edge.h"
 
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <openssl/evp.h>

@@ -5,7 +5,7 @@
 // asked, every call) with the caller's W3C traceparent, and write an audit
 // line for data-rights calls, admins' changes and denials.
 //
-// Services do not call this directly: UnaryService (unary_service.h)
+// Services do not call this directly: RpcService (rpc_service.h)
 // registers each method with it.
 //
 // We parse the bytes ourselves because gRPC 1.51 answers a request that
@@ -23,8 +23,8 @@
 // keep taking calls (common/server/handler_pool.h); handlers that answer
 // from memory run inline on gRPC's callback thread, which measured best for
 // them (DESIGN.md, "Serving").
-#ifndef GNLC_COMMON_SERVER_UNARY_CALL_H_
-#define GNLC_COMMON_SERVER_UNARY_CALL_H_
+#ifndef GNLC_COMMON_SERVER_RPC_EDGE_H_
+#define GNLC_COMMON_SERVER_RPC_EDGE_H_
 
 #include <google/protobuf/message.h>
 #include <grpcpp/server_context.h>
@@ -248,4 +248,4 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const Rpc
 
 }  // namespace gnlc
 
-#endif  // GNLC_COMMON_SERVER_UNARY_CALL_H_
+#endif  // GNLC_COMMON_SERVER_RPC_EDGE_H_
