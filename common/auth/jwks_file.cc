@@ -53,7 +53,7 @@ void JwksFile::MaybeReload() const {
   }
   const std::optional<FileStamp> stamp = StampOf(path_);
   if (!stamp) {
-    LogJson("error", "jwks unreadable", {{"file", path_}});
+    LogJson(LogLevel::kError, "jwks unreadable", {{"file", path_}});
     return;
   }
   {
@@ -65,7 +65,7 @@ void JwksFile::MaybeReload() const {
   text << in.rdbuf();
   auto parsed = KeySet::Parse(text.str());
   if (!parsed.ok()) {
-    LogJson("error", "jwks rejected, keeping the previous keys",
+    LogJson(LogLevel::kError, "jwks rejected, keeping the previous keys",
             {{"file", path_}, {"error", std::string(parsed.status().message())}});
     return;
   }
@@ -73,7 +73,8 @@ void JwksFile::MaybeReload() const {
   absl::MutexLock lock(&mu_);
   seen_ = *stamp;
   keys_ = std::move(keys);
-  LogJson("info", "jwks loaded", {{"file", path_}, {"keys", std::to_string(keys_->size())}});
+  LogJson(LogLevel::kInfo, "jwks loaded",
+          {{"file", path_}, {"keys", std::to_string(keys_->size())}});
 }
 
 }  // namespace gnlc::auth

@@ -20,7 +20,7 @@ class Verifier final : public grpc::experimental::ExternalCertificateVerifier {
     if (peer_->Check(uris)) {
       *sync_status = grpc::Status::OK;
     } else {
-      LogJson("warn", "peer presented another identity",
+      LogJson(LogLevel::kWarn, "peer presented another identity",
               {{"peer", peer_->city()},
                {"expected", peer_->spiffe_id()},
                {"presented", peer_->LastMismatch()}});

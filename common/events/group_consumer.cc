@@ -139,14 +139,14 @@ absl::Status GroupConsumer::CheckGap(RedisConnection& conn) {
   if (!MissedEntries(needed, at)) return absl::OkStatus();
   if (!options_.on_gap) {
     // It goes on with what is left (logged again until it is past the trim).
-    LogJson("error", "stream trimmed past a group that cannot rebuild: events were missed",
+    LogJson(LogLevel::kError, "stream trimmed past a group that cannot rebuild: events were missed",
             {{"stream", options_.stream},
              {"group", options_.group},
              {"position", needed},
              {"trimmed", at}});
     return absl::OkStatus();
   }
-  LogJson("warn", "stream trimmed past this group: rebuilding from the records",
+  LogJson(LogLevel::kWarn, "stream trimmed past this group: rebuilding from the records",
           {{"stream", options_.stream},
            {"group", options_.group},
            {"position", needed},

@@ -51,7 +51,7 @@ bool StreamFollower::Rebuild(const std::string& position, const std::string& at,
   const bool lost = why == "lost";
   if (!follower_.on_gap) {
     LogJson(
-        "error",
+        LogLevel::kError,
         lost ? "the stream lost entries this reader applied (a failover), and it cannot "
                "rebuild: it goes on from the newest entry"
              : "stream trimmed past a reader that cannot rebuild: events were missed",
@@ -62,14 +62,14 @@ bool StreamFollower::Rebuild(const std::string& position, const std::string& at,
     last_id_ = lost ? at : StreamIdBefore(at);
     return true;
   }
-  LogJson("warn",
+  LogJson(LogLevel::kWarn,
           lost ? "the stream lost entries this reader applied (a failover before they were "
                  "replicated): rebuilding from the records"
                : "stream trimmed past this reader: rebuilding from the records",
           {{"stream", stream_}, {"reader", follower_.reader}, {"position", position}, {"at", at}});
   auto from = follower_.on_gap();
   if (!from.ok()) {
-    LogJson("warn", "rebuild after a stream gap failed, retrying",
+    LogJson(LogLevel::kWarn, "rebuild after a stream gap failed, retrying",
             {{"stream", stream_}, {"error", std::string(from.status().message())}});
     return false;
   }

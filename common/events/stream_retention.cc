@@ -152,7 +152,7 @@ void StreamTrimmer::Start() {
   thread_ = std::thread([this] {
     do {
       if (auto s = TrimOnce(); !s.ok()) {
-        LogJson("warn", "stream trim failed, retrying",
+        LogJson(LogLevel::kWarn, "stream trim failed, retrying",
                 {{"stream", options_.stream}, {"error", std::string(s.status().message())}});
       }
     } while (!stop_.WaitForNotificationWithTimeout(retention_.every));

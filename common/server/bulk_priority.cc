@@ -28,7 +28,8 @@ void MarkThisThreadBulk() {
   if (::setpriority(PRIO_PROCESS, ThisThreadId(), kBulkNice) == 0) return;
   static std::atomic<bool> logged{false};
   if (!logged.exchange(true)) {
-    LogJson("warn", "cannot lower a bulk thread's priority: bulk work competes with residents",
+    LogJson(LogLevel::kWarn,
+            "cannot lower a bulk thread's priority: bulk work competes with residents",
             {{"error", std::strerror(errno)}});
   }
 }

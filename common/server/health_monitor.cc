@@ -44,7 +44,7 @@ void HealthMonitor::Stop() {
 void HealthMonitor::Publish(bool serving) {
   const bool was = serving_.exchange(serving);
   for (grpc::HealthCheckServiceInterface* h : health_) h->SetServingStatus(serving);
-  if (was != serving) LogJson("info", serving ? "serving" : "not serving");
+  if (was != serving) LogJson(LogLevel::kInfo, serving ? "serving" : "not serving");
 }
 
 void HealthMonitor::Run() {

@@ -197,7 +197,7 @@ class HttpsServer::TlsContext {
       checked_ = now;
       if (auth::StampOf(cert_file_) != cert_stamp_ || auth::StampOf(key_file_) != key_stamp_) {
         if (absl::Status s = LoadLocked(); !s.ok()) {
-          LogJson("warn", "https: keeping the previous certificate",
+          LogJson(LogLevel::kWarn, "https: keeping the previous certificate",
                   {{"error", std::string(s.message())}});
         }
       }

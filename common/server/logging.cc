@@ -76,12 +76,25 @@ void WriteLine(absl::string_view level, absl::string_view message,
 }
 }  // namespace
 
-void LogJson(absl::string_view level, absl::string_view message,
-             absl::Span<const LogField> fields) {
-  WriteLine(level, message, fields, false);
+absl::string_view LogLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+  }
+  return "error";
 }
 
-void LogAudit(absl::Span<const LogField> fields) { WriteLine("info", "audit", fields, true); }
+void LogJson(LogLevel level, absl::string_view message, absl::Span<const LogField> fields) {
+  WriteLine(LogLevelName(level), message, fields, false);
+}
+
+void LogAudit(absl::Span<const LogField> fields) {
+  WriteLine(LogLevelName(LogLevel::kInfo), "audit", fields, true);
+}
 
 absl::Status SetAuditSink(const std::string& path) {
   std::FILE* file = nullptr;

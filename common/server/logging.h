@@ -2,7 +2,7 @@
 // collector can index them without parsing rules.
 //
 //   SetLogService("catalog");
-//   LogJson("info", "index built", {{"programs", "100000"}});
+//   LogJson(LogLevel::kInfo, "index built", {{"programs", "100000"}});
 //   // {"ts":"2026-11-24T06:00:00.000Z","level":"info","service":"catalog",
 //   //  "msg":"index built","programs":"100000"}
 #ifndef GNLC_COMMON_SERVER_LOGGING_H_
@@ -20,12 +20,19 @@ namespace gnlc {
 
 using LogField = std::pair<absl::string_view, std::string>;
 
-void SetLogService(absl::string_view service);
-void LogJson(absl::string_view level, absl::string_view message,
-             absl::Span<const LogField> fields = {});
+// How much a line matters, written as "info", "warn" or "error": kWarn for
+// what an operator should look at (a refused peer, a retry that gave up),
+// kError for a broken invariant or lost work.
+enum class LogLevel { kInfo, kWarn, kError };
 
-// An audit line: like LogJson("info", "audit", fields) plus "audit":true,
-// so a collector can route them to the audit store by that one field. They
+// The word a line carries for `level`.
+absl::string_view LogLevelName(LogLevel level);
+
+void SetLogService(absl::string_view service);
+void LogJson(LogLevel level, absl::string_view message, absl::Span<const LogField> fields = {});
+
+// An audit line: like LogJson(LogLevel::kInfo, "audit", fields) plus
+// "audit":true, so a collector can route them to the audit store by that one field. They
 // go to the audit sink: stdout with the other lines unless SetAuditSink
 // named a file.
 void LogAudit(absl::Span<const LogField> fields);

@@ -64,7 +64,7 @@ void RefusalLog::Flush() {
     if (k.audit) {
       LogAudit(fields);
     } else {
-      LogJson("warn", "refused", fields);
+      LogJson(LogLevel::kWarn, "refused", fields);
     }
   }
 }

@@ -257,7 +257,7 @@ absl::Status ServerBusy() {
 }
 
 void ServiceSetupError(absl::string_view message) {
-  LogJson("error", "service_setup", {{"detail", std::string(message)}});
+  LogJson(LogLevel::kError, "service_setup", {{"detail", std::string(message)}});
   std::abort();
 }
 
@@ -366,7 +366,7 @@ void LogCall(const grpc::CallbackServerContext& ctx, absl::string_view method,
     traceparent.assign(it->second.data(), std::min<size_t>(it->second.size(), 128));
   }
   const bool internal = IsInternalError(status.code());
-  LogJson(internal ? "error" : (status.ok() ? "info" : "warn"), "rpc",
+  LogJson(internal ? LogLevel::kError : (status.ok() ? LogLevel::kInfo : LogLevel::kWarn), "rpc",
           {{"method", std::string(method)},
            {"code", absl::StatusCodeToString(status.code())},
            {"reason", ErrorReason(status)},

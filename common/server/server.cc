@@ -34,8 +34,8 @@ sigset_t TerminationSignals() {
 void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line,
                  const std::string& message) {
   if (absl::StrContains(message, "invalid UTF-8 data when parsing")) return;
-  LogJson(level >= google::protobuf::LOGLEVEL_ERROR ? "error" : "warn", "protobuf",
-          {{"detail", message}, {"at", absl::StrCat(file, ":", line)}});
+  LogJson(level >= google::protobuf::LOGLEVEL_ERROR ? LogLevel::kError : LogLevel::kWarn,
+          "protobuf", {{"detail", message}, {"at", absl::StrCat(file, ":", line)}});
 }
 // Leaves the process-wide reflection plugin out of one builder's server.
 class WithoutReflection final : public grpc::ServerBuilderOption {
@@ -94,7 +94,7 @@ absl::Status GnlcServer::Start() {
   grpc::ServerBuilder builder;
   const std::string address = absl::StrCat(options_.listen_host, ":", options_.port);
   if (options_.city.tls().insecure_plaintext()) {
-    LogJson("warn",
+    LogJson(LogLevel::kWarn,
             "PLAINTEXT: TLS is off (tls.insecure_plaintext); only for a developer's loopback",
             {{"grpc", address}});
   }
@@ -136,7 +136,7 @@ absl::Status GnlcServer::Start() {
                        << "\n";
     std::rename(tmp.c_str(), options_.port_file.c_str());
   }
-  LogJson("info", "listening",
+  LogJson(LogLevel::kInfo, "listening",
           {{"grpc", absl::StrCat(options_.listen_host, ":", port_)},
            {"admin", absl::StrCat(options_.admin_host, ":", admin_->port())},
            {"peers", peer_port_ == 0 ? "" : absl::StrCat(options_.listen_host, ":", peer_port_)},
@@ -151,7 +151,7 @@ absl::Status GnlcServer::Start() {
 void GnlcServer::Shutdown() {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
-  LogJson("info", "draining");
+  LogJson(LogLevel::kInfo, "draining");
   health_->Drain();
   absl::SleepFor(options_.drain);
   for (const auto& fn : on_shutdown_) fn();
@@ -164,7 +164,7 @@ void GnlcServer::Shutdown() {
   health_->Stop();
   if (web_ != nullptr) web_->Stop();
   admin_->Stop();
-  LogJson("info", "stopped");
+  LogJson(LogLevel::kInfo, "stopped");
 }
 
 }  // namespace gnlc

@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
   server.SetReadiness([&analytics] { return analytics.ready(); });
   server.AddWebServer(gnlc::analytics::MakeDashboard(*options, &analytics));
   if (auto started = server.Start(); !started.ok()) {
-    gnlc::LogJson("error", "cannot start", {{"error", std::string(started.message())}});
+    gnlc::LogJson(gnlc::LogLevel::kError, "cannot start",
+                  {{"error", std::string(started.message())}});
     return 1;
   }
   // Retried until Redis answers: the targets must be written before serving.
@@ -37,15 +38,17 @@ int main(int argc, char** argv) {
     const absl::Status s = analytics.Start();
     if (s.ok()) break;
     if (s.code() == absl::StatusCode::kInvalidArgument) {
-      gnlc::LogJson("error", "bad configuration", {{"error", std::string(s.message())}});
+      gnlc::LogJson(gnlc::LogLevel::kError, "bad configuration",
+                    {{"error", std::string(s.message())}});
       server.Shutdown();
       return 2;
     }
-    gnlc::LogJson("warning", "waiting for redis", {{"error", std::string(s.message())}});
+    gnlc::LogJson(gnlc::LogLevel::kWarn, "waiting for redis",
+                  {{"error", std::string(s.message())}});
     absl::SleepFor(absl::Seconds(1));
   }
   const int signal = gnlc::WaitForTerminationSignal();
-  gnlc::LogJson("info", "signal received", {{"signal", std::to_string(signal)}});
+  gnlc::LogJson(gnlc::LogLevel::kInfo, "signal received", {{"signal", std::to_string(signal)}});
   server.Shutdown();
   analytics.Stop();
   return 0;

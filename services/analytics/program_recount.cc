@@ -15,7 +15,7 @@ namespace gnlc::analytics {
 
 absl::StatusOr<std::string> ProgramRecount::Run(const absl::Notification& stop) {
   ASSIGN_OR_RETURN(const std::string tail, StreamPosition(*pool_, kCatalogStream));
-  LogJson("warn", "recounting the programs on offer from the catalog", {{"until", tail}});
+  LogJson(LogLevel::kWarn, "recounting the programs on offer from the catalog", {{"until", tail}});
   const google::protobuf::Timestamp now = TimestampFromTime(absl::Now());
   IngestPlan plan(absl::UTCTimeZone());  // gauges go by the month of `now` only
   absl::flat_hash_set<std::string> published;
@@ -24,7 +24,7 @@ absl::StatusOr<std::string> ProgramRecount::Run(const absl::Notification& stop) 
     auto page = catalog_->ListPrograms(city_, catalog::v1::PROGRAM_STATE_PUBLISHED, token,
                                        absl::Now() + absl::Seconds(2));
     if (!page.ok()) {
-      LogJson("warn", "program recount waits for the catalog",
+      LogJson(LogLevel::kWarn, "program recount waits for the catalog",
               {{"error", std::string(page.status().message())}});
       if (stop.WaitForNotificationWithTimeout(absl::Seconds(1))) {
         return absl::CancelledError("stopped during a recount");
@@ -64,7 +64,7 @@ absl::StatusOr<std::string> ProgramRecount::Run(const absl::Notification& stop) 
   } while (cursor != "0");
   RETURN_IF_ERROR(store_->Apply(kCatalogStream, kAnalyticsGroup, plan).status());
   RETURN_IF_ERROR(store_->MarkApplied(kCatalogStream, tail));
-  LogJson("info", "program recount done", {{"published", absl::StrCat(published.size())}});
+  LogJson(LogLevel::kInfo, "program recount done", {{"published", absl::StrCat(published.size())}});
   return tail;
 }
 

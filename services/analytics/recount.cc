@@ -49,7 +49,7 @@ absl::StatusOr<std::string> Recount::Run(const absl::Notification& stop) {
       position_ms == 0 ? absl::InfinitePast() : absl::FromCivil(absl::CivilYear(from_year), tz_);
   // Where the group goes on from: every event up to here is in the records.
   ASSIGN_OR_RETURN(const std::string tail, StreamPosition(*pool_, kEnrollmentStream));
-  LogJson("warn", "recounting the enrollment indicators from the records",
+  LogJson(LogLevel::kWarn, "recounting the enrollment indicators from the records",
           {{"position", position}, {"from_year", absl::StrCat(from_year)}, {"until", tail}});
   const absl::Time start = absl::Now();
 
@@ -67,7 +67,7 @@ absl::StatusOr<std::string> Recount::Run(const absl::Notification& stop) {
     absl::StatusOr<enrollment::v1::ListStatisticsRecordsResponse> page = client_->ListPage(token);
     if (!page.ok()) {
       // The same page again once enrollment answers; nothing was counted.
-      LogJson("warn", "recount waits for the enrollment service",
+      LogJson(LogLevel::kWarn, "recount waits for the enrollment service",
               {{"error", std::string(page.status().message())}});
       if (stop.WaitForNotificationWithTimeout(absl::Seconds(1))) {
         return absl::CancelledError("stopped during a recount");
@@ -109,7 +109,7 @@ absl::StatusOr<std::string> Recount::Run(const absl::Notification& stop) {
 
   horizon_ms_ = absl::ToUnixMillis(absl::Now()) + kClockSlackMs;
   RETURN_IF_ERROR(store_->MarkApplied(kEnrollmentStream, tail));
-  LogJson("info", "recount done",
+  LogJson(LogLevel::kInfo, "recount done",
           {{"records", absl::StrCat(records_)},
            {"learners", absl::StrCat(learners.size())},
            {"erased", absl::StrCat(erased)},

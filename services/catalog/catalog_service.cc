@@ -80,7 +80,8 @@ void CatalogService::StartIndexing() {
     while (!stop_.HasBeenNotified()) {
       const absl::Status s = BuildIndex();
       if (s.ok()) return;
-      LogJson("warn", "index build failed, retrying", {{"error", std::string(s.message())}});
+      LogJson(LogLevel::kWarn, "index build failed, retrying",
+              {{"error", std::string(s.message())}});
       stop_.WaitForNotificationWithTimeout(absl::Milliseconds(500));
     }
   });
@@ -127,7 +128,7 @@ absl::Status CatalogService::BuildIndex() {
       GroupConsumer::BatchHandler([this](const std::vector<Event>& e) { return RecordSeats(e); }));
   seats_recorder_->Start();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  LogJson("info", "index built",
+  LogJson(LogLevel::kInfo, "index built",
           {{"programs", absl::StrCat(index_.program_count())},
            {"offerings", absl::StrCat(index_.offering_count())},
            {"seconds", absl::StrCat(seconds)}});

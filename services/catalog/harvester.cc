@@ -122,7 +122,7 @@ std::vector<MirrorWrite> Harvester::Check(
     CheckedChange c = CheckPeerChange(change, peer_config_, now);
     if (!c.problem.empty()) {
       ++skipped;
-      LogJson("warn", "peer record skipped",
+      LogJson(LogLevel::kWarn, "peer record skipped",
               {{"peer", peer_}, {"name", change.name().substr(0, 200)}, {"problem", c.problem}});
     }
     if (c.member.empty()) continue;
@@ -154,13 +154,13 @@ absl::StatusOr<absl::Duration> Harvester::Step() {
     // Our own limit on what we receive (4 MiB), not the peer's rate limit
     // (which carries a reason): ask for smaller pages from now on.
     page_size_ = std::max(1, page_size_ / 4);
-    LogJson("warn", "peer page too large: asking for smaller pages",
+    LogJson(LogLevel::kWarn, "peer page too large: asking for smaller pages",
             {{"peer", peer_}, {"page_size", absl::StrCat(page_size_)}});
     return absl::ZeroDuration();
   }
   if (!page.ok()) {
     if (absl::IsFailedPrecondition(page.status()) && ErrorReason(page.status()) == "FEED_RESET") {
-      LogJson("warn", "peer feed reset: harvesting a new generation",
+      LogJson(LogLevel::kWarn, "peer feed reset: harvesting a new generation",
               {{"peer", peer_}, {"generation", absl::StrCat(generation + 1)}});
       RETURN_IF_ERROR(store_.StartBuilding(holder_, std::max(state.generation, state.building) + 1,
                                            state.building));
@@ -189,7 +189,7 @@ absl::StatusOr<absl::Duration> Harvester::Step() {
     state.build_cursor = page->next_cursor();
     RETURN_IF_ERROR(store_.Swap(holder_, state));
     RETURN_IF_ERROR(store_.SetAsOf(holder_, asked_ms));
-    LogJson("info", "peer mirror generation complete",
+    LogJson(LogLevel::kInfo, "peer mirror generation complete",
             {{"peer", peer_}, {"generation", absl::StrCat(state.building)}});
     next_reconcile_ = absl::Now() + options_.reconcile;
     return absl::ZeroDuration();
@@ -243,7 +243,7 @@ void Harvester::CountOverQuota(int64_t refused, bool wrote) {
   if (refused == 0) return;
   over_quota_ += refused;
   if (metrics_.over_quota != nullptr) metrics_.over_quota->Increment(static_cast<double>(refused));
-  LogJson("warn", "peer mirror at its quota: records refused",
+  LogJson(LogLevel::kWarn, "peer mirror at its quota: records refused",
           {{"peer", peer_}, {"refused", absl::StrCat(refused)}});
 }
 
@@ -264,7 +264,7 @@ void Harvester::RecordFailure(const absl::Status& failure) {
     }
   }
   SetState(v1::PEER_STATE_UNREACHABLE);
-  LogJson("warn", "peer harvest failed",
+  LogJson(LogLevel::kWarn, "peer harvest failed",
           {{"peer", peer_},
            {"code", absl::StatusCodeToString(status.code())},
            {"error", std::string(status.message()).substr(0, 300)}});
@@ -355,7 +355,7 @@ absl::Status Harvester::Reconcile(const MirrorState& state) {
                                                    state.cursor, writes, 0));
     CountOverQuota(refused, true);
   }
-  LogJson("info", "peer mirror reconciled",
+  LogJson(LogLevel::kInfo, "peer mirror reconciled",
           {{"peer", peer_},
            {"buckets_differing", absl::StrCat(differing)},
            {"records_repaired", absl::StrCat(repaired)}});

@@ -28,12 +28,13 @@ int main(int argc, char** argv) {
   server.AcceptPeers();  // peer cities harvest ListProgramChanges
   server.SetReadiness([&catalog] { return catalog.ready(); });
   if (auto started = server.Start(); !started.ok()) {
-    gnlc::LogJson("error", "cannot start", {{"error", std::string(started.message())}});
+    gnlc::LogJson(gnlc::LogLevel::kError, "cannot start",
+                  {{"error", std::string(started.message())}});
     return 1;
   }
   catalog.StartIndexing();
   const int signal = gnlc::WaitForTerminationSignal();
-  gnlc::LogJson("info", "signal received", {{"signal", std::to_string(signal)}});
+  gnlc::LogJson(gnlc::LogLevel::kInfo, "signal received", {{"signal", std::to_string(signal)}});
   server.Shutdown();
   catalog.Stop();
   return 0;

@@ -84,7 +84,7 @@ absl::Status PeerMirror::Load(int64_t generation) {
   generation_ = generation;
   UpdateGauges(*index);
   ++swaps_;
-  LogJson("info", "peer mirror loaded",
+  LogJson(LogLevel::kInfo, "peer mirror loaded",
           {{"peer", peer_},
            {"generation", absl::StrCat(generation)},
            {"offerings", absl::StrCat(offerings.size())},
@@ -137,7 +137,7 @@ void PeerMirror::Run() {
           if (absl::Status s = Load(state->generation); s.ok()) {
             last_id = from;
           } else {
-            LogJson("warn", "peer mirror load failed",
+            LogJson(LogLevel::kWarn, "peer mirror load failed",
                     {{"peer", peer_}, {"error", std::string(s.message())}});
           }
         }
@@ -176,7 +176,7 @@ void PeerMirror::Run() {
     if (absl::Status s = ApplyMembers(members); !s.ok()) {
       last_id = before;  // read them again
       stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200));
-      LogJson("warn", "peer mirror update failed",
+      LogJson(LogLevel::kWarn, "peer mirror update failed",
               {{"peer", peer_}, {"error", std::string(s.message())}});
     }
   }

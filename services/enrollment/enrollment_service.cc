@@ -123,7 +123,7 @@ void EnrollmentService::RewriteAofSoon() {
   // Best effort: "already in progress" or a Redis user without the right
   // is logged, never the caller's problem.
   if (auto r = pool_->Command({"BGREWRITEAOF"}); !r.ok()) {
-    LogJson("warn", "AOF rewrite after erasure not started",
+    LogJson(LogLevel::kWarn, "AOF rewrite after erasure not started",
             {{"error", std::string(r.status().message())}});
   }
 }
@@ -163,7 +163,7 @@ absl::StatusOr<std::string> EnrollmentService::RefreshOfferingFacts() {
       ++refreshed;
     }
   } while (cursor != "0");
-  LogJson("info", "offering facts refreshed from the catalog",
+  LogJson(LogLevel::kInfo, "offering facts refreshed from the catalog",
           {{"offerings", absl::StrCat(refreshed)}, {"gone", absl::StrCat(gone)}});
   return position;
 }
@@ -188,7 +188,8 @@ absl::Status EnrollmentService::RepublishSeatsAfterACut(const std::string& point
     return absl::OkStatus();
   }
   ASSIGN_OR_RETURN(const std::string from, StreamPosition(*pool_, kEnrollmentStream));
-  LogJson("warn", "the catalog missed seat reports: publishing every offering's seats again",
+  LogJson(LogLevel::kWarn,
+          "the catalog missed seat reports: publishing every offering's seats again",
           {{"trimmed", point}});
   RETURN_IF_ERROR(store_.RepublishSeats());
   return pool_->Command({"SET", kLastRepublished, from}).status();

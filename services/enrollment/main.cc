@@ -28,12 +28,13 @@ int main(int argc, char** argv) {
   server.AddService(&enrollment, "gnlc.enrollment.v1.EnrollmentService");
   server.OnShutdown([&enrollment] { enrollment.CloseNotificationStreams(); });
   if (auto started = server.Start(); !started.ok()) {
-    gnlc::LogJson("error", "cannot start", {{"error", std::string(started.message())}});
+    gnlc::LogJson(gnlc::LogLevel::kError, "cannot start",
+                  {{"error", std::string(started.message())}});
     return 1;
   }
   enrollment.StartFollowingCatalog();
   const int signal = gnlc::WaitForTerminationSignal();
-  gnlc::LogJson("info", "signal received", {{"signal", std::to_string(signal)}});
+  gnlc::LogJson(gnlc::LogLevel::kInfo, "signal received", {{"signal", std::to_string(signal)}});
   server.Shutdown();
   enrollment.Stop();
   return 0;

@@ -95,7 +95,7 @@ void NotificationTranslator::Run() {
       if (*read > 0 && *read < kBatchEvents) stop_.WaitForNotificationWithTimeout(kGather);
       continue;
     }
-    LogJson("warn", "notification translation failed, retrying",
+    LogJson(LogLevel::kWarn, "notification translation failed, retrying",
             {{"error", std::string(status.message())}});
     stop_.WaitForNotificationWithTimeout(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(2));

@@ -30,7 +30,8 @@ void PartnershipService::StartLoading() {
     while (!stop_.HasBeenNotified()) {
       const absl::Status s = Load();
       if (s.ok()) return;
-      LogJson("warn", "directory load failed, retrying", {{"error", std::string(s.message())}});
+      LogJson(LogLevel::kWarn, "directory load failed, retrying",
+              {{"error", std::string(s.message())}});
       stop_.WaitForNotificationWithTimeout(absl::Milliseconds(500));
     }
   });
@@ -45,7 +46,7 @@ absl::Status PartnershipService::Load() {
   follower_ = std::make_unique<StreamFollower>(options_.redis, kPartnershipStream, tail,
                                                [this](const Event& e) { directory_.Apply(e); });
   follower_->Start();
-  LogJson("info", "directory loaded",
+  LogJson(LogLevel::kInfo, "directory loaded",
           {{"partners", absl::StrCat(directory_.partner_count())},
            {"partnerships", absl::StrCat(directory_.partnership_count())}});
   ready_ = true;
