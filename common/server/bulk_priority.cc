@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -24,8 +25,11 @@ int ThisThreadNice() {
 }
 
 void MarkThisThreadBulk() {
-  if (ThisThreadNice() >= kBulkNice) return;
-  if (::setpriority(PRIO_PROCESS, ThisThreadId(), kBulkNice) == 0) return;
+  thread_local bool marked = false;
+  if (marked) return;
+  marked = true;
+  const int nice = std::min(kMaxNice, ThisThreadNice() + kBulkNiceStep);
+  if (::setpriority(PRIO_PROCESS, ThisThreadId(), nice) == 0) return;
   static std::atomic<bool> logged{false};
   if (!logged.exchange(true)) {
     LogJson(LogLevel::kWarn,

@@ -6,7 +6,8 @@
 # load generator is one caller) unless GNLC_BENCH_RATE_LIMITS=on. Sets: root,
 # build, secs, work, load, rport, pids, pki, tls_args; defines start, run,
 # rcli (redis-cli as Redis's admin user). GNLC_BENCH_SERVER_FLAGS: more flags
-# for every server (e.g. "--handler_threads=64").
+# for every server (e.g. "--handler_threads=64"). GNLC_BENCH_ONLY=REGEX: only
+# the runs whose label matches.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${GNLC_BUILD_DIR:-$root/build}"
@@ -69,6 +70,8 @@ start() {  # start SERVICE [FLAGS...]; sets ${SERVICE}_port and ${SERVICE}_pid
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 run() {  # run PORT LABEL METHOD FILE INFLIGHT [gnlc-load flags]; also CPU used per process meanwhile
+  # GNLC_BENCH_ONLY=REGEX: only the runs whose label matches.
+  [[ "$2" =~ ${GNLC_BENCH_ONLY:-.} ]] || return 0
   local before=() after=() p i line="    cpu s (incl. echo phase):"
   for p in "$redis_pid" "${pids[@]}"; do before+=("$(ticks "$p")"); done
   local out qps

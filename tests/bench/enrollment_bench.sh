@@ -6,7 +6,9 @@
 #   CreateEnrollment spread over the 10,000 offerings (every request a new
 #   learner-offering pair), CreateEnrollment all into one hot offering of
 #   100 seats (a waitlist that grows to tens of thousands), GetOfferingSeats,
-#   and ListEnrollments of a learner with 50 enrollments.
+#   ListEnrollments of a learner with 50 enrollments, and a resident reading
+#   their own learner and enrollment (GetLearner, GetEnrollment with the
+#   learner's own token: the access check's reads count).
 #
 #   tests/bench/enrollment_bench.sh                 # 5 s per run
 #   GNLC_BENCH_SECONDS=2 tests/bench/enrollment_bench.sh
@@ -35,5 +37,32 @@ echo "hot offerings after the runs: $(rcli --scan --pattern 'enr:{0}:wl:*' | whi
   n=$(rcli zcard "$k"); [ "$n" -gt 1000 ] && printf '%s waitlisted; ' "$n"; done)"
 for inflight in 16 64; do run $enrollment_port GetOfferingSeats enrollment.GetOfferingSeats seats $inflight; done
 for inflight in 16 64; do run $enrollment_port "ListEnrollments(50)" enrollment.ListEnrollments list $inflight; done
+
+# A resident's own records, read with their own token.
+"$ctl" token --city=nanjing --role=resident --sub=bench-resident --ttl_seconds=7200 >"$work/resident.token"
+as_resident=(--addr=127.0.0.1:$enrollment_port --ca="$pki/nanjing/tls/ca.crt"
+  --token_file="$work/resident.token")
+field() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
+learner=$("$ctl" "${as_resident[@]}" enrollment.CreateLearner '{"parent":"cities/nanjing","learner":
+  {"external_subject":"bench-resident","district":"gulou","age_band":"AGE_BAND_ADULT"}}' \
+  | field '["learner"]["name"]')
+offering=$(head -1 "$work/spread-b.jsonl" | field '["enrollment"]["offering"]')
+enrollment=$("$ctl" "${as_resident[@]}" enrollment.CreateEnrollment \
+  "{\"parent\":\"cities/nanjing\",\"enrollment\":{\"learner\":\"$learner\",\"offering\":\"$offering\"}}" \
+  | field '["enrollment"]["name"]')
+echo "{\"name\":\"$learner\"}" >"$work/own-learner.jsonl"
+echo "{\"name\":\"$enrollment\"}" >"$work/own-enrollment.jsonl"
+rcli config resetstat >/dev/null
+for inflight in 16 64; do
+  run $enrollment_port "GetLearner(own)" enrollment.GetLearner own-learner $inflight \
+    --token_file="$work/resident.token"
+done
+for inflight in 16 64; do
+  run $enrollment_port "GetEnrollment(own)" enrollment.GetEnrollment own-enrollment $inflight \
+    --token_file="$work/resident.token"
+done
+echo "redis commands per call in the own-record runs (INFO commandstats):"
+rcli info commandstats | tr -d '\r' | grep -v '^#' \
+  | awk -F'[:,=]' '$3 > 10000 {printf "    %-22s calls=%s\n", $1, $3}'
 echo "enrollment RSS: $(($(awk '/VmRSS/ {print $2}' /proc/$enrollment_pid/status) / 1024)) MiB;" \
   "redis used_memory: $(rcli info memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')"
