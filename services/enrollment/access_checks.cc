@@ -12,15 +12,20 @@ namespace gnlc::enrollment {
 
 using auth::Role;
 
+absl::StatusOr<StoredLearner> EnrollmentService::ReadLearnerFor(const CallAuth& call,
+                                                                absl::string_view learner_id) {
+  ASSIGN_OR_RETURN(StoredLearner stored, store_.ReadLearner(learner_id));
+  if (!call.own_only || (call.caller.role == Role::kResident &&
+                         stored.learner.external_subject() == call.caller.subject)) {
+    return stored;
+  }
+  return Denied(store_.LearnerNotFound(learner_id));
+}
+
 absl::Status EnrollmentService::CheckLearnerAccess(const CallAuth& call,
                                                    absl::string_view learner_id) {
   if (!call.own_only) return absl::OkStatus();
-  ASSIGN_OR_RETURN(StoredLearner stored, store_.ReadLearner(learner_id));
-  if (call.caller.role == Role::kResident &&
-      stored.learner.external_subject() == call.caller.subject) {
-    return absl::OkStatus();
-  }
-  return Denied(store_.LearnerNotFound(learner_id));
+  return ReadLearnerFor(call, learner_id).status();
 }
 
 bool EnrollmentService::PartnerMaySee(const CallAuth& call, absl::string_view offering_name,
@@ -31,27 +36,31 @@ bool EnrollmentService::PartnerMaySee(const CallAuth& call, absl::string_view of
   return ref.ok() && partner_programs_.Delivers(call.caller.partner, ref->program_id);
 }
 
-absl::Status EnrollmentService::CheckEnrollmentAccess(const CallAuth& call, absl::string_view field,
-                                                      absl::string_view name) {
-  if (!call.own_only) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::string id, ParseEnrollmentName(name, city_, field));
-  ASSIGN_OR_RETURN(StoredEnrollment stored, store_.ReadEnrollment(id));
+absl::StatusOr<StoredEnrollment> EnrollmentService::ReadEnrollmentFor(
+    const CallAuth& call, absl::string_view enrollment_id) {
+  ASSIGN_OR_RETURN(StoredEnrollment stored, store_.ReadEnrollment(enrollment_id));
+  if (!call.own_only) return stored;
   auto learner_id = ParseLearnerName(stored.enrollment.learner(), city_, "learner");
   if (learner_id.ok()) {
     auto learner = store_.ReadLearner(*learner_id);
     if (learner.ok()) {
       if (call.caller.role == Role::kResident &&
           learner->learner.external_subject() == call.caller.subject) {
-        return absl::OkStatus();
+        return stored;
       }
-      if (PartnerMaySee(call, stored.enrollment.offering(), learner->learner)) {
-        return absl::OkStatus();
-      }
+      if (PartnerMaySee(call, stored.enrollment.offering(), learner->learner)) return stored;
     } else if (!absl::IsNotFound(learner.status())) {
       return learner.status();
     }
   }
-  return Denied(store_.EnrollmentNotFound(id));
+  return Denied(store_.EnrollmentNotFound(enrollment_id));
+}
+
+absl::Status EnrollmentService::CheckEnrollmentAccess(const CallAuth& call, absl::string_view field,
+                                                      absl::string_view name) {
+  if (!call.own_only) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::string id, ParseEnrollmentName(name, city_, field));
+  return ReadEnrollmentFor(call, id).status();
 }
 
 absl::Status EnrollmentService::CheckRosterAccess(const CallAuth& call,

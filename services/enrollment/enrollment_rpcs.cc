@@ -68,8 +68,7 @@ absl::Status EnrollmentService::DoGetEnrollment(const CallAuth& call,
                                                 const pb::GetEnrollmentRequest& req,
                                                 pb::GetEnrollmentResponse& resp) {
   ASSIGN_OR_RETURN(std::string id, ParseEnrollmentName(req.name(), city_, "name"));
-  RETURN_IF_ERROR(CheckEnrollmentAccess(call, "name", req.name()));
-  ASSIGN_OR_RETURN(StoredEnrollment stored, store_.ReadEnrollment(id));
+  ASSIGN_OR_RETURN(StoredEnrollment stored, ReadEnrollmentFor(call, id));
   *resp.mutable_enrollment() = std::move(stored.enrollment);
   return absl::OkStatus();
 }

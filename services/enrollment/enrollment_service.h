@@ -114,7 +114,14 @@ class EnrollmentService final : public RpcService<pb::EnrollmentService> {
   absl::StatusOr<grpc::ServerWriteReactor<grpc::ByteBuffer>*> DoSubscribeNotifications(
       const CallAuth& call, const pb::SubscribeNotificationsRequest& req);
 
-  // access_checks.cc: the "own" rules of the permission table.
+  // access_checks.cc: the "own" rules of the permission table. The Read*For
+  // functions return the record they read to decide, so a handler that
+  // needs it reads it once; the Check* ones are for handlers that read it
+  // later in their own way (a change with its retry loop), and read nothing
+  // for a caller the table lets see every record.
+  absl::StatusOr<StoredLearner> ReadLearnerFor(const CallAuth& call, absl::string_view learner_id);
+  absl::StatusOr<StoredEnrollment> ReadEnrollmentFor(const CallAuth& call,
+                                                     absl::string_view enrollment_id);
   absl::Status CheckLearnerAccess(const CallAuth& call, absl::string_view learner_id);
   absl::Status CheckEnrollmentAccess(const CallAuth& call, absl::string_view field,
                                      absl::string_view name);

@@ -67,8 +67,7 @@ absl::Status EnrollmentService::DoCreateLearner(const CallAuth& call,
 absl::Status EnrollmentService::DoGetLearner(const CallAuth& call, const pb::GetLearnerRequest& req,
                                              pb::GetLearnerResponse& resp) {
   ASSIGN_OR_RETURN(std::string id, ParseLearnerName(req.name(), city_, "name"));
-  RETURN_IF_ERROR(CheckLearnerAccess(call, id));
-  ASSIGN_OR_RETURN(StoredLearner stored, store_.ReadLearner(id));
+  ASSIGN_OR_RETURN(StoredLearner stored, ReadLearnerFor(call, id));
   *resp.mutable_learner() = std::move(stored.learner);
   return absl::OkStatus();
 }
@@ -77,8 +76,7 @@ absl::Status EnrollmentService::DoUpdateLearner(const CallAuth& call,
                                                 const pb::UpdateLearnerRequest& req,
                                                 pb::UpdateLearnerResponse& resp) {
   ASSIGN_OR_RETURN(std::string id, ParseLearnerName(req.learner().name(), city_, "learner.name"));
-  RETURN_IF_ERROR(CheckLearnerAccess(call, id));
-  ASSIGN_OR_RETURN(StoredLearner stored, store_.ReadLearner(id));
+  ASSIGN_OR_RETURN(StoredLearner stored, ReadLearnerFor(call, id));
   if (!req.etag().empty() && req.etag() != stored.learner.etag()) {
     return Aborted("STALE_ETAG",
                    absl::StrCat("etag \"", req.etag(), "\" is stale (now \"", stored.learner.etag(),
@@ -101,8 +99,7 @@ absl::Status EnrollmentService::DoExportLearnerData(const CallAuth& call,
                                                     const pb::ExportLearnerDataRequest& req,
                                                     pb::ExportLearnerDataResponse& resp) {
   ASSIGN_OR_RETURN(std::string id, ParseLearnerName(req.name(), city_, "name"));
-  RETURN_IF_ERROR(CheckLearnerAccess(call, id));
-  ASSIGN_OR_RETURN(StoredLearner stored, store_.ReadLearner(id));
+  ASSIGN_OR_RETURN(StoredLearner stored, ReadLearnerFor(call, id));
   *resp.mutable_learner() = std::move(stored.learner);
   std::string after = "0";
   EnrollmentStore::Page page;

@@ -46,9 +46,9 @@ field() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
 learner=$("$ctl" "${as_resident[@]}" enrollment.CreateLearner '{"parent":"cities/nanjing","learner":
   {"external_subject":"bench-resident","district":"gulou","age_band":"AGE_BAND_ADULT"}}' \
   | field '["learner"]["name"]')
-offering=$(head -1 "$work/spread-b.jsonl" | field '["enrollment"]["offering"]')
+offering=$(head -1 "$work/spread-b.jsonl" | field '["offering"]')
 enrollment=$("$ctl" "${as_resident[@]}" enrollment.CreateEnrollment \
-  "{\"parent\":\"cities/nanjing\",\"enrollment\":{\"learner\":\"$learner\",\"offering\":\"$offering\"}}" \
+  "{\"parent\":\"cities/nanjing\",\"learner\":\"$learner\",\"offering\":\"$offering\"}" \
   | field '["enrollment"]["name"]')
 echo "{\"name\":\"$learner\"}" >"$work/own-learner.jsonl"
 echo "{\"name\":\"$enrollment\"}" >"$work/own-enrollment.jsonl"

@@ -112,13 +112,17 @@ TEST_F(CatalogStreamGapTest, AReplicaFrozenPastTheRetentionRebuildsItsIndexFromT
   ASSERT_EQ(still->view().size(), 0u) << "the deletion event is still there to read";
 
   ASSERT_EQ(kill(child_, SIGCONT), 0);
+  grpc::StatusCode gone_code = grpc::StatusCode::UNKNOWN, added_code = grpc::StatusCode::UNKNOWN;
   EXPECT_TRUE(gnlc::testing::PollUntil(
       [&] {
-        return GetProgram(*replica, gone.name()) == grpc::StatusCode::NOT_FOUND &&
-               GetProgram(*replica, added.name()) == grpc::StatusCode::OK;
+        gone_code = GetProgram(*replica, gone.name());
+        added_code = GetProgram(*replica, added.name());
+        return gone_code == grpc::StatusCode::NOT_FOUND && added_code == grpc::StatusCode::OK;
       },
       absl::Seconds(20)))
-      << "the woken replica still serves a deleted program, or lacks the new one";
+      << "the woken replica still serves a deleted program, or lacks the new one: the "
+         "deleted one answers "
+      << gone_code << ", the new one " << added_code;
 }
 
 }  // namespace
