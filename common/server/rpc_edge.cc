@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -258,6 +259,9 @@ absl::Status ServerBusy() {
 
 void ServiceSetupError(absl::string_view message) {
   LogJson(LogLevel::kError, "service_setup", {{"detail", std::string(message)}});
+  // Also where a crashed process's last words are looked for.
+  std::fprintf(stderr, "gnlc: service setup: %.*s\n", static_cast<int>(message.size()),
+               message.data());
   std::abort();
 }
 

@@ -4,13 +4,14 @@
 // common edge (rpc_edge.h: who is calling, their share, the request's bytes,
 // status, metrics, audit) in front of it.
 //
-//   class CatalogService final : public RpcService<pb::CatalogService> {
-//     CatalogService(...) : RpcService(MakeRpcEdge(options, metrics, "catalog.gnlc.org")) {
-//       Rpc(&CatalogService::DoGetProgram);
-//       Rpc(&CatalogService::DoSearchPrograms, {.inline_call = true});
-//       Rpc(&CatalogService::DoUpdatePartner,
+//   class PartnershipService final : public RpcService<pb::PartnershipService> {
+//     PartnershipService(...) : RpcService(MakeWaitingRpcEdge(options, metrics, "...")) {
+//       Rpc(&PartnershipService::DoCreatePartner, {.needs_ready = true});
+//       Rpc(&PartnershipService::DoGetPartner, {.inline_call = true, .needs_ready = true});
+//       Rpc(&PartnershipService::DoUpdatePartner,
 //           {.own_check = [this](const CallAuth& call, const auto& req) { ... }});
-//       CheckAllServed();
+//       ...
+//       CheckAllServed();  // every method of the service, or the process stops here
 //     }
 //   };
 //
