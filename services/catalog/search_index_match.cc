@@ -102,10 +102,7 @@ std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q, const Prepar
   }
   // Without text, narrow by the filters that have postings (kind, district)
   // or by the geo grid; Evaluate checks everything exactly afterwards.
-  std::vector<const std::vector<uint32_t>*> kind_lists, district_lists;
-  for (int k : q.kinds) {
-    if (const auto* list = Postings(KindTerm(k))) kind_lists.push_back(list);
-  }
+  std::vector<const std::vector<uint32_t>*> district_lists;
   for (const auto& d : q.districts) {
     if (const auto* list = Postings(DistrictTerm(d))) district_lists.push_back(list);
   }
@@ -158,6 +155,10 @@ std::vector<uint32_t> SearchIndex::Candidates(const SearchQuery& q, const Prepar
       if (geo != nullptr) geo->push_back(std::move(m));
     }
   } else if (q.districts.empty() && !q.kinds.empty()) {
+    std::vector<const std::vector<uint32_t>*> kind_lists;
+    for (int k : q.kinds) {
+      if (const auto* list = Postings(KindTerm(k))) kind_lists.push_back(list);
+    }
     slots = UnionOf(kind_lists);
   } else if (!q.districts.empty()) {
     // The programs in the districts, of the kinds asked for: each one's kind
