@@ -33,18 +33,6 @@ absl::StatusOr<Event> DecodeEvent(absl::string_view entry_id, absl::string_view 
 // Orders two stream ids ("1700000000000-3"): <0, 0 or >0.
 int CompareStreamIds(absl::string_view a, absl::string_view b);
 
-// Lua that defines gnlc_publish(stream, maxlen, event_bytes): XADD of one
-// event. Prepend it to a script that changes state so that the change and
-// its event are one atomic step (the outbox). maxlen "0": the stream is
-// trimmed only behind its readers (stream_retention.h); otherwise it is
-// capped near maxlen (a stream whose readers can always reload).
-inline constexpr absl::string_view kPublishLua = R"lua(
-local function gnlc_publish(stream, maxlen, event)
-  if maxlen == '0' then return redis.call('XADD', stream, '*', 'e', event) end
-  return redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'e', event)
-end
-)lua";
-
 }  // namespace gnlc
 
 #endif  // GNLC_COMMON_EVENTS_EVENT_CODEC_H_

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/events/event_codec.h"
+#include "common/events/lua/trim.lua.h"
 #include "common/redis/redis_script.h"
 #include "common/server/logging.h"
 #include "common/status/status_macros.h"
@@ -27,25 +28,8 @@ std::string IdAt(absl::Time t) { return absl::StrCat(absl::ToUnixMillis(t), "-0"
 
 bool IsZero(absl::string_view id) { return id.empty() || id == "0" || id == "0-0"; }
 
-// KEYS: stream, trimmed; ARGV: trim point. Trims and records the point,
-// unless an earlier trim went as far: the record only grows, so a reader
-// that compares its position with it never misses a trim.
 const RedisScript& TrimScript() {
-  static const RedisScript* script = new RedisScript(R"lua(
-local function split(id)
-  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
-  return tonumber(ms), tonumber(seq)
-end
-local old = redis.call('GET', KEYS[2])
-if old then
-  local a, b = split(old)
-  local x, y = split(ARGV[1])
-  if x < a or (x == a and y <= b) then return old end
-end
-redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1])
-redis.call('SET', KEYS[2], ARGV[1])
-return ARGV[1]
-)lua");
+  static const RedisScript* script = new RedisScript(kTrimLua);
   return *script;
 }
 

@@ -32,9 +32,16 @@ class ReplyView final {
   int64_t integer() const { return is_integer() ? r_->integer : 0; }
   // Number of elements of an array reply; 0 for other types.
   size_t size() const { return is_array() ? r_->elements : 0; }
-  ReplyView operator[](size_t i) const { return ReplyView(r_->element[i]); }
+  // Element i of an array reply. Past the end (or not an array) it is a nil
+  // view, and a broken invariant is counted and logged (invariant.h): our
+  // code and our script disagree on a reply's shape.
+  ReplyView operator[](size_t i) const {
+    return i < size() ? ReplyView(r_->element[i]) : OutOfRange(i);
+  }
 
  private:
+  ReplyView OutOfRange(size_t i) const;
+
   const redisReply* r_;
 };
 

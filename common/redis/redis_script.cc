@@ -4,12 +4,14 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/redis/lua/keys.lua.h"
 
 namespace gnlc {
 
-RedisScript::RedisScript(std::string source, Access access)
-    : source_(access == kReadOnly ? "#!lua flags=no-writes\n" + source : std::move(source)),
+RedisScript::RedisScript(absl::string_view source, Access access)
+    : source_(absl::StrCat(access == kReadOnly ? "#!lua flags=no-writes\n" : "", source)),
       read_only_(access == kReadOnly) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(source_.data()), source_.size(), digest);
@@ -35,6 +37,10 @@ absl::StatusOr<RedisReply> RedisScript::Run(RedisPool& pool,
     reply = pool.Command(argv);
   }
   return reply;
+}
+
+std::string ScriptKeysLua(absl::string_view prefix) {
+  return absl::StrCat("local KEY_PREFIX = '", prefix, "'\n", kKeysLua);
 }
 
 }  // namespace gnlc

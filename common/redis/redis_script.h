@@ -5,8 +5,9 @@
 // does not wait for replicas to acknowledge anything (redis.ack_replicas),
 // so reads go on while a primary has no replica.
 //
-//   static const RedisScript kPut(R"lua( ... )lua");
-//   static const RedisScript kView(R"lua( ... )lua", RedisScript::kReadOnly);
+//   #include "services/x/lua/put.lua.h"     // the build embeds lua/put.lua
+//   static const RedisScript kPut(kPutLua);
+//   static const RedisScript kView(kViewLua, RedisScript::kReadOnly);
 //   ASSIGN_OR_RETURN(RedisReply r, kPut.Run(pool, {key}, {value}));
 #ifndef GNLC_COMMON_REDIS_REDIS_SCRIPT_H_
 #define GNLC_COMMON_REDIS_REDIS_SCRIPT_H_
@@ -22,7 +23,7 @@ namespace gnlc {
 class RedisScript final {
  public:
   enum Access { kWrites, kReadOnly };
-  explicit RedisScript(std::string source, Access access = kWrites);
+  explicit RedisScript(absl::string_view source, Access access = kWrites);
 
   [[nodiscard]] absl::StatusOr<RedisReply> Run(RedisPool& pool,
                                                const std::vector<absl::string_view>& keys,
@@ -35,6 +36,10 @@ class RedisScript final {
   bool read_only_;
   std::string sha1_;  // hex, as Redis computes it
 };
+
+// What a script that builds keys with k() starts with: KEY_PREFIX =
+// `prefix` (a service's, e.g. "enr:{0}:") and lua/keys.lua.
+std::string ScriptKeysLua(absl::string_view prefix);
 
 }  // namespace gnlc
 

@@ -2,8 +2,11 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <memory>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/status/invariant.h"
 
 namespace gnlc {
 
@@ -32,6 +35,20 @@ Metrics::Metrics(std::string service)
                           .Help("The city's Redis: its maxmemory limit (0: none)")
                           .Register(*registry_)
                           .Add({{"service", service_}});
+  // Counted where they happen (common/status/invariant.h), published here.
+  prometheus::Counter* broken = &prometheus::BuildCounter()
+                                     .Name("gnlc_broken_invariants_total")
+                                     .Help(
+                                         "Broken invariants of the service's own data or code "
+                                         "(each also logged at error level): alert on any")
+                                     .Register(*registry_)
+                                     .Add({{"service", service_}});
+  auto counted = std::make_shared<int64_t>(0);
+  OnScrape([broken, counted] {
+    const int64_t now = BrokenInvariantCount();
+    broken->Increment(static_cast<double>(now - *counted));
+    *counted = now;
+  });
 }
 
 Metrics::Method& Metrics::ForMethod(absl::string_view name) {

@@ -1,11 +1,15 @@
 #include "services/analytics/ingest_plan.h"
 
+#include <set>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/names/resource_names.h"
 #include "common/time/proto_time.h"
+#include "services/analytics/analytics_keys.h"
 #include "services/analytics/periods.h"
 
 namespace gnlc::analytics {
@@ -312,6 +316,28 @@ std::vector<std::string> IngestPlan::EncodeOps() const {
     out.insert(out.end(), e.begin() + 1, e.end());
   }
   return out;
+}
+
+std::vector<std::string> IngestPlan::OpKeys() const {
+  std::set<std::string> keys;
+  for (const auto& [key, delta] : flows_) keys.insert(Key("n", key.first));
+  for (const auto& d : distinct_) {
+    // The member's slice ("l7|k3" -> "k3") names the bitmap, as in apply.lua.
+    const size_t bar = d.member.find('|');
+    const std::string slice = bar == std::string::npos ? "" : d.member.substr(bar);
+    keys.insert(Key("n", d.period));
+    keys.insert(Key("b", absl::StrCat(d.period, ":", d.metric, slice)));
+    keys.insert(Key("s", absl::StrCat(d.period, ":", d.metric)));
+  }
+  for (const auto& r : ratings_) {
+    keys.insert(Key("fb", r.learner));
+    for (absl::string_view period : absl::StrSplit(r.periods, ',', absl::SkipEmpty())) {
+      keys.insert(Key("n", period));
+    }
+  }
+  for (const auto& g : gauges_) keys.insert(Key("n", g.month));
+  for (const auto& e : erasures_) keys.insert(Key("fb", e[0]));
+  return std::vector<std::string>(keys.begin(), keys.end());
 }
 
 }  // namespace gnlc::analytics

@@ -47,6 +47,9 @@ class IngestPlan final {
   const std::vector<std::string>& ids() const { return ids_; }
   // The script's arguments after the ids (see analytics_store.cc).
   std::vector<std::string> EncodeOps() const;
+  // The per-period and per-learner keys those ops touch (analytics_keys.h),
+  // each once: what the apply script gets in KEYS besides the shared ones.
+  std::vector<std::string> OpKeys() const;
   bool empty() const { return ids_.empty(); }
 
   static std::string PadStreamId(absl::string_view id);

@@ -8,6 +8,7 @@
 #include "common/server/logging.h"
 #include "common/status/status_macros.h"
 #include "common/time/proto_time.h"
+#include "services/analytics/analytics_keys.h"
 #include "services/analytics/ingest_plan.h"
 #include "services/analytics/ingester.h"
 
@@ -45,7 +46,7 @@ absl::StatusOr<std::string> ProgramRecount::Run(const absl::Notification& stop) 
   std::string cursor = "0";
   do {
     ASSIGN_OR_RETURN(RedisReply scan,
-                     pool_->Command({"HSCAN", "ana:{0}:progs", cursor, "COUNT", "500"}));
+                     pool_->Command({"HSCAN", Key("progs"), cursor, "COUNT", "500"}));
     cursor = std::string(scan.view()[0].str());
     const ReplyView fields = scan.view()[1];
     for (size_t i = 0; i + 1 < fields.size(); i += 2) {

@@ -9,6 +9,7 @@
 #include "common/server/logging.h"
 #include "common/status/status_macros.h"
 #include "common/time/proto_time.h"
+#include "services/analytics/analytics_keys.h"
 #include "services/analytics/ingest_plan.h"
 #include "services/analytics/ingester.h"
 
@@ -94,8 +95,7 @@ absl::StatusOr<std::string> Recount::Run(const absl::Notification& stop) {
   int64_t erased = 0;
   cursor = "0";
   do {
-    ASSIGN_OR_RETURN(RedisReply scan,
-                     pool_->Command({"HSCAN", "ana:{0}:ln", cursor, "COUNT", "500"}));
+    ASSIGN_OR_RETURN(RedisReply scan, pool_->Command({"HSCAN", Key("ln"), cursor, "COUNT", "500"}));
     cursor = std::string(scan.view()[0].str());
     IngestPlan plan(tz_);
     const ReplyView fields = scan.view()[1];

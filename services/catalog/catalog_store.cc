@@ -2,11 +2,21 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/events/lua/publish.lua.h"
 #include "common/events/stream_retention.h"
 #include "common/names/resource_names.h"
 #include "common/redis/redis_script.h"
+#include "common/redis/stored_record.h"
 #include "common/status/errors.h"
+#include "common/status/invariant.h"
 #include "common/status/status_macros.h"
+#include "services/catalog/lua/changes.lua.h"
+#include "services/catalog/lua/delete.lua.h"
+#include "services/catalog/lua/entries.lua.h"
+#include "services/catalog/lua/feed_entry.lua.h"
+#include "services/catalog/lua/log.lua.h"
+#include "services/catalog/lua/put.lua.h"
+#include "services/catalog/lua/seats.lua.h"
 
 namespace gnlc::catalog {
 namespace {
@@ -30,207 +40,34 @@ std::string ProgramOfferingsKey(absl::string_view program_id) {
   return absl::StrCat("cat:{0}:po:", program_id);
 }
 
-// KEYS: records, versions, changes, seq, stream, request, programs, po-set
-//       (an offering's program's, or a program's own), hidden
-// ARGV: id, expected version (0: create), blob, event, change member,
-//       maxlen, request id ("" none), parent program id ("" none), name,
-//       '1' a draft program / '0' another program / '' an offering, now ms
 const RedisScript& PutScript() {
-  static const RedisScript* script = new RedisScript(absl::StrCat(kPublishLua, R"lua(
--- A program that becomes or stops being a draft takes its offerings with
--- it, logged again after it so that a harvester sees them after it.
-local function gnlc_hide_offerings(hide, program_name)
-  for _, oid in ipairs(redis.call('SMEMBERS', KEYS[8])) do
-    local member = 'o:' .. oid
-    if hide then
-      redis.call('HSET', KEYS[9], member, ARGV[11] .. ' ' .. program_name .. '/offerings/' .. oid)
-    else
-      redis.call('HDEL', KEYS[9], member)
-    end
-    redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), member)
-  end
-end
-if ARGV[7] ~= '' then
-  local prior = redis.call('GET', KEYS[6])
-  if prior then return {'DUPLICATE', prior} end
-end
-if ARGV[8] ~= '' and redis.call('HEXISTS', KEYS[7], ARGV[8]) == 0 then
-  return {'NO_PARENT'}
-end
-local expected = tonumber(ARGV[2])
-local current = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-if expected > 0 and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
-  return {'NOT_FOUND'}
-end
-if current ~= expected then return {'CONFLICT', tostring(current)} end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[1], expected + 1)
-local seq = redis.call('INCR', KEYS[4])
-redis.call('ZADD', KEYS[3], seq, ARGV[5])
-if ARGV[8] ~= '' then redis.call('SADD', KEYS[8], ARGV[1]) end
-if ARGV[10] ~= '' then
-  local draft = ARGV[10] == '1'
-  local was = redis.call('HEXISTS', KEYS[9], ARGV[5]) == 1
-  if draft then
-    redis.call('HSET', KEYS[9], ARGV[5], ARGV[11] .. ' ' .. ARGV[9])
-  else
-    redis.call('HDEL', KEYS[9], ARGV[5])
-  end
-  if was ~= draft then gnlc_hide_offerings(draft, ARGV[9]) end
-elseif ARGV[8] ~= '' and redis.call('HEXISTS', KEYS[9], 'p:' .. ARGV[8]) == 1 then
-  redis.call('HSET', KEYS[9], ARGV[5], ARGV[11] .. ' ' .. ARGV[9])
-end
-gnlc_publish(KEYS[5], ARGV[6], ARGV[4])
-if ARGV[7] ~= '' then redis.call('SET', KEYS[6], ARGV[9], 'EX', 86400) end
-return {'OK', tostring(seq)}
-)lua"));
+  static const RedisScript* script = new RedisScript(absl::StrCat(kPublishLua, kPutLua));
   return *script;
 }
 
-// KEYS: programs, versions, offerings, changes, seq, stream, tombstones, po-set,
-//       hidden
-// ARGV: program id, expected version ("0": any), event, maxlen, now ms,
-//       program name
 const RedisScript& DeleteScript() {
-  static const RedisScript* script = new RedisScript(absl::StrCat(kPublishLua, R"lua(
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {'NOT_FOUND'} end
-local current = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-if ARGV[2] ~= '0' and tonumber(ARGV[2]) ~= current then
-  return {'CONFLICT', tostring(current)}
-end
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], current + 1)
-local seq = redis.call('INCR', KEYS[5])
-redis.call('ZADD', KEYS[4], seq, 'p:' .. ARGV[1])
-redis.call('HSET', KEYS[7], 'p:' .. ARGV[1], ARGV[5] .. ' ' .. ARGV[6])
-redis.call('HDEL', KEYS[9], 'p:' .. ARGV[1])
-for _, oid in ipairs(redis.call('SMEMBERS', KEYS[8])) do
-  redis.call('HDEL', KEYS[9], 'o:' .. oid)
-  redis.call('HDEL', KEYS[3], oid)
-  redis.call('HINCRBY', KEYS[2], oid, 1)
-  seq = redis.call('INCR', KEYS[5])
-  redis.call('ZADD', KEYS[4], seq, 'o:' .. oid)
-  redis.call('HSET', KEYS[7], 'o:' .. oid, ARGV[5] .. ' ' .. ARGV[6] .. '/offerings/' .. oid)
-end
-redis.call('DEL', KEYS[8])
-gnlc_publish(KEYS[6], ARGV[4], ARGV[3])
-return {'OK', tostring(current + 1)}
-)lua"));
+  static const RedisScript* script = new RedisScript(absl::StrCat(kPublishLua, kDeleteLua));
   return *script;
 }
 
-// One entry of the change log as the feed shows it: member, sequence,
-// 'r' and the record (with the offering's reported seats, '' if none) or 't'
-// and the tombstone (a hidden record's too). KEYS[2..5]: programs,
-// offerings, tombstones, seats; `hidden`: the hidden records' key.
-constexpr absl::string_view kFeedEntryLua = R"lua(
-local function gnlc_feed_entry(out, member, score, hidden)
-  local is_program = string.sub(member, 1, 1) == 'p'
-  local hash = KEYS[3]
-  if is_program then hash = KEYS[2] end
-  local id = string.sub(member, 3)
-  local blob = redis.call('HGET', hash, id)
-  local shown_as = blob and redis.call('HGET', hidden, member)
-  out[#out + 1] = member
-  out[#out + 1] = score
-  if blob and not shown_as then
-    out[#out + 1] = 'r'
-    out[#out + 1] = blob
-    local seats = false
-    if not is_program then seats = redis.call('HGET', KEYS[5], id) end
-    out[#out + 1] = seats or ''
-  else
-    out[#out + 1] = 't'
-    out[#out + 1] = shown_as or redis.call('HGET', KEYS[4], member) or '0 '
-    out[#out + 1] = ''
-  end
-end
-)lua";
-
-// KEYS: changes, programs, offerings, tombstones, seats, epoch, seq, hidden
-// ARGV: after, limit, expected epoch ('' any), a fresh epoch in case the
-//       feed has none yet (first read, or Redis was rebuilt)
-// Returns {epoch, head sequence, 'RESET'} when the cursor is not of this
-// feed, else {epoch, head sequence, head entry (5 values, or none),
-// entries (5 values each)...}.
 const RedisScript& ChangesScript() {
-  static const RedisScript* script = new RedisScript(absl::StrCat(kFeedEntryLua, R"lua(
-redis.call('SET', KEYS[6], ARGV[4], 'NX')
-local epoch = redis.call('GET', KEYS[6])
-local head = tonumber(redis.call('GET', KEYS[7]) or '0')
-if (ARGV[3] ~= '' and ARGV[3] ~= epoch) or tonumber(ARGV[1]) > head then
-  return {epoch, tostring(head), 'RESET'}
-end
-local out = {epoch, tostring(head), 'OK'}
-local newest = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #newest == 2 then gnlc_feed_entry(out, newest[1], newest[2], KEYS[8]) end
-local items = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf',
-                         'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
-for i = 1, #items, 2 do gnlc_feed_entry(out, items[i], items[i + 1], KEYS[8]) end
-return out
-)lua"));
+  static const RedisScript* script = new RedisScript(absl::StrCat(kFeedEntryLua, kChangesLua));
   return *script;
 }
 
-// KEYS: changes, programs, offerings, tombstones, seats, hidden
-// ARGV: members. Their entries (as ChangesScript), in order.
 const RedisScript& EntriesScript() {
-  static const RedisScript* script = new RedisScript(absl::StrCat(kFeedEntryLua, R"lua(
-local out = {}
-for i = 1, #ARGV do
-  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
-  if score then gnlc_feed_entry(out, ARGV[i], score, KEYS[6]) end
-end
-return out
-)lua"),
-                                                     RedisScript::kReadOnly);
+  static const RedisScript* script =
+      new RedisScript(absl::StrCat(kFeedEntryLua, kEntriesLua), RedisScript::kReadOnly);
   return *script;
 }
 
-// KEYS: changes, programs, offerings, seq, hidden
-// ARGV: after, up to, limit. {member, sequence, 1 live / 0 tombstone or
-// hidden}...
-// for log entries in (after, up to], the head sequence first.
 const RedisScript& LogScript() {
-  static const RedisScript* script = new RedisScript(R"lua(
-local out = {redis.call('GET', KEYS[4]) or '0'}
-local items = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], ARGV[2],
-                         'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
-for i = 1, #items, 2 do
-  local member = items[i]
-  local hash = KEYS[3]
-  if string.sub(member, 1, 1) == 'p' then hash = KEYS[2] end
-  out[#out + 1] = member
-  out[#out + 1] = items[i + 1]
-  local live = redis.call('HEXISTS', hash, string.sub(member, 3))
-  if live == 1 then live = 1 - redis.call('HEXISTS', KEYS[5], member) end
-  out[#out + 1] = live
-end
-return out
-)lua",
-                                                     RedisScript::kReadOnly);
+  static const RedisScript* script = new RedisScript(kLogLua, RedisScript::kReadOnly);
   return *script;
 }
 
-// KEYS: seats, offerings, changes, seq; ARGV: (offering id, version,
-// taken) triples. Reports may arrive out of order (several consumers,
-// redelivery): keep the newest. A live offering whose seats changed moves
-// to the head of the change log, so that mirrors in peer cities see seats
-// and FULL as the enrollment service reports them.
 const RedisScript& SeatsScript() {
-  static const RedisScript* script = new RedisScript(R"lua(
-for i = 1, #ARGV, 3 do
-  local stored = redis.call('HGET', KEYS[1], ARGV[i])
-  if not stored or tonumber(string.match(stored, '^(%d+)')) < tonumber(ARGV[i + 1]) then
-    local before = stored and string.match(stored, ' (%-?%d+)$')
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. ' ' .. ARGV[i + 2])
-    if before ~= ARGV[i + 2] and redis.call('HEXISTS', KEYS[2], ARGV[i]) == 1 then
-      redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), 'o:' .. ARGV[i])
-    end
-  end
-end
-return 0
-)lua");
+  static const RedisScript* script = new RedisScript(kSeatsLua);
   return *script;
 }
 
@@ -355,13 +192,10 @@ namespace {
 template <typename Record>
 absl::StatusOr<Record> ReadRecord(RedisPool& pool, absl::string_view hash, absl::string_view id,
                                   absl::string_view reason, absl::string_view what) {
-  ASSIGN_OR_RETURN(RedisReply reply, pool.Command({"HGET", hash, id}));
-  const absl::string_view blob = reply.view().str();
-  Record record;
-  if (reply.view().is_nil() || !record.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
+  ASSIGN_OR_RETURN(std::optional<Record> record, ReadStoredRecord<Record>(pool, hash, id));
+  if (!record)
     return NotFound(reason, absl::StrCat("the ", what, " does not exist or was deleted"));
-  }
-  return record;
+  return *std::move(record);
 }
 }  // namespace
 
@@ -375,18 +209,27 @@ absl::StatusOr<Offering> CatalogStore::ReadOffering(absl::string_view id) {
 
 namespace {
 // Entries of 5 values from `from` on, as kFeedEntryLua writes them.
-std::vector<StoredChange> ParseEntries(const ReplyView& r, size_t from) {
+// A sequence or time the feed scripts wrote that is not a number: going on
+// would hand peers a cursor that moves back.
+absl::Status NotANumber(absl::string_view what) {
+  return BrokenInvariant("the change log holds a value that is not a number",
+                         {{"field", std::string(what)}});
+}
+
+absl::StatusOr<std::vector<StoredChange>> ParseEntries(const ReplyView& r, size_t from) {
   std::vector<StoredChange> out;
   for (size_t i = from; i + 4 < r.size(); i += 5) {
     StoredChange c;
     c.member = std::string(r[i].str());
     c.is_program = r[i].str().substr(0, 1) == "p";
-    (void)absl::SimpleAtoi(r[i + 1].str(), &c.sequence);
+    if (!absl::SimpleAtoi(r[i + 1].str(), &c.sequence)) return NotANumber("sequence");
     c.deleted = r[i + 2].str() == "t";
     const absl::string_view payload = r[i + 3].str();
     if (c.deleted) {
       const size_t space = payload.find(' ');
-      (void)absl::SimpleAtoi(payload.substr(0, space), &c.deleted_unix_ms);
+      if (!absl::SimpleAtoi(payload.substr(0, space), &c.deleted_unix_ms)) {
+        return NotANumber("tombstone time");
+      }
       if (space != absl::string_view::npos) c.deleted_name = std::string(payload.substr(space + 1));
     } else {
       c.record = std::string(payload);
@@ -412,15 +255,15 @@ absl::StatusOr<FeedPage> CatalogStore::ListChanges(int64_t after, int limit,
           *pool_, {kChanges, kPrograms, kOfferings, kTombstones, kSeats, kEpoch, kSeq, kHidden},
           {std::to_string(after), std::to_string(limit), epoch, fresh_epoch}));
   const ReplyView r = reply.view();
-  if (r.size() < 3) return absl::InternalError("short reply from the feed script");
+  if (r.size() < 3) return BrokenInvariant("a short reply from the feed script");
   FeedPage page;
   page.epoch = std::string(r[0].str());
-  (void)absl::SimpleAtoi(r[1].str(), &page.head_sequence);
+  if (!absl::SimpleAtoi(r[1].str(), &page.head_sequence)) return NotANumber("head sequence");
   if (r[2].str() == "RESET") {
     page.reset = true;
     return page;
   }
-  std::vector<StoredChange> entries = ParseEntries(r, 3);
+  ASSIGN_OR_RETURN(std::vector<StoredChange> entries, ParseEntries(r, 3));
   if (!entries.empty() && page.head_sequence > 0) {
     page.head = std::move(entries.front());
     entries.erase(entries.begin());
@@ -448,11 +291,11 @@ absl::StatusOr<int64_t> CatalogStore::ScanLog(int64_t after, int64_t up_to, int 
                       {std::to_string(after), std::to_string(up_to), std::to_string(limit)}));
   const ReplyView r = reply.view();
   int64_t head = 0;
-  if (r.size() > 0) (void)absl::SimpleAtoi(r[0].str(), &head);
+  if (r.size() > 0 && !absl::SimpleAtoi(r[0].str(), &head)) return NotANumber("head sequence");
   for (size_t i = 1; i + 2 < r.size(); i += 3) {
     LogEntry e;
     e.member = std::string(r[i].str());
-    (void)absl::SimpleAtoi(r[i + 1].str(), &e.sequence);
+    if (!absl::SimpleAtoi(r[i + 1].str(), &e.sequence)) return NotANumber("sequence");
     e.live = r[i + 2].integer() == 1;
     out.push_back(std::move(e));
   }
@@ -461,13 +304,13 @@ absl::StatusOr<int64_t> CatalogStore::ScanLog(int64_t after, int64_t up_to, int 
 
 absl::Status CatalogStore::LoadAll(const std::function<void(Program)>& on_program,
                                    const std::function<void(Offering)>& on_offering) {
-  RETURN_IF_ERROR(ScanHash(*pool_, kPrograms, [&](absl::string_view, absl::string_view blob) {
+  RETURN_IF_ERROR(ScanHash(*pool_, kPrograms, [&](absl::string_view id, absl::string_view blob) {
     Program p;
-    if (p.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) on_program(std::move(p));
+    if (ParseStoredRecord(blob, p, kPrograms, id)) on_program(std::move(p));
   }));
-  return ScanHash(*pool_, kOfferings, [&](absl::string_view, absl::string_view blob) {
+  return ScanHash(*pool_, kOfferings, [&](absl::string_view id, absl::string_view blob) {
     Offering o;
-    if (o.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) on_offering(std::move(o));
+    if (ParseStoredRecord(blob, o, kOfferings, id)) on_offering(std::move(o));
   });
 }
 

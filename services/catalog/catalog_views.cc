@@ -5,13 +5,15 @@
 #include "absl/strings/numbers.h"
 #include "common/names/resource_names.h"
 #include "common/status/errors.h"
+#include "common/status/invariant.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace gnlc::catalog {
 
 Program ProgramFromView(const ProgramView& view) {
   Program p;
-  p.ParseFromString(view.program);
+  // The index holds bytes it serialized itself.
+  if (!p.ParseFromString(view.program)) ReportBrokenInvariant("an indexed program does not parse");
   p.set_availability(view.availability);
   p.set_offering_count(view.offering_count);
   return p;
@@ -19,7 +21,8 @@ Program ProgramFromView(const ProgramView& view) {
 
 Offering OfferingFromView(const OfferingView& view) {
   Offering o;
-  o.ParseFromString(view.offering);
+  if (!o.ParseFromString(view.offering))
+    ReportBrokenInvariant("an indexed offering does not parse");
   o.set_availability(view.availability);
   o.set_seats_taken(view.seats_taken);
   o.set_seats_left(view.seats_left);

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status/errors.h"
+#include "common/status/invariant.h"
 #include "common/status/status_macros.h"
 #include "services/catalog/catalog_service.h"
 #include "services/catalog/catalog_views.h"
@@ -34,12 +35,18 @@ void ToChange(const StoredChange& c, pb::ProgramChange& out) {
     out.set_name(c.deleted_name);
     *out.mutable_change_time() = TimestampFromTime(absl::FromUnixMillis(c.deleted_unix_ms));
   } else if (c.is_program) {
-    out.mutable_program()->ParseFromString(c.record);
+    if (!out.mutable_program()->ParseFromString(c.record)) {
+      ReportBrokenInvariant("a stored program does not parse",
+                            {{"sequence", std::to_string(c.sequence)}});
+    }
     out.set_name(out.program().name());
     *out.mutable_change_time() = out.program().update_time();
   } else {
     Offering& o = *out.mutable_offering();
-    o.ParseFromString(c.record);
+    if (!o.ParseFromString(c.record)) {
+      ReportBrokenInvariant("a stored offering does not parse",
+                            {{"sequence", std::to_string(c.sequence)}});
+    }
     if (c.seats_taken) {
       o.set_seats_taken(*c.seats_taken);
       o.set_seats_left(

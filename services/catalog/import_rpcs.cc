@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "common/hash/fnv1a.h"
 #include "common/importing/import_rows.h"
+#include "common/names/etag.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/time/proto_time.h"
@@ -145,7 +146,7 @@ absl::StatusOr<std::string> CatalogService::ImportNewProgram(Program& p,
 absl::StatusOr<std::string> CatalogService::ImportChangedProgram(Program& p, const std::string& id,
                                                                  absl::Time now) {
   ASSIGN_OR_RETURN(Program stored, store_.ReadProgram(id));
-  const uint64_t version = EtagVersion(stored.etag());
+  ASSIGN_OR_RETURN(const uint64_t version, StoredEtagVersion(stored.etag(), stored.name()));
   p.set_name(stored.name());
   p.set_etag(std::to_string(version + 1));
   *p.mutable_update_time() = TimestampFromTime(now);
@@ -260,7 +261,7 @@ absl::StatusOr<std::string> CatalogService::ImportChangedOffering(Offering& o,
                                                                   const std::string& id,
                                                                   absl::Time now) {
   ASSIGN_OR_RETURN(Offering stored, store_.ReadOffering(id));
-  const uint64_t version = EtagVersion(stored.etag());
+  ASSIGN_OR_RETURN(const uint64_t version, StoredEtagVersion(stored.etag(), stored.name()));
   o.set_name(stored.name());
   o.set_etag(std::to_string(version + 1));
   *o.mutable_update_time() = TimestampFromTime(now);

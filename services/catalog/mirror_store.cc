@@ -3,10 +3,19 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/events/event_codec.h"
+#include "common/events/lua/publish.lua.h"
 #include "common/names/resource_names.h"
 #include "common/redis/redis_script.h"
 #include "common/status/errors.h"
+#include "common/status/invariant.h"
 #include "common/status/status_macros.h"
+#include "services/catalog/lua/apply.lua.h"
+#include "services/catalog/lua/as_of.lua.h"
+#include "services/catalog/lua/fence.lua.h"
+#include "services/catalog/lua/lease.lua.h"
+#include "services/catalog/lua/release.lua.h"
+#include "services/catalog/lua/start.lua.h"
+#include "services/catalog/lua/swap.lua.h"
 
 namespace gnlc::catalog {
 namespace {
@@ -15,129 +24,35 @@ namespace {
 // the generation instead.
 constexpr char kStreamMaxLen[] = "100000";
 
-// KEYS: lease; ARGV: holder, ttl ms. 1 when the caller holds the lease now.
 const RedisScript& LeaseScript() {
-  static const RedisScript* script = new RedisScript(R"lua(
-local current = redis.call('GET', KEYS[1])
-if current == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-if not current then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return 0
-)lua");
+  static const RedisScript* script = new RedisScript(kLeaseLua);
   return *script;
 }
 
-// KEYS: lease; ARGV: holder
 const RedisScript& ReleaseScript() {
-  static const RedisScript* script = new RedisScript(R"lua(
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 0
-)lua");
+  static const RedisScript* script = new RedisScript(kReleaseLua);
   return *script;
 }
 
-// The checks every mirror write starts with. KEYS[1] state, KEYS[2] lease,
-// ARGV[1] holder.
-constexpr absl::string_view kFenceLua = R"lua(
-local function gnlc_fenced()
-  return redis.call('GET', KEYS[2]) == ARGV[1]
-end
-)lua";
-
-// KEYS: state, lease, records, seqs, stream, bytes
-// ARGV: holder, generation, 'building'|'generation', cursor field, from, to,
-//       publish event ('' none), maxlen, as_of ms ('' keep), max records,
-//       max bytes, then (member, sequence, bytes) triples
-// Returns 'OK' and the number of writes refused for the quota.
 const RedisScript& ApplyScript() {
-  static const RedisScript* script = new RedisScript(absl::StrCat(kFenceLua, kPublishLua, R"lua(
-if not gnlc_fenced() then return 'LEASE' end
-if redis.call('HGET', KEYS[1], ARGV[3]) ~= ARGV[2] then return 'GENERATION' end
-if (redis.call('HGET', KEYS[1], ARGV[4]) or '') ~= ARGV[5] then return 'CURSOR' end
-local max_records, max_bytes = tonumber(ARGV[10]), tonumber(ARGV[11])
-local records = redis.call('HLEN', KEYS[3])
-local bytes = tonumber(redis.call('GET', KEYS[6]) or '0')
-local refused = 0
-for i = 12, #ARGV, 3 do
-  local old = redis.call('HSTRLEN', KEYS[3], ARGV[i])
-  local grows = #ARGV[i + 2] - old
-  local new = old == 0 and ARGV[i + 2] ~= ''
-  if ARGV[i + 2] ~= '' and ((new and records >= max_records) or
-                            (grows > 0 and bytes + grows > max_bytes)) then
-    -- Past the quota: a new record is kept as skipped (its position
-    -- counted, as the peer counts it), an existing one as it was.
-    refused = refused + 1
-    if new then
-      redis.call('HSET', KEYS[4], ARGV[i], '-' .. string.gsub(ARGV[i + 1], '^%-', ''))
-    end
-  else
-    if ARGV[i + 1] == '0' then
-      redis.call('HDEL', KEYS[4], ARGV[i])
-    else
-      redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])
-    end
-    if ARGV[i + 2] == '' then
-      if old > 0 then records = records - 1 end
-      bytes = bytes - old
-      redis.call('HDEL', KEYS[3], ARGV[i])
-    else
-      if new then records = records + 1 end
-      bytes = bytes + grows
-      redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 2])
-    end
-  end
-end
-redis.call('SET', KEYS[6], math.max(bytes, 0))
-redis.call('HSET', KEYS[1], ARGV[4], ARGV[6])
-if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'as_of_ms', ARGV[9]) end
-if ARGV[7] ~= '' then gnlc_publish(KEYS[5], ARGV[8], ARGV[7]) end
-return {'OK', refused}
-)lua"));
+  static const RedisScript* script =
+      new RedisScript(absl::StrCat(kFenceLua, kPublishLua, kApplyLua));
   return *script;
 }
 
-// KEYS: state, lease, records, seqs, bytes (of the new generation),
-// records, seqs, bytes (of a generation whose build it abandons, or the new
-// one's again)
-// ARGV: holder, gen
 const RedisScript& StartScript() {
-  static const RedisScript* script = new RedisScript(absl::StrCat(kFenceLua, R"lua(
-if not gnlc_fenced() then return 'LEASE' end
-redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
-redis.call('HSET', KEYS[1], 'building', ARGV[2], 'build_cursor', '')
-return 'OK'
-)lua"));
+  static const RedisScript* script = new RedisScript(absl::StrCat(kFenceLua, kStartLua));
   return *script;
 }
 
-// KEYS: state, lease, stream, old records, old seqs, old bytes
-// ARGV: holder, generation, event, maxlen, build cursor
 const RedisScript& SwapScript() {
-  static const RedisScript* script = new RedisScript(absl::StrCat(kFenceLua, kPublishLua, R"lua(
-if not gnlc_fenced() then return 'LEASE' end
-if redis.call('HGET', KEYS[1], 'building') ~= ARGV[2] then return 'GENERATION' end
-if (redis.call('HGET', KEYS[1], 'build_cursor') or '') ~= ARGV[5] then return 'CURSOR' end
-redis.call('HSET', KEYS[1], 'generation', ARGV[2], 'cursor', ARGV[5])
-redis.call('HDEL', KEYS[1], 'building', 'build_cursor')
-redis.call('UNLINK', KEYS[4], KEYS[5], KEYS[6])
-gnlc_publish(KEYS[3], ARGV[4], ARGV[3])
-return 'OK'
-)lua"));
+  static const RedisScript* script =
+      new RedisScript(absl::StrCat(kFenceLua, kPublishLua, kSwapLua));
   return *script;
 }
 
-// KEYS: state, lease; ARGV: holder, as_of ms
 const RedisScript& AsOfScript() {
-  static const RedisScript* script = new RedisScript(absl::StrCat(kFenceLua, R"lua(
-if not gnlc_fenced() then return 'LEASE' end
-redis.call('HSET', KEYS[1], 'as_of_ms', ARGV[2])
-return 'OK'
-)lua"));
+  static const RedisScript* script = new RedisScript(absl::StrCat(kFenceLua, kAsOfLua));
   return *script;
 }
 
@@ -182,11 +97,16 @@ absl::StatusOr<MirrorState> MirrorStore::ReadState() {
   const ReplyView r = reply.view();
   for (size_t i = 0; i + 1 < r.size(); i += 2) {
     const absl::string_view field = r[i].str(), value = r[i + 1].str();
-    if (field == "generation") (void)absl::SimpleAtoi(value, &state.generation);
+    bool ok = true;
+    if (field == "generation") ok = absl::SimpleAtoi(value, &state.generation);
     if (field == "cursor") state.cursor = std::string(value);
-    if (field == "building") (void)absl::SimpleAtoi(value, &state.building);
+    if (field == "building") ok = absl::SimpleAtoi(value, &state.building);
     if (field == "build_cursor") state.build_cursor = std::string(value);
-    if (field == "as_of_ms") (void)absl::SimpleAtoi(value, &state.as_of_ms);
+    if (field == "as_of_ms") ok = absl::SimpleAtoi(value, &state.as_of_ms);
+    if (!ok) {
+      return BrokenInvariant("a mirror's state holds a field that is not a number",
+                             {{"field", std::string(field)}});
+    }
   }
   return state;
 }

@@ -1,5 +1,6 @@
 // Create, Get, Update, Cancel, List and BatchGet of offerings.
 #include "absl/strings/str_cat.h"
+#include "common/names/etag.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/validation/validate.h"
@@ -91,7 +92,7 @@ absl::Status CatalogService::WriteOffering(const OfferingRef& ref, absl::string_
   }
   for (int attempt = 0; attempt < kMaxWriteAttempts; ++attempt) {
     ASSIGN_OR_RETURN(Offering stored, store_.ReadOffering(ref.offering_id));
-    const uint64_t version = EtagVersion(stored.etag());
+    ASSIGN_OR_RETURN(const uint64_t version, StoredEtagVersion(stored.etag(), stored.name()));
     if (wanted != 0 && wanted != version) {
       return Aborted("STALE_ETAG",
                      absl::StrCat("etag \"", etag, "\" is stale (now \"", stored.etag(),

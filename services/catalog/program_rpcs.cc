@@ -1,5 +1,6 @@
 // Create, Get, Update, Delete and List of programs.
 #include "absl/strings/str_cat.h"
+#include "common/names/etag.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/validation/validate.h"
@@ -95,7 +96,7 @@ absl::Status CatalogService::DoUpdateProgram(const pb::UpdateProgramRequest& req
   // re-read and retry when another write slipped in between.
   for (int attempt = 0; attempt < kMaxWriteAttempts; ++attempt) {
     ASSIGN_OR_RETURN(Program stored, store_.ReadProgram(id));
-    const uint64_t version = EtagVersion(stored.etag());
+    ASSIGN_OR_RETURN(const uint64_t version, StoredEtagVersion(stored.etag(), stored.name()));
     if (wanted != 0 && wanted != version) {
       return Aborted("STALE_ETAG",
                      absl::StrCat("etag \"", req.etag(), "\" is stale (now \"", stored.etag(),

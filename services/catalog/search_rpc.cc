@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
+#include "common/status/invariant.h"
 #include "common/status/status_macros.h"
 #include "common/validation/validate.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -97,7 +98,9 @@ absl::Status CatalogService::DoSearchPrograms(const pb::SearchProgramsRequest& r
   for (const NetworkPage::Hit& h : network.hits) {
     const SearchHit& hit = h.hit;
     pb::SearchResult* r = resp.add_results();
-    r->mutable_program()->ParseFromString(hit.program);
+    if (!r->mutable_program()->ParseFromString(hit.program)) {
+      ReportBrokenInvariant("an indexed program does not parse");
+    }
     r->mutable_program()->set_availability(hit.availability);
     r->mutable_program()->set_offering_count(hit.offering_count);
     sources[h.origin].Mark(*r->mutable_program());

@@ -3,13 +3,17 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
+#include "services/enrollment/enrollment_keys.h"
 #include "services/enrollment/enrollment_scripts.h"
 #include "services/enrollment/enrollment_store.h"
 
 namespace gnlc::enrollment {
 namespace {
 
-constexpr absl::string_view kStaged = "enr:{0}:archive";
+const std::string& StagedKey() {
+  static const std::string* key = new std::string(Key("archive"));
+  return *key;
+}
 
 template <typename Message>
 absl::Status ParseStored(absl::string_view bytes, Message& out) {
@@ -57,13 +61,14 @@ absl::StatusOr<bool> EnrollmentStore::StageArchive(const ArchiveCandidate& candi
                                                    absl::string_view learner_source) {
   ASSIGN_OR_RETURN(RedisReply r, Run(StageArchiveScript(),
                                      {candidate.learner_id, candidate.digest,
-                                      candidate.learner.external_subject(), rows, learner_source}));
+                                      candidate.learner.external_subject(), rows, learner_source},
+                                     LearnerKeys(candidate.learner_id)));
   return r.view().integer() == 1;
 }
 
 absl::StatusOr<std::vector<std::string>> EnrollmentStore::StagedArchive(int count) {
   ASSIGN_OR_RETURN(RedisReply r,
-                   pool_->Command({"HSCAN", kStaged, "0", "COUNT", absl::StrCat(count)}));
+                   pool_->Command({"HSCAN", StagedKey(), "0", "COUNT", absl::StrCat(count)}));
   std::vector<std::string> rows;
   const ReplyView fields = r.view()[1];
   for (size_t i = 0; i + 1 < fields.size(); i += 2) rows.emplace_back(fields[i + 1].str());
@@ -72,7 +77,7 @@ absl::StatusOr<std::vector<std::string>> EnrollmentStore::StagedArchive(int coun
 
 absl::Status EnrollmentStore::ConfirmArchived(const std::vector<std::string>& learner_ids) {
   if (learner_ids.empty()) return absl::OkStatus();
-  std::vector<absl::string_view> args = {"HDEL", kStaged};
+  std::vector<absl::string_view> args = {"HDEL", StagedKey()};
   for (const std::string& id : learner_ids) args.push_back(id);
   return pool_->Command(args).status();
 }

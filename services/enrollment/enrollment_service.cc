@@ -10,7 +10,9 @@
 #include "common/server/bulk_pacer_metrics.h"
 #include "common/server/logging.h"
 #include "common/status/errors.h"
+#include "common/status/invariant.h"
 #include "common/status/status_macros.h"
+#include "services/enrollment/enrollment_keys.h"
 
 namespace gnlc::enrollment {
 namespace {
@@ -65,7 +67,7 @@ void EnrollmentService::StartFollowingCatalog() {
   trimmer_ = std::make_unique<StreamTrimmer>(
       pool_,
       TrimmerOptions{.stream = kEnrollmentStream,
-                     .position_keys = {"enr:{0}:ntfcursor"},
+                     .position_keys = {Key("ntfcursor")},
                      .after_trim =
                          [this](const std::string& point) {
                            RETURN_IF_ERROR(store_.SweepOldEventIds(point));
@@ -134,7 +136,7 @@ absl::StatusOr<std::string> EnrollmentService::RefreshOfferingFacts() {
   int64_t refreshed = 0, gone = 0;
   do {
     ASSIGN_OR_RETURN(RedisReply page,
-                     pool_->Command({"SCAN", cursor, "MATCH", "enr:{0}:off:*", "COUNT", "1000"}));
+                     pool_->Command({"SCAN", cursor, "MATCH", Key("off", "*"), "COUNT", "1000"}));
     cursor = std::string(page.view()[0].str());
     for (size_t i = 0; i < page.view()[1].size(); ++i) {
       const absl::string_view key = page.view()[1][i].str();
@@ -147,12 +149,14 @@ absl::StatusOr<std::string> EnrollmentService::RefreshOfferingFacts() {
         // Deleted with its program (the catalog never deletes an offering
         // alone), and the deletion event is gone: archive the program.
         ASSIGN_OR_RETURN(RedisReply known,
-                         pool_->Command({"HMGET", absl::StrCat("enr:{0}:prog:", ref.program_id),
-                                         "ver", "kind"}));
+                         pool_->Command({"HMGET", Key("prog", ref.program_id), "ver", "kind"}));
         ProgramFacts facts;
         facts.program_id = ref.program_id;
-        (void)absl::SimpleAtoi(known.view()[0].str(), &facts.version);
-        (void)absl::SimpleAtoi(known.view()[1].str(), &facts.kind);
+        if (!absl::SimpleAtoi(known.view()[0].str(), &facts.version) ||
+            !absl::SimpleAtoi(known.view()[1].str(), &facts.kind)) {
+          return BrokenInvariant("stored program facts hold a field that is not a number",
+                                 {{"program", ref.program_id}});
+        }
         facts.version += 1;
         facts.state = gnlc::catalog::v1::PROGRAM_STATE_ARCHIVED;
         RETURN_IF_ERROR(store_.PutProgramFacts(facts));
@@ -182,7 +186,7 @@ absl::Status EnrollmentService::RepublishSeatsAfterACut(const std::string& point
     if (g.group == kCatalogSeatsGroup && MissedEntries(g.needed, point)) cut = true;
   }
   if (!cut) return absl::OkStatus();
-  constexpr absl::string_view kLastRepublished = "enr:{0}:seatsrepublished";
+  const std::string kLastRepublished = Key("seatsrepublished");
   ASSIGN_OR_RETURN(RedisReply last, pool_->Command({"GET", kLastRepublished}));
   if (!last.view().is_nil() && CompareStreamIds(last.view().str(), point) >= 0) {
     return absl::OkStatus();

@@ -9,8 +9,10 @@
 #include "common/events/streams.h"
 #include "common/names/resource_names.h"
 #include "common/status/errors.h"
+#include "common/status/invariant.h"
 #include "common/status/status_macros.h"
 #include "gnlc/events/v1/events.pb.h"
+#include "services/enrollment/enrollment_keys.h"
 #include "services/enrollment/enrollment_scripts.h"
 
 namespace gnlc::enrollment {
@@ -26,7 +28,7 @@ bool Parse(absl::string_view bytes, Message& out) {
 
 absl::StatusOr<pb::Enrollment> ParseEnrollment(absl::string_view blob, int64_t position) {
   pb::Enrollment e;
-  if (!Parse(blob, e)) return absl::InternalError("unreadable enrollment record");
+  if (!Parse(blob, e)) return BrokenInvariant("a stored enrollment does not parse");
   e.set_waitlist_position(static_cast<int32_t>(position));
   return e;
 }
@@ -36,8 +38,20 @@ absl::string_view Outcome(const RedisReply& reply) {
   return r.size() > 0 ? r[0].str() : absl::string_view();
 }
 
+// A number we stored (a nil field is 0); false if it is not a number.
+template <typename Int>
+bool StoredNumber(const ReplyView& field, Int& out) {
+  return field.is_nil() || absl::SimpleAtoi(field.str(), &out);
+}
+
+const std::string& LearnersKey() {
+  static const std::string* key = new std::string(Key("learners"));
+  return *key;
+}
+
 absl::Status Unexpected(absl::string_view outcome) {
-  return absl::InternalError(absl::StrCat("unexpected script outcome '", outcome, "'"));
+  return BrokenInvariant("an enrollment script answered what its caller does not know",
+                         {{"outcome", std::string(outcome)}});
 }
 
 std::string Time(int64_t unix_seconds) {
@@ -63,7 +77,11 @@ OfferingFacts FactsOf(const Offering& offering, absl::string_view offering_id,
   f.offering_id = std::string(offering_id);
   f.name = offering.name();
   f.program_id = std::string(program_id);
-  (void)absl::SimpleAtoi(offering.etag(), &f.version);
+  if (!absl::SimpleAtoi(offering.etag(), &f.version)) {
+    // Version 0: never newer than facts already stored, so never applied.
+    ReportBrokenInvariant("the catalog sent an offering without a numeric etag",
+                          {{"offering", offering.name()}});
+  }
   f.capacity = offering.capacity().has_unlimited() ? -1 : offering.capacity().seats();
   f.open = offering.enrollment_open_time().seconds();
   f.close = offering.enrollment_close_time().seconds();
@@ -81,7 +99,10 @@ OfferingFacts FactsOf(const Offering& offering, absl::string_view offering_id,
 ProgramFacts FactsOf(const Program& program, absl::string_view program_id, bool deleted) {
   ProgramFacts f;
   f.program_id = std::string(program_id);
-  (void)absl::SimpleAtoi(program.etag(), &f.version);
+  if (!absl::SimpleAtoi(program.etag(), &f.version)) {
+    ReportBrokenInvariant("the catalog sent a program without a numeric etag",
+                          {{"program", program.name()}});
+  }
   f.state = program.state();
   if (deleted) {
     f.version += 1;
@@ -113,7 +134,7 @@ absl::StatusOr<EnrollmentStore::StatisticsPage> EnrollmentStore::ReadStatisticsP
     }
     gnlc::events::v1::EnrollmentChanged record;
     if (!record.ParseFromArray(v[i].str().data(), static_cast<int>(v[i].str().size()))) {
-      return absl::InternalError("a stored enrollment does not parse");
+      return BrokenInvariant("a stored enrollment does not parse");
     }
     page.records.push_back(std::move(record));
   }
@@ -134,10 +155,11 @@ absl::Status EnrollmentStore::SweepOldEventIds(absl::string_view trimmed) {
 }
 
 absl::StatusOr<RedisReply> EnrollmentStore::Run(const RedisScript& script,
-                                                std::vector<absl::string_view> args) {
+                                                std::vector<absl::string_view> args,
+                                                const std::vector<std::string>& keys) {
   const std::string now = std::to_string(absl::ToUnixMillis(clock_()));
   args.insert(args.begin(), {city_, now, retention_ms_});
-  return script.Run(*pool_, {kEnrollmentStream}, args);
+  return script.Run(*pool_, ScriptKeys(keys), args);
 }
 
 absl::StatusOr<std::optional<std::string>> EnrollmentStore::CreateLearner(
@@ -145,9 +167,10 @@ absl::StatusOr<std::optional<std::string>> EnrollmentStore::CreateLearner(
     absl::string_view fingerprint) {
   const std::string blob = learner.SerializeAsString();
   const std::string stats = StatisticsFields(learner);
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   Run(CreateLearnerScript(), {learner_id, blob, stats, learner.external_subject(),
-                                               request_id, fingerprint}));
+  ASSIGN_OR_RETURN(RedisReply reply, Run(CreateLearnerScript(),
+                                         {learner_id, blob, stats, learner.external_subject(),
+                                          request_id, fingerprint},
+                                         {Key("lreq", learner_id), Key("req:l", request_id)}));
   const absl::string_view outcome = Outcome(reply);
   if (outcome == "OK") return std::nullopt;
   if (outcome == "DUPLICATE") return std::string(reply.view()[1].str());
@@ -176,24 +199,31 @@ absl::StatusOr<std::vector<std::optional<pb::Learner>>> EnrollmentStore::ReadLea
     const std::vector<std::string>& learner_ids) {
   std::vector<std::optional<pb::Learner>> out(learner_ids.size());
   if (learner_ids.empty()) return out;
-  std::vector<absl::string_view> args = {"HMGET", "enr:{0}:learners"};
+  std::vector<absl::string_view> args = {"HMGET", LearnersKey()};
   for (const auto& id : learner_ids) args.push_back(id);
   ASSIGN_OR_RETURN(RedisReply reply, pool_->Command(args));
   const ReplyView r = reply.view();
   for (size_t i = 0; i < learner_ids.size() && i < r.size(); ++i) {
     if (r[i].is_nil()) continue;
     pb::Learner learner;
-    if (Parse(std::string(r[i].str()), learner)) out[i] = std::move(learner);
+    if (!Parse(r[i].str(), learner)) {
+      // Left out of the batch (as if absent), but never silently.
+      ReportBrokenInvariant("a stored learner does not parse", {{"learner", learner_ids[i]}});
+      continue;
+    }
+    out[i] = std::move(learner);
   }
   return out;
 }
 
 absl::StatusOr<StoredLearner> EnrollmentStore::ReadLearner(absl::string_view learner_id) {
-  ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"HGET", "enr:{0}:learners", learner_id}));
+  ASSIGN_OR_RETURN(RedisReply reply, pool_->Command({"HGET", LearnersKey(), learner_id}));
   StoredLearner out;
   out.blob = std::string(reply.view().str());
-  if (reply.view().is_nil() || !Parse(out.blob, out.learner)) {
-    return LearnerNotFound(learner_id);
+  if (reply.view().is_nil()) return LearnerNotFound(learner_id);
+  if (!Parse(out.blob, out.learner)) {
+    return BrokenInvariant("a stored learner does not parse",
+                           {{"learner", std::string(learner_id)}});
   }
   return out;
 }
@@ -222,14 +252,19 @@ absl::StatusOr<std::optional<pb::Enrollment>> EnrollmentStore::Enroll(
     const pb::Enrollment& confirmed, const pb::Enrollment& waitlisted) {
   const std::string confirmed_blob = confirmed.SerializeAsString();
   const std::string waitlisted_blob = waitlisted.SerializeAsString();
-  ASSIGN_OR_RETURN(RedisReply reply, Run(EnrollScript(), {learner_id, offering_id, enrollment_id,
-                                                          request_id, fingerprint, confirmed_blob,
-                                                          waitlisted_blob, offering_name}));
+  std::vector<std::string> keys = OfferingKeys(offering_id);
+  for (std::string& key : LearnerKeys(learner_id)) keys.push_back(std::move(key));
+  keys.push_back(Key("req:e", request_id));
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   Run(EnrollScript(),
+                       {learner_id, offering_id, enrollment_id, request_id, fingerprint,
+                        confirmed_blob, waitlisted_blob, offering_name},
+                       keys));
   const ReplyView r = reply.view();
   const absl::string_view outcome = Outcome(reply);
   if (outcome == "OK" || outcome == "DUPLICATE") {
     int64_t position = 0;
-    (void)absl::SimpleAtoi(r[2].str(), &position);
+    if (!StoredNumber(r[2], position)) return Unexpected("waitlist position not a number");
     return ParseEnrollment(r[1].str(), position);
   }
   if (outcome == "NO_FACTS") return std::nullopt;
@@ -251,7 +286,7 @@ absl::StatusOr<std::optional<pb::Enrollment>> EnrollmentStore::Enroll(
   }
   if (outcome == "NOT_OPEN" || outcome == "CLOSED") {
     int64_t when = 0;
-    (void)absl::SimpleAtoi(r[1].str(), &when);
+    if (!StoredNumber(r[1], when)) return Unexpected("enrollment window not a number");
     const bool open = outcome == "NOT_OPEN";
     return FailedPrecondition(
         open ? "ENROLLMENT_NOT_OPEN" : "ENROLLMENT_CLOSED",
@@ -336,8 +371,9 @@ absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::List(const std::string& i
   const std::string state_arg = std::to_string(state);
   const std::string limit_arg = std::to_string(limit);
   const std::string budget_arg = std::to_string(std::max(kScanBudget, limit));
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   Run(ListScript(), {index, after, state_arg, limit_arg, budget_arg, learner_id}));
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      Run(ListScript(), {index, after, state_arg, limit_arg, budget_arg, learner_id}, {index}));
   const ReplyView r = reply.view();
   if (r[1].integer() < 0) return LearnerNotFound(learner_id);
   Page page;
@@ -369,19 +405,19 @@ absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::ListByLearner(absl::strin
                                                                      absl::string_view after,
                                                                      int state, int limit,
                                                                      bool encoded) {
-  return List(absl::StrCat("enr:{0}:le:", learner_id), after, state, limit, learner_id, encoded);
+  return List(Key("le", learner_id), after, state, limit, learner_id, encoded);
 }
 
 absl::StatusOr<EnrollmentStore::Page> EnrollmentStore::ListByOffering(absl::string_view offering_id,
                                                                       absl::string_view after,
                                                                       int state, int limit,
                                                                       bool encoded) {
-  return List(absl::StrCat("enr:{0}:roster:", offering_id), after, state, limit, "", encoded);
+  return List(Key("roster", offering_id), after, state, limit, "", encoded);
 }
 
 absl::StatusOr<std::optional<pb::OfferingSeats>> EnrollmentStore::ReadSeats(
     absl::string_view offering_id, absl::string_view offering_name) {
-  ASSIGN_OR_RETURN(RedisReply reply, Run(SeatsScript(), {offering_id}));
+  ASSIGN_OR_RETURN(RedisReply reply, Run(SeatsScript(), {offering_id}, OfferingKeys(offering_id)));
   const ReplyView r = reply.view();
   if (r.size() < 3) return std::nullopt;
   pb::OfferingSeats seats;
@@ -395,21 +431,22 @@ absl::StatusOr<std::optional<pb::OfferingSeats>> EnrollmentStore::ReadSeats(
 
 absl::StatusOr<std::optional<OfferingFacts>> EnrollmentStore::ReadOfferingFacts(
     absl::string_view offering_id) {
-  ASSIGN_OR_RETURN(
-      RedisReply reply,
-      pool_->Command({"HMGET", absl::StrCat("enr:{0}:off:", offering_id), "ver", "prog", "end",
-                      "cancelled", "modality", "name", "start", "vname", "vaddr"}));
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   pool_->Command({"HMGET", Key("off", offering_id), "ver", "prog", "end",
+                                   "cancelled", "modality", "name", "start", "vname", "vaddr"}));
   const ReplyView r = reply.view();
   if (r.size() < 9 || r[0].is_nil()) return std::nullopt;
   OfferingFacts f;
   f.offering_id = std::string(offering_id);
-  (void)absl::SimpleAtoi(r[0].str(), &f.version);
   f.program_id = std::string(r[1].str());
-  (void)absl::SimpleAtoi(r[2].str(), &f.end);
   f.cancelled = r[3].str() == "1";
-  (void)absl::SimpleAtoi(r[4].str(), &f.modality);
   f.name = std::string(r[5].str());
-  (void)absl::SimpleAtoi(r[6].str(), &f.start);
+  // A field absent from facts stored before it was kept stays 0 (unknown).
+  if (!StoredNumber(r[0], f.version) || !StoredNumber(r[2], f.end) ||
+      !StoredNumber(r[4], f.modality) || !StoredNumber(r[6], f.start)) {
+    return BrokenInvariant("stored offering facts hold a field that is not a number",
+                           {{"offering", std::string(offering_id)}});
+  }
   f.venue_name = std::string(r[7].str());
   f.venue_address = std::string(r[8].str());
   return f;
@@ -417,16 +454,17 @@ absl::StatusOr<std::optional<OfferingFacts>> EnrollmentStore::ReadOfferingFacts(
 
 absl::StatusOr<std::optional<ProgramFacts>> EnrollmentStore::ReadProgramFacts(
     absl::string_view program_id) {
-  ASSIGN_OR_RETURN(
-      RedisReply reply,
-      pool_->Command({"HMGET", absl::StrCat("enr:{0}:prog:", program_id), "ver", "state", "kind"}));
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   pool_->Command({"HMGET", Key("prog", program_id), "ver", "state", "kind"}));
   const ReplyView r = reply.view();
   if (r.size() < 3 || r[0].is_nil()) return std::nullopt;
   ProgramFacts f;
   f.program_id = std::string(program_id);
-  (void)absl::SimpleAtoi(r[0].str(), &f.version);
-  (void)absl::SimpleAtoi(r[1].str(), &f.state);
-  (void)absl::SimpleAtoi(r[2].str(), &f.kind);
+  if (!StoredNumber(r[0], f.version) || !StoredNumber(r[1], f.state) ||
+      !StoredNumber(r[2], f.kind)) {
+    return BrokenInvariant("stored program facts hold a field that is not a number",
+                           {{"program", std::string(program_id)}});
+  }
   return f;
 }
 
@@ -439,9 +477,11 @@ absl::Status EnrollmentStore::PutOfferingFacts(const OfferingFacts& f) {
   const std::string limit = std::to_string(f.waitlist_limit);
   const std::string modality = std::to_string(f.modality);
   const std::string start = std::to_string(f.start);
-  return Run(PutOfferingFactsScript(), {f.offering_id, version, f.name, f.program_id, capacity,
-                                        open, close, end, f.cancelled ? "1" : "0", limit, modality,
-                                        f.cancel_reason, start, f.venue_name, f.venue_address})
+  return Run(PutOfferingFactsScript(),
+             {f.offering_id, version, f.name, f.program_id, capacity, open, close, end,
+              f.cancelled ? "1" : "0", limit, modality, f.cancel_reason, start, f.venue_name,
+              f.venue_address},
+             OfferingKeys(f.offering_id))
       .status();
 }
 
@@ -449,14 +489,16 @@ absl::Status EnrollmentStore::PutProgramFacts(const ProgramFacts& f) {
   const std::string version = std::to_string(f.version);
   const std::string state = std::to_string(f.state);
   const std::string kind = std::to_string(f.kind);
-  return Run(PutProgramFactsScript(), {f.program_id, version, state, kind}).status();
+  return Run(PutProgramFactsScript(), {f.program_id, version, state, kind},
+             {Key("prog", f.program_id)})
+      .status();
 }
 
 absl::StatusOr<bool> EnrollmentStore::EraseLearner(absl::string_view learner_id,
                                                    absl::string_view external_subject) {
   const std::string name = LearnerName(city_, learner_id);
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   Run(EraseLearnerScript(), {learner_id, external_subject, name}));
+  ASSIGN_OR_RETURN(RedisReply reply, Run(EraseLearnerScript(), {learner_id, external_subject, name},
+                                         LearnerKeys(learner_id)));
   return reply.view().integer() == 1;
 }
 

@@ -237,7 +237,10 @@ class EnrollmentStore final {
                                     absl::string_view external_subject);
 
  private:
-  absl::StatusOr<RedisReply> Run(const RedisScript& script, std::vector<absl::string_view> args);
+  // Runs an enrollment script: KEYS are ScriptKeys(keys) (enrollment_keys.h),
+  // ARGV the city, now and the retention, then `args`.
+  absl::StatusOr<RedisReply> Run(const RedisScript& script, std::vector<absl::string_view> args,
+                                 const std::vector<std::string>& keys = {});
   // `learner_id`: NOT_FOUND unless this learner exists ("": no check).
   // `encoded`: fill page.encoded rather than page.enrollments.
   absl::StatusOr<Page> List(const std::string& index, absl::string_view after, int state, int limit,

@@ -5,6 +5,7 @@
 #include "common/events/streams.h"
 #include "common/status/status_macros.h"
 #include "gnlc/type/v1/program_kind.pb.h"
+#include "services/enrollment/enrollment_keys.h"
 #include "services/enrollment/enrollment_scripts.h"
 #include "services/enrollment/enrollment_store.h"
 
@@ -23,7 +24,7 @@ std::vector<std::string> Strings(const RedisReply& reply) {
 absl::StatusOr<std::vector<std::string>> EnrollmentStore::ReadSourceMappings(
     const std::vector<std::string>& fields) {
   if (fields.empty()) return std::vector<std::string>{};
-  std::vector<absl::string_view> argv = {"HMGET", "enr:{0}:src"};
+  std::vector<absl::string_view> argv = {"HMGET", Key("src")};
   argv.insert(argv.end(), fields.begin(), fields.end());
   ASSIGN_OR_RETURN(RedisReply reply, pool_->Command(argv));
   std::vector<std::string> out = Strings(reply);
@@ -34,13 +35,16 @@ absl::StatusOr<std::vector<std::string>> EnrollmentStore::ReadSourceMappings(
 absl::StatusOr<std::vector<std::string>> EnrollmentStore::ImportLearners(
     absl::Span<const LearnerWrite> rows) {
   std::vector<std::string> args = {std::to_string(rows.size())};
+  std::vector<std::string> keys;
   for (const LearnerWrite& w : rows) {
+    for (std::string& key : LearnerKeys(w.learner_id)) keys.push_back(std::move(key));
     args.insert(args.end(), {w.source_id, w.learner_id, w.expected, w.learner.SerializeAsString(),
                              StatisticsFields(w.learner), w.learner.external_subject(),
                              w.fingerprint, w.old_subject});
   }
-  ASSIGN_OR_RETURN(RedisReply reply, Run(ImportLearnersScript(),
-                                         std::vector<absl::string_view>(args.begin(), args.end())));
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      Run(ImportLearnersScript(), std::vector<absl::string_view>(args.begin(), args.end()), keys));
   std::vector<std::string> out = Strings(reply);
   if (out.size() != rows.size()) return absl::InternalError("unexpected import reply");
   return out;
@@ -50,7 +54,10 @@ absl::StatusOr<std::vector<std::string>> EnrollmentStore::ImportEnrollments(
     absl::Span<const EnrollmentWrite> rows) {
   std::vector<std::string> args = {std::to_string(rows.size()),
                                    std::to_string(gnlc::type::v1::PROGRAM_KIND_SKILL_TRAINING)};
+  std::vector<std::string> keys;
   for (const EnrollmentWrite& w : rows) {
+    for (std::string& key : LearnerKeys(w.learner_id)) keys.push_back(std::move(key));
+    for (std::string& key : OfferingKeys(w.offering_id)) keys.push_back(std::move(key));
     const int64_t at =
         w.record.create_time().seconds() * 1000 + w.record.create_time().nanos() / 1000000;
     args.insert(args.end(), {w.source_id, w.enrollment_id, w.expected, w.learner_id, w.offering_id,
@@ -58,8 +65,9 @@ absl::StatusOr<std::vector<std::string>> EnrollmentStore::ImportEnrollments(
                              w.record.has_employment() ? "1" : "0", std::to_string(at),
                              std::to_string(w.record.state()), w.restored ? "1" : "0"});
   }
-  ASSIGN_OR_RETURN(RedisReply reply, Run(ImportEnrollmentsScript(),
-                                         std::vector<absl::string_view>(args.begin(), args.end())));
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   Run(ImportEnrollmentsScript(),
+                       std::vector<absl::string_view>(args.begin(), args.end()), keys));
   std::vector<std::string> out = Strings(reply);
   if (out.size() != rows.size()) return absl::InternalError("unexpected import reply");
   return out;

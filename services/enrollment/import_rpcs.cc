@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/importing/import_rows.h"
+#include "common/names/etag.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "services/enrollment/enrollment_service.h"
@@ -177,9 +178,8 @@ absl::Status EnrollmentService::ImportLearners(const pb::ImportHistoryRequest& r
     if (w.expected.empty()) continue;
     const std::optional<pb::Learner>& prior = stored[next_changed++];
     if (!prior.has_value()) continue;  // erased meanwhile: the script says so
-    int64_t etag = 0;
-    (void)absl::SimpleAtoi(prior->etag(), &etag);
-    l.set_etag(std::to_string(etag + 1));
+    ASSIGN_OR_RETURN(const uint64_t version, StoredEtagVersion(prior->etag(), prior->name()));
+    l.set_etag(std::to_string(version + 1));
     // A correction without a registration time keeps the one stored.
     if (!req.learners(write_rows[j]).has_create_time()) {
       *l.mutable_create_time() = prior->create_time();

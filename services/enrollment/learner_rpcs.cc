@@ -1,6 +1,7 @@
 // Learners and their data rights: create, get, update, export, erase.
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/names/etag.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/validation/validate.h"
@@ -86,8 +87,7 @@ absl::Status EnrollmentService::DoUpdateLearner(const CallAuth& call,
   pb::Learner updated = stored.learner;
   RETURN_IF_ERROR(ApplyLearnerMask(req, updated));
   RETURN_IF_ERROR(ValidateLearner(updated, options_.city));
-  uint64_t version = 0;
-  (void)absl::SimpleAtoi(updated.etag(), &version);
+  ASSIGN_OR_RETURN(const uint64_t version, StoredEtagVersion(updated.etag(), updated.name()));
   updated.set_etag(std::to_string(version + 1));
   *updated.mutable_update_time() = TimestampFromTime(clock_());
   RETURN_IF_ERROR(store_.UpdateLearner(id, stored.blob, updated));

@@ -15,6 +15,7 @@
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "gnlc/enrollment/v1/enrollment_service.pb.h"
+#include "services/enrollment/enrollment_keys.h"
 
 namespace gnlc::enrollment {
 namespace {
@@ -24,8 +25,8 @@ constexpr int kPerResponse = 100;
 constexpr absl::Duration kBookmarkEvery = absl::Seconds(15);
 constexpr absl::Duration kPollEvery = absl::Milliseconds(50);
 
-std::string StreamKey(absl::string_view backend) { return absl::StrCat("enr:{0}:ntf:", backend); }
-std::string TrimKey(absl::string_view backend) { return absl::StrCat("enr:{0}:ntftrim:", backend); }
+std::string StreamKey(absl::string_view backend) { return Key("ntf", backend); }
+std::string TrimKey(absl::string_view backend) { return Key("ntftrim", backend); }
 
 bool IsStreamId(absl::string_view s) {
   std::vector<absl::string_view> parts = absl::StrSplit(s, '-');

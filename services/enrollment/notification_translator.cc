@@ -7,8 +7,10 @@
 #include "common/events/streams.h"
 #include "common/names/resource_names.h"
 #include "common/server/logging.h"
+#include "common/status/invariant.h"
 #include "common/status/status_macros.h"
 #include "common/time/proto_time.h"
+#include "services/enrollment/enrollment_keys.h"
 #include "services/enrollment/enrollment_scripts.h"
 
 namespace gnlc::enrollment {
@@ -16,7 +18,10 @@ namespace {
 
 namespace events = gnlc::events::v1;
 
-constexpr char kCursorKey[] = "enr:{0}:ntfcursor";
+const std::string& CursorKey() {
+  static const std::string* key = new std::string(Key("ntfcursor"));
+  return *key;
+}
 constexpr int kBatchEvents = 256;
 // After a batch that was not full, let the next one gather this long: under
 // load a batch then holds many events for the same few round trips.
@@ -109,7 +114,7 @@ std::string NotificationTranslator::MinId() const {
 absl::StatusOr<size_t> NotificationTranslator::TranslateOnce(RedisConnection& reader) {
   if (cursor_.empty()) {
     // At start, and after another replica committed first.
-    ASSIGN_OR_RETURN(RedisReply cursor_reply, pool_->Command({"GET", kCursorKey}));
+    ASSIGN_OR_RETURN(RedisReply cursor_reply, pool_->Command({"GET", CursorKey()}));
     cursor_ = std::string(cursor_reply.view().str());
   }
   const std::string cursor = cursor_;
@@ -235,7 +240,9 @@ absl::Status NotificationTranslator::Add(const Event& event, const pb::Enrollmen
   n.set_state(e.state());
   if (facts != nullptr && facts->start > 0) {
     *n.mutable_offering_start_time() = TimestampFromTime(absl::FromUnixSeconds(facts->start));
-    (void)n.mutable_venue_name()->ParseFromString(facts->venue_name);
+    if (!n.mutable_venue_name()->ParseFromString(facts->venue_name)) {
+      ReportBrokenInvariant("stored venue name does not parse", {{"offering", e.offering()}});
+    }
     n.set_venue_address(facts->venue_address);
   }
   if (fill) fill(n);
@@ -302,7 +309,10 @@ absl::Status NotificationTranslator::Commit(const std::string& expected, const s
   std::vector<std::string> owned = {
       city_,   std::to_string(absl::ToUnixMillis(clock_())), store_->retention_ms(), expected, last,
       MinId(), std::to_string(batch.outgoing.size())};
+  std::vector<std::string> keys;
   for (const Outgoing& o : batch.outgoing) {
+    keys.insert(keys.end(),
+                {Key("ntf", o.backend), Key("ntftrim", o.backend), Key("lntf", o.learner_id)});
     owned.push_back(o.backend);
     owned.push_back(o.learner_id);
     owned.push_back(o.notification.SerializeAsString());
@@ -315,7 +325,7 @@ absl::Status NotificationTranslator::Commit(const std::string& expected, const s
   }
   const std::vector<absl::string_view> args(owned.begin(), owned.end());
   ASSIGN_OR_RETURN(RedisReply reply,
-                   CommitNotificationsScript().Run(*pool_, {kEnrollmentStream}, args));
+                   CommitNotificationsScript().Run(*pool_, ScriptKeys(keys), args));
   if (reply.view()[0].str() != "OK") {
     // CONFLICT: another replica committed this batch; read the cursor again
     // and go on after it.
@@ -334,7 +344,7 @@ absl::Status NotificationTranslator::SendDueReminders() {
   do {
     ASSIGN_OR_RETURN(RedisReply reply,
                      DueRemindersScript().Run(
-                         *pool_, {kEnrollmentStream},
+                         *pool_, ScriptKeys(),
                          {city_, now, store_->retention_ms(), now, MinId(), limit,
                           std::to_string(absl::ToInt64Milliseconds(settings_.reminder_lead))}));
     due = reply.view().integer();

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/names/resource_names.h"
 #include "common/status/errors.h"
+#include "common/status/invariant.h"
 #include "common/status/status_macros.h"
 #include "common/validation/validate.h"
 #include "services/partnership/money.h"
@@ -63,7 +64,7 @@ absl::Status PartnershipService::DoRecordFundingCommitment(
                                         std::to_string(RequestFingerprint(req)), event));
   if (prior.has_value()) {
     ASSIGN_OR_RETURN(std::string blob, store_.ReadFundingRecord(false, pid, LastSegment(*prior)));
-    c.ParseFromString(blob);
+    if (!c.ParseFromString(blob)) return BrokenInvariant("a stored commitment does not parse");
   }
   *resp.mutable_commitment() = std::move(c);
   return absl::OkStatus();
@@ -116,7 +117,7 @@ absl::Status PartnershipService::DoRecordDisbursement(const pb::RecordDisburseme
                                         std::to_string(RequestFingerprint(req)), event));
   if (prior.has_value()) {
     ASSIGN_OR_RETURN(std::string blob, store_.ReadFundingRecord(true, pid, LastSegment(*prior)));
-    out.ParseFromString(blob);
+    if (!out.ParseFromString(blob)) return BrokenInvariant("a stored disbursement does not parse");
   }
   *resp.mutable_disbursement() = std::move(out);
   return absl::OkStatus();

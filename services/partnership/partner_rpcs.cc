@@ -2,6 +2,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/names/etag.h"
 #include "common/names/resource_names.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
@@ -67,8 +68,7 @@ absl::Status PartnershipService::DoUpdatePartner(const pb::UpdatePartnerRequest&
                                 "\"): read the partner again and retry"),
                    {{"current_etag", stored.etag()}});
   }
-  uint64_t version = 0;
-  (void)absl::SimpleAtoi(stored.etag(), &version);
+  ASSIGN_OR_RETURN(const uint64_t version, StoredEtagVersion(stored.etag(), stored.name()));
   pb::Partner updated = stored;
   RETURN_IF_ERROR(ApplyPartnerMask(req, updated));
   RETURN_IF_ERROR(ValidatePartner(updated));

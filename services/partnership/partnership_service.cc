@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/events/streams.h"
+#include "common/names/etag.h"
 #include "common/names/resource_names.h"
 #include "common/server/logging.h"
 #include "common/status/errors.h"
@@ -80,8 +81,7 @@ absl::Status PartnershipService::ChangePartnership(
                                   "\"): read the partnership again and retry"),
                      {{"current_etag", stored.etag()}});
     }
-    uint64_t version = 0;
-    (void)absl::SimpleAtoi(stored.etag(), &version);
+    ASSIGN_OR_RETURN(const uint64_t version, StoredEtagVersion(stored.etag(), stored.name()));
     pb::Partnership updated = stored;
     RETURN_IF_ERROR(edit(updated));
     updated.set_international(IsInternational(updated, city_));

@@ -2,10 +2,16 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/events/lua/publish.lua.h"
 #include "common/events/streams.h"
 #include "common/redis/redis_script.h"
+#include "common/redis/stored_record.h"
 #include "common/status/errors.h"
+#include "common/status/invariant.h"
 #include "common/status/status_macros.h"
+#include "services/partnership/lua/funding.lua.h"
+#include "services/partnership/lua/put.lua.h"
+#include "services/partnership/lua/replay.lua.h"
 #include "services/partnership/money.h"
 
 namespace gnlc::partnership {
@@ -16,95 +22,24 @@ constexpr char kPartnerships[] = "par:{0}:partnerships";
 constexpr char kVersions[] = "par:{0}:versions";
 constexpr char kState[] = "par:{0}:state";
 
-// KEYS: records, versions, state, stream, request key
-// ARGV: kind ("p"/"s"), id, expected version, blob, state ("" for partners),
-//       event, maxlen, request id, fingerprint, name
 const RedisScript& PutScript() {
-  static const RedisScript* script = new RedisScript(absl::StrCat(kPublishLua, R"lua(
-if ARGV[8] ~= '' then
-  local prior = redis.call('HMGET', KEYS[5], 'fp', 'name')
-  if prior[1] then
-    if prior[1] ~= ARGV[9] then return {'REQUEST_MISMATCH'} end
-    return {'DUPLICATE', prior[2]}
-  end
-end
-local vkey = ARGV[1] .. ':' .. ARGV[2]
-local expected = tonumber(ARGV[3])
-local current = tonumber(redis.call('HGET', KEYS[2], vkey) or '0')
-if current ~= expected then return {'CONFLICT', tostring(current)} end
-redis.call('HSET', KEYS[1], ARGV[2], ARGV[4])
-redis.call('HSET', KEYS[2], vkey, expected + 1)
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], ARGV[2], ARGV[5]) end
-gnlc_publish(KEYS[4], ARGV[7], ARGV[6])
-if ARGV[8] ~= '' then
-  redis.call('HSET', KEYS[5], 'fp', ARGV[9], 'name', ARGV[10])
-  redis.call('EXPIRE', KEYS[5], 86400)
-end
-return {'OK'}
-)lua"));
+  static const RedisScript* script =
+      new RedisScript(absl::StrCat(kPublishLua, kReplayLua, kPutLua));
   return *script;
 }
 
-// KEYS: state, funding hash, records (commitments or disbursements), stream,
-//       request key
-// ARGV: partnership id, "c"/"d", record id, blob, currency, cents, funder,
-//       recipient partner, recipient program, event, maxlen, request id,
-//       fingerprint, record name
-// All amounts are integers in cents below 2^53, exact in Lua's numbers;
-// HINCRBY keeps them as Redis integers.
 const RedisScript& FundingScript() {
-  static const RedisScript* script = new RedisScript(absl::StrCat(kPublishLua, R"lua(
-if ARGV[12] ~= '' then
-  local prior = redis.call('HMGET', KEYS[5], 'fp', 'name')
-  if prior[1] then
-    if prior[1] ~= ARGV[13] then return {'REQUEST_MISMATCH'} end
-    return {'DUPLICATE', prior[2]}
-  end
-end
-local state = redis.call('HGET', KEYS[1], ARGV[1])
-if not state then return {'NOT_FOUND'} end
-local cur, cents = ARGV[5], tonumber(ARGV[6])
-local committed = tonumber(redis.call('HGET', KEYS[2], 'c:' .. cur) or '0')
-local disbursed = tonumber(redis.call('HGET', KEYS[2], 'd:' .. cur) or '0')
-if ARGV[2] == 'c' then
-  if state ~= '1' and state ~= '2' then return {'STATE', state} end
-  if committed + cents > tonumber(ARGV[15]) then return {'TOO_LARGE'} end
-  redis.call('HINCRBY', KEYS[2], 'c:' .. cur, cents)
-  redis.call('HINCRBY', KEYS[2], 'f:' .. ARGV[7] .. ':' .. cur, cents)
-else
-  if state ~= '2' then return {'STATE', state} end
-  if committed == 0 then return {'NO_COMMITMENT'} end
-  if disbursed + cents > committed then
-    return {'EXCEEDS', tostring(committed), tostring(disbursed)}
-  end
-  redis.call('HINCRBY', KEYS[2], 'd:' .. cur, cents)
-  if ARGV[9] ~= '' then
-    redis.call('HINCRBY', KEYS[2], 'g:' .. ARGV[9] .. ':' .. cur, cents)
-  else
-    redis.call('HINCRBY', KEYS[2], 'r:' .. ARGV[8] .. ':' .. cur, cents)
-  end
-end
-redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
-gnlc_publish(KEYS[4], ARGV[11], ARGV[10])
-if ARGV[12] ~= '' then
-  redis.call('HSET', KEYS[5], 'fp', ARGV[13], 'name', ARGV[14])
-  redis.call('EXPIRE', KEYS[5], 86400)
-end
-return {'OK'}
-)lua"));
+  static const RedisScript* script =
+      new RedisScript(absl::StrCat(kPublishLua, kReplayLua, kFundingLua));
   return *script;
 }
 
 template <typename Record>
 absl::StatusOr<Record> Read(RedisPool& pool, absl::string_view hash, absl::string_view id,
                             absl::string_view reason, absl::string_view what) {
-  ASSIGN_OR_RETURN(RedisReply reply, pool.Command({"HGET", hash, id}));
-  const absl::string_view blob = reply.view().str();
-  Record record;
-  if (reply.view().is_nil() || !record.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
-    return NotFound(reason, absl::StrCat("the ", what, " does not exist"));
-  }
-  return record;
+  ASSIGN_OR_RETURN(std::optional<Record> record, ReadStoredRecord<Record>(pool, hash, id));
+  if (!record) return NotFound(reason, absl::StrCat("the ", what, " does not exist"));
+  return *std::move(record);
 }
 
 }  // namespace
@@ -211,8 +146,9 @@ absl::StatusOr<std::optional<std::string>> PartnershipStore::RecordFunding(
   }
   if (outcome == "EXCEEDS") {
     int64_t committed = 0, disbursed = 0;
-    (void)absl::SimpleAtoi(r[1].str(), &committed);
-    (void)absl::SimpleAtoi(r[2].str(), &disbursed);
+    if (!absl::SimpleAtoi(r[1].str(), &committed) || !absl::SimpleAtoi(r[2].str(), &disbursed)) {
+      return BrokenInvariant("stored funding totals are not numbers");
+    }
     const int64_t available = committed - disbursed;
     return FailedPrecondition(
         "EXCEEDS_COMMITTED",
@@ -252,13 +188,13 @@ absl::StatusOr<std::map<std::string, int64_t>> PartnershipStore::ReadFunding(
 
 absl::Status PartnershipStore::LoadAll(const std::function<void(pb::Partner)>& on_partner,
                                        const std::function<void(pb::Partnership)>& on_partnership) {
-  RETURN_IF_ERROR(ScanHash(*pool_, kPartners, [&](absl::string_view, absl::string_view blob) {
+  RETURN_IF_ERROR(ScanHash(*pool_, kPartners, [&](absl::string_view id, absl::string_view blob) {
     pb::Partner p;
-    if (p.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) on_partner(std::move(p));
+    if (ParseStoredRecord(blob, p, kPartners, id)) on_partner(std::move(p));
   }));
-  return ScanHash(*pool_, kPartnerships, [&](absl::string_view, absl::string_view blob) {
+  return ScanHash(*pool_, kPartnerships, [&](absl::string_view id, absl::string_view blob) {
     pb::Partnership p;
-    if (p.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) on_partnership(std::move(p));
+    if (ParseStoredRecord(blob, p, kPartnerships, id)) on_partnership(std::move(p));
   });
 }
 

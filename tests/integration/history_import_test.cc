@@ -421,8 +421,11 @@ TEST_F(HistoryImportTest, ALargeBatchIsAppliedInShortScriptsNotOne) {
         absl::SimpleAtoi(last.substr(5, last.find(' ', 5) - 5), &more)) {
       argc = 31 + more;
     }
-    // EVALSHA sha 1 key, city now retention, count kind, then 12 per row.
-    rows.push_back(static_cast<int>((argc - 9) / 12));
+    // EVALSHA sha numkeys keys..., city now retention, count kind, then 12
+    // per row.
+    int64_t keys = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(args[2].str(), &keys));
+    rows.push_back(static_cast<int>((argc - 3 - keys - 5) / 12));
   }
   ASSERT_GE(rows.size(), 3u) << "one script for all rows holds Redis for the whole batch";
   int total = 0;
