@@ -1,5 +1,5 @@
 // Establishes who is calling, per call and never cached on the connection
-// (SECURITY.md: AuthContext properties belong to the connection):
+// (gRPC's AuthContext properties belong to the connection, not the call):
 //  - a peer city by its client certificate's SPIFFE id on the mutual-TLS
 //    peer port, spiffe://gnlc.network/cities/{city}, which must be a
 //    configured peer;

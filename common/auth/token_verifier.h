@@ -2,13 +2,14 @@
 // the issuer's key by `kid`, the signature (RS256 or ES256 only, pinned to
 // the key's type), then `exp` (required), `nbf`, `iss` and `aud`, with at
 // most 60 s of clock skew. This is what Envoy's jwt_authn and gRPC's own
-// verifier check; libcpp-jwt 1.4 misses several of these (SECURITY.md).
+// verifier check; libcpp-jwt 1.4 misses several of these, so we check them
+// ourselves.
 //
 //   TokenVerifier verifier("gnlc:nanjing", {{"https://id.nanjing", "auth/jwks.json"}});
 //   auto claims = verifier.Verify(token, absl::Now());   // shared_ptr<const json>
 //
-// Signature checks are the expensive part (ES256 about 85 µs, RS256 about
-// 27 µs on this machine: gnlc-token-bench), and a mobile backend sends one
+// Signature checks are the expensive part (gnlc-token-bench measures
+// them), and a mobile backend sends one
 // resident's token on many calls. So a signature that verified is
 // remembered for that exact token string, process-wide (never per
 // connection), while the issuer's key set is unchanged, for at most five

@@ -1,5 +1,5 @@
 // The event streams of a city's Redis, one per publishing service, and who
-// reads them (DESIGN.md, "Events"). A service writes only its own stream.
+// reads them (README, "Architecture"). A service writes only its own stream.
 #ifndef GNLC_COMMON_EVENTS_STREAMS_H_
 #define GNLC_COMMON_EVENTS_STREAMS_H_
 

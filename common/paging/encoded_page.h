@@ -6,7 +6,7 @@
 // exactly the repeated message field, element after element (serialized
 // after the known fields such as next_page_token, which parsers accept in
 // any order), and the server neither parses, copies nor re-serializes a
-// message: for 20–50 records that was most of such a call's CPU
+// message, which for 20–50 records is most of such a call's CPU
 // (BENCHMARKS.md). Only for our own records, which we wrote: bytes from
 // anyone else are parsed and validated first.
 //

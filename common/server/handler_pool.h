@@ -3,12 +3,10 @@
 //
 // gRPC 1.51 runs callback handlers on its "nexting" threads, of which it
 // starts two on a 2-core machine. A handler that blocks on Redis there holds
-// one of the two, so at most two requests of a service were ever waiting
-// for Redis, whatever the clients' concurrency: a CreateEnrollment spent
-// most of its ~0.5 ms waiting for a thread, not for Redis (BENCHMARKS.md).
-// Handed to these threads instead, as many requests wait for Redis as there
-// are threads, and the pipelined Redis connections (common/redis) send them
-// together.
+// one of the two, so at most two requests of a service could wait for Redis
+// at once, whatever the clients' concurrency, and calls would queue for a
+// thread rather than for Redis. Handed to these threads instead, as many requests wait for Redis as
+// there are threads, and the pipelined Redis connections (common/redis) send them together.
 //
 // Its queue is bounded: when Redis stalls, calls pile up here rather than
 // in gRPC, and past `max_queued` a new one is refused at once (the caller

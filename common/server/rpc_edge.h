@@ -9,7 +9,7 @@
 // registers each method with it.
 //
 // We parse the bytes ourselves because gRPC 1.51 answers a request that
-// does not parse with a bare UNIMPLEMENTED (SECURITY.md), which reads as "no
+// does not parse with a bare UNIMPLEMENTED, which reads as "no
 // such method"; here it is INVALID_ARGUMENT MALFORMED_REQUEST with the field.
 //
 // Who is calling is settled on gRPC's callback thread, before a call is
@@ -21,8 +21,8 @@
 // Where the logic runs: a service with a handler pool (the ones whose
 // handlers wait for Redis) runs it there, so gRPC's two callback threads
 // keep taking calls (common/server/handler_pool.h); handlers that answer
-// from memory run inline on gRPC's callback thread, which measured best for
-// them (DESIGN.md, "Serving").
+// from memory run inline on gRPC's callback thread, where a hop to another
+// thread would cost more than their work (BENCHMARKS.md).
 #ifndef GNLC_COMMON_SERVER_RPC_EDGE_H_
 #define GNLC_COMMON_SERVER_RPC_EDGE_H_
 

@@ -119,13 +119,13 @@ for city in "${cities[@]}"; do
   # browser's, so it warns once. A sign-in link carries the token in its
   # fragment, which never reaches a server.
   echo "  $city dashboard  https://$(address "$city" analytics dashboard)/dashboard  (a sign-in link:"
-  echo "    echo \"https://$(address "$city" analytics dashboard)/login#token=\$(GNLC_RUN_DIR=$run build/common/ctl/gnlcctl token --city=$city --role=analyst --sub=analyst-1)\")"
+  echo "    echo \"https://$(address "$city" analytics dashboard)/login#token=\$(GNLC_RUN_DIR=$run build/tools/gnlcctl/gnlcctl token --city=$city --role=analyst --sub=analyst-1)\")"
   tool --city="$city" peers | sed "s/^/  $city mirrors: /"
 done
 echo
-echo "Try (gnlcctl from its image, or build/common/ctl/gnlcctl with GNLC_RUN_DIR=$run):"
+echo "Try (gnlcctl from its image, or build/tools/gnlcctl/gnlcctl with GNLC_RUN_DIR=$run):"
 echo "  $ENGINE run --rm --network host -v $run:/gnlc:ro -e GNLC_RUN_DIR=/gnlc $(image gnlcctl) \\"
 echo "    --city=nanjing catalog.SearchPrograms '{\"parent\":\"cities/nanjing\",\"query\":\"园林\",\"scope\":\"SEARCH_SCOPE_NETWORK\"}'"
 echo "Watch Nanjing's notifications as its mobile backend would (JSON lines; Ctrl-C stops):"
-echo "  GNLC_RUN_DIR=$run build/common/ctl/gnlcctl --city=nanjing --token=\"\$(GNLC_RUN_DIR=$run build/common/ctl/gnlcctl token --city=nanjing --role=mobile_backend --sub=nanjing-app)\" subscribe --replay"
+echo "  GNLC_RUN_DIR=$run build/tools/gnlcctl/gnlcctl --city=nanjing --token=\"\$(GNLC_RUN_DIR=$run build/tools/gnlcctl/gnlcctl token --city=nanjing --role=mobile_backend --sub=nanjing-app)\" subscribe --replay"
 echo "Stop with deploy/compose/down.sh (--volumes also deletes the Redis data)"

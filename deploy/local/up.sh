@@ -36,7 +36,7 @@ if [ "${GNLC_SKIP_BUILD:-0}" != 1 ]; then
   for s in "${services[@]}"; do targets+=("gnlc-$s"); done
   cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 fi
-ctl="$build/common/ctl/gnlcctl"
+ctl="$build/tools/gnlcctl/gnlcctl"
 # shellcheck source=../launcher_lib.sh
 source "$root/deploy/launcher_lib.sh"
 mkdir -p "$run"
@@ -253,7 +253,7 @@ for city in "${cities[@]}"; do
     addr="127.0.0.1:$(cut -d' ' -f1 "$run/$city/$svc.ports")"
     wait_for 30 "$svc of $city to be SERVING" serving "$city" "$addr"
   done
-  "$build/deploy/demo/gnlc-demo-load" --ca="$pki/$city/tls/ca.crt" --token_file="$(admin_token "$city")" \
+  "$build/tools/demo/gnlc-demo-load" --ca="$pki/$city/tls/ca.crt" --token_file="$(admin_token "$city")" \
     --addr="127.0.0.1:$(cut -d' ' -f1 "$run/$city/catalog.ports")" \
     --enrollment="127.0.0.1:$(cut -d' ' -f1 "$run/$city/enrollment.ports")" \
     --partnership="127.0.0.1:$(cut -d' ' -f1 "$run/$city/partnership.ports")" \
@@ -262,7 +262,7 @@ done
 
 # Once both cities have partners: Nanjing's cross-city partnership with a
 # Suzhou member (skipped if it exists).
-"$build/deploy/demo/gnlc-demo-load" --config="$root/deploy/cities/nanjing.json" \
+"$build/tools/demo/gnlc-demo-load" --config="$root/deploy/cities/nanjing.json" \
   --ca="$pki/nanjing/tls/ca.crt" --token_file="$(admin_token nanjing)" \
   --peer_ca="$pki/suzhou/tls/ca.crt" --peer_token_file="$(admin_token suzhou)" \
   --partnership="127.0.0.1:$(cut -d' ' -f1 "$run/nanjing/partnership.ports")" \
@@ -278,7 +278,7 @@ write_network_json "$run/network.json" grpc_address
 for city in "${cities[@]}"; do
   history="$run/$city/history"
   if [ ! -f "$history/enrollments.csv" ]; then
-    "$build/deploy/demo/gnlc-demo-history" --config="$root/deploy/cities/$city.json" --out="$history"
+    "$build/tools/demo/gnlc-demo-history" --config="$root/deploy/cities/$city.json" --out="$history"
   fi
   echo "Importing $city's history from $history:"
   status=0

@@ -18,6 +18,7 @@
 #include "common/redis/live_latency.h"
 #include "common/server/rpc_service.h"
 #include "common/server/server_options.h"
+#include "common/server/service_lifecycle.h"
 #include "gnlc/analytics/v1/analytics_service.grpc.pb.h"
 #include "services/analytics/analytics_store.h"
 #include "services/analytics/answer_cache.h"
@@ -27,7 +28,7 @@
 
 namespace gnlc::analytics {
 
-class AnalyticsService final : public RpcService<pb::AnalyticsService> {
+class AnalyticsService final : public RpcService<pb::AnalyticsService>, public ServiceLifecycle {
  public:
   using Clock = std::function<absl::Time()>;
 
@@ -38,9 +39,9 @@ class AnalyticsService final : public RpcService<pb::AnalyticsService> {
 
   // Writes the config's targets that are not set yet, then follows the
   // streams. ready() turns true once the targets are written.
-  absl::Status Start();
-  void Stop();
-  bool ready() const { return ready_.load(); }
+  absl::Status Start() override;
+  void Stop() override;
+  bool ready() const override { return ready_.load(); }
   Ingester& ingester() { return ingester_; }
 
   // The computations behind the RPCs, for the dashboard and CSV export.

@@ -79,7 +79,7 @@ class Ingester final {
   absl::TimeZone tz_;
   std::string consumer_;
   AnalyticsStore store_;
-  // A batch of events (up to 256, ~70 µs of Redis each) is applied in
+  // A batch of events (up to 256) is applied in
   // chunks sized and paced by bulk_, so catching up after an import yields
   // to residents (common/redis/bulk_pacer.h).
   BulkPacer bulk_;

@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/server/logging.h"
 #include "common/server/server.h"
+#include "common/server/service_lifecycle.h"
 #include "services/analytics/analytics_service.h"
 #include "services/analytics/dashboard.h"
 
@@ -26,30 +27,6 @@ int main(int argc, char** argv) {
   gnlc::GnlcServer server(*options, &metrics);
   server.AddService(&analytics, "gnlc.analytics.v1.AnalyticsService");
   server.AcceptPeers();  // CompareCities of peer cities reads GetScorecard
-  server.SetReadiness([&analytics] { return analytics.ready(); });
   server.AddWebServer(gnlc::analytics::MakeDashboard(*options, &analytics));
-  if (auto started = server.Start(); !started.ok()) {
-    gnlc::LogJson(gnlc::LogLevel::kError, "cannot start",
-                  {{"error", std::string(started.message())}});
-    return 1;
-  }
-  // Retried until Redis answers: the targets must be written before serving.
-  for (;;) {
-    const absl::Status s = analytics.Start();
-    if (s.ok()) break;
-    if (s.code() == absl::StatusCode::kInvalidArgument) {
-      gnlc::LogJson(gnlc::LogLevel::kError, "bad configuration",
-                    {{"error", std::string(s.message())}});
-      server.Shutdown();
-      return 2;
-    }
-    gnlc::LogJson(gnlc::LogLevel::kWarn, "waiting for redis",
-                  {{"error", std::string(s.message())}});
-    absl::SleepFor(absl::Seconds(1));
-  }
-  const int signal = gnlc::WaitForTerminationSignal();
-  gnlc::LogJson(gnlc::LogLevel::kInfo, "signal received", {{"signal", std::to_string(signal)}});
-  server.Shutdown();
-  analytics.Stop();
-  return 0;
+  return gnlc::ServeUntilSignal(server, analytics);
 }

@@ -74,7 +74,7 @@ void CatalogService::UpdateIndexGauges() {
 
 CatalogService::~CatalogService() { Stop(); }
 
-void CatalogService::StartIndexing() {
+absl::Status CatalogService::Start() {
   StartFederation();
   indexer_ = std::thread([this] {
     while (!stop_.HasBeenNotified()) {
@@ -85,6 +85,7 @@ void CatalogService::StartIndexing() {
       stop_.WaitForNotificationWithTimeout(absl::Milliseconds(500));
     }
   });
+  return absl::OkStatus();
 }
 
 absl::Status CatalogService::BuildIndex() {

@@ -6,8 +6,8 @@
 //
 //   CatalogService catalog(options, &pool, &metrics);
 //   server.AddService(&catalog, "gnlc.catalog.v1.CatalogService");
-//   server.SetReadiness([&] { return catalog.ready(); });
-//   catalog.StartIndexing();   // loads the index in the background
+//   return ServeUntilSignal(server, catalog);   // Start() loads the index
+//                                               // in the background
 #ifndef GNLC_SERVICES_CATALOG_CATALOG_SERVICE_H_
 #define GNLC_SERVICES_CATALOG_CATALOG_SERVICE_H_
 
@@ -29,6 +29,7 @@
 #include "common/server/handler_pool.h"
 #include "common/server/rpc_service.h"
 #include "common/server/server_options.h"
+#include "common/server/service_lifecycle.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "services/catalog/catalog_store.h"
 #include "services/catalog/harvester.h"
@@ -40,7 +41,7 @@ namespace gnlc::catalog {
 
 namespace pb = gnlc::catalog::v1;
 
-class CatalogService final : public RpcService<pb::CatalogService> {
+class CatalogService final : public RpcService<pb::CatalogService>, public ServiceLifecycle {
  public:
   using Clock = std::function<absl::Time()>;
 
@@ -52,11 +53,11 @@ class CatalogService final : public RpcService<pb::CatalogService> {
   // Loads the index from Redis (retrying until Redis answers), then follows
   // the catalog stream, and the enrollment stream for seats taken.
   // ready() turns true once the index is built.
-  void StartIndexing();
-  void Stop();
+  absl::Status Start() override;
+  void Stop() override;
   // The index is built and every peer's mirror loaded from our Redis (not
   // from the peer: a peer that is down never holds a replica back).
-  bool ready() const;
+  bool ready() const override;
   const SearchIndex& index() const { return index_; }
   // How this replica names itself in the harvest leases of peers.
   const std::string& harvester_name() const { return harvester_name_; }

@@ -168,8 +168,8 @@ absl::StatusOr<absl::Duration> Harvester::Step() {
     }
     return page.status();
   }
-  // A page that claims more but does not move on would loop for ever
-  // (FEDERATION.md: endless token loops), and one that moves back would
+  // A page that claims more but does not move on would loop for ever (a
+  // resumption token that never ends), and one that moves back would
   // apply old changes over new ones.
   auto to = DecodeFeedCursor(page->next_cursor()), at = DecodeFeedCursor(from);
   if (!to.ok() || !at.ok() || (page->has_more() && page->next_cursor() == from) ||

@@ -1,6 +1,6 @@
 // Harvests one peer city's catalog feed into this city's mirror of it
-// (mirror_store.h), like an OAI-PMH incremental harvester, minus the
-// failures FEDERATION.md lists:
+// (mirror_store.h), like an OAI-PMH incremental harvester, minus the ways
+// such harvesters are known to fail:
 //   - one replica harvests a peer at a time (a lease in Redis, renewed every
 //     step, so a replica that dies hands the peer on within seconds);
 //   - each page and its cursor are applied in one atomic step, fenced by the

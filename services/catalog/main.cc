@@ -6,6 +6,7 @@
 #include "common/redis/redis_pool.h"
 #include "common/server/logging.h"
 #include "common/server/server.h"
+#include "common/server/service_lifecycle.h"
 #include "services/catalog/catalog_service.h"
 
 int main(int argc, char** argv) {
@@ -26,16 +27,5 @@ int main(int argc, char** argv) {
   gnlc::GnlcServer server(*options, &metrics);
   server.AddService(&catalog, "gnlc.catalog.v1.CatalogService");
   server.AcceptPeers();  // peer cities harvest ListProgramChanges
-  server.SetReadiness([&catalog] { return catalog.ready(); });
-  if (auto started = server.Start(); !started.ok()) {
-    gnlc::LogJson(gnlc::LogLevel::kError, "cannot start",
-                  {{"error", std::string(started.message())}});
-    return 1;
-  }
-  catalog.StartIndexing();
-  const int signal = gnlc::WaitForTerminationSignal();
-  gnlc::LogJson(gnlc::LogLevel::kInfo, "signal received", {{"signal", std::to_string(signal)}});
-  server.Shutdown();
-  catalog.Stop();
-  return 0;
+  return gnlc::ServeUntilSignal(server, catalog);
 }

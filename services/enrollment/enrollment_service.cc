@@ -47,7 +47,7 @@ EnrollmentService::EnrollmentService(const ServerOptions& options, RedisPool* po
 
 EnrollmentService::~EnrollmentService() { Stop(); }
 
-void EnrollmentService::StartFollowingCatalog() {
+absl::Status EnrollmentService::Start() {
   catalog_consumer_ = std::make_unique<GroupConsumer>(
       options_.redis,
       // A new group starts at the stream's end: offerings created
@@ -82,6 +82,7 @@ void EnrollmentService::StartFollowingCatalog() {
     translator_->Start();
   }
   hub_.Start();
+  return absl::OkStatus();
 }
 
 void EnrollmentService::Stop() {

@@ -6,7 +6,8 @@
 //
 //   EnrollmentService enrollment(options, &pool, &metrics);
 //   server.AddService(&enrollment, "gnlc.enrollment.v1.EnrollmentService");
-//   enrollment.StartFollowingCatalog();
+//   return ServeUntilSignal(server, enrollment);   // Start() follows the
+//                                                  // catalog's events
 #ifndef GNLC_SERVICES_ENROLLMENT_ENROLLMENT_SERVICE_H_
 #define GNLC_SERVICES_ENROLLMENT_ENROLLMENT_SERVICE_H_
 
@@ -25,6 +26,7 @@
 #include "common/server/handler_pool.h"
 #include "common/server/rpc_service.h"
 #include "common/server/server_options.h"
+#include "common/server/service_lifecycle.h"
 #include "common/time/proto_time.h"
 #include "gnlc/enrollment/v1/enrollment_service.grpc.pb.h"
 #include "services/catalog/catalog_client.h"
@@ -35,7 +37,7 @@
 
 namespace gnlc::enrollment {
 
-class EnrollmentService final : public RpcService<pb::EnrollmentService> {
+class EnrollmentService final : public RpcService<pb::EnrollmentService>, public ServiceLifecycle {
  public:
   using Clock = std::function<absl::Time()>;
 
@@ -47,13 +49,15 @@ class EnrollmentService final : public RpcService<pb::EnrollmentService> {
   // Keeps offering facts current from the catalog's events, and which
   // partners deliver which programs from the partnership service's; and
   // translates changes into mobile backends' notifications.
-  void StartFollowingCatalog();
+  absl::Status Start() override;
+  // Enrollment reads Redis on every call: nothing to load first.
+  bool ready() const override { return true; }
   const NotificationHub& notifications() const { return hub_; }
   // Where imports run (for tests: how many jobs they did).
   const HandlerPool& bulk_threads() const { return bulk_threads_; }
   // Ends open notification streams (server shutdown: GnlcServer::OnShutdown).
   void CloseNotificationStreams() { hub_.CloseAll(); }
-  void Stop();
+  void Stop() override;
 
  private:
   // Registers every RPC with the common edge (constructor).

@@ -6,6 +6,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/server/logging.h"
 #include "common/server/server.h"
+#include "common/server/service_lifecycle.h"
 #include "services/enrollment/enrollment_service.h"
 
 int main(int argc, char** argv) {
@@ -27,15 +28,5 @@ int main(int argc, char** argv) {
   gnlc::GnlcServer server(*options, &metrics);
   server.AddService(&enrollment, "gnlc.enrollment.v1.EnrollmentService");
   server.OnShutdown([&enrollment] { enrollment.CloseNotificationStreams(); });
-  if (auto started = server.Start(); !started.ok()) {
-    gnlc::LogJson(gnlc::LogLevel::kError, "cannot start",
-                  {{"error", std::string(started.message())}});
-    return 1;
-  }
-  enrollment.StartFollowingCatalog();
-  const int signal = gnlc::WaitForTerminationSignal();
-  gnlc::LogJson(gnlc::LogLevel::kInfo, "signal received", {{"signal", std::to_string(signal)}});
-  server.Shutdown();
-  enrollment.Stop();
-  return 0;
+  return gnlc::ServeUntilSignal(server, enrollment);
 }

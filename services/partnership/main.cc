@@ -6,6 +6,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/server/logging.h"
 #include "common/server/server.h"
+#include "common/server/service_lifecycle.h"
 #include "services/partnership/partnership_service.h"
 
 int main(int argc, char** argv) {
@@ -26,16 +27,5 @@ int main(int argc, char** argv) {
   gnlc::partnership::PartnershipService partnership(*options, &pool, &metrics);
   gnlc::GnlcServer server(*options, &metrics);
   server.AddService(&partnership, "gnlc.partnership.v1.PartnershipService");
-  server.SetReadiness([&partnership] { return partnership.ready(); });
-  if (auto started = server.Start(); !started.ok()) {
-    gnlc::LogJson(gnlc::LogLevel::kError, "cannot start",
-                  {{"error", std::string(started.message())}});
-    return 1;
-  }
-  partnership.StartLoading();
-  const int signal = gnlc::WaitForTerminationSignal();
-  gnlc::LogJson(gnlc::LogLevel::kInfo, "signal received", {{"signal", std::to_string(signal)}});
-  server.Shutdown();
-  partnership.Stop();
-  return 0;
+  return gnlc::ServeUntilSignal(server, partnership);
 }

@@ -26,7 +26,7 @@ PartnershipService::PartnershipService(const ServerOptions& options, RedisPool* 
 
 PartnershipService::~PartnershipService() { Stop(); }
 
-void PartnershipService::StartLoading() {
+absl::Status PartnershipService::Start() {
   loader_ = std::thread([this] {
     while (!stop_.HasBeenNotified()) {
       const absl::Status s = Load();
@@ -36,6 +36,7 @@ void PartnershipService::StartLoading() {
       stop_.WaitForNotificationWithTimeout(absl::Milliseconds(500));
     }
   });
+  return absl::OkStatus();
 }
 
 absl::Status PartnershipService::Load() {

@@ -6,8 +6,7 @@
 //
 //   PartnershipService partnership(options, &pool, &metrics);
 //   server.AddService(&partnership, "gnlc.partnership.v1.PartnershipService");
-//   server.SetReadiness([&] { return partnership.ready(); });
-//   partnership.StartLoading();
+//   return ServeUntilSignal(server, partnership);   // Start() loads it
 #ifndef GNLC_SERVICES_PARTNERSHIP_PARTNERSHIP_SERVICE_H_
 #define GNLC_SERVICES_PARTNERSHIP_PARTNERSHIP_SERVICE_H_
 
@@ -22,6 +21,7 @@
 #include "common/redis/live_latency.h"
 #include "common/server/rpc_service.h"
 #include "common/server/server_options.h"
+#include "common/server/service_lifecycle.h"
 #include "common/time/proto_time.h"
 #include "gnlc/partnership/v1/partnership_service.grpc.pb.h"
 #include "services/catalog/catalog_client.h"
@@ -32,7 +32,8 @@
 
 namespace gnlc::partnership {
 
-class PartnershipService final : public RpcService<pb::PartnershipService> {
+class PartnershipService final : public RpcService<pb::PartnershipService>,
+                                 public ServiceLifecycle {
  public:
   using Clock = std::function<absl::Time()>;
 
@@ -43,9 +44,9 @@ class PartnershipService final : public RpcService<pb::PartnershipService> {
 
   // Loads the directory from Redis (retrying until Redis answers), then
   // follows the partnership stream. ready() turns true once loaded.
-  void StartLoading();
-  void Stop();
-  bool ready() const { return ready_.load(); }
+  absl::Status Start() override;
+  void Stop() override;
+  bool ready() const override { return ready_.load(); }
 
  private:
   // Registers every RPC with the common edge (constructor).

@@ -26,7 +26,7 @@ trap cleanup EXIT
 
 # Development credentials; gnlcctl finds them through GNLC_RUN_DIR.
 export GNLC_RUN_DIR="$work"
-ctl="$build/common/ctl/gnlcctl"
+ctl="$build/tools/gnlcctl/gnlcctl"
 pki="$work/pki"
 "$ctl" dev-pki --dir="$pki" --cities=nanjing
 

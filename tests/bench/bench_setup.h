@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/ctl/client_channel.h"
+#include "tools/gnlcctl/client_channel.h"
 
 namespace gnlc::bench {
 

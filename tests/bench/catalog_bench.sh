@@ -41,7 +41,7 @@ trap cleanup EXIT
 # (gnlcctl finds them through GNLC_RUN_DIR); the echo ceiling is measured
 # over TLS.
 export GNLC_RUN_DIR="$work"
-ctl="$build/common/ctl/gnlcctl"
+ctl="$build/tools/gnlcctl/gnlcctl"
 "$ctl" dev-pki --dir="$work/pki" --cities=nanjing
 
 source "$root/tests/bench/bench_redis.sh"
@@ -67,7 +67,7 @@ start_catalog() {
 start_catalog
 if [ "$(rcli hlen 'cat:{0}:programs')" -eq 0 ]; then
   echo "== loading $n synthetic programs through CreateProgram/CreateOffering"
-  "$build/deploy/demo/gnlc-demo-load" --addr=127.0.0.1:$port --config="$root/deploy/cities/nanjing.json" \
+  "$build/tools/demo/gnlc-demo-load" --addr=127.0.0.1:$port --config="$root/deploy/cities/nanjing.json" \
     "${tls_args[@]}" \
     --synthetic="$n" --threads=16
 else

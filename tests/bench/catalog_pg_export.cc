@@ -27,10 +27,10 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/auth/dev_pki.h"
-#include "common/ctl/client_channel.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "services/catalog/search_index_internal.h"
 #include "services/catalog/text_tokenizer.h"
+#include "tools/gnlcctl/client_channel.h"
 
 namespace pb = gnlc::catalog::v1;
 namespace type = gnlc::type::v1;

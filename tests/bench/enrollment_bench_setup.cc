@@ -23,11 +23,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/ctl/client_channel.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "gnlc/enrollment/v1/enrollment_service.grpc.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "tests/bench/bench_setup.h"
+#include "tools/gnlcctl/client_channel.h"
 
 namespace {
 

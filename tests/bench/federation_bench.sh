@@ -26,7 +26,7 @@ secs="${GNLC_BENCH_SECONDS:-5}"
 work="$(mktemp -d /tmp/gnlc-fed-bench-XXXXXX)"
 load="$build/tests/gnlc-load"
 lag="$build/tests/gnlc-federation-lag"
-ctl="$build/common/ctl/gnlcctl"
+ctl="$build/tools/gnlcctl/gnlcctl"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -78,10 +78,10 @@ tls() { echo --ca="$work/pki/$1/tls/ca.crt" --token_file="$work/$1.token"; }
 
 echo "== loading $n synthetic programs into each city through its API"
 start_catalog suzhou "$root/deploy/cities/suzhou.json" --peer_port="$suzhou_peer"
-"$build/deploy/demo/gnlc-demo-load" --addr=127.0.0.1:"$(port_of suzhou)" \
+"$build/tools/demo/gnlc-demo-load" --addr=127.0.0.1:"$(port_of suzhou)" \
   --config="$root/deploy/cities/suzhou.json" $(tls suzhou) --synthetic="$n" --threads=16 | tail -1
 start_catalog nanjing "$root/deploy/cities/nanjing.json"
-"$build/deploy/demo/gnlc-demo-load" --addr=127.0.0.1:"$(port_of nanjing)" \
+"$build/tools/demo/gnlc-demo-load" --addr=127.0.0.1:"$(port_of nanjing)" \
   --config="$root/deploy/cities/nanjing.json" $(tls nanjing) --synthetic="$n" --threads=16 | tail -1
 stop_catalog nanjing
 

@@ -24,8 +24,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "common/ctl/client_channel.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
+#include "tools/gnlcctl/client_channel.h"
 
 namespace pb = gnlc::catalog::v1;
 

@@ -49,10 +49,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "common/ctl/history_archive.h"
-#include "common/ctl/history_import.h"
-#include "common/testing/grpc_testing.h"
 #include "tests/integration/analytics_harness.h"
+#include "tests/support/grpc_testing.h"
+#include "tools/gnlcctl/history_archive.h"
+#include "tools/gnlcctl/history_import.h"
 
 namespace gnlc::analytics::testing {
 namespace {

@@ -48,12 +48,12 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "common/ctl/client_channel.h"
-#include "common/ctl/json_rpc.h"
 #include "gnlc/testing/v1/echo.grpc.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
+#include "tools/gnlcctl/client_channel.h"
+#include "tools/gnlcctl/json_rpc.h"
 
 namespace {
 

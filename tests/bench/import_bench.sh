@@ -20,7 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 enrollments="${GNLC_BENCH_ENROLLMENTS:-1000000}"
 
 data="$work/history"
-"$build/deploy/demo/gnlc-demo-history" --config="$root/deploy/cities/nanjing.json" \
+"$build/tools/demo/gnlc-demo-history" --config="$root/deploy/cities/nanjing.json" \
   --out="$data" --enrollments="$enrollments" --learners=$((enrollments / 4)) --id_prefix=B
 start catalog
 start enrollment --catalog=127.0.0.1:$catalog_port

@@ -35,7 +35,7 @@ echo "== set-up: residents' offerings and learners through the APIs, the history
 "$build/tests/gnlc-enrollment-bench-setup" --catalog=127.0.0.1:$catalog_port "${tls_args[@]:0:2}" \
   --enrollment=127.0.0.1:$enrollment_port --offerings=2000 --learners=40000 --out="$work"
 data="$work/history"
-"$build/deploy/demo/gnlc-demo-history" --config="$root/deploy/cities/nanjing.json" \
+"$build/tools/demo/gnlc-demo-history" --config="$root/deploy/cities/nanjing.json" \
   --out="$data" --enrollments="$enrollments" --learners=$((enrollments / 4)) --id_prefix=R >/dev/null
 caught_up() {
   curl -s "http://127.0.0.1:$(cut -d' ' -f2 "$work/analytics.ports")/metrics" |

@@ -21,7 +21,7 @@ secs="${GNLC_BENCH_SECONDS:-10}"
 
 echo "== set-up: 2000 synthetic programs (limits off while loading)"
 start catalog
-"$build/deploy/demo/gnlc-demo-load" --addr=127.0.0.1:$catalog_port \
+"$build/tools/demo/gnlc-demo-load" --addr=127.0.0.1:$catalog_port \
   --config="$root/deploy/cities/nanjing.json" "${tls_args[@]:0:2}" --synthetic=2000 --threads=8
 kill -TERM "$catalog_pid" && wait "$catalog_pid" 2>/dev/null || true
 pids=()

@@ -19,7 +19,7 @@
 # Usage: compose_test.sh [BUILD_DIR]   (gnlcctl of the host build; default build)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-ctl="${1:-$root/build}/common/ctl/gnlcctl"
+ctl="${1:-$root/build}/tools/gnlcctl/gnlcctl"
 started=$SECONDS
 log() { echo "compose_test [$((SECONDS - started))s]: $*"; }
 # CI shows only the end of what a failed run printed, so the failure itself

@@ -132,7 +132,7 @@ for city in nanjing suzhou; do
     fail "compose: not every $city service finds Redis through the Sentinels (quoted)"
 done
 grep -q -- '--maxmemory-policy, noeviction' "$compose" || fail "compose's Redis may evict"
-grep -q 'add_executable(gnlcctl' "$src/common/ctl/CMakeLists.txt" || fail "no gnlcctl target"
+grep -q 'add_executable(gnlcctl' "$src/tools/gnlcctl/CMakeLists.txt" || fail "no gnlcctl target"
 
 for city in nanjing suzhou; do
   # gnlcctl cannot parse a config; the catalog binary can, and fails fast

@@ -14,7 +14,7 @@ src="$1"
 build="$2"
 run="$(mktemp -d /tmp/gnlc-e2e-XXXXXX)"
 export GNLC_RUN_DIR="$run" GNLC_BUILD_DIR="$build" GNLC_SKIP_DEPS=1 GNLC_SKIP_BUILD=1
-ctl="$build/common/ctl/gnlcctl"
+ctl="$build/tools/gnlcctl/gnlcctl"
 pki="$run/pki"  # deploy/local/up.sh keeps the development PKI there
 cleanup() { "$src/deploy/local/down.sh" >/dev/null 2>&1 || true; rm -rf "$run"; }
 trap cleanup EXIT

@@ -14,16 +14,16 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/ctl/history_import.h"
 #include "common/redis/redis_connection.h"
 #include "common/status/errors.h"
-#include "common/testing/http_get.h"
-#include "common/testing/https_client.h"
-#include "common/testing/test_security.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/analytics/dashboard_charts.h"
 #include "tests/integration/analytics_harness.h"
+#include "tests/support/http_get.h"
+#include "tests/support/https_client.h"
+#include "tests/support/test_security.h"
+#include "tools/gnlcctl/history_import.h"
 
 namespace gnlc::analytics::testing {
 namespace {

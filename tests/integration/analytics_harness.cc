@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/grpc_status.h"
-#include "common/testing/grpc_testing.h"
 #include "services/analytics/dashboard.h"
+#include "tests/support/grpc_testing.h"
 
 namespace gnlc::analytics::testing {
 

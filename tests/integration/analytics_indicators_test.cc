@@ -8,8 +8,8 @@
 #include <map>
 
 #include "absl/strings/match.h"
-#include "common/testing/quick_streams.h"
 #include "tests/integration/analytics_harness.h"
+#include "tests/support/quick_streams.h"
 
 namespace gnlc::analytics::testing {
 namespace {

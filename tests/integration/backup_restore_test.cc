@@ -11,8 +11,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "common/testing/test_security.h"
 #include "tests/integration/analytics_harness.h"
+#include "tests/support/test_security.h"
 
 namespace gnlc::analytics::testing {
 namespace {

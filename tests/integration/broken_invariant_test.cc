@@ -7,11 +7,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
-#include "common/testing/grpc_testing.h"
-#include "common/testing/http_get.h"
 #include "services/enrollment/enrollment_keys.h"
 #include "services/enrollment/enrollment_scripts.h"
 #include "tests/integration/enrollment_harness.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/http_get.h"
 
 namespace gnlc::enrollment::testing {
 namespace {

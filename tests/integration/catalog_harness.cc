@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/testing/test_security.h"
 #include "google/protobuf/util/time_util.h"
+#include "tests/support/test_security.h"
 
 namespace gnlc::catalog::testing {
 
@@ -49,7 +49,7 @@ std::unique_ptr<CatalogReplica> CatalogReplica::Start(const std::string& redis_a
   r->server->SetReadiness([service] { return service->ready(); });
   const absl::Status started = r->server->Start();
   EXPECT_TRUE(started.ok()) << started;
-  r->service->StartIndexing();
+  EXPECT_TRUE(r->service->Start().ok());
   r->channel = gnlc::testing::LocalChannel(r->server->port(), city.city_id());
   r->stub = pb::CatalogService::NewStub(r->channel);
   EXPECT_TRUE(gnlc::testing::WaitForHealth(r->channel, "gnlc.catalog.v1.CatalogService",

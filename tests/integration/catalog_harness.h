@@ -14,17 +14,17 @@
 
 #include "common/redis/redis_pool.h"
 #include "common/server/server.h"
-#include "common/testing/grpc_testing.h"
-#include "common/testing/redis_server.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "services/catalog/catalog_service.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/redis_server.h"
 
 namespace gnlc::catalog::testing {
 
 namespace pb = gnlc::catalog::v1;
 
 // Nanjing (or `city_id`) with a handful of districts, TLS and the test
-// token issuer (common/testing/test_security.h).
+// token issuer (tests/support/test_security.h).
 CityConfig TestCity(const std::string& city_id = "nanjing");
 
 struct CatalogReplica {

@@ -4,8 +4,8 @@
 
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
-#include "common/testing/test_security.h"
 #include "tests/integration/catalog_harness.h"
+#include "tests/support/test_security.h"
 
 namespace gnlc::catalog::testing {
 namespace {

@@ -15,11 +15,11 @@
 #include "common/events/event_codec.h"
 #include "common/events/stream_retention.h"
 #include "common/events/streams.h"
-#include "common/testing/grpc_testing.h"
-#include "common/testing/quick_streams.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "tests/integration/catalog_harness.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/quick_streams.h"
 
 extern char** environ;
 

@@ -11,9 +11,9 @@
 #include <memory>
 #include <string>
 
-#include "common/testing/redis_server.h"
 #include "tests/integration/analytics_harness.h"
 #include "tests/integration/partnership_harness.h"
+#include "tests/support/redis_server.h"
 
 namespace gnlc::testing {
 

@@ -7,10 +7,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/testing/http_get.h"
-#include "common/testing/https_client.h"
-#include "common/testing/test_security.h"
 #include "tests/integration/analytics_harness.h"
+#include "tests/support/http_get.h"
+#include "tests/support/https_client.h"
+#include "tests/support/test_security.h"
 
 namespace gnlc::analytics::testing {
 namespace {

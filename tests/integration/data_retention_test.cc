@@ -5,9 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/events/event_codec.h"
 #include "common/redis/redis_connection.h"
-#include "common/testing/grpc_testing.h"
-#include "common/testing/quick_streams.h"
 #include "tests/integration/enrollment_harness.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/quick_streams.h"
 
 namespace gnlc::enrollment::testing {
 namespace {

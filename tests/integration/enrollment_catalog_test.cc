@@ -7,9 +7,9 @@
 #include "common/events/event_codec.h"
 #include "common/events/stream_retention.h"
 #include "common/events/streams.h"
-#include "common/testing/grpc_testing.h"
-#include "common/testing/quick_streams.h"
 #include "tests/integration/enrollment_harness.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/quick_streams.h"
 
 namespace gnlc::enrollment::testing {
 namespace {

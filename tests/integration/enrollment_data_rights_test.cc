@@ -13,10 +13,10 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "common/server/logging.h"
-#include "common/testing/grpc_testing.h"
-#include "common/testing/test_security.h"
 #include "google/protobuf/util/time_util.h"
 #include "tests/integration/enrollment_harness.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/test_security.h"
 
 namespace gnlc::enrollment::testing {
 namespace {

@@ -48,7 +48,7 @@ std::unique_ptr<EnrollmentServer> EnrollmentServer::Start(
   r->server->OnShutdown([service = r->service.get()] { service->CloseNotificationStreams(); });
   const absl::Status started = r->server->Start();
   EXPECT_TRUE(started.ok()) << started;
-  r->service->StartFollowingCatalog();
+  EXPECT_TRUE(r->service->Start().ok());
   r->channel = gnlc::testing::LocalChannel(r->server->port());
   r->stub = epb::EnrollmentService::NewStub(r->channel);
   EXPECT_TRUE(gnlc::testing::WaitForHealth(r->channel, "gnlc.enrollment.v1.EnrollmentService",

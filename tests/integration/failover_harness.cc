@@ -6,7 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/grpc_status.h"
-#include "common/testing/grpc_testing.h"
+#include "tests/support/grpc_testing.h"
 
 namespace gnlc::analytics::testing {
 

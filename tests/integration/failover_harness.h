@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "common/testing/redis_sentinel.h"
 #include "tests/integration/analytics_harness.h"
+#include "tests/support/redis_sentinel.h"
 
 namespace gnlc::analytics::testing {
 

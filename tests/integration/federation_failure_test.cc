@@ -21,12 +21,12 @@
 #include "common/auth/authenticator.h"
 #include "common/auth/dev_pki.h"
 #include "common/auth/transport_credentials.h"
-#include "common/testing/grpc_testing.h"
-#include "common/testing/tcp_proxy.h"
-#include "common/testing/test_security.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/catalog/feed_cursor.h"
 #include "tests/integration/federation_harness.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/tcp_proxy.h"
+#include "tests/support/test_security.h"
 
 extern char** environ;
 

@@ -11,9 +11,9 @@
 #include <memory>
 #include <string>
 
-#include "common/testing/redis_server.h"
 #include "services/catalog/mirror_store.h"
 #include "tests/integration/catalog_harness.h"
+#include "tests/support/redis_server.h"
 
 namespace gnlc::catalog::testing {
 

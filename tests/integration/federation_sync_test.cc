@@ -12,12 +12,12 @@
 #include "common/redis/redis_pool.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
-#include "common/testing/grpc_testing.h"
-#include "common/testing/http_get.h"
-#include "common/testing/tcp_proxy.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/catalog/feed_digest.h"
 #include "tests/integration/federation_harness.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/http_get.h"
+#include "tests/support/tcp_proxy.h"
 
 namespace gnlc::catalog::testing {
 namespace {

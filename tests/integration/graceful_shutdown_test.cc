@@ -13,11 +13,11 @@
 #include <mutex>
 #include <thread>
 
-#include "common/testing/grpc_testing.h"
-#include "common/testing/redis_server.h"
 #include "gnlc/catalog/v1/catalog_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "tests/integration/catalog_harness.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/redis_server.h"
 
 extern char** environ;
 

@@ -9,8 +9,8 @@
 #include <set>
 
 #include "common/redis/redis_pool.h"
-#include "common/testing/grpc_testing.h"
-#include "common/testing/redis_server.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/redis_server.h"
 
 namespace gnlc {
 namespace {

@@ -4,7 +4,7 @@
 // in the right past months; importing twice, or interrupted and resumed,
 // gives the same; rejected rows are reported by line and nothing of them
 // is stored; an imported learner's data can be exported and erased.
-#include "common/ctl/history_import.h"
+#include "tools/gnlcctl/history_import.h"
 
 #include <gtest/gtest.h>
 
@@ -17,13 +17,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/ctl/history_archive.h"
 #include "common/importing/import_rows.h"
 #include "common/redis/redis_connection.h"
-#include "common/testing/http_get.h"
 #include "common/time/proto_time.h"
 #include "services/enrollment/enrollment_scripts.h"
 #include "tests/integration/analytics_harness.h"
+#include "tests/support/http_get.h"
+#include "tools/gnlcctl/history_archive.h"
 
 namespace gnlc::analytics::testing {
 namespace {

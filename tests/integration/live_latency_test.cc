@@ -8,8 +8,8 @@
 
 #include "absl/strings/numbers.h"
 #include "common/redis/redis_connection.h"
-#include "common/testing/grpc_testing.h"
 #include "tests/integration/enrollment_harness.h"
+#include "tests/support/grpc_testing.h"
 
 namespace gnlc::enrollment::testing {
 namespace {

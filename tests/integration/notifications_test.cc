@@ -17,9 +17,9 @@
 #include "common/hash/fnv1a.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
-#include "common/testing/grpc_testing.h"
-#include "common/testing/test_security.h"
 #include "tests/integration/enrollment_harness.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/test_security.h"
 
 namespace gnlc::enrollment::testing {
 namespace {

@@ -31,7 +31,7 @@ std::unique_ptr<PartnershipServer> PartnershipServer::Start(const std::string& r
   r->server->SetReadiness([service] { return service->ready(); });
   const absl::Status started = r->server->Start();
   EXPECT_TRUE(started.ok()) << started;
-  r->service->StartLoading();
+  EXPECT_TRUE(r->service->Start().ok());
   auto channel = gnlc::testing::LocalChannel(r->server->port());
   r->stub = ppb::PartnershipService::NewStub(channel);
   EXPECT_TRUE(gnlc::testing::WaitForHealth(channel, "gnlc.partnership.v1.PartnershipService",

@@ -19,10 +19,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/auth/dev_pki.h"
-#include "common/ctl/json_rpc.h"
 #include "common/status/errors.h"
-#include "common/testing/test_security.h"
 #include "tests/integration/city_harness.h"
+#include "tests/support/test_security.h"
+#include "tools/gnlcctl/json_rpc.h"
 
 namespace gnlc {
 namespace {

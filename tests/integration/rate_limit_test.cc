@@ -9,9 +9,9 @@
 #include "common/auth/dev_pki.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
-#include "common/testing/http_get.h"
-#include "common/testing/test_security.h"
 #include "tests/integration/catalog_harness.h"
+#include "tests/support/http_get.h"
+#include "tests/support/test_security.h"
 
 namespace gnlc::catalog::testing {
 namespace {

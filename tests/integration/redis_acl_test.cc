@@ -9,8 +9,8 @@
 #include "common/auth/dev_pki.h"
 #include "common/redis/live_latency.h"
 #include "common/redis/redis_connection.h"
-#include "common/testing/redis_server.h"
-#include "common/testing/test_security.h"
+#include "tests/support/redis_server.h"
+#include "tests/support/test_security.h"
 
 namespace gnlc {
 namespace {

@@ -18,9 +18,9 @@
 #include "common/redis/redis_pool.h"
 #include "common/redis/redis_script.h"
 #include "common/status/errors.h"
-#include "common/testing/grpc_testing.h"
-#include "common/testing/redis_sentinel.h"
-#include "common/testing/redis_server.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/redis_sentinel.h"
+#include "tests/support/redis_server.h"
 
 namespace gnlc {
 namespace {

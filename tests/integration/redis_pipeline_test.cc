@@ -14,7 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "common/redis/pipelined_connection.h"
 #include "common/redis/redis_pool.h"
-#include "common/testing/redis_server.h"
+#include "tests/support/redis_server.h"
 
 namespace gnlc {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "common/redis/redis_pool.h"
 #include "common/redis/redis_script.h"
-#include "common/testing/redis_server.h"
+#include "tests/support/redis_server.h"
 
 namespace gnlc {
 namespace {

@@ -21,9 +21,9 @@
 #include "common/server/refusal_tarpit.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
-#include "common/testing/http_get.h"
-#include "common/testing/test_security.h"
 #include "tests/integration/enrollment_harness.h"
+#include "tests/support/http_get.h"
+#include "tests/support/test_security.h"
 
 namespace gnlc::catalog::testing {
 namespace {

@@ -19,8 +19,8 @@
 #include "common/auth/jws.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
-#include "common/testing/test_security.h"
 #include "tests/integration/catalog_harness.h"
+#include "tests/support/test_security.h"
 
 namespace gnlc {
 namespace {

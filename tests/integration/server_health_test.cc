@@ -5,8 +5,8 @@
 
 #include <csignal>
 
-#include "common/testing/http_get.h"
 #include "tests/integration/catalog_harness.h"
+#include "tests/support/http_get.h"
 
 namespace gnlc::catalog::testing {
 namespace {

@@ -7,9 +7,9 @@
 #include "common/redis/redis_connection.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
-#include "common/testing/grpc_testing.h"
-#include "common/testing/http_get.h"
 #include "tests/integration/enrollment_harness.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/http_get.h"
 
 namespace gnlc::enrollment::testing {
 namespace {

@@ -16,8 +16,8 @@
 #include "common/events/group_consumer.h"
 #include "common/events/stream_follower.h"
 #include "common/redis/redis_pool.h"
-#include "common/testing/grpc_testing.h"
-#include "common/testing/redis_server.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/redis_server.h"
 
 namespace gnlc {
 namespace {

@@ -21,12 +21,12 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/dev_pki.h"
-#include "common/ctl/json_rpc.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
-#include "common/testing/grpc_testing.h"
-#include "common/testing/http_get.h"
 #include "tests/integration/city_harness.h"
+#include "tests/support/grpc_testing.h"
+#include "tests/support/http_get.h"
+#include "tools/gnlcctl/json_rpc.h"
 
 namespace gnlc {
 namespace {
