@@ -85,6 +85,9 @@ absl::Status ValidateCityConfig(const CityConfig& config) {
   if (config.redis().pool_size() < 0 || config.redis().pool_size() > 256) {
     return absl::InvalidArgumentError("redis.pool_size must be between 1 and 256");
   }
+  if (config.placement_follow_up_months() < 0 || config.placement_follow_up_months() > 24) {
+    return absl::InvalidArgumentError("placement_follow_up_months must be between 1 and 24");
+  }
   return absl::OkStatus();
 }
 

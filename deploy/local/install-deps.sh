@@ -12,6 +12,7 @@ packages=(
   prometheus-cpp-dev nlohmann-json3-dev
   libssl-dev curl procps tzdata
   chromium fonts-noto-cjk  # the dashboard test renders the page headless, Chinese included
+  poppler-utils  # pdftotext, pdfinfo: the dashboard's printed report is read back as text
   clang libfuzzer-14-dev  # the fuzz targets (tests/fuzz)
 )
 

@@ -10,6 +10,7 @@
 #include "common/status/status_macros.h"
 #include "common/time/proto_time.h"
 #include "services/analytics/periods.h"
+#include "services/analytics/standing.h"
 
 namespace gnlc::analytics {
 namespace {
@@ -34,6 +35,7 @@ AnalyticsService::AnalyticsService(const ServerOptions& options, RedisPool* pool
       options_(options),
       city_(options.city.city_id()),
       tz_(CityTimeZone(options.city)),
+      rules_(CountingRules::Of(options.city, tz_)),
       facts_(FactsOf(options.city)),
       clock_(std::move(clock)),
       store_(pool),
@@ -44,8 +46,8 @@ AnalyticsService::AnalyticsService(const ServerOptions& options, RedisPool* pool
       catalog_(options.catalog_address.empty() ? nullptr
                                                : std::make_unique<catalog::CatalogClient>(
                                                      options.catalog_address, options.city)),
-      ingester_(options.redis, pool, tz_, &metrics->registry(), statistics_.get(), catalog_.get(),
-                options.city.city_id()),
+      ingester_(options.redis, pool, rules_, &metrics->registry(), statistics_.get(),
+                catalog_.get(), options.city.city_id()),
       cache_(cache_max_age),
       peers_(options.city),
       live_publisher_(pool, "analytics") {
@@ -124,6 +126,44 @@ pb::Period AnalyticsService::GrowthBaseline(const pb::Period& period,
   return InYear(period, period.year() - 1);
 }
 
+absl::StatusOr<pb::Coverage> AnalyticsService::CoverageOf(
+    const IndicatorInfo& info, const pb::Period& period, const pb::Period& base,
+    const Counters& counters, absl::string_view slice, absl::Time now, Counters& baseline) {
+  pb::Coverage coverage;
+  if (info.follow_up) {
+    coverage = FollowUpCoverage(counters, slice, period, now, tz_, rules_.follow_up_months);
+  }
+  coverage.set_partial(PeriodEnd(period, tz_) > now);
+  if (coverage.partial() && info.indicator == pb::INDICATOR_PARTICIPATION_GROWTH) {
+    if (!slice.empty()) {
+      return FailedPrecondition(
+          "PERIOD_UNDER_WAY",
+          absl::StrCat("growth of ", PeriodLabel(period),
+                       " is compared day for day with a year before for the whole city only; "
+                       "ask for its breakdown once the period has ended"),
+          {{"field", "period"}});
+    }
+    const SameDays same = SameDaysAs(base, period, now, tz_);
+    int64_t learners = 0;
+    if (!same.spans.empty()) {
+      ASSIGN_OR_RETURN(learners, store_.DistinctIn("part", same.spans));
+    }
+    baseline["part"] = learners;
+    coverage.set_baseline_through(same.through);
+  }
+  return coverage;
+}
+
+absl::StatusOr<AnalyticsService::Value> AnalyticsService::ValueOf(
+    const IndicatorInfo& info, const pb::Period& period, const std::vector<pb::Target>& targets,
+    const Counters& counters, Counters baseline, absl::string_view slice, absl::Time now) {
+  Value v;
+  ASSIGN_OR_RETURN(v.coverage, CoverageOf(info, period, GrowthBaseline(period, targets), counters,
+                                          slice, now, baseline));
+  v.fraction = Compute(info.indicator, counters, slice, facts_, &baseline);
+  return v;
+}
+
 absl::StatusOr<std::vector<Counters>> AnalyticsService::ReadWithBaselines(
     const std::vector<pb::Period>& periods, const std::vector<pb::Target>& targets) {
   std::vector<pb::Period> all = periods;
@@ -145,7 +185,9 @@ absl::StatusOr<std::shared_ptr<const pb::GetScorecardResponse>> AnalyticsService
   // Progress is judged at the period's end, or now for the current period.
   const absl::Time at = std::min(now, PeriodEnd(period, tz_));
   for (const IndicatorInfo& info : AllIndicators()) {
-    const Fraction f = Compute(info.indicator, counters[0], "", facts_, &counters[1]);
+    ASSIGN_OR_RETURN(Value value,
+                     ValueOf(info, period, targets, counters[0], counters[1], "", now));
+    const Fraction& f = value.fraction;
     pb::IndicatorValue* v = resp->add_indicators();
     v->set_indicator(info.indicator);
     v->mutable_display_name()->set_zh(info.zh);
@@ -154,12 +196,16 @@ absl::StatusOr<std::shared_ptr<const pb::GetScorecardResponse>> AnalyticsService
     v->set_value(f.value);
     v->set_numerator(f.numerator);
     v->set_denominator(f.denominator);
+    *v->mutable_coverage() = value.coverage;
     for (const auto& t : targets) {
       if (t.indicator() != info.indicator) continue;
       *v->mutable_target() = t;
-      const Standing s = StandingOf(f.value, t, at, tz_);
+      const Standing s = StandingOf(info, f, value.coverage, t, at, tz_);
       v->set_progress(s.progress);
-      v->set_on_track(s.on_track);
+      v->set_on_track(s.on_track());
+      v->set_status(s.status);
+      v->mutable_status_reason()->set_en(s.reason_en);
+      v->mutable_status_reason()->set_zh(s.reason_zh);
     }
   }
   cache_.Put(key, resp, now);
@@ -170,14 +216,18 @@ absl::StatusOr<std::vector<pb::SeriesPoint>> AnalyticsService::Series(
     pb::Indicator indicator, const std::vector<pb::Period>& periods) {
   ASSIGN_OR_RETURN(std::vector<pb::Target> targets, store_.ListTargets());
   ASSIGN_OR_RETURN(std::vector<Counters> counters, ReadWithBaselines(periods, targets));
+  const IndicatorInfo* info = FindIndicator(indicator);
+  const absl::Time now = clock_();
   std::vector<pb::SeriesPoint> points;
   for (size_t i = 0; i < periods.size(); ++i) {
-    const Fraction f = Compute(indicator, counters[i], "", facts_, &counters[periods.size() + i]);
+    ASSIGN_OR_RETURN(Value value, ValueOf(*info, periods[i], targets, counters[i],
+                                          counters[periods.size() + i], "", now));
     pb::SeriesPoint& p = points.emplace_back();
     *p.mutable_period() = periods[i];
-    p.set_value(f.value);
-    p.set_numerator(f.numerator);
-    p.set_denominator(f.denominator);
+    p.set_value(value.fraction.value);
+    p.set_numerator(value.fraction.numerator);
+    p.set_denominator(value.fraction.denominator);
+    *p.mutable_coverage() = std::move(value.coverage);
   }
   return points;
 }
@@ -189,14 +239,18 @@ absl::StatusOr<std::vector<pb::BreakdownRow>> AnalyticsService::Breakdown(pb::In
   ASSIGN_OR_RETURN(std::vector<Counters> counters, ReadWithBaselines({period}, targets));
   ASSIGN_OR_RETURN(std::vector<Slice> slices,
                    SlicesOf(indicator, dimension, options_.city, counters[0]));
+  const IndicatorInfo* info = FindIndicator(indicator);
+  const absl::Time now = clock_();
   std::vector<pb::BreakdownRow> rows;
   for (const Slice& s : slices) {
-    const Fraction f = Compute(indicator, counters[0], s.slice, facts_, &counters[1]);
+    ASSIGN_OR_RETURN(Value value,
+                     ValueOf(*info, period, targets, counters[0], counters[1], s.slice, now));
     pb::BreakdownRow& row = rows.emplace_back();
     row.set_key(s.key);
-    row.set_value(f.value);
-    row.set_numerator(f.numerator);
-    row.set_denominator(f.denominator);
+    row.set_value(value.fraction.value);
+    row.set_numerator(value.fraction.numerator);
+    row.set_denominator(value.fraction.denominator);
+    *row.mutable_coverage() = std::move(value.coverage);
   }
   return rows;
 }

@@ -58,6 +58,7 @@ class AnalyticsService final : public RpcService<pb::AnalyticsService>, public S
   pb::Period CurrentPeriod(pb::PeriodKind kind) const;
   const CityConfig& city() const { return options_.city; }
   absl::TimeZone time_zone() const { return tz_; }
+  int follow_up_months() const { return rules_.follow_up_months; }
 
  private:
   // Registers every RPC with the common edge (constructor).
@@ -78,10 +79,29 @@ class AnalyticsService final : public RpcService<pb::AnalyticsService>, public S
   absl::StatusOr<std::vector<Counters>> ReadWithBaselines(const std::vector<pb::Period>& periods,
                                                           const std::vector<pb::Target>& targets);
   pb::Target TargetFromConfig(const gnlc::config::v1::IndicatorTarget& t) const;
+  // What a value of `info` for `period` in `slice` covers at `now`:
+  // partial, provisional, outcomes known. For growth of a period under way
+  // it also sets `baseline`'s participation to the same calendar days of
+  // the baseline period `base` (whole city only: FAILED_PRECONDITION for a
+  // slice).
+  absl::StatusOr<pb::Coverage> CoverageOf(const IndicatorInfo& info, const pb::Period& period,
+                                          const pb::Period& base, const Counters& counters,
+                                          absl::string_view slice, absl::Time now,
+                                          Counters& baseline);
+  // One value with its coverage (the computation behind every answer).
+  struct Value {
+    Fraction fraction;
+    pb::Coverage coverage;
+  };
+  absl::StatusOr<Value> ValueOf(const IndicatorInfo& info, const pb::Period& period,
+                                const std::vector<pb::Target>& targets, const Counters& counters,
+                                Counters baseline, absl::string_view slice, absl::Time now);
 
   const ServerOptions options_;
   const std::string city_;
   absl::TimeZone tz_;
+  // The zone and job placement's follow-up window.
+  CountingRules rules_;
   CityFacts facts_;
   Clock clock_;
   AnalyticsStore store_;

@@ -11,6 +11,7 @@
 #include "services/analytics/lua/mark_applied.lua.h"
 #include "services/analytics/lua/read.lua.h"
 #include "services/analytics/lua/reset_from_year.lua.h"
+#include "services/analytics/lua/union_count.lua.h"
 #include "services/analytics/periods.h"
 
 namespace gnlc::analytics {
@@ -24,6 +25,8 @@ const RedisScript kApply(absl::StrCat(ScriptKeysLua(kKeyPrefix), kApplyLua));
 const RedisScript kResetFromYear(absl::StrCat(ScriptKeysLua(kKeyPrefix), kResetFromYearLua));
 
 const RedisScript kMarkApplied(kMarkAppliedLua);
+
+const RedisScript kUnionCount(kUnionCountLua);
 
 const RedisScript kRead(absl::StrCat(ScriptKeysLua(kKeyPrefix), kReadLua), RedisScript::kReadOnly);
 
@@ -102,6 +105,16 @@ absl::StatusOr<std::vector<Counters>> AnalyticsStore::ReadPeriods(
     AddFields(r[2 * i + 1], /*gauges=*/true, out[i]);
   }
   return out;
+}
+
+absl::StatusOr<int64_t> AnalyticsStore::DistinctIn(absl::string_view metric,
+                                                   const std::vector<std::string>& spans) {
+  std::vector<std::string> keys = {Key("scratch")};
+  for (const auto& span : spans) keys.push_back(Key("b", absl::StrCat(span, ":", metric)));
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      kUnionCount.Run(*pool_, std::vector<absl::string_view>(keys.begin(), keys.end()), {}));
+  return reply.view().integer();
 }
 
 absl::Status AnalyticsStore::PutTarget(const pb::Target& target, bool only_if_absent) {

@@ -5,8 +5,11 @@
 //                         "2026"), e.g. part, part|d:gulou, conf|k:3, and in
 //                         months the gauges at the month's last change (g:*)
 //   b:{period}:{metric}[|{slice}]  bitmap: the learners counted in a
-//                         distinct metric (part, grad, placed), by number;
-//                         slices k3 (program kind), m1 (modality)
+//                         distinct metric (part, grad, placed, known), by
+//                         number; slices k3 (program kind), m1 (modality);
+//                         participation also per day, b:2026-12-07:part
+//                         (whole city only, no counters)
+//   scratch               a union's working copy, gone when the script ends
 //   bitmaps               set: the names of all b:* keys (for erasure)
 //   ln                    hash: learner id -> number (dense, never reused;
 //                         gone with the learner's erasure)
@@ -61,6 +64,11 @@ class AnalyticsStore final {
 
   // The city Redis's memory used and its limit (INFO memory).
   absl::StatusOr<RedisMemory> Memory();
+
+  // How many learners a distinct metric counted in any of `spans` (period
+  // or day keys: "2025-11", "2025-12-01"): the union of their bitmaps.
+  absl::StatusOr<int64_t> DistinctIn(absl::string_view metric,
+                                     const std::vector<std::string>& spans);
 
   absl::Status PutTarget(const pb::Target& target, bool only_if_absent);
   absl::StatusOr<std::vector<pb::Target>> ListTargets();

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "services/analytics/dashboard_charts.h"
+#include "services/analytics/definitions.h"
 #include "services/analytics/periods.h"
 
 namespace gnlc::analytics {
@@ -38,20 +39,38 @@ struct Text {
 // The years a history goes back at most (the year picker, the trends).
 constexpr int kMaxYears = 10;
 
+// Colours from the Okabe-Ito palette, which readers with any common colour
+// vision deficiency tell apart; every state is also written in words, and
+// bars not whole are hatched, so colour is never the only cue.
 constexpr char kStyle[] = R"css(
 body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:24px;color:#111827}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px}
-table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #e5e7eb;text-align:left;font-size:14px}
-.bar{fill:#2563eb}.bar.behind{fill:#d97706}.bar.ok{fill:#059669}
+table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #e5e7eb;text-align:left;font-size:14px;vertical-align:top}
+.bar{fill:#0072b2}.bar.behind{fill:#e69f00}.bar.ok{fill:#0072b2}.bar.below{fill:#d55e00}
+.bar.partial,.bar.provisional{stroke:#0072b2;stroke-width:1}
 .chart text,.trend text{font-size:11px;fill:#374151}.charts{display:flex;flex-wrap:wrap;gap:24px}
-.note{color:#6b7280;font-size:13px}.off{color:#b91c1c}
+.note{color:#4b5563;font-size:13px}.off{color:#b91c1c}.legend{color:#4b5563;font-size:12px;margin:2px 0 0}
+.status{font-weight:600}.status.behind{color:#9a5b00}.status.below{color:#b34700}.status.ok,.status.met{color:#005a8c}.status.open{color:#4b5563}
 nav.years a{display:inline-block;padding:2px 10px;margin-right:4px;border:1px solid #d1d5db;border-radius:12px;color:#1f2937;text-decoration:none;font-size:13px}
-nav.years a.current{background:#2563eb;border-color:#2563eb;color:#fff}
-.trend .series{fill:none;stroke:#2563eb;stroke-width:1.8}.trend .point{fill:#2563eb}
-.trend .target{stroke:#dc2626;stroke-width:1.5;stroke-dasharray:6 4}.trend .target-caption{fill:#dc2626}
+nav.years a.current{background:#0072b2;border-color:#0072b2;color:#fff}
+.trend .series{fill:none;stroke:#0072b2;stroke-width:1.8}.trend .point{fill:#0072b2}
+.trend .point.partial,.trend .point.provisional{fill:#fff;stroke:#0072b2;stroke-width:1.5}
+.trend .open-band{fill:#f3f4f6}.trend .open-caption{fill:#4b5563}
+.trend .target{stroke:#000;stroke-width:1.5;stroke-dasharray:6 4}.trend .target-caption{fill:#000}
 .trend .axis{stroke:#9ca3af}.trend .grid{stroke:#e5e7eb}
+details.data{font-size:13px;margin-top:4px}details.data table td,details.data table th{font-size:12px;padding:2px 8px}
+dl.definitions dt{font-weight:600;margin-top:8px;font-size:14px}dl.definitions dd{margin:2px 0 0 0;font-size:13px;color:#374151}
 .signout{position:absolute;top:22px;right:24px;margin:0}
 .signout button{background:#fff;border:1px solid #d1d5db;border-radius:6px;padding:4px 12px;font-size:13px;color:#374151;cursor:pointer}
+svg{max-width:100%;height:auto}
+@media print{
+@page{size:A4;margin:14mm 12mm}
+body{margin:0;font-size:12px}h1{font-size:18px;margin-top:0}h2{font-size:14px;margin-top:16px;break-after:avoid}
+.signout,nav.years,.langs,.screen-only,details.data,#storage{display:none}
+figure{margin:6px 0;break-inside:avoid}table,dl.definitions dt,dl.definitions dd,.trends figure{break-inside:avoid}
+.charts{display:block}td,th{font-size:11px;padding:3px 6px}.note{font-size:10px}
+a{color:inherit;text-decoration:none}
+}
 )css";
 
 // The first month with any participation, within the last kMaxYears.
@@ -107,11 +126,46 @@ addEventListener('load', function () {
     var b = r.getBBox();
     r.setAttribute('data-rendered', b.width.toFixed(2) + 'x' + b.height.toFixed(2));
   });
+  // Labels of a chart that run into each other, as drawn at this width.
+  var overlaps = [];
+  document.querySelectorAll('svg').forEach(function (svg) {
+    var boxes = [];
+    svg.querySelectorAll('text').forEach(function (t) {
+      var r = t.getBoundingClientRect();
+      if (r.width > 0) boxes.push([t.textContent, r]);
+    });
+    for (var i = 0; i < boxes.length; i++) {
+      for (var j = i + 1; j < boxes.length; j++) {
+        var a = boxes[i][1], b = boxes[j][1];
+        if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 &&
+            b.top < a.bottom - 0.5) {
+          overlaps.push(svg.id + ':' + boxes[i][0] + '|' + boxes[j][0]);
+        }
+      }
+    }
+  });
+  document.body.setAttribute('data-overlaps', overlaps.join(';'));
   document.body.setAttribute('data-rendered', 'yes');
 });
 )js";
 
 namespace {
+
+// The bars of a series, marked and annotated by coverage.
+std::vector<Bar> BarsOf(const IndicatorInfo& info, const std::vector<pb::SeriesPoint>& points,
+                        const Text& t, bool month_labels) {
+  std::vector<Bar> bars;
+  for (const auto& p : points) {
+    Bar b{month_labels ? absl::StrFormat("%02d", p.period().index()) : PeriodLabel(p.period()),
+          p.value(), MarkOf(p.coverage()), "", info.ratio && p.denominator() == 0};
+    if (p.coverage().provisional()) {
+      b.note = absl::StrCat(t("暂定，已知结果 ", "provisional, outcomes known for "),
+                            absl::StrFormat("%.0f%%", p.coverage().outcomes_known() * 100));
+    }
+    bars.push_back(std::move(b));
+  }
+  return bars;
+}
 
 // Monthly series since `first` (the history's first month) of participation
 // and of the indicators the city set targets for, each chart with its
@@ -132,7 +186,8 @@ std::string TrendSection(AnalyticsService& service, const pb::GetScorecardRespon
     if (!points.ok()) continue;
     std::vector<TrendPoint> trend;
     for (const auto& p : *points) {
-      trend.push_back({PeriodStart(p.period(), tz), p.value(), PeriodKey(p.period())});
+      trend.push_back({PeriodStart(p.period(), tz), p.value(), PeriodKey(p.period()),
+                       MarkOf(p.coverage()), info->ratio && p.denominator() == 0});
     }
     std::optional<TargetLine> line;
     for (const auto& v : card.indicators()) {
@@ -146,10 +201,15 @@ std::string TrendSection(AnalyticsService& service, const pb::GetScorecardRespon
                                      absl::FormatTime("%Y-%m-%d", deadline - absl::Seconds(1), tz),
                                      zh ? " 前" : "")};
     }
-    absl::StrAppend(&html, "<figure><figcaption>", zh ? info->zh : info->en, "</figcaption>",
-                    TrendChart(*info, trend, PeriodStart(first, tz), PeriodEnd(last, tz), line,
-                               absl::StrCat("trend-", info->slug)),
-                    "</figure>");
+    absl::StrAppend(
+        &html, "<figure><figcaption>", zh ? info->zh : info->en, "</figcaption>",
+        TrendChart(
+            *info, trend, PeriodStart(first, tz), PeriodEnd(last, tz), line,
+            absl::StrCat("trend-", info->slug),
+            info->follow_up ? (zh ? "暂定：跟踪期未结束" : "provisional: follow-up open") : ""),
+        ChartTable(*info, BarsOf(*info, *points, Text{zh}, /*month_labels=*/false),
+                   zh ? "月份" : "Month", zh ? "数值" : "Value", /*per100k=*/false, zh),
+        "</figure>");
   }
   return html + "</div>";
 }
@@ -180,6 +240,65 @@ std::string StorageStatus(AnalyticsService& service, const Text& t) {
       high ? t("，请扩容或归档旧记录", ": make room or raise the limit") : "", "</p>");
 }
 
+// What each indicator means, on the page and on the printed report.
+std::string Definitions(int follow_up_months, const Text& t) {
+  std::string html = absl::StrCat("<h2 id=\"definitions\">", t("指标定义", "Definitions"),
+                                  "</h2><dl class=\"definitions\">");
+  for (const IndicatorInfo& info : AllIndicators()) {
+    absl::StrAppend(&html, "<dt>", t.zh ? info.zh : info.en, "</dt><dd>",
+                    Escape(IndicatorDefinition(info.indicator, t.zh, follow_up_months)), "</dd>");
+  }
+  return html + "</dl>";
+}
+
+// The status in words, coloured by class (never by colour alone).
+std::string StatusWords(pb::Status status, const Text& t) {
+  const auto words = [&](const char* cls, const char* zh, const char* en) {
+    return absl::StrCat("<span class=\"status ", cls, "\">", t(zh, en), "</span>");
+  };
+  switch (status) {
+    case pb::STATUS_ON_TRACK:
+      return words("ok", "按计划", "on track");
+    case pb::STATUS_BEHIND:
+      return words("behind", "落后", "behind");
+    case pb::STATUS_BELOW_BASELINE:
+      return words("below", "低于基线", "below baseline");
+    case pb::STATUS_TARGET_MET:
+      return words("met", "已达标", "target met");
+    case pb::STATUS_PROVISIONAL:
+      return words("open", "暂定", "provisional");
+    case pb::STATUS_PARTIAL_PERIOD:
+      return words("open", "本期未完", "period under way");
+    case pb::STATUS_NO_DATA:
+      return words("open", "暂无数据", "no data yet");
+    default:
+      return "";
+  }
+}
+
+// Under a value: what it covers when that is not a whole period's final
+// figure.
+std::string CoverageNote(const IndicatorInfo& info, const pb::Coverage& c, const Text& t) {
+  std::string note;
+  if (c.provisional()) {
+    absl::StrAppend(&note, t("暂定：已知 ", "provisional: outcomes known for "),
+                    absl::StrFormat("%.0f%%", c.outcomes_known() * 100),
+                    t(" 毕业学员的结果", " of graduates"));
+  } else if (info.follow_up) {
+    absl::StrAppend(&note, t("结果已知 ", "outcomes known for "),
+                    absl::StrFormat("%.0f%%", c.outcomes_known() * 100), t("", " of graduates"));
+  }
+  if (c.partial() && !c.provisional()) {
+    absl::StrAppend(&note, note.empty() ? "" : "; ", t("本期尚未结束", "period under way"));
+  }
+  if (!c.baseline_through().empty()) {
+    absl::StrAppend(&note,
+                    t("；与基线期同日比较，截至 ", "; compared with the same days, through "),
+                    c.baseline_through());
+  }
+  return note.empty() ? "" : absl::StrCat("<div class=\"note coverage\">", Escape(note), "</div>");
+}
+
 }  // namespace
 
 HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query) {
@@ -205,7 +324,7 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
       t("学习型城市指标", "learning city indicators"), "</title><style>", kStyle,
       "</style></head><body><h1 id=\"title\">", Escape(city_name), " · ",
       t("学习型城市指标", "Learning city indicators"), " · ", PeriodLabel(period), "</h1>",
-      "<p class=\"note\"><a href=\"?lang=zh&period=", PeriodKey(period), "\">中文</a> · ",
+      "<p class=\"note langs\"><a href=\"?lang=zh&period=", PeriodKey(period), "\">中文</a> · ",
       "<a href=\"?lang=en&period=", PeriodKey(period), "\">English</a></p>",
       "<form method=\"post\" action=\"/logout\" class=\"signout\"><button type=\"submit\">",
       t("退出登录", "Sign out"), "</button></form>",
@@ -213,15 +332,18 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
 
   // Scorecard.
   absl::StrAppend(&html, "<h2>", t("计分卡", "Scorecard"), "</h2><table id=\"scorecard\"><tr><th>",
-                  t("指标", "Indicator"), "</th><th>", t("当前值", "Value"), "</th><th>",
+                  t("指标", "Indicator"), "</th><th>", t("数值", "Value"), "</th><th>",
                   t("目标", "Target"), "</th><th>", t("进度", "Progress"), "</th><th>",
                   t("状态", "Status"), "</th></tr>");
   for (const auto& v : (*card)->indicators()) {
     const IndicatorInfo* info = FindIndicator(v.indicator());
-    absl::StrAppend(&html, "<tr data-indicator=\"", info->slug, "\"><td>",
+    absl::StrAppend(&html, "<tr data-indicator=\"", info->slug, "\" data-status=\"",
+                    pb::Status_Name(v.status()), "\"><td>",
                     Escape(t.zh ? v.display_name().zh() : v.display_name().en()),
                     "<div class=\"note\">", Escape(info->building_block),
-                    "</div></td><td class=\"v\">", FormatValue(*info, v.value()));
+                    "</div></td><td class=\"v\">",
+                    // A ratio with nothing to divide by has no value, not 0.
+                    info->ratio && v.denominator() == 0 ? "–" : FormatValue(*info, v.value()));
     if (v.denominator() > 0) {
       absl::StrAppend(&html, " <span class=\"note\">(", v.numerator(), " / ", v.denominator(),
                       ")</span>");
@@ -230,15 +352,29 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
     if (v.indicator() == pb::INDICATOR_PARTICIPATION_RATE) {
       absl::StrAppend(&html, "<div class=\"note per100k\">", Per100k(v.value(), t.zh), "</div>");
     }
-    absl::StrAppend(&html, "</td>");
+    absl::StrAppend(&html, CoverageNote(*info, v.coverage(), t), "</td>");
     if (v.has_target()) {
+      const bool judged = v.status() != pb::STATUS_PROVISIONAL &&
+                          v.status() != pb::STATUS_PARTIAL_PERIOD &&
+                          v.status() != pb::STATUS_NO_DATA;
       absl::StrAppend(
           &html, "<td>", FormatValue(*info, v.target().target_value()), " ", t("于", "by"), " ",
           absl::FormatTime(
               "%Y-%m-%d", absl::FromUnixSeconds(v.target().deadline().seconds()) - absl::Seconds(1),
               service.time_zone()),
-          "</td><td>", ProgressBar(v), absl::StrFormat(" %.0f%%", v.progress() * 100), "</td><td>",
-          v.on_track() ? t("按计划", "on track") : t("落后", "behind"), "</td>");
+          "<div class=\"note\">", t("基线 ", "baseline "),
+          FormatValue(*info, v.target().baseline_value()), " (",
+          v.target().baseline_period().year(), ")</div></td><td>");
+      if (!judged) {
+        absl::StrAppend(&html, "–");
+      } else if (v.status() == pb::STATUS_BELOW_BASELINE) {
+        absl::StrAppend(&html, ProgressBar(v), " ", t("低于基线", "below baseline"));
+      } else {
+        absl::StrAppend(&html, ProgressBar(v), absl::StrFormat(" %.0f%%", v.progress() * 100));
+      }
+      absl::StrAppend(&html, "</td><td>", StatusWords(v.status(), t), "<div class=\"note\">",
+                      Escape(t.zh ? v.status_reason().zh() : v.status_reason().en()),
+                      "</div></td>");
     } else {
       absl::StrAppend(&html, "<td>–</td><td></td><td></td>");
     }
@@ -266,19 +402,26 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
     const IndicatorInfo* info = FindIndicator(ind);
     auto points = service.Series(ind, *months);
     if (!points.ok()) continue;
-    std::vector<std::string> labels;
-    std::vector<double> values;
-    for (const auto& p : *points) {
-      labels.push_back(absl::StrFormat("%02d", p.period().index()));
-      values.push_back(p.value());
-    }
+    const std::vector<Bar> bars = BarsOf(*info, *points, t, /*month_labels=*/true);
     // Shares of all residents are labelled per 100,000: "8.48", not "0.00848%".
     const bool residents = ind == pb::INDICATOR_PARTICIPATION_RATE;
-    absl::StrAppend(&html, "<figure><figcaption>", t.zh ? info->zh : info->en,
-                    residents ? t("（每十万居民）", " (per 100,000 residents)") : "", " (",
-                    PeriodLabel(first), " – ", PeriodLabel(last), ")</figcaption>",
-                    BarChart(*info, labels, values, absl::StrCat("series-", info->slug), residents),
-                    "</figure>");
+    bool hatched = false;
+    for (const Bar& b : bars) hatched = hatched || b.mark != Mark::kWhole;
+    absl::StrAppend(
+        &html, "<figure><figcaption>", t.zh ? info->zh : info->en,
+        residents ? t("（每十万居民）", " (per 100,000 residents)") : "", " (", PeriodLabel(first),
+        " – ", PeriodLabel(last), ")</figcaption>",
+        BarChart(*info, bars, absl::StrCat("series-", info->slug), residents),
+        hatched
+            ? absl::StrCat("<p class=\"legend\">",
+                           info->follow_up ? t("斜线：暂定（跟踪期未结束，结果仍在登记）",
+                                               "Hatched: provisional (follow-up window still open, "
+                                               "outcomes still being recorded)")
+                                           : t("斜线：本月尚未结束", "Hatched: month under way"),
+                           "</p>")
+            : "",
+        ChartTable(*info, bars, t("月份", "Month"), t("数值", "Value"), residents, t.zh),
+        "</figure>");
   }
   absl::StrAppend(&html, "</div>");
 
@@ -289,8 +432,7 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
   if (auto rows =
           service.Breakdown(pb::INDICATOR_PARTICIPATION_RATE, period, pb::DIMENSION_DISTRICT);
       rows.ok()) {
-    std::vector<std::string> labels;
-    std::vector<double> values;
+    std::vector<Bar> bars;
     for (const auto& r : *rows) {
       std::string label = r.key();
       for (const auto& d : city.districts()) {
@@ -298,12 +440,13 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
           label = t.zh ? d.display_name().zh() : d.display_name().en();
         }
       }
-      labels.push_back(label);
-      values.push_back(r.value());
+      bars.push_back({label, r.value(), MarkOf(r.coverage()), "", r.denominator() == 0});
     }
     absl::StrAppend(&html, "<h2>", t("各区参与率（每十万居民）", "Participation by district"),
                     t("", " (per 100,000 residents)"), " · ", PeriodLabel(period), "</h2>",
-                    BarChart(*part, labels, values, "breakdown-district", /*per100k=*/true));
+                    RowChart(*part, bars, "breakdown-district", /*per100k=*/true),
+                    ChartTable(*part, bars, t("区", "District"), t("每十万居民", "Per 100,000"),
+                               /*per100k=*/true, t.zh));
   }
 
   // Peer cities.
@@ -327,13 +470,17 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
     }
     for (pb::Indicator ind : compared) {
       for (const auto& v : c.indicators()) {
-        if (v.indicator() == ind)
-          absl::StrAppend(&html, "<td>", FormatValue(*FindIndicator(ind), v.value()), "</td>");
+        if (v.indicator() != ind) continue;
+        absl::StrAppend(&html, "<td>", FormatValue(*FindIndicator(ind), v.value()),
+                        v.coverage().provisional() ? t(" （暂定）", " (provisional)") : "",
+                        "</td>");
       }
     }
     absl::StrAppend(&html, "</tr>");
   }
-  absl::StrAppend(&html, "</table><p class=\"note\">",
+  absl::StrAppend(&html, "</table>", Definitions(service.follow_up_months(), t),
+                  "<p class=\"note screen-only\">",
+                  t("打印本页即得 A4 报告。", "Print this page for an A4 report. "),
                   t("数据来自本市各服务的事件流，实时更新。CSV：",
                     "Computed from the city's event streams in real time. CSV: "),
                   "<a "
@@ -375,10 +522,19 @@ HttpResponse RenderCsv(AnalyticsService& service, absl::string_view query) {
   auto points = service.Series(info->indicator, *periods);
   if (!points.ok())
     return {503, "text/plain; charset=utf-8", "analytics data unavailable, retry\n"};
-  std::string csv = "period,indicator,value,numerator,denominator\r\n";
+  // partial: the period had not ended; provisional: its outcomes are still
+  // being recorded (outcomes_known: the share known, follow-up indicators
+  // only); baseline_through: growth's baseline counted through that day.
+  std::string csv =
+      "period,indicator,value,numerator,denominator,partial,provisional,outcomes_known,"
+      "baseline_through\r\n";
   for (const auto& p : *points) {
-    absl::StrAppendFormat(&csv, "%s,%s,%s,%d,%d\r\n", PeriodKey(p.period()), info->slug,
-                          PlainNumber(p.value()), p.numerator(), p.denominator());
+    const pb::Coverage& c = p.coverage();
+    absl::StrAppendFormat(&csv, "%s,%s,%s,%d,%d,%s,%s,%s,%s\r\n", PeriodKey(p.period()), info->slug,
+                          PlainNumber(p.value()), p.numerator(), p.denominator(),
+                          c.partial() ? "yes" : "no", c.provisional() ? "yes" : "no",
+                          info->follow_up ? PlainNumber(c.outcomes_known()) : "",
+                          c.baseline_through());
   }
   return {200, "text/csv; charset=utf-8", std::move(csv)};
 }

@@ -8,30 +8,6 @@
 #include "absl/strings/strip.h"
 
 namespace gnlc::analytics {
-namespace {
-
-// `x` with three significant digits, trailing zeros dropped ("0.0164",
-// "0.0005", "12.3").
-std::string Significant(double x) {
-  if (x == 0) return "0";
-  const int magnitude = static_cast<int>(std::floor(std::log10(std::fabs(x))));
-  const int decimals = std::clamp(2 - magnitude, 0, 12);
-  std::string s = absl::StrFormat("%.*f", decimals, x);
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-  }
-  return s;
-}
-
-}  // namespace
-
-std::string PlainNumber(double x) {
-  std::string s = absl::StrFormat("%.12f", x);
-  while (s.back() == '0') s.pop_back();
-  if (s.back() == '.') s.pop_back();
-  return s == "-0" ? "0" : s;
-}
 
 std::string Escape(absl::string_view s) {
   std::string out;
@@ -59,72 +35,164 @@ std::string Escape(absl::string_view s) {
   return out;
 }
 
-std::string FormatValue(const IndicatorInfo& info, double v) {
-  if (info.percent) {
-    const double pct = v * 100;
-    if (pct == 0) return "0%";
-    if (std::fabs(pct) >= 1) return absl::StrFormat("%.1f%%", pct);
-    return Significant(pct) + "%";
-  }
-  if (info.indicator == pb::INDICATOR_MEAN_RATING ||
-      info.indicator == pb::INDICATOR_WAITLIST_PRESSURE) {
-    return absl::StrFormat("%.2f", v);
-  }
-  return absl::StrFormat("%.0f", v);
-}
-
 std::string Per100k(double v, bool zh) {
   return zh ? absl::StrCat("每十万人 ", Significant(v * 100000))
             : absl::StrCat(Significant(v * 100000), " per 100,000");
 }
 
-std::string BarChart(const IndicatorInfo& info, const std::vector<std::string>& labels,
-                     const std::vector<double>& values, absl::string_view id, bool per100k) {
+Mark MarkOf(const pb::Coverage& coverage) {
+  if (coverage.provisional()) return Mark::kProvisional;
+  return coverage.partial() ? Mark::kPartial : Mark::kWhole;
+}
+
+namespace {
+
+const char* MarkClass(Mark m) {
+  switch (m) {
+    case Mark::kPartial:
+      return " partial";
+    case Mark::kProvisional:
+      return " provisional";
+    default:
+      return "";
+  }
+}
+
+// The hatching of bars that are not whole, one per chart (ids are
+// per document).
+std::string HatchDefs(absl::string_view id) {
+  return absl::StrFormat(
+      "<defs><pattern id=\"hatch-%s\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+      "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#dbeafe\"></rect>"
+      "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#0072b2\" stroke-width=\"3\"></line>"
+      "</pattern></defs>",
+      id);
+}
+
+// Inline, so that it wins over the page's .bar colour.
+std::string BarFill(const Bar& b, absl::string_view id) {
+  return b.mark == Mark::kWhole ? "" : absl::StrCat(" style=\"fill:url(#hatch-", id, ")\"");
+}
+
+std::string Shown(const IndicatorInfo& info, const Bar& b, bool per100k) {
+  if (b.empty) return "–";
+  return per100k ? Significant(b.value * 100000) : FormatValue(info, b.value);
+}
+
+// About how wide `text` is at the charts' 11px: CJK characters a full em,
+// others a little over half of one (generous, so that nothing touches).
+double TextWidth(absl::string_view text) {
+  double w = 0;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    w += n >= 3 ? 11.5 : 7;
+    i += n;
+  }
+  return w;
+}
+
+}  // namespace
+
+std::string BarChart(const IndicatorInfo& info, const std::vector<Bar>& bars, absl::string_view id,
+                     bool per100k) {
   constexpr int kWidth = 480, kHeight = 170, kBarArea = 120, kTop = 24;
   double max = 0;
-  for (double v : values) max = std::max(max, v);
+  for (const Bar& b : bars) max = std::max(max, b.value);
   const double scale = max > 0 ? kBarArea / max : 0;
-  const int slot = values.empty() ? kWidth : kWidth / static_cast<int>(values.size());
+  const int slot = bars.empty() ? kWidth : kWidth / static_cast<int>(bars.size());
   std::string svg = absl::StrFormat(
       "<svg class=\"chart\" id=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-      "role=\"img\">",
-      id, kWidth, kHeight, kWidth, kHeight);
-  for (size_t i = 0; i < values.size(); ++i) {
-    const double h = values[i] * scale;
+      "role=\"img\">%s",
+      id, kWidth, kHeight, kWidth, kHeight, HatchDefs(id));
+  for (size_t i = 0; i < bars.size(); ++i) {
+    const Bar& b = bars[i];
+    const double h = b.empty ? 0 : b.value * scale;
     const int x = static_cast<int>(i) * slot;
-    absl::StrAppendFormat(&svg,
-                          "<rect class=\"bar\" x=\"%d\" y=\"%.2f\" width=\"%d\" height=\"%.2f\" "
-                          "data-value=\"%s\" data-label=\"%s\"></rect>",
-                          x + 4, kTop + kBarArea - h, slot - 8, h, PlainNumber(values[i]),
-                          Escape(labels[i]));
+    absl::StrAppendFormat(
+        &svg,
+        "<rect class=\"bar%s\"%s x=\"%d\" y=\"%.2f\" width=\"%d\" height=\"%.2f\" "
+        "data-value=\"%s\" data-label=\"%s\"></rect>",
+        MarkClass(b.mark), BarFill(b, id), x + 4, kTop + kBarArea - h, slot - 8, h,
+        PlainNumber(b.value), Escape(b.label));
     absl::StrAppendFormat(
         &svg, "<text class=\"value\" x=\"%d\" y=\"%.2f\" text-anchor=\"middle\">%s</text>",
-        x + slot / 2, kTop + kBarArea - h - 4,
-        per100k ? Significant(values[i] * 100000) : FormatValue(info, values[i]));
+        x + slot / 2, kTop + kBarArea - h - 4, Shown(info, b, per100k));
     absl::StrAppendFormat(
         &svg, "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>",
-        x + slot / 2, kTop + kBarArea + 16, Escape(labels[i]));
+        x + slot / 2, kTop + kBarArea + 16, Escape(b.label));
   }
   return svg + "</svg>";
 }
 
+std::string RowChart(const IndicatorInfo& info, const std::vector<Bar>& bars, absl::string_view id,
+                     bool per100k) {
+  constexpr double kWidth = 560, kRow = 22, kGap = 8, kValueRoom = 64;
+  double label_w = 40;
+  for (const Bar& b : bars) label_w = std::max(label_w, TextWidth(b.label));
+  const double bar_x = label_w + kGap;
+  const double bar_area = std::max(60.0, kWidth - bar_x - kValueRoom);
+  const double height = kRow * static_cast<double>(bars.size()) + 4;
+  double max = 0;
+  for (const Bar& b : bars) max = std::max(max, b.value);
+  const double scale = max > 0 ? bar_area / max : 0;
+  std::string svg = absl::StrFormat(
+      "<svg class=\"chart rows\" id=\"%s\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f "
+      "%.0f\" role=\"img\">%s",
+      id, kWidth, height, kWidth, height, HatchDefs(id));
+  for (size_t i = 0; i < bars.size(); ++i) {
+    const Bar& b = bars[i];
+    const double y = kRow * static_cast<double>(i) + 2;
+    const double w = b.empty ? 0 : b.value * scale;
+    absl::StrAppendFormat(
+        &svg,
+        "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>"
+        "<rect class=\"bar%s\"%s x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
+        "data-value=\"%s\" data-label=\"%s\"></rect>"
+        "<text class=\"value\" x=\"%.1f\" y=\"%.1f\">%s</text>",
+        label_w, y + 14, Escape(b.label), MarkClass(b.mark), BarFill(b, id), bar_x, y + 3, w,
+        kRow - 6, PlainNumber(b.value), Escape(b.label), bar_x + w + 4, y + 14,
+        Shown(info, b, per100k));
+  }
+  return svg + "</svg>";
+}
+
+std::string ChartTable(const IndicatorInfo& info, const std::vector<Bar>& bars,
+                       absl::string_view label_header, absl::string_view value_header, bool per100k,
+                       bool zh) {
+  std::string html =
+      absl::StrCat("<details class=\"data\"><summary>", zh ? "数据表" : "Table",
+                   "</summary><table><tr><th>", Escape(label_header), "</th><th>",
+                   Escape(value_header), "</th><th>", zh ? "说明" : "Note", "</th></tr>");
+  for (const Bar& b : bars) {
+    std::string note = b.note;
+    if (note.empty() && b.mark == Mark::kPartial) note = zh ? "本期尚未结束" : "period under way";
+    absl::StrAppend(&html, "<tr><td>", Escape(b.label), "</td><td>", Shown(info, b, per100k),
+                    "</td><td>", Escape(note), "</td></tr>");
+  }
+  return html + "</table></details>";
+}
+
 std::string ProgressBar(const pb::IndicatorValue& v) {
-  constexpr int kWidth = 200;
+  constexpr int kWidth = 160;
+  const char* state = v.status() == pb::STATUS_BELOW_BASELINE ? "below"
+                      : v.on_track()                          ? "ok"
+                                                              : "behind";
   return absl::StrFormat(
       "<svg class=\"progress\" width=\"%d\" height=\"14\" viewBox=\"0 0 %d 14\">"
       "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"14\" fill=\"#e5e7eb\"></rect>"
       "<rect class=\"bar %s\" x=\"0\" y=\"0\" width=\"%.2f\" height=\"14\" "
       "data-value=\"%.6f\"></rect></svg>",
-      kWidth, kWidth, kWidth, v.on_track() ? "ok" : "behind", v.progress() * kWidth, v.progress());
+      kWidth, kWidth, kWidth, state, v.progress() * kWidth, v.progress());
 }
 
 std::string TrendChart(const IndicatorInfo& info, const std::vector<TrendPoint>& points,
                        absl::Time start, absl::Time end, const std::optional<TargetLine>& target,
-                       absl::string_view id) {
-  constexpr double kWidth = 720, kHeight = 200, kLeft = 56, kRight = 12, kTop = 16, kBottom = 28;
-  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+                       absl::string_view id, absl::string_view provisional_caption) {
+  constexpr double kWidth = 720, kHeight = 200, kRight = 12, kTop = 16, kBottom = 28;
   double max = 0, min = 0;
   for (const auto& p : points) {
+    if (p.empty) continue;
     max = std::max(max, p.value);
     min = std::min(min, p.value);
   }
@@ -142,6 +210,10 @@ std::string TrendChart(const IndicatorInfo& info, const std::vector<TrendPoint>&
   }
   if (max <= min) max = min + 1;
   max += (max - min) * 0.08;
+  // Room for the longer of the axis's two values, right-aligned before it.
+  const double kLeft = std::max(
+      40.0, 8 + std::max(TextWidth(FormatValue(info, min)), TextWidth(FormatValue(info, max))));
+  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
   const double span = absl::ToDoubleSeconds(end - start);
   const auto x = [&](absl::Time t) {
     return kLeft + plot_w * std::clamp(absl::ToDoubleSeconds(t - start) / span, 0.0, 1.0);
@@ -153,6 +225,28 @@ std::string TrendChart(const IndicatorInfo& info, const std::vector<TrendPoint>&
       "role=\"img\">",
       id, static_cast<int>(kWidth), static_cast<int>(kHeight), static_cast<int>(kWidth),
       static_cast<int>(kHeight));
+  // Periods not whole (under way, or outcomes still coming in) sit on a
+  // shaded band, off the line.
+  const TrendPoint* first_open = nullptr;
+  for (const auto& p : points) {
+    if (p.mark != Mark::kWhole) {
+      first_open = &p;
+      break;
+    }
+  }
+  if (first_open != nullptr) {
+    const double from = x(first_open->start);
+    absl::StrAppendFormat(&svg,
+                          "<rect class=\"open-band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                          "height=\"%.1f\"></rect>",
+                          from, kTop, kLeft + plot_w - from, plot_h);
+    if (!provisional_caption.empty()) {
+      absl::StrAppendFormat(&svg,
+                            "<text class=\"open-caption\" x=\"%.1f\" y=\"%.1f\" "
+                            "text-anchor=\"end\">%s</text>",
+                            kLeft + plot_w - 2, kTop + plot_h - 4, Escape(provisional_caption));
+    }
+  }
   // The axis: zero (or the bottom), the top value, January of every year.
   absl::StrAppendFormat(&svg,
                         "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
@@ -180,18 +274,30 @@ std::string TrendChart(const IndicatorInfo& info, const std::vector<TrendPoint>&
                           PlainNumber(line->second.second), x(line->second.first) - 2,
                           y(line->second.second) - 6, Escape(target->caption));
   }
-  std::string path;
   const double half_month = plot_w / std::max<size_t>(points.size(), 1) / 2;
+  // The line joins whole periods with a value; a period with nothing to
+  // divide by breaks it (no point is drawn at a 0 that was never measured).
+  std::vector<std::string> segments(1);
   for (const auto& p : points) {
-    absl::StrAppendFormat(&path, "%s%.1f,%.1f ", path.empty() ? "" : "", x(p.start) + half_month,
-                          y(p.value));
+    if (p.mark != Mark::kWhole) continue;
+    if (p.empty) {
+      if (!segments.back().empty()) segments.emplace_back();
+      continue;
+    }
+    absl::StrAppendFormat(&segments.back(), "%.1f,%.1f ", x(p.start) + half_month, y(p.value));
   }
-  absl::StrAppendFormat(&svg, "<polyline class=\"series\" points=\"%s\"/>", path);
+  for (const auto& segment : segments) {
+    if (!segment.empty()) {
+      absl::StrAppendFormat(&svg, "<polyline class=\"series\" points=\"%s\"/>", segment);
+    }
+  }
   for (const auto& p : points) {
+    if (p.empty) continue;
     absl::StrAppendFormat(&svg,
-                          "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" "
+                          "<circle class=\"point%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" "
                           "data-value=\"%s\" data-label=\"%s\"><title>%s %s</title></circle>",
-                          x(p.start) + half_month, y(p.value), PlainNumber(p.value),
+                          MarkClass(p.mark), x(p.start) + half_month, y(p.value),
+                          p.mark == Mark::kWhole ? "2.5" : "3", PlainNumber(p.value),
                           Escape(p.label), Escape(p.label), FormatValue(info, p.value));
   }
   return svg + "</svg>";

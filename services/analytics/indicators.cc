@@ -15,11 +15,6 @@
 namespace gnlc::analytics {
 namespace {
 
-int64_t Get(const Counters& c, absl::string_view metric, absl::string_view slice) {
-  const auto it = c.find(slice.empty() ? std::string(metric) : absl::StrCat(metric, "|", slice));
-  return it == c.end() ? 0 : it->second;
-}
-
 Fraction Ratio(int64_t numerator, int64_t denominator) {
   Fraction f{numerator, denominator, 0};
   if (denominator != 0) f.value = static_cast<double>(numerator) / static_cast<double>(denominator);
@@ -37,16 +32,39 @@ void AddEnumSlices(EnumDescriptorFn descriptor, absl::string_view prefix, std::v
   }
 }
 
+int64_t Get(const Counters& c, absl::string_view metric, absl::string_view slice) {
+  return CounterOf(c, metric, slice);
+}
+
 }  // namespace
+
+int64_t CounterOf(const Counters& c, absl::string_view metric, absl::string_view slice) {
+  const auto it = c.find(slice.empty() ? std::string(metric) : absl::StrCat(metric, "|", slice));
+  return it == c.end() ? 0 : it->second;
+}
+
+pb::Coverage FollowUpCoverage(const Counters& c, absl::string_view slice, const pb::Period& period,
+                              absl::Time now, absl::TimeZone tz, int follow_up_months) {
+  pb::Coverage coverage;
+  const int64_t cohort = CounterOf(c, "grad", slice);
+  if (cohort > 0) {
+    coverage.set_outcomes_known(static_cast<double>(CounterOf(c, "known", slice)) /
+                                static_cast<double>(cohort));
+  }
+  coverage.set_provisional(AddMonths(PeriodEnd(period, tz), follow_up_months, tz) > now);
+  return coverage;
+}
 
 const std::vector<IndicatorInfo>& AllIndicators() {
   static const auto* all = new std::vector<IndicatorInfo>{
       {pb::INDICATOR_PARTICIPATION_RATE, "participation-rate", "终身学习参与率",
-       "Participation rate", "Inclusive learning from basic to higher education", true, false},
+       "Participation rate", "Inclusive learning from basic to higher education", true, false,
+       /*ratio=*/true, /*follow_up=*/false, /*accumulates=*/true},
       {pb::INDICATOR_PARTICIPATION_GROWTH, "participation-growth", "参与增长",
        "Participation growth", "Inclusive learning from basic to higher education", true, false},
       {pb::INDICATOR_JOB_PLACEMENT_RATE, "job-placement-rate", "技能培训就业率",
-       "Job placement of skills graduates", "Effective learning in the workplace", true, false},
+       "Job placement of skills graduates", "Effective learning in the workplace", true, false,
+       /*ratio=*/true, /*follow_up=*/true},
       {pb::INDICATOR_SATISFACTION, "satisfaction", "满意度", "Satisfaction (rated 4-5)",
        "Quality in learning", true, false},
       {pb::INDICATOR_MEAN_RATING, "mean-rating", "平均评分", "Mean rating", "Quality in learning",
@@ -56,11 +74,12 @@ const std::vector<IndicatorInfo>& AllIndicators() {
       {pb::INDICATOR_WAITLIST_PRESSURE, "waitlist-pressure", "候补压力", "Waitlist pressure",
        "Inclusive learning", false, true},
       {pb::INDICATOR_ACTIVE_PARTNERSHIPS, "active-partnerships", "活跃合作伙伴关系",
-       "Active partnerships", "Governance and participation of all stakeholders", false, false},
+       "Active partnerships", "Governance and participation of all stakeholders", false, false,
+       /*ratio=*/false},
       {pb::INDICATOR_FUNDING_UTILISATION, "funding-utilisation", "资金使用率",
        "Funding utilisation", "Mobilisation and utilisation of resources", true, false},
       {pb::INDICATOR_PROGRAMS_ON_OFFER, "programs-on-offer", "在办学习项目", "Programs on offer",
-       "Inclusive learning", false, false},
+       "Inclusive learning", false, false, /*ratio=*/false},
   };
   return *all;
 }
@@ -197,25 +216,6 @@ absl::StatusOr<std::vector<Slice>> SlicesOf(pb::Indicator indicator, pb::Dimensi
                              "DIMENSION_PARTNERSHIP_MODEL, DIMENSION_CURRENCY",
                              {{"field", "dimension"}});
   }
-}
-
-Standing StandingOf(double value, const pb::Target& target, absl::Time at, absl::TimeZone tz) {
-  Standing s;
-  const double span = target.target_value() - target.baseline_value();
-  if (span == 0) {
-    s.progress = 1;
-    s.on_track = value >= target.target_value();
-    return s;
-  }
-  s.progress = std::clamp((value - target.baseline_value()) / span, 0.0, 1.0);
-  const absl::Time t0 = PeriodEnd(target.baseline_period(), tz);
-  const absl::Time deadline = absl::FromUnixSeconds(target.deadline().seconds());
-  double elapsed = 1;
-  if (deadline > t0) elapsed = std::clamp(absl::FDivDuration(at - t0, deadline - t0), 0.0, 1.0);
-  const double expected = target.baseline_value() + span * elapsed;
-  // A target below its baseline (e.g. less waitlist pressure) is met from above.
-  s.on_track = span > 0 ? value >= expected : value <= expected;
-  return s;
 }
 
 }  // namespace gnlc::analytics

@@ -3,7 +3,8 @@
 //
 // Counters are the fields of a period's hash: "part" (distinct
 // participants), "part|d:gulou" (of them, in a district), "conf", "wait",
-// "done", "drop", "grad", "placed", "rated", "rsum", "r45", and gauges at the
+// "done", "drop", "grad", "placed", "known" (graduates with an outcome
+// recorded), "rated", "rsum", "r45", and gauges at the
 // period's end: "g:active", "g:active|pm:3", "g:prog", "g:prog|k:3",
 // "g:fc|CNY" (committed cents), "g:fd|CNY" (disbursed cents).
 #ifndef GNLC_SERVICES_ANALYTICS_INDICATORS_H_
@@ -37,6 +38,14 @@ struct IndicatorInfo {
   bool percent;
   // Waitlist pressure is better when lower.
   bool lower_is_better;
+  // A ratio (numerator / denominator), not a count or a gauge.
+  bool ratio = true;
+  // Its outcome is recorded after the event it is about (job placement):
+  // measured by cohort once a follow-up window has closed.
+  bool follow_up = false;
+  // Grows through a period (distinct learners so far): a period under way
+  // is not judged against a whole period's target.
+  bool accumulates = false;
 };
 
 // Every indicator, in scorecard order.
@@ -77,16 +86,15 @@ struct Slice {
 absl::StatusOr<std::vector<Slice>> SlicesOf(pb::Indicator indicator, pb::Dimension dimension,
                                             const CityConfig& city, const Counters& counters);
 
-// Progress and on-track of `value` against `target` at time `at`:
-// progress = (value - baseline) / (target - baseline) clamped to [0, 1];
-// on track when the value is at or beyond the straight line from the
-// baseline (at the end of the baseline period) to the target (at the
-// deadline), evaluated at `at`.
-struct Standing {
-  double progress = 0;
-  bool on_track = false;
-};
-Standing StandingOf(double value, const pb::Target& target, absl::Time at, absl::TimeZone tz);
+// A counter of a period in a slice ("" for the whole city); 0 when absent.
+int64_t CounterOf(const Counters& c, absl::string_view metric, absl::string_view slice);
+
+// The coverage of a follow-up indicator's value for `period` (job
+// placement): the share of the cohort with a known outcome ("known" /
+// "grad"), and provisional until `follow_up_months` calendar months after
+// the period's end have passed at `now`.
+pb::Coverage FollowUpCoverage(const Counters& c, absl::string_view slice, const pb::Period& period,
+                              absl::Time now, absl::TimeZone tz, int follow_up_months);
 
 }  // namespace gnlc::analytics
 

@@ -19,9 +19,6 @@ namespace epb = gnlc::enrollment::v1;
 namespace evpb = gnlc::events::v1;
 
 constexpr int kSkills = gnlc::type::v1::PROGRAM_KIND_SKILL_TRAINING;
-// Placement counts employment that starts within this many months of
-// completing the program.
-constexpr int kPlacementMonths = 6;
 // Members an erased learner may have in a distinct set: the learner, and
 // the learner per program kind and per modality (every enum value, so the
 // erasure needs no record of which ones were used).
@@ -222,12 +219,13 @@ void IngestPlan::AddChange(const Subject& who, int change, absl::Time t, const e
       }
       break;
     case evpb::ENROLLMENT_CHANGE_EMPLOYMENT_RECORDED: {
-      if (who.kind != kSkills || !e.employment().employed() ||
-          !e.completion().has_complete_time()) {
-        break;
-      }
+      if (who.kind != kSkills || !e.completion().has_complete_time()) break;
       const absl::Time completed = TimeOf(e.completion().complete_time());
-      if (TimeOf(e.employment().employed_since()) <= AddMonths(completed, kPlacementMonths, tz_)) {
+      // The graduate's outcome is known, placed or not (the share of a
+      // cohort whose outcomes are known: indicators.h).
+      distinct(completed, "known");
+      if (e.employment().employed() &&
+          TimeOf(e.employment().employed_since()) <= AddMonths(completed, follow_up_months_, tz_)) {
         distinct(completed, "placed");
       }
       break;
@@ -267,6 +265,10 @@ void IngestPlan::AddDistinct(absl::Time t, absl::string_view metric, absl::strin
     if (!distinct_seen_.insert(absl::StrCat(period, "|", metric, "|", member)).second) return;
     distinct_.push_back({period, std::string(metric), std::move(member), std::move(fields)});
   };
+  // Participation is also kept per day, as a bitmap without counters:
+  // growth of a period under way compares the same days a year before,
+  // which are unions of days and months (analytics_store.h, DistinctIn).
+  if (metric == "part") add(DayKey(t, tz_), std::string(learner), {});
   for (const auto& p : PeriodsOf(t, tz_)) {
     const std::string key = PeriodKey(p);
     std::vector<std::string> fields;
@@ -325,7 +327,7 @@ std::vector<std::string> IngestPlan::OpKeys() const {
     // The member's slice ("l7|k3" -> "k3") names the bitmap, as in apply.lua.
     const size_t bar = d.member.find('|');
     const std::string slice = bar == std::string::npos ? "" : d.member.substr(bar);
-    keys.insert(Key("n", d.period));
+    if (!d.fields.empty()) keys.insert(Key("n", d.period));
     keys.insert(Key("b", absl::StrCat(d.period, ":", d.metric, slice)));
     keys.insert(Key("s", absl::StrCat(d.period, ":", d.metric)));
   }

@@ -7,7 +7,7 @@
 // event's id goes with the plan, so the script can refuse a batch that holds
 // an event applied before (exactly once in effect).
 //
-//   IngestPlan plan(tz);
+//   IngestPlan plan(CountingRules{tz, follow_up_months});
 //   for (const Event& e : batch) plan.Add(e);
 //   store.Apply(stream, group, plan);
 #ifndef GNLC_SERVICES_ANALYTICS_INGEST_PLAN_H_
@@ -21,13 +21,35 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/config/city_config.h"
 #include "common/events/event_codec.h"
 
 namespace gnlc::analytics {
 
+// How events are counted, from the city's config.
+struct CountingRules {
+  // The months of job placement's follow-up window when the config sets none.
+  static constexpr int kDefaultFollowUpMonths = 6;
+
+  // Implicit: a time zone alone means the default window.
+  CountingRules(absl::TimeZone zone, int months = kDefaultFollowUpMonths)  // NOLINT
+      : tz(zone), follow_up_months(months > 0 ? months : kDefaultFollowUpMonths) {}
+  static CountingRules Of(const CityConfig& city, absl::TimeZone zone) {
+    return CountingRules(zone, city.placement_follow_up_months());
+  }
+
+  // Periods are the city's months, quarters and years.
+  absl::TimeZone tz;
+  // Employment that starts within this many months of completing a skills
+  // program is a placement (and a period's cohort is measured this long
+  // after the period's end: indicators.h).
+  int follow_up_months;
+};
+
 class IngestPlan final {
  public:
-  explicit IngestPlan(absl::TimeZone tz) : tz_(tz) {}
+  explicit IngestPlan(const CountingRules& rules)
+      : tz_(rules.tz), follow_up_months_(rules.follow_up_months) {}
 
   void Add(const Event& event);
   // What an event says about a program, partnership or funding as it stands
@@ -90,6 +112,7 @@ class IngestPlan final {
                    const std::vector<std::string>& learner_slices, int kind, int modality);
 
   absl::TimeZone tz_;
+  int follow_up_months_;
   absl::Time count_from_ = absl::InfinitePast();
   std::vector<std::string> ids_;
   std::map<std::pair<std::string, std::string>, int64_t> flows_;

@@ -33,16 +33,16 @@ const std::vector<std::string>& Ingester::Streams() {
   return *streams;
 }
 
-Ingester::Ingester(RedisOptions redis, RedisPool* pool, absl::TimeZone tz,
+Ingester::Ingester(RedisOptions redis, RedisPool* pool, CountingRules rules,
                    prometheus::Registry* registry, enrollment::StatisticsClient* enrollment,
                    catalog::CatalogClient* catalog, std::string city, std::string consumer)
     : redis_(std::move(redis)),
       pool_(pool),
-      tz_(tz),
+      rules_(rules),
       consumer_(std::move(consumer)),
       store_(pool),
       bulk_(pool) {
-  if (enrollment != nullptr) recount_ = std::make_unique<Recount>(pool, &store_, enrollment, tz);
+  if (enrollment != nullptr) recount_ = std::make_unique<Recount>(pool, &store_, enrollment, rules);
   if (catalog != nullptr) {
     program_recount_ = std::make_unique<ProgramRecount>(pool, &store_, catalog, std::move(city));
   }
@@ -135,7 +135,7 @@ absl::Status Ingester::ApplyEvents(const std::string& stream, size_t index,
   // life of this one) applied it: plan again without it. Each round removes
   // at least one event, so this ends.
   while (!todo.empty()) {
-    IngestPlan plan(tz_);
+    IngestPlan plan(rules_);
     for (const Event* e : todo) plan.Add(*e);
     ASSIGN_OR_RETURN(std::vector<std::string> dups, store_.Apply(stream, kAnalyticsGroup, plan));
     if (dups.empty()) {

@@ -43,7 +43,7 @@ class Ingester final {
   // `enrollment`, `catalog`: where a recount reads the records (recount.h,
   // program_recount.h) when their stream was trimmed past the group;
   // nullptr: it cannot, and goes on with what is left (an error in the log).
-  Ingester(RedisOptions redis, RedisPool* pool, absl::TimeZone tz, prometheus::Registry* registry,
+  Ingester(RedisOptions redis, RedisPool* pool, CountingRules rules, prometheus::Registry* registry,
            enrollment::StatisticsClient* enrollment, catalog::CatalogClient* catalog,
            std::string city, std::string consumer = DefaultConsumerName());
   ~Ingester();
@@ -76,7 +76,7 @@ class Ingester final {
 
   RedisOptions redis_;
   RedisPool* pool_;
-  absl::TimeZone tz_;
+  CountingRules rules_;
   std::string consumer_;
   AnalyticsStore store_;
   // A batch of events (up to 256) is applied in

@@ -177,4 +177,25 @@ absl::Time AddMonths(absl::Time t, int months, absl::TimeZone tz) {
       absl::CivilSecond(target.year(), target.month(), day, s.hour(), s.minute(), s.second()), tz);
 }
 
+std::string DayKey(absl::Time t, absl::TimeZone tz) { return absl::FormatTime("%Y-%m-%d", t, tz); }
+
+SameDays SameDaysAs(const pb::Period& base, const pb::Period& period, absl::Time now,
+                    absl::TimeZone tz) {
+  SameDays out;
+  if (now < PeriodStart(period, tz)) return out;
+  const absl::CivilDay today = absl::ToCivilDay(now, tz);
+  const absl::CivilMonth month(base.year(), today.month());
+  const absl::CivilDay last_of_month = absl::CivilDay(month + 1) - 1;
+  const absl::CivilDay through(base.year(), today.month(),
+                               std::min(today.day(), last_of_month.day()));
+  for (absl::CivilMonth m = absl::ToCivilMonth(PeriodStart(base, tz), tz); m < month; ++m) {
+    out.spans.push_back(absl::FormatCivilTime(m));
+  }
+  for (absl::CivilDay d = absl::CivilDay(month); d <= through; ++d) {
+    out.spans.push_back(absl::FormatCivilTime(d));
+  }
+  out.through = absl::FormatCivilTime(through);
+  return out;
+}
+
 }  // namespace gnlc::analytics

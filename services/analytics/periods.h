@@ -51,6 +51,21 @@ absl::StatusOr<std::vector<pb::Period>> PeriodRange(const pb::Period& from, cons
 // `months` calendar months after `t` (same day and time, clamped to the
 // month's end), in `tz`.
 absl::Time AddMonths(absl::Time t, int months, absl::TimeZone tz);
+// The day that contains `t` in `tz`, as analytics keys it: "2026-12-07".
+std::string DayKey(absl::Time t, absl::TimeZone tz);
+
+// The same calendar days in another year: for `period` under way at `now`,
+// the month and day keys of `base` (the same kind of period in another
+// year) from its start through the same month and day as `now` (clamped
+// to the month's end: 29 February becomes the 28th), and that last day.
+// Whole months come as month keys ("2024-11"), the rest as days
+// ("2024-12-01" .. "2024-12-07"). None when `now` is before `period`.
+struct SameDays {
+  std::vector<std::string> spans;
+  std::string through;  // "2024-12-07"
+};
+SameDays SameDaysAs(const pb::Period& base, const pb::Period& period, absl::Time now,
+                    absl::TimeZone tz);
 
 }  // namespace gnlc::analytics
 

@@ -77,7 +77,7 @@ absl::StatusOr<std::string> Recount::Run(const absl::Notification& stop) {
     }
     for (const std::string& name : page->learners())
       learners.insert(std::string(LastSegment(name)));
-    IngestPlan plan(tz_);
+    IngestPlan plan(rules_);
     plan.CountOnlyFrom(from);
     for (const auto& record : page->records()) {
       plan.AddRecord(record);
@@ -97,7 +97,7 @@ absl::StatusOr<std::string> Recount::Run(const absl::Notification& stop) {
   do {
     ASSIGN_OR_RETURN(RedisReply scan, pool_->Command({"HSCAN", Key("ln"), cursor, "COUNT", "500"}));
     cursor = std::string(scan.view()[0].str());
-    IngestPlan plan(tz_);
+    IngestPlan plan(rules_);
     const ReplyView fields = scan.view()[1];
     for (size_t i = 0; i + 1 < fields.size(); i += 2) {
       if (learners.contains(fields[i].str())) continue;

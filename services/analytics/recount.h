@@ -35,8 +35,8 @@ namespace gnlc::analytics {
 class Recount final {
  public:
   Recount(RedisPool* pool, AnalyticsStore* store, enrollment::StatisticsClient* client,
-          absl::TimeZone tz)
-      : pool_(pool), store_(store), client_(client), tz_(tz) {}
+          CountingRules rules)
+      : pool_(pool), store_(store), client_(client), rules_(rules), tz_(rules.tz) {}
 
   // Recounts for the analytics group of the enrollment stream; returns the
   // id to go on from. Waits for the enrollment service while it cannot be
@@ -52,6 +52,7 @@ class Recount final {
   RedisPool* pool_;
   AnalyticsStore* store_;
   enrollment::StatisticsClient* client_;
+  CountingRules rules_;
   absl::TimeZone tz_;
   int64_t records_ = 0;
   // Records changed shortly before or during the recount: their events may

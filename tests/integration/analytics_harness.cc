@@ -10,14 +10,16 @@ namespace gnlc::analytics::testing {
 std::unique_ptr<AnalyticsServer> AnalyticsServer::Start(const std::string& redis_address,
                                                         const CityConfig& city,
                                                         const std::string& enrollment_address,
-                                                        const std::string& catalog_address) {
+                                                        const std::string& catalog_address,
+                                                        AnalyticsService::Clock clock) {
   auto r = std::make_unique<AnalyticsServer>();
   ServerOptions options = TestServerOptions("analytics", city, redis_address);
   options.enrollment_address = enrollment_address;
   options.catalog_address = catalog_address;
   r->metrics = std::make_unique<Metrics>("analytics");
   r->pool = std::make_unique<RedisPool>(options.redis);
-  r->service = std::make_unique<AnalyticsService>(options, r->pool.get(), r->metrics.get());
+  r->service = std::make_unique<AnalyticsService>(options, r->pool.get(), r->metrics.get(),
+                                                  std::move(clock));
   r->server = std::make_unique<GnlcServer>(options, r->metrics.get());
   r->server->AddService(r->service.get(), "gnlc.analytics.v1.AnalyticsService");
   r->server->AcceptPeers();
@@ -46,13 +48,13 @@ void AnalyticsTest::TearDown() {
   EnrollmentTest::TearDown();
 }
 
-void AnalyticsTest::StartAnalytics(const CityConfig& city) {
-  analytics_ = AnalyticsServer::Start(ServiceRedisAddress(), city,
-                                      absl::StrCat("127.0.0.1:", enrollment_->server->port()),
-                                      absl::StrCat("127.0.0.1:", catalog_->server->port()));
+void AnalyticsTest::StartAnalytics(const CityConfig& city, AnalyticsService::Clock clock) {
+  analytics_ = AnalyticsServer::Start(
+      ServiceRedisAddress(), city, absl::StrCat("127.0.0.1:", enrollment_->server->port()),
+      absl::StrCat("127.0.0.1:", catalog_->server->port()), std::move(clock));
 }
 
-void AnalyticsTest::StartAnalytics() { StartAnalytics(catalog::testing::TestCity()); }
+void AnalyticsTest::StartAnalytics() { StartAnalytics(City()); }
 
 void AnalyticsTest::WaitCaughtUp() {
   ASSERT_TRUE(gnlc::testing::PollUntil(

@@ -37,10 +37,10 @@ struct AnalyticsServer {
   // Starts with `city` (TestCity() plus targets and peers as a test wants)
   // and waits until SERVING. `enrollment_address`, `catalog_address`: where
   // a recount reads the records and the programs ("": none).
-  static std::unique_ptr<AnalyticsServer> Start(const std::string& redis_address,
-                                                const CityConfig& city,
-                                                const std::string& enrollment_address = "",
-                                                const std::string& catalog_address = "");
+  static std::unique_ptr<AnalyticsServer> Start(
+      const std::string& redis_address, const CityConfig& city,
+      const std::string& enrollment_address = "", const std::string& catalog_address = "",
+      AnalyticsService::Clock clock = [] { return absl::Now(); });
   ~AnalyticsServer();
 };
 
@@ -48,7 +48,8 @@ class AnalyticsTest : public enrollment::testing::EnrollmentTest {
  protected:
   void TearDown() override;
 
-  void StartAnalytics(const CityConfig& city);
+  void StartAnalytics(
+      const CityConfig& city, AnalyticsService::Clock clock = [] { return absl::Now(); });
   void StartAnalytics();
   void StopAnalytics() { analytics_.reset(); }
   // Until every entry of every stream is read and acknowledged.

@@ -33,10 +33,10 @@ absl::StatusOr<epb::Enrollment> EnrollmentOf(const grpc::Status& s, const Respon
 
 std::unique_ptr<EnrollmentServer> EnrollmentServer::Start(
     const std::string& redis_address, const std::string& catalog_address,
-    EnrollmentService::Clock clock, const std::function<void(ServerOptions&)>& adjust) {
+    EnrollmentService::Clock clock, const std::function<void(ServerOptions&)>& adjust,
+    const CityConfig& city) {
   auto r = std::make_unique<EnrollmentServer>();
-  ServerOptions options =
-      TestServerOptions("enrollment", catalog::testing::TestCity(), redis_address);
+  ServerOptions options = TestServerOptions("enrollment", city, redis_address);
   options.catalog_address = catalog_address;
   if (adjust) adjust(options);
   r->metrics = std::make_unique<Metrics>("enrollment");
@@ -49,7 +49,7 @@ std::unique_ptr<EnrollmentServer> EnrollmentServer::Start(
   const absl::Status started = r->server->Start();
   EXPECT_TRUE(started.ok()) << started;
   EXPECT_TRUE(r->service->Start().ok());
-  r->channel = gnlc::testing::LocalChannel(r->server->port());
+  r->channel = gnlc::testing::LocalChannel(r->server->port(), city.city_id());
   r->stub = epb::EnrollmentService::NewStub(r->channel);
   EXPECT_TRUE(gnlc::testing::WaitForHealth(r->channel, "gnlc.enrollment.v1.EnrollmentService",
                                            grpc::health::v1::HealthCheckResponse::SERVING,
@@ -63,7 +63,7 @@ EnrollmentServer::~EnrollmentServer() {
 }
 
 void EnrollmentTest::StartRedis() {
-  auto redis = gnlc::testing::RedisServerProcess::Start(RedisAppendFsync());
+  auto redis = gnlc::testing::RedisServerProcess::Start(RedisAppendFsync(), City().city_id());
   ASSERT_TRUE(redis.ok()) << redis.status();
   redis_ = std::move(*redis);
 }
@@ -71,7 +71,8 @@ void EnrollmentTest::StartRedis() {
 void EnrollmentTest::SetUp() {
   StartRedis();
   if (HasFatalFailure()) return;
-  catalog_ = catalog::testing::CatalogReplica::Start(ServiceRedisAddress());
+  catalog_ = catalog::testing::CatalogReplica::Start(ServiceRedisAddress(), City(),
+                                                     [] { return absl::Now(); });
   if (StartEnrollmentInSetUp()) StartEnrollment();
   pool_ = std::make_unique<RedisPool>(InspectOptions());
 }
@@ -79,7 +80,7 @@ void EnrollmentTest::SetUp() {
 void EnrollmentTest::StartEnrollment() {
   enrollment_ = EnrollmentServer::Start(
       ServiceRedisAddress(), absl::StrCat("127.0.0.1:", catalog_->server->port()),
-      [this] { return absl::Now() + absl::Nanoseconds(clock_offset_ns_.load()); });
+      [this] { return absl::Now() + absl::Nanoseconds(clock_offset_ns_.load()); }, nullptr, City());
 }
 
 void EnrollmentTest::TearDown() {

@@ -40,7 +40,8 @@ struct EnrollmentServer {
   static std::unique_ptr<EnrollmentServer> Start(
       const std::string& redis_address, const std::string& catalog_address,
       EnrollmentService::Clock clock = [] { return absl::Now(); },
-      const std::function<void(ServerOptions&)>& adjust = nullptr);
+      const std::function<void(ServerOptions&)>& adjust = nullptr,
+      const CityConfig& city = catalog::testing::TestCity());
   ~EnrollmentServer();
 };
 
@@ -61,6 +62,9 @@ class EnrollmentTest : public ::testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override;
+  // The city the catalog and enrollment servers run for (TestCity()
+  // unless a test needs another).
+  virtual CityConfig City() const { return catalog::testing::TestCity(); }
   // Starts the enrollment server (SetUp does unless told not to).
   void StartEnrollment();
   virtual bool StartEnrollmentInSetUp() const { return true; }
