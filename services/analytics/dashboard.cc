@@ -57,6 +57,7 @@ nav.years a.current{background:#0072b2;border-color:#0072b2;color:#fff}
 .trend .point.partial,.trend .point.provisional{fill:#fff;stroke:#0072b2;stroke-width:1.5}
 .trend .open-band{fill:#f3f4f6}.trend .open-caption{fill:#4b5563}
 .trend .target{stroke:#000;stroke-width:1.5;stroke-dasharray:6 4}.trend .target-caption{fill:#000}
+.trend .target-caption,.trend .open-caption{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 .trend .axis{stroke:#9ca3af}.trend .grid{stroke:#e5e7eb}
 details.data{font-size:13px;margin-top:4px}details.data table td,details.data table th{font-size:12px;padding:2px 8px}
 dl.definitions dt{font-weight:600;margin-top:8px;font-size:14px}dl.definitions dd{margin:2px 0 0 0;font-size:13px;color:#374151}
@@ -442,11 +443,16 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
       }
       bars.push_back({label, r.value(), MarkOf(r.coverage()), "", r.denominator() == 0});
     }
-    absl::StrAppend(&html, "<h2>", t("各区参与率（每十万居民）", "Participation by district"),
-                    t("", " (per 100,000 residents)"), " · ", PeriodLabel(period), "</h2>",
-                    RowChart(*part, bars, "breakdown-district", /*per100k=*/true),
-                    ChartTable(*part, bars, t("区", "District"), t("每十万居民", "Per 100,000"),
-                               /*per100k=*/true, t.zh));
+    absl::StrAppend(
+        &html, "<h2>", t("各区参与率（每十万居民）", "Participation by district"),
+        t("", " (per 100,000 residents)"), " · ", PeriodLabel(period), "</h2>",
+        RowChart(*part, bars, "breakdown-district", /*per100k=*/true),
+        rows->empty() || !rows->front().coverage().partial()
+            ? ""
+            : absl::StrCat("<p class=\"legend\">",
+                           t("斜线：本期尚未结束", "Hatched: period under way"), "</p>"),
+        ChartTable(*part, bars, t("区", "District"), t("每十万居民", "Per 100,000"),
+                   /*per100k=*/true, t.zh));
   }
 
   // Peer cities.

@@ -189,7 +189,8 @@ std::string ProgressBar(const pb::IndicatorValue& v) {
 std::string TrendChart(const IndicatorInfo& info, const std::vector<TrendPoint>& points,
                        absl::Time start, absl::Time end, const std::optional<TargetLine>& target,
                        absl::string_view id, absl::string_view provisional_caption) {
-  constexpr double kWidth = 720, kHeight = 200, kRight = 12, kTop = 16, kBottom = 28;
+  // Room above the plot for the open band's caption, clear of the target's.
+  constexpr double kWidth = 720, kHeight = 212, kRight = 12, kTop = 30, kBottom = 28;
   double max = 0, min = 0;
   for (const auto& p : points) {
     if (p.empty) continue;
@@ -244,7 +245,7 @@ std::string TrendChart(const IndicatorInfo& info, const std::vector<TrendPoint>&
       absl::StrAppendFormat(&svg,
                             "<text class=\"open-caption\" x=\"%.1f\" y=\"%.1f\" "
                             "text-anchor=\"end\">%s</text>",
-                            kLeft + plot_w - 2, kTop + plot_h - 4, Escape(provisional_caption));
+                            kLeft + plot_w - 2, 11.0, Escape(provisional_caption));
     }
   }
   // The axis: zero (or the bottom), the top value, January of every year.

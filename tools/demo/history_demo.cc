@@ -214,12 +214,15 @@ class History {
           std::lround(static_cast<double>(f_.enrollments) * o.demand * capacity / demand));
       std::set<int64_t> taken_by;
       std::vector<std::pair<int64_t, absl::Time>> arrivals;
-      const absl::Time close = std::min(o.start, f_.now);
-      if (close <= o.open) continue;
+      if (std::min(o.start, f_.now) <= o.open) continue;
       for (int i = 0; i < wanted; ++i) {
         const int64_t l = PickLearner();
         if (!taken_by.insert(l).second) continue;
-        arrivals.push_back({l, o.open + (close - o.open) * std::pow(U(), 0.7)});
+        // Arrivals spread over the whole enrollment window; those still to
+        // come have not enrolled yet (squeezing them before `now` would
+        // crowd the current month with next month's learners).
+        const absl::Time at = o.open + (o.start - o.open) * std::pow(U(), 0.7);
+        if (at <= f_.now) arrivals.push_back({l, at});
       }
       std::sort(arrivals.begin(), arrivals.end(),
                 [](const auto& a, const auto& b) { return a.second < b.second; });
