@@ -63,7 +63,8 @@ details.data{font-size:13px;margin-top:4px}details.data table td,details.data ta
 dl.definitions dt{font-weight:600;margin-top:8px;font-size:14px}dl.definitions dd{margin:2px 0 0 0;font-size:13px;color:#374151}
 .signout{position:absolute;top:22px;right:24px;margin:0}
 .signout button{background:#fff;border:1px solid #d1d5db;border-radius:6px;padding:4px 12px;font-size:13px;color:#374151;cursor:pointer}
-svg{max-width:100%;height:auto}
+svg{max-width:100%;height:auto}.scroll{overflow-x:auto}
+@media (max-width:640px){body{margin:12px}.signout{position:static;text-align:right;margin-bottom:4px}h1{font-size:19px}td,th{padding:4px 6px}}
 @media print{
 @page{size:A4;margin:14mm 12mm}
 body{margin:0;font-size:12px}h1{font-size:18px;margin-top:0}h2{font-size:14px;margin-top:16px;break-after:avoid}
@@ -145,6 +146,16 @@ addEventListener('load', function () {
       }
     }
   });
+  // And the page's title with the sign-out button above it.
+  var title = document.querySelector('h1'), out = document.querySelector('.signout');
+  if (title && out) {
+    var text = document.createRange();
+    text.selectNodeContents(title);
+    var a = text.getBoundingClientRect(), b = out.getBoundingClientRect();
+    if (b.width > 0 && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+      overlaps.push('title|sign out');
+    }
+  }
   document.body.setAttribute('data-overlaps', overlaps.join(';'));
   document.body.setAttribute('data-rendered', 'yes');
 });
@@ -332,7 +343,8 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
       YearPicker(first_year, this_year, period, t.zh));
 
   // Scorecard.
-  absl::StrAppend(&html, "<h2>", t("计分卡", "Scorecard"), "</h2><table id=\"scorecard\"><tr><th>",
+  absl::StrAppend(&html, "<h2>", t("计分卡", "Scorecard"),
+                  "</h2><div class=\"scroll\"><table id=\"scorecard\"><tr><th>",
                   t("指标", "Indicator"), "</th><th>", t("数值", "Value"), "</th><th>",
                   t("目标", "Target"), "</th><th>", t("进度", "Progress"), "</th><th>",
                   t("状态", "Status"), "</th></tr>");
@@ -381,7 +393,7 @@ HttpResponse RenderDashboard(AnalyticsService& service, absl::string_view query)
     }
     absl::StrAppend(&html, "</tr>");
   }
-  absl::StrAppend(&html, "</table>");
+  absl::StrAppend(&html, "</table></div>");
 
   // Monthly charts, the last 12 months to the end of the period (or now).
   pb::Period last = service.CurrentPeriod(pb::PERIOD_KIND_MONTH);
