@@ -27,7 +27,7 @@ enum class Role : uint8_t {
   kMobileBackend,  // sub: the backend's id ("nanjing-app"), an id of [a-z0-9-]
 };
 
-// "resident", "partner_admin", ... as in tokens, logs and the README.
+// "resident", "partner_admin", ... as in tokens, logs and docs/operations/security.md.
 const char* RoleName(Role role);
 // The role RoleName gives `name`, or nullopt for a name of no role.
 std::optional<Role> RoleFromName(absl::string_view name);

@@ -1,7 +1,7 @@
 // Development and test credentials: certificates, a token issuer and its
 // JWKS, made with OpenSSL on the spot. deploy/local/up.sh makes them with
 // `gnlcctl dev-pki`; tests make theirs in a temporary folder. A real city
-// uses its own CA and identity provider instead (README, "Security").
+// uses its own CA and identity provider instead (docs/operations/security.md).
 //
 //   ASSIGN_OR_RETURN(auto ca, NewCertificateAuthority("gnlc dev network CA"));
 //   ASSIGN_OR_RETURN(auto leaf, IssueCertificate(ca, {.common_name = "nanjing",

@@ -1,5 +1,5 @@
 // The permission of every RPC for every role: one table, checked before any
-// handler runs (common/server/rpc_edge.h). The README's table is this one.
+// handler runs (common/server/rpc_edge.h). docs/operations/security.md's table is this one.
 //
 //   const MethodPolicy* policy = FindPolicy("gnlc.catalog.v1.CatalogService/GetProgram");
 //   Access access = AccessFor(*policy, caller);   // kDeny, kAny or kOwn

@@ -1,5 +1,5 @@
 // The event streams of a city's Redis, one per publishing service, and who
-// reads them (README, "Architecture"). A service writes only its own stream.
+// reads them (docs/architecture.md). A service writes only its own stream.
 #ifndef GNLC_COMMON_EVENTS_STREAMS_H_
 #define GNLC_COMMON_EVENTS_STREAMS_H_
 

@@ -8,7 +8,7 @@
 //   --aclfile) and redis/{service}.password; services read theirs through
 //   the config's redis.user and redis.password_file.
 //
-// The README ("Redis users") shows the lines.
+// The docs/operations/security.md ("Redis users") shows the lines.
 #ifndef GNLC_COMMON_REDIS_REDIS_ACL_H_
 #define GNLC_COMMON_REDIS_REDIS_ACL_H_
 

@@ -198,7 +198,7 @@ absl::StatusOr<RedisReply> ReplyOrError(redisReply* r) {
     // bug: the caller's connection goes, and the primary is found again.
     if (IsFailoverError(text)) return FailingOver();
     // At maxmemory (noeviction) Redis refuses writes, a script at its first
-    // write, so nothing was changed: the city must make room (README,
+    // write, so nothing was changed: the city must make room (docs/operations/running-a-city.md,
     // "Sizing Redis"), and the caller may retry then.
     if (text.rfind("OOM", 0) == 0) {
       return Unavailable("STORAGE_FULL", "storage is full; retry later");

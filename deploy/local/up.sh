@@ -16,7 +16,7 @@
 # GNLC_SKIP_DEPS=1 / GNLC_SKIP_BUILD=1 to skip those steps (used by tests).
 # GNLC_REDIS_HA=1: each city's Redis as a primary, a replica and three
 # Sentinels (primary "gnlc-CITY"); the services find the primary through
-# the Sentinels, and again after a failover (README, "Redis with replicas
+# the Sentinels, and again after a failover (docs/operations/running-a-city.md, "Redis with replicas
 # and Sentinel"). Keep it the same across runs of one run folder.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -108,7 +108,7 @@ start_redis() {  # start_redis CITY BASE_PORT [NAME PRIMARY_NAME]: NAME replicat
   # A memory limit, never eviction: at the limit writes are refused
   # (UNAVAILABLE STORAGE_FULL) and nothing a city holds is dropped. An
   # offering's roster (about 120 enrollments) and an idempotency key's saved
-  # reply stay compact listpacks (README, "Sizing Redis").
+  # reply stay compact listpacks (docs/operations/running-a-city.md, "Sizing Redis").
   redis-server "${ha[@]}" --port "$port" --bind 127.0.0.1 --protected-mode yes --dir "$dir/$name" \
     --appendonly yes --appendfsync everysec --save "" --daemonize yes \
     --maxmemory "${GNLC_REDIS_MAXMEMORY:-1gb}" --maxmemory-policy noeviction \
@@ -272,7 +272,7 @@ done
 grpc_address() { echo "127.0.0.1:$(cut -d' ' -f1 "$run/$1/$2.ports")"; }
 write_network_json "$run/network.json" grpc_address
 
-# Each city's history, 2024 to now, through the import path (README,
+# Each city's history, 2024 to now, through the import path (docs/guides/history-import.md,
 # "Bringing a city's history in"). Written once per run folder; a second
 # up.sh finds it imported (the import's checkpoint) and sends nothing.
 for city in "${cities[@]}"; do

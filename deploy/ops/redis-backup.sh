@@ -12,7 +12,7 @@
 #
 # The file is checked (redis-check-rdb) before the script says it is done,
 # and written next to its SHA-256; restore it with redis-restore.sh. It holds
-# residents' personal data: keep it as carefully as the server (README,
+# residents' personal data: keep it as carefully as the server (docs/operations/running-a-city.md,
 # "Backing up a city's Redis").
 set -euo pipefail
 [ $# -eq 3 ] || { sed -n '8,10p' "$0" >&2; exit 2; }

@@ -227,7 +227,7 @@ std::string TrendSection(AnalyticsService& service, const pb::GetScorecardRespon
 }
 
 // The city Redis's memory against its limit: a city sees it fill up long
-// before writes are refused (README, "Sizing Redis").
+// before writes are refused (docs/operations/running-a-city.md, "Sizing Redis").
 std::string StorageStatus(AnalyticsService& service, const Text& t) {
   auto memory = service.StorageMemory();
   if (!memory.ok()) {

@@ -1,5 +1,5 @@
 // What each indicator means and how it is computed from the counters of a
-// period (the definitions are written out in analytics.proto and README).
+// period (the definitions are written out in analytics.proto and docs/architecture.md).
 //
 // Counters are the fields of a period's hash: "part" (distinct
 // participants), "part|d:gulou" (of them, in a district), "conf", "wait",

@@ -3,8 +3,8 @@
 # every service answers SERVING to grpc.health.v1; each city serves its own
 # demo catalog in Chinese and English and refuses the other city's names; the
 # demo residents' enrollments show as seats in the catalog; the demo
-# partnerships include a Nanjing–Suzhou one; a second up.sh
-# changes nothing; down.sh leaves no process behind.
+# partnerships include a Nanjing–Suzhou one; the README's calls work as
+# written; a second up.sh changes nothing; down.sh leaves no process behind.
 # Usage (from CTest): two_city_network_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 # Under pipefail, never end a pipeline with `grep -q`: it exits at the first
@@ -171,6 +171,14 @@ out=$("$ctl" --network="$run/network.json" --city=nanjing catalog.DeleteProgram 
 echo "$out" | grep OWNED_BY_PEER >/dev/null || fail "writing a mirrored program: $out"
 
 before=$(search nanjing '')
+# The README's "One call" commands run as written, against this network
+# (only the binary's path is this build's).
+readme_calls=$(awk '/^## One call/{f=1} f&&/^```sh/{g=1;next} g&&/^```/{exit} g' "$src/README.md")
+grep '^\$gnlcctl ' >/dev/null <<<"$readme_calls" || fail "the README has no One call block"
+(set -e; cd "$src"; eval "$(sed "s|^gnlcctl=.*|gnlcctl='$ctl'|" <<<"$readme_calls")") \
+  >"$run/readme.log" 2>&1 || { cat "$run/readme.log"; fail "a call of the README failed"; }
+grep '"cities/nanjing/programs/' "$run/readme.log" >/dev/null || fail "the README's search found nothing"
+
 "$src/deploy/local/up.sh" >"$run/up2.log" 2>&1 || { cat "$run/up2.log"; fail "second up.sh failed"; }
 grep -q "already has programs" "$run/up2.log" || fail "second up.sh reloaded demo data"
 [ "$(search nanjing '')" = "$before" ] || fail "second up.sh changed the catalog"

@@ -1,5 +1,5 @@
 // gnlc-demo-history: writes a city's demo history (autumn 2023 to now) as the CSV
-// files of `gnlcctl import` (README, "Bringing a city's history in"), the
+// files of `gnlcctl import` (docs/guides/history-import.md), the
 // way an older system would export it: programs and their offerings term by
 // term, residents across the city's districts (by population) and age
 // bands, their enrollments with cancellations, waitlists and promotions,

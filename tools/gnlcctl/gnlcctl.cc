@@ -11,7 +11,7 @@
 //   gnlcctl --city=nanjing health enrollment  # exits 0 only if SERVING
 //   gnlcctl --city=nanjing --token=JWT subscribe [--cursor=C] [--limit=N]
 //                                           # a mobile backend's notifications
-//   gnlcctl --city=nanjing import DIR       # history from CSV files (README)
+//   gnlcctl --city=nanjing import DIR       # history from CSV files (docs/guides)
 //   gnlcctl --city=nanjing archive --before=2022 DIR   # old records out, as import files
 //
 // Calls use TLS: the CA is --ca, or the city's development CA under --pki

@@ -1,4 +1,4 @@
-// The CSV files of `gnlcctl import` (README, "Bringing a city's history
+// The CSV files of `gnlcctl import` (docs/guides/history-import.md, "Bringing a city's history
 // in") and the import records each row becomes. A value that cannot be
 // read gives INVALID_ARGUMENT with the column as its "field", reported like
 // a row the service rejected.

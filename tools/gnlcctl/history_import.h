@@ -1,4 +1,4 @@
-// gnlcctl import: a city's history from a folder of CSV files (README,
+// gnlcctl import: a city's history from a folder of CSV files (docs/guides/history-import.md,
 // "Bringing a city's history in"), through the services' ImportHistory
 // RPCs: programs.csv and offerings.csv to the catalog, then learners.csv
 // and enrollments.csv to enrollment. Every file is optional.
