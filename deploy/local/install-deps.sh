@@ -13,6 +13,7 @@ packages=(
   libssl-dev curl procps tzdata
   chromium fonts-noto-cjk  # the dashboard test renders the page headless, Chinese included
   poppler-utils  # pdftotext, pdfinfo: the dashboard's printed report is read back as text
+  python3-grpcio python3-protobuf  # examples/python: a second gRPC implementation, run by the e2e test
   clang libfuzzer-14-dev  # the fuzz targets (tests/fuzz)
 )
 

@@ -3,8 +3,8 @@
 # every service answers SERVING to grpc.health.v1; each city serves its own
 # demo catalog in Chinese and English and refuses the other city's names; the
 # demo residents' enrollments show as seats in the catalog; the demo
-# partnerships include a Nanjing–Suzhou one; the README's calls work as
-# written; a second up.sh changes nothing; down.sh leaves no process behind.
+# partnerships include a Nanjing–Suzhou one; the README's calls and the
+# Python mobile-backend example work as written; a second up.sh changes nothing; down.sh leaves no process behind.
 # Usage (from CTest): two_city_network_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 # Under pipefail, never end a pipeline with `grep -q`: it exits at the first
@@ -171,6 +171,14 @@ out=$("$ctl" --network="$run/network.json" --city=nanjing catalog.DeleteProgram 
 echo "$out" | grep OWNED_BY_PEER >/dev/null || fail "writing a mirrored program: $out"
 
 before=$(search nanjing '')
+# The Python mobile-backend example (examples/python), a second gRPC
+# implementation: TLS with the city's CA, a resident's token, search near a
+# point, a learner and an enrollment, notifications resumed after a
+# disconnect.
+GNLC_RUN_DIR="$run" GNLC_BUILD_DIR="$build" "$src/examples/python/run.sh" nanjing gulou \
+  >"$run/example.log" 2>&1 || { cat "$run/example.log"; fail "the Python example failed"; }
+grep '^ok$' "$run/example.log" >/dev/null || { cat "$run/example.log"; fail "the Python example did not finish"; }
+
 # The README's "One call" commands run as written, against this network
 # (only the binary's path is this build's).
 readme_calls=$(awk '/^## One call/{f=1} f&&/^```sh/{g=1;next} g&&/^```/{exit} g' "$src/README.md")

@@ -91,7 +91,8 @@ int Usage(const std::string& why) {
       "       gnlcctl [--city=ID] archive --before=YEAR DIR [--tz=ZONE]\n"
       "               (learners with nothing since YEAR, out into DIR as import files)\n"
       "       gnlcctl token [--city=ID] [--pki=DIR] --role=ROLE --sub=SUBJECT\n"
-      "               [--partner=ID] [--ttl_seconds=N]   (development issuer only)\n"
+      "               [--partner=ID] [--backend=ID (a resident's app: azp)] [--ttl_seconds=N]\n"
+      "               (development issuer only)\n"
       "       gnlcctl dev-pki [--dir=DIR] --cities=ID[,ID...]\n"
       "       gnlcctl redis-users --dir=DIR   (users.acl and USER.password files)\n",
       why.c_str());
@@ -107,10 +108,15 @@ int MintToken(const Flags& f) {
     std::fprintf(stderr, "gnlcctl token: %s\n", std::string(issuer.status().message()).c_str());
     return 1;
   }
-  auto token = gnlc::auth::MintToken(
-      *issuer,
-      {.role = f.role, .subject = f.sub, .partner = f.partner, .ttl = absl::Seconds(f.ttl_seconds)},
-      absl::Now());
+  auto token =
+      gnlc::auth::MintToken(*issuer,
+                            {.role = f.role,
+                             .subject = f.sub,
+                             .partner = f.partner,
+                             .ttl = absl::Seconds(f.ttl_seconds),
+                             // A resident's token names the mobile backend it was issued to.
+                             .azp = f.role == "resident" ? f.backend : ""},
+                            absl::Now());
   if (!token.ok()) return Usage(std::string(token.status().message()));
   std::printf("%s\n", token->c_str());
   return 0;
