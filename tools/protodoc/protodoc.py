@@ -65,8 +65,24 @@ def cell(text):
     return text.replace("|", "\\|")
 
 
+def rpc_messages(fs):
+    """{(package, "CreateProgramRequest"): "CreateProgram"}: the request and
+    response messages named after an RPC, which that RPC's comment explains
+    (as in Google's API references)."""
+    out = {}
+    for f in fs.file:
+        for s in f.service:
+            for m in s.method:
+                for t in (m.input_type, m.output_type):
+                    name = t.split(".")[-1]
+                    if name in (m.name + "Request", m.name + "Response"):
+                        out[(f.package, name)] = m.name
+    return out
+
+
 def collect(fs):
     packages = {}
+    of_rpc = rpc_messages(fs)
     for f in fs.file:
         # The contract: gnlc's packages, not the test-only ones.
         if not f.name.startswith("gnlc/") or f.name.startswith("gnlc/testing/"):
@@ -84,7 +100,11 @@ def collect(fs):
 
         def message(m, path, prefix):
             qualified = prefix + m.name
-            text = p.check("message", f"{f.package}.{qualified}", c.get(tuple(path)))
+            text = c.get(tuple(path))
+            if not text and (f.package, qualified) in of_rpc:
+                kind = "request" if qualified.endswith("Request") else "response"
+                text = f"The {kind} of `{of_rpc[(f.package, qualified)]}`."
+            text = p.check("message", f"{f.package}.{qualified}", text)
             fields = []
             for j, fd in enumerate(m.field):
                 ftext = p.check("field", f"{f.package}.{qualified}.{fd.name}", c.get(tuple(path + [FIELD, j])))
