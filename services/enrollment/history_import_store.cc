@@ -24,7 +24,9 @@ std::vector<std::string> Strings(const RedisReply& reply) {
 absl::StatusOr<std::vector<std::string>> EnrollmentStore::ReadSourceMappings(
     const std::vector<std::string>& fields) {
   if (fields.empty()) return std::vector<std::string>{};
-  std::vector<absl::string_view> argv = {"HMGET", Key("src")};
+  // Named: a view of Key()'s temporary would dangle once this line ends.
+  const std::string sources = Key("src");
+  std::vector<absl::string_view> argv = {"HMGET", sources};
   argv.insert(argv.end(), fields.begin(), fields.end());
   ASSIGN_OR_RETURN(RedisReply reply, pool_->Command(argv));
   std::vector<std::string> out = Strings(reply);
